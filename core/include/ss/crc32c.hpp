@@ -1,0 +1,37 @@
+// CRC32C (Castagnoli), the checksum that protects every sealed sector.
+//
+// Castagnoli rather than the zlib polynomial because x86-64 (SSE4.2) has an instruction for it.
+// Freestanding (no heap, no exceptions, no OS calls), so the same source builds for the
+// gateway and for Cortex-M4.
+#ifndef SS_CRC32C_HPP
+#define SS_CRC32C_HPP
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ss {
+
+/// CRC32C (Castagnoli, reflected poly 0x82F63B78) of len bytes, continuing from `crc` (0 to start).
+/// Chaining holds: crc32c(b, nb, crc32c(a, na)) == crc32c(a||b). Pre/post inversion is internal.
+/// Uses the fastest path available on the running CPU. `data` may be null when `len` is 0.
+/// Safe to call from any number of threads, including before static constructors have run.
+[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t len, std::uint32_t crc = 0) noexcept;
+
+/// Same result as crc32c, computed with compile-time tables (slicing-by-8) on any target.
+/// `data` needs no particular alignment.
+[[nodiscard]] std::uint32_t crc32c_portable(const void* data, std::size_t len,
+                                            std::uint32_t crc = 0) noexcept;
+
+/// True when the running CPU has a CRC32C instruction this build can use
+/// (x86-64 with SSE4.2); always false on other targets. Detected once, then cached.
+[[nodiscard]] bool crc32c_hardware_available() noexcept;
+
+/// Same result as crc32c, computed with the CPU's CRC32C instruction.
+/// Precondition: crc32c_hardware_available(). On targets without a hardware path this is
+/// crc32c_portable, so calling it there is harmless, merely not faster.
+[[nodiscard]] std::uint32_t crc32c_hardware(const void* data, std::size_t len,
+                                            std::uint32_t crc = 0) noexcept;
+
+}  // namespace ss
+
+#endif  // SS_CRC32C_HPP

@@ -1,0 +1,104 @@
+// The engine: one arena carved into the sector pool, the per-sensor stores and their locks;
+// the sensor registry; and the manager's periodic duties. The C API drives one engine; the
+// runtimes (CAF actors, the STM32 scheduler) drive the same object.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "ss/expected.hpp"
+#include "ss/port.hpp"
+#include "ss/sector_pool.hpp"
+#include "ss/sensor_storage.h"
+#include "ss/sensor_store.hpp"
+#include "ss/text.hpp"
+
+namespace ss {
+
+/// Where each part of the engine lives in the arena (offsets in bytes from its start).
+struct ArenaLayout {
+    std::size_t stores = 0;
+    std::size_t locks = 0;
+    std::size_t links = 0;
+    std::size_t sectors = 0;
+    std::size_t total = 0;
+    std::uint32_t sector_count = 0;
+    std::size_t lock_stride = 0;
+};
+
+/// The arena the engine needs for max_sensors stores and sector_count sectors.
+constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sector_count, std::uint32_t sector_bytes,
+                                   std::size_t lock_size, std::size_t lock_align) noexcept {
+    auto up = [](std::size_t v, std::size_t a) { return (v + a - 1) / a * a; };
+    ArenaLayout l;
+    l.sector_count = sector_count;
+    l.stores = 0;
+    std::size_t at = std::size_t{max_sensors} * sizeof(SensorStore);
+    const std::size_t align = lock_align < 1 ? 1 : lock_align;
+    l.lock_stride = lock_size == 0 ? 0 : up(lock_size, align);
+    l.locks = up(at, align);
+    // A lock per store, one for the pool and one for the registry.
+    at = l.locks + (std::size_t{max_sensors} + 2) * l.lock_stride;
+    l.links = up(at, alignof(SectorIndex));
+    at = l.links + std::size_t{sector_count} * sizeof(SectorIndex);
+    l.sectors = up(at, 8);
+    l.total = l.sectors + std::size_t{sector_count} * sector_bytes;
+    return l;
+}
+
+class Engine {
+public:
+    static constexpr std::size_t arena_align = 8;
+
+    constexpr Engine() noexcept = default;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Validates cfg and tells the arena bytes it needs with these locks.
+    static Expected<ArenaLayout> plan(const SsInitCfg& cfg, const port::LockOps& locks, Text& why) noexcept;
+
+    /// Builds the engine in `arena` (arena_align-aligned, at least plan().total bytes).
+    Expected<void> init(const SsInitCfg& cfg, std::byte* arena, std::size_t arena_bytes, const port::LockOps& locks,
+                        Text& why) noexcept;
+    /// Destroys locks and stores; the arena may then be freed or reused.
+    void deinit() noexcept;
+    bool ready() const noexcept { return stores_ != nullptr; }
+
+    /// Registers (source, id) with its first sector. invalid_argument: duplicate or bad type;
+    /// no_space: max_sensors registered.
+    Expected<SensorStore*> register_sensor(SsSource source, std::uint32_t id, RecordType type, Text& why) noexcept;
+    SensorStore* find(SsSource source, std::uint32_t id) const noexcept;
+    /// The store a C handle points at, or nullptr if it is not one of this engine's stores.
+    SensorStore* store_of(const void* handle) const noexcept;
+    std::uint32_t sensor_count() const noexcept { return registered_.load(std::memory_order_acquire); }
+    SensorStore& store_at(std::uint32_t i) const noexcept { return stores_[i]; }
+
+    const StoreContext& context() const noexcept { return ctx_; }
+
+    /// The manager's periodic duty: seal full open sectors (all non-empty ones while a
+    /// shutdown is in progress) so their data is CRC-protected. Skips busy stores.
+    void tick() noexcept;
+    void set_shutdown(bool in_progress) noexcept { shutdown_.store(in_progress, std::memory_order_relaxed); }
+    bool shutdown_in_progress() const noexcept { return shutdown_.load(std::memory_order_relaxed); }
+
+    void system_stats(SsSystemStats& out) const noexcept;
+    void scrub(SsScrubReport& out) noexcept;
+
+private:
+    void* lock_at(std::uint32_t i) const noexcept;
+
+    StoreContext ctx_{};
+    SectorPool pool_{};
+    port::LockOps lock_ops_{};
+    std::byte* arena_ = nullptr;
+    ArenaLayout layout_{};
+    SensorStore* stores_ = nullptr;
+    std::uint32_t max_sensors_ = 0;
+    void* registry_lock_ = nullptr;
+    std::atomic<std::uint32_t> registered_{0};
+    std::atomic<std::uint32_t> health_{0};
+    std::atomic<bool> shutdown_{false};
+};
+
+} // namespace ss

@@ -1,0 +1,54 @@
+// What the core needs from a platform, declared here and defined by a port (hal/ for POSIX,
+// stm32/ for the MCU). The core calls these through function pointers so that it includes
+// nothing above itself (design.md §2) and the same object code serves every port.
+#pragma once
+
+#include <cstddef>
+
+namespace ss::port {
+
+/// A lock the platform provides. size == 0 means the port needs no lock (a cooperative
+/// scheduler where no interrupt touches a store); the core then skips every lock call.
+struct LockOps {
+    std::size_t size = 0;  ///< bytes of one lock object
+    std::size_t align = 1; ///< its alignment
+    void (*init)(void* lock) = nullptr;
+    void (*destroy)(void* lock) = nullptr;
+    void (*lock)(void* lock) = nullptr;
+    void (*unlock)(void* lock) = nullptr;
+    bool (*try_lock)(void* lock) = nullptr; ///< true if taken
+};
+
+/// Log levels, as in SsLogFn.
+enum class LogLevel : int { error = 0, warning = 1, info = 2 };
+
+struct Platform {
+    LockOps lock;
+    /// One allocation for the arena when the caller gives none; nullptr if the port has no heap.
+    void* (*arena_alloc)(std::size_t bytes) = nullptr;
+    void (*arena_free)(void* arena, std::size_t bytes) = nullptr;
+    /// Default log sink; nullptr = silent.
+    void (*log)(void* ctx, int level, const char* msg) = nullptr;
+};
+
+/// Defined by exactly one port library linked into the program.
+const Platform& platform() noexcept;
+
+/// Holds a LockOps lock for a scope; does nothing for a port without locks.
+class LockGuard {
+public:
+    LockGuard(const LockOps& ops, void* lock) noexcept : ops_(ops), lock_(lock) {
+        if (lock_ != nullptr) ops_.lock(lock_);
+    }
+    ~LockGuard() {
+        if (lock_ != nullptr) ops_.unlock(lock_);
+    }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    const LockOps& ops_;
+    void* lock_;
+};
+
+} // namespace ss::port

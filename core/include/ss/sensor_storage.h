@@ -1,0 +1,289 @@
+/*
+ * sensor_storage.h — the public C API of sensor-storage.
+ *
+ * Per-sensor stores of 32-bit values in fixed-size, CRC32C-protected sectors taken from one
+ * static pool. Writers add records; one uploader consumes UNSENT records (they become PENDING)
+ * and erases PENDING records once the cloud has acknowledged them.
+ *
+ *   [head, pending)  PENDING  handed to the uploader, awaiting acknowledgement
+ *   [pending, tail)  UNSENT   not yet handed out
+ *
+ * Every record carries a 64-bit per-sensor sequence number, starting at 0 and never reused.
+ * A record dropped by policy leaves a gap in the sequence, so the cloud can see losses.
+ *
+ * Threads: any number of writer threads and one uploader thread may call the record functions
+ * concurrently (one lock per sensor store, one for the pool). ss_init_system,
+ * ss_deinit_system and ss_config_defaults must not race with any other call.
+ *
+ * Return codes: 0 on success, otherwise a negative errno value:
+ *   -EINVAL  null or foreign pointer, wrong record type for the sensor, unknown or duplicate
+ *            sensor, invalid configuration, or a call before ss_init_system
+ *   -ENOSPC  no room: the record was dropped (and counted), or no sensor slot is left
+ *   -EAGAIN  nothing UNSENT to consume right now
+ *   -EIO     a sector failed its CRC check; it was dropped and counted
+ * Bad input never changes any state.
+ *
+ * The header compiles as C99 and as C++.
+ */
+#ifndef SS_SENSOR_STORAGE_H
+#define SS_SENSOR_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SS_VERSION_MAJOR 0
+#define SS_VERSION_MINOR 1
+#define SS_VERSION_PATCH 0
+
+/** Opaque handle of one sensor's store, valid from ss_sensor_init until ss_deinit_system. */
+typedef struct SensorStore SensorStore;
+
+/** Record type of a sensor, fixed at registration. */
+typedef enum { SENSOR_TS = 1, SENSOR_EVT = 2 } SensorType;
+
+/** Where a sensor lives; the same id may exist once in each source. */
+typedef enum { SS_SOURCE_HOST = 0, SS_SOURCE_APP = 1, SS_SOURCE_CAN = 2 } SsSource;
+
+/** Target whose specification defaults ss_config_defaults fills in. */
+typedef enum { SS_TARGET_LINUX = 0, SS_TARGET_STM32 = 1 } SsTarget;
+
+/** How often a sealed sector's CRC32C is checked before its records are handed out. */
+typedef enum {
+    SS_VERIFY_OFF = 0,        /**< never (CRC is still written when crc_enabled) */
+    SS_VERIFY_FIRST_READ = 1, /**< once, when consume first reads from the sector (default) */
+    SS_VERIFY_EVERY_READ = 2  /**< on every consume and diagnostic read touching the sector */
+} SsVerifyLevel;
+
+/** Event record: 12 bytes, packed to 4-byte alignment, native byte order (003 §3). */
+#pragma pack(push, 4)
+typedef struct SsEventRecord {
+    uint32_t value;
+    uint64_t ts_ms; /**< raw: UTC ms when the writer had it, else monotonic ms */
+} SsEventRecord;
+#pragma pack(pop)
+typedef SsEventRecord EventRecord; /* the name 003 §3 uses */
+
+/** Log sink: level 0 = error, 1 = warning, 2 = info. msg is NUL-terminated, valid for the call. */
+typedef void (*SsLogFn)(void *ctx, int level, const char *msg);
+
+/**
+ * System configuration (003 §18). Fill with ss_config_defaults, then change what you need.
+ * Every field is checked by ss_init_system; a bad value is rejected with a message naming it.
+ */
+typedef struct SsInitCfg {
+    /** Bytes per RAM sector, header included. Multiple of 4, 32..65536. STM32 256, Linux 4096. */
+    uint32_t ram_sector_bytes;
+    /** Bytes per disk sector (Linux disk tier). Multiple of 4096, 4096..1 MiB. Default 65536. */
+    uint32_t disk_sector_bytes;
+    /** Bytes of RAM sector storage; must hold one sector per sensor (max_sensors). */
+    size_t ram_pool_bytes;
+    /** Most sensors that can be registered (sum over all sources). 1..65535. */
+    uint32_t max_sensors;
+    /** Cap on RAM sectors one sensor may hold; 0 = no cap. A capped sensor recycles its own. */
+    uint32_t max_sectors_per_sensor;
+    /** Disk quota over all sensors, bytes (Linux). Default 256 MiB. */
+    uint64_t disk_quota_bytes;
+    /** Per-sensor disk cap, bytes; 0 = none (Linux). */
+    uint64_t disk_quota_per_sensor_bytes;
+    /** RAM pool use, percent, at which spilling to disk starts (Linux). 1..100, default 80. */
+    uint8_t ram_high_watermark_pct;
+    /** RAM pool use, percent, at which spilling stops (Linux). < high watermark, default 60. */
+    uint8_t ram_low_watermark_pct;
+    /** Compute CRC32C when sealing sectors: 1 (default) or 0. The disk tier requires 1. */
+    uint8_t crc_enabled;
+    /** An SsVerifyLevel. Anything but SS_VERIFY_OFF requires crc_enabled. */
+    uint8_t verify_level;
+    /** Sectors written per flush step of the manager (Linux). >= 1, default 16. */
+    uint32_t flush_batch_sectors;
+    /** Open sectors older than this are sealed by the manager, ms; 0 = never. */
+    uint32_t force_seal_interval_ms;
+    /** Time the manager may spend flushing at shutdown, ms (Linux). >= 60000 by default. */
+    uint32_t shutdown_budget_ms;
+    /** Identifies this boot in every sector header (lets readers tell reboots apart). */
+    uint8_t boot_id;
+    /** Root directory of the disk tier (Linux); NULL = RAM only. */
+    const char *disk_root;
+    /**
+     * Memory for the pool and all metadata, or NULL to let the platform allocate it once at
+     * init (Linux). ss_arena_bytes tells the size needed. Alignment: 8 bytes.
+     */
+    void *arena;
+    size_t arena_bytes;
+    /** Log sink, or NULL for the platform default (stderr on Linux, silent on STM32). */
+    SsLogFn log;
+    void *log_ctx;
+} SsInitCfg;
+
+/** Per-sensor figures (ss_get_sensor_stats). Counts are records unless named otherwise. */
+typedef struct SsSensorStats {
+    uint32_t sensor_id;
+    uint8_t source;            /**< SsSource */
+    uint8_t type;              /**< SensorType */
+    uint64_t retained;         /**< records held: pending + unsent */
+    uint64_t pending;          /**< handed out, awaiting erase */
+    uint64_t unsent;           /**< not yet handed out */
+    uint64_t next_seq;         /**< sequence number the next add will get */
+    uint64_t head_seq;         /**< sequence number of the oldest retained record */
+    uint64_t pending_seq;      /**< sequence number of the first UNSENT record */
+    uint64_t written;          /**< adds accepted */
+    uint64_t erased;           /**< records erased after acknowledgement */
+    uint64_t dropped_new;      /**< adds refused because only pending data remained */
+    uint64_t dropped_recycled; /**< unsent records recycled to keep the newest */
+    uint64_t dropped_corrupt;  /**< records lost with sectors that failed their CRC */
+    uint32_t corrupt_sectors;  /**< sectors dropped for a CRC mismatch */
+    uint32_t sectors;          /**< RAM sectors held */
+} SsSensorStats;
+
+/** System-wide figures (ss_get_system_stats). */
+typedef struct SsSystemStats {
+    uint32_t sensors;             /**< registered */
+    uint32_t max_sensors;
+    uint32_t sectors_total;       /**< RAM pool capacity in sectors */
+    uint32_t sectors_free;        /**< free now */
+    uint32_t sectors_free_min;    /**< fewest ever free since init (low watermark) */
+    uint32_t sector_bytes;
+    uint32_t ram_used_pct;        /**< sectors in use, percent of the pool */
+    uint64_t records_retained;    /**< over all sensors */
+    uint64_t dropped_new;
+    uint64_t dropped_recycled;
+    uint64_t dropped_corrupt;
+    uint32_t corrupt_sectors;
+    uint32_t health_flags;        /**< SS_HEALTH_* bits; 0 = healthy */
+    size_t arena_bytes;           /**< memory in use for pool + metadata */
+} SsSystemStats;
+
+#define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC */
+#define SS_HEALTH_DROPPING    0x2u /**< records were dropped for lack of space */
+
+/** Result of ss_scrub. */
+typedef struct SsScrubReport {
+    uint32_t sensors;           /**< stores scanned */
+    uint32_t sectors_checked;   /**< sealed sectors whose CRC was verified */
+    uint32_t corrupt_sectors;   /**< found corrupt and dropped */
+    uint64_t records_dropped;   /**< records lost with them */
+} SsScrubReport;
+
+/* ---- configuration and lifetime -------------------------------------------------------- */
+
+/** Fills cfg with the specification defaults for target. Returns 0 or -EINVAL. */
+int ss_config_defaults(SsInitCfg *cfg, SsTarget target);
+
+/** Bytes of arena ss_init_system needs for cfg. Returns 0, or -EINVAL naming the bad knob. */
+int ss_arena_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+
+/**
+ * 1) Initialises the pool and the manager. Returns 0, -EINVAL (bad config: see ss_last_error;
+ * already initialised), or -ENOSPC (arena too small or could not be allocated).
+ */
+int ss_init_system(const SsInitCfg *cfg);
+
+/** Tears the system down; every handle becomes invalid. Allows a later ss_init_system.
+ *  Returns 0, or -EINVAL if not initialised. */
+int ss_deinit_system(void);
+
+/** Why the last failed ss_init_system / ss_arena_bytes / registration failed; never NULL. */
+const char *ss_last_error(void);
+
+/** Short text for a return code of this API. */
+const char *ss_strerror(int rc);
+
+/* ---- sensors ----------------------------------------------------------------------------- */
+
+/**
+ * 2) Registers sensor (SS_SOURCE_HOST, sensor_id) and gives it its first sector.
+ * Returns 0; -EINVAL on a null out, bad type or duplicate; -ENOSPC when max_sensors are in use.
+ */
+int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
+
+/** As ss_sensor_init, for any source. */
+int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore **out);
+
+/** Finds a registered sensor. Returns 0, or -EINVAL if it is not registered. */
+int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+/**
+ * 3) Appends a time-series value. Returns 0; -EINVAL (bad handle, or an EVT sensor);
+ * -ENOSPC if the record was dropped because only pending data remained (it is counted and
+ * its sequence number is skipped).
+ */
+int ss_ts_add(SensorStore *s, uint32_t value);
+
+/** 4) Appends an event. Same contract as ss_ts_add, for EVT sensors. */
+int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/** 5) Records retained (pending + unsent). Returns 0 or -EINVAL. */
+int ss_get_total_records(const SensorStore *s, uint64_t *out_total_current);
+
+/** 6) Records UNSENT (= total - pending). Returns 0 or -EINVAL. */
+int ss_get_unsent_count(const SensorStore *s, uint64_t *out_unsent);
+
+/** Records PENDING (consumed, not yet erased). Returns 0 or -EINVAL. */
+int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
+
+/**
+ * 7) Reads the record at offset from the oldest retained one (0 = oldest pending or unsent),
+ * without moving any cursor. out_rec is a uint32_t* (TS) or SsEventRecord* (EVT).
+ * Returns 0; -EINVAL (null, offset >= total); -EIO if the sector failed its CRC check
+ * (SS_VERIFY_EVERY_READ): the sector was dropped and counted.
+ */
+int ss_diag_read_at(const SensorStore *s, uint64_t offset, void *out_rec);
+
+/**
+ * 8) Copies the oldest UNSENT record to out_rec and marks it PENDING.
+ * Returns 0, -EAGAIN if nothing is unsent, -EINVAL on bad arguments.
+ */
+int ss_consume_next(SensorStore *s, void *out_rec);
+
+/**
+ * Copies up to max_records of the oldest UNSENT records to out_buf (uint32_t[] or
+ * SsEventRecord[]) and marks them PENDING; *out_n tells how many. A batch never spans a gap
+ * in the sequence, so its records are exactly [first_seq, first_seq + n).
+ * Returns 0 (n >= 1), -EAGAIN (n = 0, nothing unsent), -EINVAL (bad arguments, max_records 0).
+ * A sector that fails its CRC check is dropped and counted and the batch goes on past it.
+ */
+int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n);
+
+/** As ss_consume_batch, also telling the sequence number of the first record returned. */
+int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
+                        uint64_t *out_first_seq);
+
+/** 9) Erases every PENDING record (the cloud acknowledged them) and frees emptied sectors.
+ *  Returns 0 (also when nothing was pending) or -EINVAL. */
+int ss_erase_all_pending(SensorStore *s);
+
+/* ---- management ---------------------------------------------------------------------------- */
+
+/** Periodic housekeeping; call about every 100 ms from one thread. Never blocks writers long:
+ *  it skips a store whose lock is busy and comes back next tick. */
+void ss_manager_tick(void);
+
+/** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress. */
+void ss_set_shutdown(bool in_progress);
+
+/** Per-sensor figures. Returns 0 or -EINVAL. */
+int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
+
+/** System-wide figures. Returns 0 or -EINVAL. */
+int ss_get_system_stats(SsSystemStats *out);
+
+/** Logs the figures of every sensor with this id (any source) at info level (003 §17).
+ *  Returns 0, or -EINVAL if no such sensor is registered. */
+int ss_dump_stats(uint32_t sensor_id);
+
+/** Verifies the CRC of every sealed sector, drops corrupt ones and reports. Returns 0 or -EINVAL. */
+int ss_scrub(SsScrubReport *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SS_SENSOR_STORAGE_H */

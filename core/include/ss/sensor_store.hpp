@@ -1,0 +1,144 @@
+// One sensor's store: a chain of sectors from the shared pool and three cursors over it.
+//
+//   head ──pending── pend ──unsent── tail      (design.md §3)
+//
+// A cursor is (sector, record offset in that sector). A cursor sits at the end of a sector only
+// if that sector is the tail: every operation that could leave one at the end of another sector
+// moves it to the start of the next. Every record has a sequence number: a sector's records are
+// consecutive from the first_seq in its header, and gaps (dropped records) fall only between
+// sectors.
+//
+// Locking: every public member takes the store's own lock; pool operations take the pool lock
+// inside it (store → pool, never the other way round).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ss/expected.hpp"
+#include "ss/port.hpp"
+#include "ss/sector_format.hpp"
+#include "ss/sector_pool.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss {
+
+enum class VerifyLevel : std::uint8_t { off = 0, first_read = 1, every_read = 2 };
+
+/// Engine-wide settings and services every store operation needs.
+struct StoreContext {
+    SectorPool* pool = nullptr;
+    const port::LockOps* lock_ops = nullptr;
+    std::uint32_t sector_bytes = 0;
+    std::uint32_t capacity_ts = 0;  ///< records per sector, by type
+    std::uint32_t capacity_evt = 0;
+    std::uint32_t max_sectors_per_sensor = 0; ///< 0 = no cap
+    bool crc_enabled = true;
+    VerifyLevel verify = VerifyLevel::first_read;
+    std::uint8_t boot_id = 0;
+    /// SS_HEALTH_* bits, raised by stores as things happen.
+    std::atomic<std::uint32_t>* health = nullptr;
+};
+
+/// A batch handed out by consume: records [first_seq, first_seq + count).
+struct Batch {
+    std::uint32_t count = 0;
+    std::uint64_t first_seq = 0;
+};
+
+class SensorStore {
+public:
+    /// Sets the store up with its first sector (already taken from the pool).
+    SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
+                SectorIndex first_sector, void* lock) noexcept;
+    SensorStore(const SensorStore&) = delete;
+    SensorStore& operator=(const SensorStore&) = delete;
+
+    SsSource source() const noexcept { return static_cast<SsSource>(source_); }
+    std::uint32_t id() const noexcept { return id_; }
+    RecordType type() const noexcept { return static_cast<RecordType>(type_); }
+    void* lock_object() const noexcept { return lock_; }
+
+    /// Appends one record of this store's type (rec points at its packed bytes).
+    /// no_space: dropped (counted; its sequence number is skipped).
+    Expected<void> add(const StoreContext& ctx, const void* rec) noexcept;
+
+    /// Copies up to max of the oldest unsent records into out; they become pending.
+    /// try_again if nothing is unsent. Stops at a sequence gap.
+    Expected<Batch> consume(const StoreContext& ctx, void* out, std::uint32_t max) noexcept;
+
+    /// Drops every pending record and frees the sectors that empties.
+    void erase_all_pending(const StoreContext& ctx) noexcept;
+
+    /// Record `offset` places after head; cursors do not move.
+    Expected<void> read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept;
+
+    std::uint64_t retained(const StoreContext& ctx) const noexcept;
+    std::uint64_t pending(const StoreContext& ctx) const noexcept;
+    std::uint64_t unsent(const StoreContext& ctx) const noexcept;
+    void stats(const StoreContext& ctx, SsSensorStats& out) const noexcept;
+
+    /// Verifies every sealed sector and drops the corrupt ones; adds to the report.
+    void scrub(const StoreContext& ctx, SsScrubReport& report) noexcept;
+
+    /// Manager duty: seals the open sector if it is full, or (force) if it holds any record.
+    /// Skips the store if its lock is busy. Returns true if it sealed.
+    bool seal_open_sector(const StoreContext& ctx, bool force) noexcept;
+
+private:
+    struct Cursor {
+        SectorIndex sector;
+        std::uint16_t offset;
+    };
+
+    std::uint32_t capacity(const StoreContext& ctx) const noexcept {
+        return type() == RecordType::ts ? ctx.capacity_ts : ctx.capacity_evt;
+    }
+    std::size_t record_bytes() const noexcept { return sector::record_bytes(type()); }
+    std::uint32_t count_of(const SectorPool& pool, SectorIndex s) const noexcept;
+    std::uint32_t start_of(SectorIndex s) const noexcept { return s == head_.sector ? head_.offset : 0; }
+    bool is_sealed(SectorIndex s) const noexcept { return s != tail_ || (flags_ & tail_sealed) != 0; }
+    bool open_sector_full(const StoreContext& ctx) const noexcept {
+        return (flags_ & tail_sealed) != 0 || tail_count_ == capacity(ctx);
+    }
+
+    void seal_tail(const StoreContext& ctx) noexcept;
+    /// Links s (unchained, any content) after the tail as the new, empty open sector.
+    void append_tail(const StoreContext& ctx, SectorIndex s) noexcept;
+    Expected<void> make_room(const StoreContext& ctx) noexcept;
+    SectorIndex prev_of(const SectorPool& pool, SectorIndex s) const noexcept;
+    /// Takes s out of the chain and its records out of the counts (as recycled or corrupt).
+    /// Cursors that pointed into s move to the start of its successor (or to no_sector if s
+    /// was the tail). Returns true if s was the tail: the store then needs a new open sector.
+    bool drop_sector(const StoreContext& ctx, SectorIndex s, SectorIndex prev, std::uint32_t pending_in_s,
+                     bool corrupt) noexcept;
+    /// Pending records held in s, given the records of all sectors before it.
+    std::uint32_t pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept;
+    bool verified(const StoreContext& ctx, SectorIndex s) noexcept;
+    void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;
+
+    static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
+    static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
+
+    std::uint64_t next_seq_ = 0;
+    std::uint32_t id_;
+    std::uint32_t retained_ = 0; // records in [head, tail)
+    std::uint32_t pending_ = 0;  // records in [head, pend)
+    // size_t: 64-bit counters on Linux, 32-bit on the MCU where every byte of RAM counts.
+    std::size_t erased_ = 0;
+    std::size_t dropped_new_ = 0;
+    std::size_t dropped_recycled_ = 0;
+    std::size_t dropped_corrupt_ = 0;
+    void* lock_;
+    Cursor head_;
+    Cursor pend_;
+    SectorIndex tail_;
+    std::uint16_t tail_count_ = 0;
+    std::uint16_t sectors_ = 1;
+    std::uint16_t corrupt_sectors_ = 0;
+    std::uint8_t source_;
+    std::uint8_t type_;
+    std::uint8_t flags_ = 0;
+};
+
+} // namespace ss

@@ -1,0 +1,271 @@
+// The C API (003 §13) over one process-wide engine. Every entry point checks its arguments
+// before touching state, so bad input returns -EINVAL and changes nothing.
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "ss/config.hpp"
+#include "ss/engine.hpp"
+#include "ss/sensor_storage.h"
+
+namespace {
+
+ss::Engine g_engine;
+// Set last in init and cleared first in deinit: calls before init see it false.
+std::atomic<bool> g_ready{false};
+void* g_owned_arena = nullptr;
+std::size_t g_owned_bytes = 0;
+SsLogFn g_log = nullptr;
+void* g_log_ctx = nullptr;
+ss::Text g_last_error;
+
+void log(ss::port::LogLevel level, const char* msg) noexcept {
+    if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
+}
+
+ss::SensorStore* store_of(const SensorStore* handle) noexcept {
+    if (!g_ready.load(std::memory_order_acquire)) return nullptr;
+    return g_engine.store_of(handle);
+}
+
+const ss::StoreContext& ctx() noexcept { return g_engine.context(); }
+
+bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
+bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
+
+const char* source_name(std::uint8_t s) noexcept {
+    switch (s) {
+    case SS_SOURCE_HOST: return "host";
+    case SS_SOURCE_APP: return "app";
+    default: return "can";
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int ss_config_defaults(SsInitCfg* cfg, SsTarget target) {
+    if (cfg == nullptr || (target != SS_TARGET_LINUX && target != SS_TARGET_STM32)) return -EINVAL;
+    *cfg = ss::default_config(target);
+    return 0;
+}
+
+int ss_arena_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
+    if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
+    auto plan = ss::Engine::plan(*cfg, ss::port::platform().lock, g_last_error);
+    if (!plan) return ss::to_rc(plan.error());
+    *out_bytes = plan->total;
+    return 0;
+}
+
+int ss_init_system(const SsInitCfg* cfg) {
+    if (cfg == nullptr) {
+        g_last_error.clear();
+        g_last_error << "cfg is NULL";
+        return -EINVAL;
+    }
+    if (g_ready.load(std::memory_order_acquire)) {
+        g_last_error.clear();
+        g_last_error << "already initialised; call ss_deinit_system first";
+        return -EINVAL;
+    }
+    const ss::port::Platform& platform = ss::port::platform();
+    g_log = cfg->log != nullptr ? cfg->log : platform.log;
+    g_log_ctx = cfg->log != nullptr ? cfg->log_ctx : nullptr;
+    auto plan = ss::Engine::plan(*cfg, platform.lock, g_last_error);
+    if (!plan) {
+        log(ss::port::LogLevel::error, g_last_error.c_str());
+        return ss::to_rc(plan.error());
+    }
+    auto* arena = static_cast<std::byte*>(cfg->arena);
+    std::size_t bytes = cfg->arena_bytes;
+    if (arena == nullptr) {
+        if (platform.arena_alloc == nullptr || (arena = static_cast<std::byte*>(platform.arena_alloc(plan->total))) == nullptr) {
+            g_last_error.clear();
+            g_last_error << "no arena given and the platform could not allocate "
+                         << static_cast<std::uint64_t>(plan->total) << " bytes";
+            log(ss::port::LogLevel::error, g_last_error.c_str());
+            return -ENOSPC;
+        }
+        bytes = plan->total;
+        g_owned_arena = arena;
+        g_owned_bytes = bytes;
+    }
+    if (auto ok = g_engine.init(*cfg, arena, bytes, platform.lock, g_last_error); !ok) {
+        if (g_owned_arena != nullptr) platform.arena_free(g_owned_arena, g_owned_bytes);
+        g_owned_arena = nullptr;
+        log(ss::port::LogLevel::error, g_last_error.c_str());
+        return ss::to_rc(ok.error());
+    }
+    g_last_error.clear();
+    g_ready.store(true, std::memory_order_release);
+    ss::Text t;
+    t << "sensor-storage ready: " << cfg->max_sensors << " sensors, " << plan->sector_count << " RAM sectors of "
+      << cfg->ram_sector_bytes << " B, arena " << static_cast<std::uint64_t>(plan->total) << " B";
+    log(ss::port::LogLevel::info, t.c_str());
+    return 0;
+}
+
+int ss_deinit_system(void) {
+    if (!g_ready.exchange(false, std::memory_order_acq_rel)) return -EINVAL;
+    g_engine.deinit();
+    if (g_owned_arena != nullptr) ss::port::platform().arena_free(g_owned_arena, g_owned_bytes);
+    g_owned_arena = nullptr;
+    g_owned_bytes = 0;
+    return 0;
+}
+
+const char* ss_last_error(void) { return g_last_error.c_str(); }
+
+const char* ss_strerror(int rc) {
+    switch (rc) {
+    case 0: return "ok";
+    case -EINVAL: return "invalid argument";
+    case -ENOSPC: return "no space: record dropped";
+    case -EAGAIN: return "nothing to consume";
+    case -EIO: return "sector failed its CRC check";
+    default: return "unknown error";
+    }
+}
+
+int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore** out) {
+    if (out == nullptr || !valid_type(type) || !valid_source(source) || !g_ready.load(std::memory_order_acquire))
+        return -EINVAL;
+    auto s = g_engine.register_sensor(source, sensor_id, static_cast<ss::RecordType>(type), g_last_error);
+    if (!s) return ss::to_rc(s.error());
+    *out = reinterpret_cast<SensorStore*>(*s);
+    return 0;
+}
+
+int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore** out) {
+    return ss_sensor_init_ex(SS_SOURCE_HOST, sensor_id, type, out);
+}
+
+int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
+    if (out == nullptr || !valid_source(source) || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    ss::SensorStore* s = g_engine.find(source, sensor_id);
+    if (s == nullptr) return -EINVAL;
+    *out = reinterpret_cast<SensorStore*>(s);
+    return 0;
+}
+
+int ss_ts_add(SensorStore* handle, uint32_t value) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
+    return ss::to_rc(s->add(ctx(), &value));
+}
+
+int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || s->type() != ss::RecordType::evt) return -EINVAL;
+    const SsEventRecord rec{value, ts_ms};
+    static_assert(sizeof rec == ss::sector::evt_record_bytes, "SsEventRecord must be the packed 12-byte record");
+    return ss::to_rc(s->add(ctx(), &rec));
+}
+
+int ss_get_total_records(const SensorStore* handle, uint64_t* out_total_current) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_total_current == nullptr) return -EINVAL;
+    *out_total_current = s->retained(ctx());
+    return 0;
+}
+
+int ss_get_unsent_count(const SensorStore* handle, uint64_t* out_unsent) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_unsent == nullptr) return -EINVAL;
+    *out_unsent = s->unsent(ctx());
+    return 0;
+}
+
+int ss_get_pending_count(const SensorStore* handle, uint64_t* out_pending) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_pending == nullptr) return -EINVAL;
+    *out_pending = s->pending(ctx());
+    return 0;
+}
+
+int ss_diag_read_at(const SensorStore* handle, uint64_t offset, void* out_rec) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_rec == nullptr) return -EINVAL;
+    return ss::to_rc(s->read_at(ctx(), offset, out_rec));
+}
+
+int ss_consume_batch_ex(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n,
+                        uint64_t* out_first_seq) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_buf == nullptr || out_n == nullptr || max_records == 0) return -EINVAL;
+    auto batch = s->consume(ctx(), out_buf, max_records);
+    *out_n = batch ? batch->count : 0;
+    if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
+    return ss::to_rc(batch);
+}
+
+int ss_consume_batch(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n) {
+    return ss_consume_batch_ex(handle, out_buf, max_records, out_n, nullptr);
+}
+
+int ss_consume_next(SensorStore* handle, void* out_rec) {
+    uint32_t n = 0;
+    return ss_consume_batch_ex(handle, out_rec, 1, &n, nullptr);
+}
+
+int ss_erase_all_pending(SensorStore* handle) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr) return -EINVAL;
+    s->erase_all_pending(ctx());
+    return 0;
+}
+
+void ss_manager_tick(void) {
+    if (g_ready.load(std::memory_order_acquire)) g_engine.tick();
+}
+
+void ss_set_shutdown(bool in_progress) {
+    if (g_ready.load(std::memory_order_acquire)) g_engine.set_shutdown(in_progress);
+}
+
+int ss_get_sensor_stats(const SensorStore* handle, SsSensorStats* out) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out == nullptr) return -EINVAL;
+    s->stats(ctx(), *out);
+    return 0;
+}
+
+int ss_get_system_stats(SsSystemStats* out) {
+    if (out == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    g_engine.system_stats(*out);
+    return 0;
+}
+
+int ss_dump_stats(uint32_t sensor_id) {
+    if (!g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    int found = 0;
+    const std::uint32_t n = g_engine.sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const ss::SensorStore& store = g_engine.store_at(i);
+        if (store.id() != sensor_id) continue;
+        ++found;
+        SsSensorStats st;
+        store.stats(ctx(), st);
+        ss::Text t;
+        t << "sensor " << st.sensor_id << " (" << source_name(st.source) << ", " << (st.type == SENSOR_TS ? "ts" : "evt")
+          << "): retained " << st.retained << " pending " << st.pending << " unsent " << st.unsent << " seq "
+          << st.head_seq << ".." << st.pending_seq << ".." << st.next_seq << " sectors " << st.sectors;
+        log(ss::port::LogLevel::info, t.c_str());
+        t.clear();
+        t << "sensor " << st.sensor_id << " (" << source_name(st.source) << "): written " << st.written << " erased "
+          << st.erased << " dropped new " << st.dropped_new << " recycled " << st.dropped_recycled << " corrupt "
+          << st.dropped_corrupt << " in " << st.corrupt_sectors << " sectors";
+        log(ss::port::LogLevel::info, t.c_str());
+    }
+    return found != 0 ? 0 : -EINVAL;
+}
+
+int ss_scrub(SsScrubReport* out) {
+    if (out == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    g_engine.scrub(*out);
+    return 0;
+}
+
+} // extern "C"

@@ -1,0 +1,150 @@
+#include "ss/crc32c.hpp"
+
+#if defined(__x86_64__)
+#include <cstring>
+#include <cpuid.h>
+#include <nmmintrin.h>
+#if !defined(__SSE4_2__)
+#include <atomic>
+#endif
+#endif
+
+namespace ss {
+namespace {
+
+constexpr std::uint32_t castagnoli_polynomial_reflected = 0x82F63B78u;
+
+// Slicing-by-8: entries[k][b] is the CRC contribution of byte b followed by k zero bytes.
+// Eight independent lookups per 8 input bytes replace a chain of eight dependent ones, which
+// is what lets the table path approach one byte per cycle.
+struct SlicingTables {
+    std::uint32_t entries[8][256];
+};
+
+consteval SlicingTables make_slicing_tables() {
+    SlicingTables tables{};
+    for (std::uint32_t byte = 0; byte < 256; ++byte) {
+        std::uint32_t remainder = byte;
+        for (int bit = 0; bit < 8; ++bit) {
+            remainder = (remainder >> 1) ^ ((remainder & 1u) != 0 ? castagnoli_polynomial_reflected : 0u);
+        }
+        tables.entries[0][byte] = remainder;
+    }
+    for (int zero_bytes = 1; zero_bytes < 8; ++zero_bytes) {
+        for (std::uint32_t byte = 0; byte < 256; ++byte) {
+            const std::uint32_t shorter = tables.entries[zero_bytes - 1][byte];
+            tables.entries[zero_bytes][byte] = (shorter >> 8) ^ tables.entries[0][shorter & 0xFFu];
+        }
+    }
+    return tables;
+}
+
+// Assembled from single bytes so that it is correct on any endianness and never performs a
+// misaligned access; GCC merges it into one load where the target allows unaligned loads.
+constexpr std::uint32_t load_little_endian_32(const unsigned char* bytes) noexcept {
+    return std::uint32_t{bytes[0]} | (std::uint32_t{bytes[1]} << 8) | (std::uint32_t{bytes[2]} << 16) |
+           (std::uint32_t{bytes[3]} << 24);
+}
+
+#if defined(__x86_64__)
+
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char* bytes, std::size_t len,
+                                                             std::uint32_t crc) noexcept {
+    std::uint32_t state = ~crc;
+    // Aligning first keeps the 8-byte loads from straddling cache lines.
+    while (len > 0 && reinterpret_cast<std::uintptr_t>(bytes) % 8 != 0) {
+        state = _mm_crc32_u8(state, *bytes);
+        ++bytes;
+        --len;
+    }
+    std::uint64_t wide_state = state;
+    for (; len >= 8; bytes += 8, len -= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, bytes, sizeof word);
+        wide_state = _mm_crc32_u64(wide_state, word);
+    }
+    // The 64-bit instruction zero-extends its 32-bit CRC, so nothing is lost here.
+    state = static_cast<std::uint32_t>(wide_state);
+    for (; len > 0; ++bytes, --len) {
+        state = _mm_crc32_u8(state, *bytes);
+    }
+    return ~state;
+}
+
+#if !defined(__SSE4_2__)
+
+// cpuid rather than __builtin_cpu_supports: the latter reads data that a libgcc constructor
+// fills in, so a check during static initialisation could see "no SSE4.2" and cache it for
+// good. SSE4.2 adds no OS-managed register state, so the CPUID bit alone is sufficient.
+bool cpu_has_sse42() noexcept {
+    unsigned int eax = 0;
+    unsigned int ebx = 0;
+    unsigned int ecx = 0;
+    unsigned int edx = 0;
+    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) {
+        return false;
+    }
+    return (ecx & bit_SSE4_2) != 0;
+}
+
+enum SseProbeResult : int { sse42_not_probed = 0, sse42_absent = 1, sse42_present = 2 };
+
+// Constant-initialised, so no guard variable is needed and it is valid before any
+// constructor runs. Relaxed ordering suffices: racing threads at worst each run the same
+// idempotent probe and store the same answer.
+constinit std::atomic<int> sse42_probe_result{sse42_not_probed};
+
+#endif  // !__SSE4_2__
+#endif  // __x86_64__
+
+}  // namespace
+
+std::uint32_t crc32c_portable(const void* data, std::size_t len, std::uint32_t crc) noexcept {
+    static constexpr SlicingTables tables = make_slicing_tables();
+    const auto& table = tables.entries;
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::uint32_t state = ~crc;
+    for (; len >= 8; bytes += 8, len -= 8) {
+        const std::uint32_t low = state ^ load_little_endian_32(bytes);
+        const std::uint32_t high = load_little_endian_32(bytes + 4);
+        state = table[7][low & 0xFFu] ^ table[6][(low >> 8) & 0xFFu] ^ table[5][(low >> 16) & 0xFFu] ^
+                table[4][low >> 24] ^ table[3][high & 0xFFu] ^ table[2][(high >> 8) & 0xFFu] ^
+                table[1][(high >> 16) & 0xFFu] ^ table[0][high >> 24];
+    }
+    for (; len > 0; ++bytes, --len) {
+        state = (state >> 8) ^ table[0][(state ^ *bytes) & 0xFFu];
+    }
+    return ~state;
+}
+
+bool crc32c_hardware_available() noexcept {
+#if defined(__x86_64__) && defined(__SSE4_2__)
+    return true;
+#elif defined(__x86_64__)
+    int probe_result = sse42_probe_result.load(std::memory_order_relaxed);
+    if (probe_result == sse42_not_probed) {
+        probe_result = cpu_has_sse42() ? sse42_present : sse42_absent;
+        sse42_probe_result.store(probe_result, std::memory_order_relaxed);
+    }
+    return probe_result == sse42_present;
+#else
+    return false;
+#endif
+}
+
+std::uint32_t crc32c_hardware(const void* data, std::size_t len, std::uint32_t crc) noexcept {
+#if defined(__x86_64__)
+    return crc32c_sse42(static_cast<const unsigned char*>(data), len, crc);
+#else
+    return crc32c_portable(data, len, crc);
+#endif
+}
+
+std::uint32_t crc32c(const void* data, std::size_t len, std::uint32_t crc) noexcept {
+    if (crc32c_hardware_available()) {
+        return crc32c_hardware(data, len, crc);
+    }
+    return crc32c_portable(data, len, crc);
+}
+
+}  // namespace ss

@@ -1,0 +1,159 @@
+#include "ss/engine.hpp"
+
+#include <memory>
+
+#include "ss/config.hpp"
+
+namespace ss {
+
+#if defined(__ARM_ARCH) && !defined(__aarch64__)
+// 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB. The
+// cooperative port needs no locks, so this is the whole arena of the STM32 defaults.
+static_assert(arena_layout(100, 102, 256, 0, 1).total <= 32 * 1024,
+              "the STM32 default configuration must fit 32 KB for 100 sensors");
+#endif
+
+Expected<ArenaLayout> Engine::plan(const SsInitCfg& cfg, const port::LockOps& locks, Text& why) noexcept {
+    if (auto ok = validate_config(cfg, why); !ok) return std::unexpected(ok.error());
+    return arena_layout(cfg.max_sensors, static_cast<std::uint32_t>(cfg.ram_pool_bytes / cfg.ram_sector_bytes),
+                        cfg.ram_sector_bytes, locks.size, locks.align);
+}
+
+void* Engine::lock_at(std::uint32_t i) const noexcept {
+    return layout_.lock_stride == 0 ? nullptr : arena_ + layout_.locks + std::size_t{i} * layout_.lock_stride;
+}
+
+Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t arena_bytes,
+                            const port::LockOps& locks, Text& why) noexcept {
+    if (ready()) {
+        why.clear();
+        why << "already initialised";
+        return std::unexpected(Errc::invalid_argument);
+    }
+    auto layout = plan(cfg, locks, why);
+    if (!layout) return std::unexpected(layout.error());
+    if (arena == nullptr || reinterpret_cast<std::uintptr_t>(arena) % arena_align != 0) {
+        why.clear();
+        why << "invalid configuration: arena must be " << static_cast<std::uint32_t>(arena_align) << "-byte aligned";
+        return std::unexpected(Errc::invalid_argument);
+    }
+    if (arena_bytes < layout->total) {
+        why.clear();
+        why << "arena_bytes too small: this configuration needs " << static_cast<std::uint64_t>(layout->total)
+            << " bytes, got " << static_cast<std::uint64_t>(arena_bytes);
+        return std::unexpected(Errc::no_space);
+    }
+    arena_ = arena;
+    layout_ = *layout;
+    lock_ops_ = locks;
+    max_sensors_ = cfg.max_sensors;
+    for (std::uint32_t i = 0; i < max_sensors_ + 2; ++i)
+        if (void* l = lock_at(i)) lock_ops_.init(l);
+    registry_lock_ = lock_at(max_sensors_ + 1);
+    pool_.init(arena_ + layout_.sectors, reinterpret_cast<SectorIndex*>(arena_ + layout_.links), layout_.sector_count,
+               cfg.ram_sector_bytes, max_sensors_, lock_ops_, lock_at(max_sensors_));
+    ctx_ = StoreContext{};
+    ctx_.pool = &pool_;
+    ctx_.lock_ops = &lock_ops_;
+    ctx_.sector_bytes = cfg.ram_sector_bytes;
+    ctx_.capacity_ts = sector::capacity(cfg.ram_sector_bytes, RecordType::ts);
+    ctx_.capacity_evt = sector::capacity(cfg.ram_sector_bytes, RecordType::evt);
+    ctx_.max_sectors_per_sensor = cfg.max_sectors_per_sensor;
+    ctx_.crc_enabled = cfg.crc_enabled != 0;
+    ctx_.verify = static_cast<VerifyLevel>(cfg.verify_level);
+    ctx_.boot_id = cfg.boot_id;
+    ctx_.health = &health_;
+    health_.store(0, std::memory_order_relaxed);
+    shutdown_.store(false, std::memory_order_relaxed);
+    registered_.store(0, std::memory_order_relaxed);
+    stores_ = reinterpret_cast<SensorStore*>(arena_ + layout_.stores);
+    return {};
+}
+
+void Engine::deinit() noexcept {
+    if (!ready()) return;
+    const std::uint32_t n = registered_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) std::destroy_at(&stores_[i]);
+    for (std::uint32_t i = 0; i < max_sensors_ + 2; ++i)
+        if (void* l = lock_at(i)) lock_ops_.destroy(l);
+    registered_.store(0, std::memory_order_release);
+    stores_ = nullptr;
+    arena_ = nullptr;
+}
+
+SensorStore* Engine::find(SsSource source, std::uint32_t id) const noexcept {
+    const std::uint32_t n = sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (stores_[i].id() == id && stores_[i].source() == source) return &stores_[i];
+    return nullptr;
+}
+
+Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id, RecordType type,
+                                               Text& why) noexcept {
+    port::LockGuard g(lock_ops_, registry_lock_);
+    if (find(source, id) != nullptr) {
+        why.clear();
+        why << "sensor " << id << " of source " << static_cast<int>(source) << " is already registered";
+        return std::unexpected(Errc::invalid_argument);
+    }
+    const std::uint32_t i = registered_.load(std::memory_order_relaxed);
+    if (i == max_sensors_) {
+        why.clear();
+        why << "max_sensors (" << max_sensors_ << ") sensors are registered already";
+        return std::unexpected(Errc::no_space);
+    }
+    // The pool keeps one sector per unregistered sensor, so this cannot fail.
+    const SectorIndex first = pool_.acquire_reserved();
+    SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first, lock_at(i));
+    registered_.store(i + 1, std::memory_order_release);
+    return s;
+}
+
+SensorStore* Engine::store_of(const void* handle) const noexcept {
+    if (handle == nullptr || stores_ == nullptr) return nullptr;
+    const auto p = reinterpret_cast<std::uintptr_t>(handle);
+    const auto base = reinterpret_cast<std::uintptr_t>(stores_);
+    if (p < base) return nullptr;
+    const std::uintptr_t off = p - base;
+    if (off % sizeof(SensorStore) != 0 || off / sizeof(SensorStore) >= sensor_count()) return nullptr;
+    return &stores_[off / sizeof(SensorStore)];
+}
+
+void Engine::tick() noexcept {
+    if (!ready()) return;
+    const bool force = shutdown_in_progress();
+    const std::uint32_t n = sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i) stores_[i].seal_open_sector(ctx_, force);
+}
+
+void Engine::system_stats(SsSystemStats& out) const noexcept {
+    out = SsSystemStats{};
+    if (!ready()) return;
+    out.sensors = sensor_count();
+    out.max_sensors = max_sensors_;
+    out.sectors_total = pool_.capacity();
+    out.sectors_free = pool_.free_count();
+    out.sectors_free_min = pool_.free_min();
+    out.sector_bytes = pool_.sector_bytes();
+    out.ram_used_pct = out.sectors_total == 0 ? 0 : (out.sectors_total - out.sectors_free) * 100 / out.sectors_total;
+    for (std::uint32_t i = 0; i < out.sensors; ++i) {
+        SsSensorStats s;
+        stores_[i].stats(ctx_, s);
+        out.records_retained += s.retained;
+        out.dropped_new += s.dropped_new;
+        out.dropped_recycled += s.dropped_recycled;
+        out.dropped_corrupt += s.dropped_corrupt;
+        out.corrupt_sectors += s.corrupt_sectors;
+    }
+    out.health_flags = health_.load(std::memory_order_relaxed);
+    out.arena_bytes = layout_.total;
+}
+
+void Engine::scrub(SsScrubReport& out) noexcept {
+    out = SsScrubReport{};
+    if (!ready()) return;
+    const std::uint32_t n = sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i) stores_[i].scrub(ctx_, out);
+}
+
+} // namespace ss

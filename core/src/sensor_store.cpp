@@ -1,0 +1,313 @@
+#include "ss/sensor_store.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ss {
+
+namespace {
+
+void saturating_add(std::size_t& counter, std::uint64_t n) noexcept {
+    const std::size_t room = static_cast<std::size_t>(-1) - counter;
+    counter += n > room ? room : static_cast<std::size_t>(n);
+}
+
+} // namespace
+
+SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
+                         SectorIndex first_sector, void* lock) noexcept
+    : id_(id),
+      lock_(lock),
+      head_{no_sector, 0},
+      pend_{no_sector, 0},
+      tail_(no_sector),
+      sectors_(0),
+      source_(static_cast<std::uint8_t>(source)),
+      type_(static_cast<std::uint8_t>(type)) {
+    append_tail(ctx, first_sector);
+}
+
+std::uint32_t SensorStore::count_of(const SectorPool& pool, SectorIndex s) const noexcept {
+    return s == tail_ ? tail_count_ : sector::count(pool.data(s));
+}
+
+void SensorStore::note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept {
+    if (ctx.health != nullptr) ctx.health->fetch_or(bit, std::memory_order_relaxed);
+}
+
+void SensorStore::seal_tail(const StoreContext& ctx) noexcept {
+    // Sealed under the store lock, the lock that guards the writes: no record can change
+    // between the write and its checksum (seed 004).
+    sector::seal(ctx.pool->data(tail_), tail_count_, type(), ctx.crc_enabled);
+    flags_ |= tail_sealed;
+}
+
+void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s) noexcept {
+    SectorPool& pool = *ctx.pool;
+    const Cursor old_end{tail_, tail_count_};
+    sector::format(pool.data(s), type(), next_seq_, ctx.boot_id);
+    pool.set_next(s, no_sector);
+    if (tail_ != no_sector) pool.set_next(tail_, s);
+    tail_ = s;
+    tail_count_ = 0;
+    flags_ &= static_cast<std::uint8_t>(~tail_sealed);
+    ++sectors_;
+    // A cursor at the end of the old tail, or left without a sector, moves to the new start.
+    auto moves = [&](const Cursor& c) {
+        return c.sector == no_sector || (c.sector == old_end.sector && c.offset == old_end.offset);
+    };
+    if (moves(head_)) head_ = {s, 0};
+    if (moves(pend_)) {
+        pend_ = {s, 0};
+        flags_ &= static_cast<std::uint8_t>(~pend_verified);
+    }
+}
+
+SectorIndex SensorStore::prev_of(const SectorPool& pool, SectorIndex s) const noexcept {
+    SectorIndex prev = no_sector;
+    for (SectorIndex cur = head_.sector; cur != s; cur = pool.next(cur)) prev = cur;
+    return prev;
+}
+
+std::uint32_t SensorStore::pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept {
+    if (s == pend_.sector) return pend_.offset - start_of(s);
+    return before < pending_ ? count_of(pool, s) - start_of(s) : 0;
+}
+
+bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorIndex prev, std::uint32_t pending_in_s,
+                              bool corrupt) noexcept {
+    SectorPool& pool = *ctx.pool;
+    const std::uint32_t held = count_of(pool, s) - start_of(s);
+    retained_ -= held;
+    pending_ -= pending_in_s;
+    if (corrupt) {
+        saturating_add(dropped_corrupt_, held);
+        if (corrupt_sectors_ != 0xFFFF) ++corrupt_sectors_;
+        note_health(ctx, SS_HEALTH_CORRUPTION);
+    } else {
+        saturating_add(dropped_recycled_, held);
+        note_health(ctx, SS_HEALTH_DROPPING);
+    }
+    const SectorIndex next = pool.next(s);
+    if (prev != no_sector) pool.set_next(prev, next);
+    if (head_.sector == s) head_ = {next, 0};
+    if (pend_.sector == s) {
+        pend_ = {next, 0};
+        flags_ &= static_cast<std::uint8_t>(~pend_verified);
+    }
+    pool.set_next(s, no_sector);
+    --sectors_;
+    if (s != tail_) return false;
+    // The predecessor, sealed long ago, stands in as tail until a new open sector is appended.
+    tail_ = prev;
+    tail_count_ = prev == no_sector ? 0 : sector::count(pool.data(prev));
+    flags_ |= tail_sealed;
+    return true;
+}
+
+Expected<void> SensorStore::make_room(const StoreContext& ctx) noexcept {
+    const bool capped = ctx.max_sectors_per_sensor != 0 && sectors_ >= ctx.max_sectors_per_sensor;
+    const SectorIndex fresh = capped ? no_sector : ctx.pool->acquire();
+    if (fresh != no_sector) {
+        append_tail(ctx, fresh);
+        return {};
+    }
+    // No sector to be had: recycle the oldest sector that holds no pending record, to keep the
+    // newest data (003 §12). Pending data is never touched; if nothing else is left, the new
+    // record is the one dropped. Every sector but the open one is sealed, so the victim is.
+    SectorIndex victim = pend_.sector;
+    if (pend_.offset > start_of(victim)) victim = ctx.pool->next(victim);
+    if (victim == no_sector) return std::unexpected(Errc::no_space);
+    drop_sector(ctx, victim, prev_of(*ctx.pool, victim), 0, false);
+    append_tail(ctx, victim);
+    return {};
+}
+
+Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    if (open_sector_full(ctx)) {
+        if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
+        if (auto room = make_room(ctx); !room) {
+            ++next_seq_; // the loss shows as a gap in the sequence
+            saturating_add(dropped_new_, 1);
+            note_health(ctx, SS_HEALTH_DROPPING);
+            return room;
+        }
+    }
+    const std::size_t rb = record_bytes();
+    std::memcpy(sector::payload(ctx.pool->data(tail_)) + std::size_t{tail_count_} * rb, rec, rb);
+    ++tail_count_;
+    ++retained_;
+    ++next_seq_;
+    return {};
+}
+
+bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
+    if (ctx.verify == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
+    const bool is_pend = s == pend_.sector;
+    if (ctx.verify == VerifyLevel::first_read && is_pend && (flags_ & pend_verified) != 0) return true;
+    if (!sector::verify(ctx.pool->data(s), type(), ctx.sector_bytes)) return false;
+    if (is_pend) flags_ |= pend_verified;
+    return true;
+}
+
+Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::uint32_t max) noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    SectorPool& pool = *ctx.pool;
+    const std::size_t rb = record_bytes();
+    auto* dst = static_cast<std::byte*>(out);
+    Batch batch;
+    std::uint64_t expected_seq = 0;
+    while (batch.count < max) {
+        const SectorIndex s = pend_.sector;
+        const std::uint32_t n = count_of(pool, s);
+        if (pend_.offset == n) break; // by the cursor invariant, s is the tail: all consumed
+        if (!verified(ctx, s)) {
+            if (drop_sector(ctx, s, prev_of(pool, s), pend_.offset - start_of(s), true)) append_tail(ctx, s);
+            else pool.release(s);
+            continue;
+        }
+        const std::uint64_t seq = sector::first_seq(pool.data(s)) + pend_.offset;
+        if (batch.count != 0 && seq != expected_seq) break; // a batch never spans a gap
+        const std::uint32_t take = std::min(n - pend_.offset, max - batch.count);
+        std::memcpy(dst + std::size_t{batch.count} * rb, sector::payload(pool.data(s)) + std::size_t{pend_.offset} * rb,
+                    std::size_t{take} * rb);
+        if (batch.count == 0) batch.first_seq = seq;
+        batch.count += take;
+        expected_seq = seq + take;
+        pend_.offset = static_cast<std::uint16_t>(pend_.offset + take);
+        pending_ += take;
+        if (pend_.offset == n && s != tail_) {
+            pend_ = {pool.next(s), 0};
+            flags_ &= static_cast<std::uint8_t>(~pend_verified);
+        }
+    }
+    if (batch.count == 0) return std::unexpected(Errc::try_again);
+    return batch;
+}
+
+void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    SectorPool& pool = *ctx.pool;
+    if (head_.sector != pend_.sector) {
+        // Every sector before pend's is wholly pending: hand them back under one pool lock.
+        const SectorIndex first = head_.sector;
+        SectorIndex last = first;
+        std::uint32_t n = 1;
+        while (pool.next(last) != pend_.sector) {
+            last = pool.next(last);
+            ++n;
+        }
+        pool.release_chain(first, last, n);
+        sectors_ = static_cast<std::uint16_t>(sectors_ - n);
+    }
+    saturating_add(erased_, pending_);
+    retained_ -= pending_;
+    pending_ = 0;
+    head_ = pend_;
+}
+
+Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    if (offset >= retained_) return std::unexpected(Errc::invalid_argument);
+    SectorPool& pool = *ctx.pool;
+    SectorIndex prev = no_sector;
+    SectorIndex s = head_.sector;
+    std::uint64_t before = 0; // retained records in sectors before s
+    while (offset - before >= count_of(pool, s) - start_of(s)) {
+        before += count_of(pool, s) - start_of(s);
+        prev = s;
+        s = pool.next(s);
+    }
+    if (ctx.verify == VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
+        !sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
+        if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) append_tail(ctx, s);
+        else pool.release(s);
+        return std::unexpected(Errc::io_error);
+    }
+    const std::size_t rb = record_bytes();
+    std::memcpy(out, sector::payload(pool.data(s)) + (start_of(s) + (offset - before)) * rb, rb);
+    return {};
+}
+
+void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    SectorPool& pool = *ctx.pool;
+    ++report.sensors;
+    if (!ctx.crc_enabled) return;
+    SectorIndex prev = no_sector;
+    SectorIndex s = head_.sector;
+    std::uint64_t before = 0;
+    while (s != no_sector) {
+        const SectorIndex next = pool.next(s);
+        if (!is_sealed(s)) break; // only the open tail is unsealed
+        ++report.sectors_checked;
+        const std::uint32_t held = count_of(pool, s) - start_of(s);
+        if (sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
+            before += held;
+            prev = s;
+        } else {
+            ++report.corrupt_sectors;
+            report.records_dropped += held;
+            if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) {
+                append_tail(ctx, s);
+                break;
+            }
+            pool.release(s);
+        }
+        s = next;
+    }
+}
+
+bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
+    if (lock_ != nullptr && !ctx.lock_ops->try_lock(lock_)) return false;
+    bool sealed = false;
+    if ((flags_ & tail_sealed) == 0 && (tail_count_ == capacity(ctx) || (force && tail_count_ != 0))) {
+        seal_tail(ctx);
+        sealed = true;
+    }
+    if (lock_ != nullptr) ctx.lock_ops->unlock(lock_);
+    return sealed;
+}
+
+std::uint64_t SensorStore::retained(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    return retained_;
+}
+
+std::uint64_t SensorStore::pending(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    return pending_;
+}
+
+std::uint64_t SensorStore::unsent(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    return retained_ - pending_;
+}
+
+void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, lock_);
+    const SectorPool& pool = *ctx.pool;
+    out = SsSensorStats{};
+    out.sensor_id = id_;
+    out.source = source_;
+    out.type = type_;
+    out.retained = retained_;
+    out.pending = pending_;
+    out.unsent = retained_ - pending_;
+    out.next_seq = next_seq_;
+    auto seq_at = [&](const Cursor& c) {
+        return c.offset == count_of(pool, c.sector) ? next_seq_ : sector::first_seq(pool.data(c.sector)) + c.offset;
+    };
+    out.head_seq = seq_at(head_);
+    out.pending_seq = seq_at(pend_);
+    out.erased = erased_;
+    out.dropped_new = dropped_new_;
+    out.dropped_recycled = dropped_recycled_;
+    out.dropped_corrupt = dropped_corrupt_;
+    out.written = retained_ + out.erased + out.dropped_recycled + out.dropped_corrupt;
+    out.corrupt_sectors = corrupt_sectors_;
+    out.sectors = sectors_;
+}
+
+} // namespace ss

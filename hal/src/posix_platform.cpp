@@ -1,0 +1,50 @@
+// The POSIX port of the core's platform interface (ss/port.hpp): pthread mutexes for the store
+// and pool locks, one heap allocation for the arena, and stderr for the log.
+#include <pthread.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ss/port.hpp"
+
+namespace {
+
+pthread_mutex_t* as_mutex(void* p) noexcept { return static_cast<pthread_mutex_t*>(p); }
+
+void mutex_init(void* p) noexcept { pthread_mutex_init(as_mutex(p), nullptr); }
+void mutex_destroy(void* p) noexcept { pthread_mutex_destroy(as_mutex(p)); }
+void mutex_lock(void* p) noexcept { pthread_mutex_lock(as_mutex(p)); }
+void mutex_unlock(void* p) noexcept { pthread_mutex_unlock(as_mutex(p)); }
+bool mutex_try_lock(void* p) noexcept { return pthread_mutex_trylock(as_mutex(p)) == 0; }
+
+// A cache line: the arena starts with the stores, whose locks are hot.
+constexpr std::size_t arena_alignment = 64;
+
+void* arena_alloc(std::size_t bytes) noexcept {
+    return std::aligned_alloc(arena_alignment, (bytes + arena_alignment - 1) / arena_alignment * arena_alignment);
+}
+
+void arena_free(void* arena, std::size_t) noexcept { std::free(arena); }
+
+void log_stderr(void*, int level, const char* msg) noexcept {
+    static const char* const names[] = {"error", "warning", "info"};
+    const char* name = level >= 0 && level <= 2 ? names[level] : "log";
+    std::fprintf(stderr, "sensor-storage: %s: %s\n", name, msg);
+}
+
+const ss::port::Platform posix_platform{
+    .lock = {.size = sizeof(pthread_mutex_t),
+             .align = alignof(pthread_mutex_t),
+             .init = mutex_init,
+             .destroy = mutex_destroy,
+             .lock = mutex_lock,
+             .unlock = mutex_unlock,
+             .try_lock = mutex_try_lock},
+    .arena_alloc = arena_alloc,
+    .arena_free = arena_free,
+    .log = log_stderr,
+};
+
+} // namespace
+
+const ss::port::Platform& ss::port::platform() noexcept { return posix_platform; }

@@ -1,0 +1,355 @@
+// Policy corners of one sensor's store, on 64-byte sectors (12 TS records each).
+#include <doctest/doctest.h>
+
+#include <numeric>
+#include <vector>
+
+#include "support/store_fixture.hpp"
+
+using namespace ss;
+using ss::test::StoreFixture;
+
+namespace {
+std::vector<std::uint32_t> iota(std::uint32_t from, std::uint32_t n) {
+    std::vector<std::uint32_t> v(n);
+    std::iota(v.begin(), v.end(), from);
+    return v;
+}
+} // namespace
+
+TEST_CASE("records come out in the order they went in, with consecutive sequence numbers") {
+    StoreFixture f(4);
+    auto s = f.make();
+    CHECK(f.add_n(s, 100, 30) == 30);
+    CHECK(s.retained(f.ctx) == 30);
+    CHECK(s.unsent(f.ctx) == 30);
+    std::uint64_t seq = 99;
+    CHECK(f.consume(s, 7, &seq) == iota(100, 7));
+    CHECK(seq == 0);
+    CHECK(f.consume(s, 100, &seq) == iota(107, 23));
+    CHECK(seq == 7);
+    CHECK(s.pending(f.ctx) == 30);
+    CHECK(s.unsent(f.ctx) == 0);
+    CHECK_FALSE(s.consume(f.ctx, nullptr, 1).has_value());
+    CHECK(s.consume(f.ctx, nullptr, 1).error() == Errc::try_again);
+}
+
+TEST_CASE("a sector exactly full stays the open sector until the next record needs room") {
+    StoreFixture f(4);
+    auto s = f.make();
+    CHECK(f.add_n(s, 0, 12) == 12);
+    CHECK(f.stats(s).sectors == 1);
+    CHECK(f.pool.free_count() == 3);
+    CHECK(f.add(s, 12));
+    CHECK(f.stats(s).sectors == 2);
+    CHECK(f.pool.free_count() == 2);
+    CHECK(f.consume(s, 13) == iota(0, 13));
+}
+
+TEST_CASE("a batch that drains a full open sector continues in the next one after it is sealed") {
+    StoreFixture f(4);
+    auto s = f.make();
+    f.add_n(s, 0, 12);
+    CHECK(f.consume(s, 12) == iota(0, 12)); // pend now sits at the end of the (full) tail
+    f.add_n(s, 12, 5);                      // seals it and opens a new sector
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 10, &seq) == iota(12, 5));
+    CHECK(seq == 12);
+    s.erase_all_pending(f.ctx);
+    CHECK(f.stats(s).sectors == 1);
+    CHECK(s.retained(f.ctx) == 0);
+}
+
+TEST_CASE("sealing while pending spans sectors keeps both regions intact") {
+    StoreFixture f(6);
+    auto s = f.make();
+    f.add_n(s, 0, 20);                     // sectors: [0..11] [12..19 open]
+    CHECK(f.consume(s, 15) == iota(0, 15)); // pending spans both sectors
+    f.add_n(s, 20, 10);                    // seals the second sector mid-pending, opens a third
+    CHECK(s.pending(f.ctx) == 15);
+    CHECK(s.unsent(f.ctx) == 15);
+    CHECK(f.consume(s, 100) == iota(15, 15));
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 0, &v));
+    CHECK(v == 0);
+    CHECK(s.read_at(f.ctx, 29, &v));
+    CHECK(v == 29);
+}
+
+TEST_CASE("erasing pending records frees every sector they emptied, in one go") {
+    StoreFixture f(8);
+    auto s = f.make();
+    f.add_n(s, 0, 50); // 5 sectors: 12+12+12+12+2
+    CHECK(f.pool.free_count() == 3);
+    CHECK(f.consume(s, 40) == iota(0, 40)); // pend in the 4th sector, offset 4
+    s.erase_all_pending(f.ctx);
+    CHECK(f.pool.free_count() == 6); // three whole sectors back
+    CHECK(f.stats(s).sectors == 2);
+    CHECK(s.retained(f.ctx) == 10);
+    CHECK(s.pending(f.ctx) == 0);
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 0, &v));
+    CHECK(v == 40);
+    auto st = f.stats(s);
+    CHECK(st.erased == 40);
+    CHECK(st.head_seq == 40);
+    CHECK(st.pending_seq == 40);
+    CHECK(st.next_seq == 50);
+}
+
+TEST_CASE("erasing with nothing pending changes nothing") {
+    StoreFixture f(3);
+    auto s = f.make();
+    f.add_n(s, 0, 5);
+    s.erase_all_pending(f.ctx);
+    CHECK(s.retained(f.ctx) == 5);
+    CHECK(f.consume(s, 5) == iota(0, 5));
+}
+
+TEST_CASE("erasing everything keeps the sensor's one sector") {
+    StoreFixture f(3);
+    auto s = f.make();
+    f.add_n(s, 0, 30);
+    f.consume(s, 30);
+    s.erase_all_pending(f.ctx);
+    CHECK(f.stats(s).sectors == 1);
+    CHECK(s.retained(f.ctx) == 0);
+    CHECK(f.add_n(s, 30, 3) == 3);
+    CHECK(f.consume(s, 5) == iota(30, 3));
+}
+
+TEST_CASE("a full pool recycles the oldest unsent sector to keep the newest data") {
+    StoreFixture f(3);
+    auto s = f.make();
+    CHECK(f.add_n(s, 0, 36) == 36);  // three full sectors, pool empty
+    CHECK(f.add(s, 36));              // recycles [0..11]
+    auto st = f.stats(s);
+    CHECK(st.dropped_recycled == 12);
+    CHECK(st.retained == 25);
+    CHECK(st.head_seq == 12);
+    CHECK(f.health.load() == SS_HEALTH_DROPPING);
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 100, &seq) == iota(12, 25));
+    CHECK(seq == 12);
+}
+
+TEST_CASE("recycling with the pending boundary mid-sector skips that sector and leaves a gap") {
+    StoreFixture f(3);
+    auto s = f.make();
+    f.add_n(s, 0, 36);                     // sectors A[0..11] B[12..23] C[24..35]
+    CHECK(f.consume(s, 5) == iota(0, 5));   // pending [0..4] in A
+    CHECK(f.add(s, 36));                    // A holds pending: B is recycled
+    auto st = f.stats(s);
+    CHECK(st.dropped_recycled == 12);
+    CHECK(st.pending == 5);
+    CHECK(st.retained == 5 + 7 + 12 + 1);
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 100, &seq) == iota(5, 7)); // the batch stops at the gap 12..23
+    CHECK(seq == 5);
+    CHECK(f.consume(s, 100, &seq) == iota(24, 13));
+    CHECK(seq == 24);
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 11, &v)); // pending 0..4, then 5..11, then 24..
+    CHECK(v == 11);
+    CHECK(s.read_at(f.ctx, 12, &v));
+    CHECK(v == 24);
+}
+
+TEST_CASE("recycling never touches a sector that holds a pending record") {
+    StoreFixture f(3);
+    auto s = f.make();
+    f.add_n(s, 0, 36);
+    CHECK(f.consume(s, 13) == iota(0, 13)); // pending reaches into B
+    CHECK(f.add(s, 36));                     // A and B hold pending: C goes
+    CHECK(f.consume(s, 100) == iota(13, 11)); // B's unsent rest; the batch stops at C's gap
+    CHECK(f.consume(s, 100) == iota(36, 1));
+}
+
+TEST_CASE("with only pending data left, new writes are dropped, counted and leave a sequence gap") {
+    StoreFixture f(2);
+    auto s = f.make();
+    f.add_n(s, 0, 24);
+    CHECK(f.consume(s, 24) == iota(0, 24)); // everything pending
+    auto r = f.add(s, 24);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == Errc::no_space);
+    CHECK_FALSE(f.add(s, 25).has_value());
+    auto st = f.stats(s);
+    CHECK(st.dropped_new == 2);
+    CHECK(st.retained == 24);
+    CHECK(st.next_seq == 26);
+    s.erase_all_pending(f.ctx);
+    CHECK(f.add(s, 26));
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 10, &seq) == iota(26, 1));
+    CHECK(seq == 26); // 24 and 25 are the gap the cloud sees
+}
+
+TEST_CASE("a sensor at its sector cap recycles its own oldest unsent sector") {
+    StoreFixture f(8);
+    f.ctx.max_sectors_per_sensor = 2;
+    auto s = f.make();
+    f.add_n(s, 0, 24);
+    CHECK(f.add(s, 24));
+    auto st = f.stats(s);
+    CHECK(st.sectors == 2);
+    CHECK(st.dropped_recycled == 12);
+    CHECK(f.pool.free_count() == 6);
+}
+
+TEST_CASE("a one-sector sensor with nothing pending recycles its only sector") {
+    StoreFixture f(1);
+    auto s = f.make();
+    f.add_n(s, 0, 12);
+    CHECK(f.add(s, 12));
+    auto st = f.stats(s);
+    CHECK(st.retained == 1);
+    CHECK(st.dropped_recycled == 12);
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 5, &seq) == iota(12, 1));
+    CHECK(seq == 12);
+}
+
+TEST_CASE("a head in the middle of a sector is honoured by recycling and reads") {
+    StoreFixture f(2);
+    auto s = f.make();
+    f.add_n(s, 0, 24);
+    f.consume(s, 5);
+    s.erase_all_pending(f.ctx); // head at A+5
+    CHECK(f.add(s, 24));        // A holds no pending: it is recycled (its 7 retained records)
+    auto st = f.stats(s);
+    CHECK(st.dropped_recycled == 7);
+    CHECK(st.retained == 13);
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 0, &v));
+    CHECK(v == 12);
+}
+
+TEST_CASE("event records keep value and timestamp") {
+    StoreFixture f(4);
+    auto s = f.make(RecordType::evt);
+    for (std::uint32_t i = 0; i < 9; ++i) {
+        const SsEventRecord r{i, 1'700'000'000'000ull + i * 1000};
+        REQUIRE(s.add(f.ctx, &r));
+    }
+    CHECK(f.stats(s).sectors == 3); // 4 per sector
+    SsEventRecord out[9];
+    auto b = s.consume(f.ctx, out, 9);
+    REQUIRE(b);
+    CHECK(b->count == 9);
+    for (std::uint32_t i = 0; i < 9; ++i) {
+        CHECK(out[i].value == i);
+        CHECK(out[i].ts_ms == 1'700'000'000'000ull + i * 1000);
+    }
+    SsEventRecord one{};
+    CHECK(s.read_at(f.ctx, 8, &one));
+    CHECK(one.value == 8);
+    CHECK(one.ts_ms == 1'700'000'008'000ull);
+}
+
+TEST_CASE("diagnostic reads past the end are refused") {
+    StoreFixture f(2);
+    auto s = f.make();
+    f.add_n(s, 0, 3);
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 2, &v));
+    CHECK(s.read_at(f.ctx, 3, &v).error() == Errc::invalid_argument);
+}
+
+TEST_CASE("a corrupt sector found by consume is dropped and the batch goes on past it") {
+    StoreFixture f(4);
+    auto s = f.make();
+    f.add_n(s, 0, 30); // A B sealed, C open
+    // Flip a payload bit of B (sectors are handed out in address order: A=0, B=1).
+    f.pool.data(1)[sector::header_bytes + 3] ^= std::byte{0x10};
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 12, &seq) == iota(0, 12));
+    CHECK(f.consume(s, 100, &seq) == iota(24, 6));
+    CHECK(seq == 24);
+    auto st = f.stats(s);
+    CHECK(st.dropped_corrupt == 12);
+    CHECK(st.corrupt_sectors == 1);
+    CHECK(st.sectors == 2);
+    CHECK(f.health.load() == SS_HEALTH_CORRUPTION);
+}
+
+TEST_CASE("first-read verification checks a sector once; every-read checks it each time") {
+    for (auto level : {VerifyLevel::first_read, VerifyLevel::every_read}) {
+        StoreFixture f(4, 0, level);
+        auto s = f.make();
+        f.add_n(s, 0, 20);
+        CHECK(f.consume(s, 3) == iota(0, 3)); // A verified
+        f.pool.data(0)[sector::header_bytes + 40] ^= std::byte{0x01}; // record 10
+        auto rest = f.consume(s, 100);
+        if (level == VerifyLevel::first_read) {
+            CHECK(rest.size() == 17); // served: the check happened before the damage
+            CHECK(f.stats(s).dropped_corrupt == 0);
+        } else {
+            CHECK(rest == iota(12, 8)); // A's unsent records were dropped
+            auto st = f.stats(s);
+            CHECK(st.dropped_corrupt == 12);
+            CHECK(st.pending == 8);
+        }
+    }
+}
+
+TEST_CASE("every-read verification makes a diagnostic read of a corrupt sector fail with io_error") {
+    StoreFixture f(4, 0, VerifyLevel::every_read);
+    auto s = f.make();
+    f.add_n(s, 0, 20);
+    f.pool.data(0)[5] ^= std::byte{0x01}; // header of A
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 1, &v).error() == Errc::io_error);
+    CHECK(s.retained(f.ctx) == 8);
+    CHECK(s.read_at(f.ctx, 0, &v));
+    CHECK(v == 12);
+}
+
+TEST_CASE("scrub verifies every sealed sector and drops only the corrupt ones") {
+    StoreFixture f(6);
+    auto s = f.make();
+    f.add_n(s, 0, 40); // A B C sealed, D open
+    f.consume(s, 5);   // pending inside A
+    f.pool.data(0)[sector::header_bytes] ^= std::byte{0x80};
+    f.pool.data(2)[sector::header_bytes] ^= std::byte{0x80};
+    SsScrubReport rep{};
+    s.scrub(f.ctx, rep);
+    CHECK(rep.sensors == 1);
+    CHECK(rep.sectors_checked == 3);
+    CHECK(rep.corrupt_sectors == 2);
+    CHECK(rep.records_dropped == 24);
+    auto st = f.stats(s);
+    CHECK(st.pending == 0); // A's pending records went with it
+    CHECK(st.retained == 16);
+    CHECK(f.consume(s, 100) == iota(12, 12)); // B, then the gap stops the batch
+    CHECK(f.consume(s, 100) == iota(36, 4));
+}
+
+TEST_CASE("scrub of a corrupt full tail leaves the sensor a fresh open sector") {
+    StoreFixture f(2);
+    auto s = f.make();
+    f.add_n(s, 0, 12);
+    CHECK(s.seal_open_sector(f.ctx, false)); // full: sealed by the manager
+    f.pool.data(0)[sector::header_bytes] ^= std::byte{0x01};
+    SsScrubReport rep{};
+    s.scrub(f.ctx, rep);
+    CHECK(rep.corrupt_sectors == 1);
+    CHECK(f.stats(s).sectors == 1);
+    CHECK(f.add(s, 12));
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 5, &seq) == iota(12, 1));
+    CHECK(seq == 12);
+}
+
+TEST_CASE("the manager seals a full open sector, and any non-empty one when forced") {
+    StoreFixture f(4);
+    auto s = f.make();
+    f.add_n(s, 0, 5);
+    CHECK_FALSE(s.seal_open_sector(f.ctx, false));
+    CHECK(s.seal_open_sector(f.ctx, true));
+    CHECK(sector::verify(f.pool.data(0), RecordType::ts, StoreFixture::sector_bytes));
+    CHECK_FALSE(s.seal_open_sector(f.ctx, true)); // already sealed
+    CHECK(f.add(s, 5));                            // goes to a new sector
+    CHECK(f.stats(s).sectors == 2);
+    CHECK(f.consume(s, 10) == iota(0, 6));
+}
