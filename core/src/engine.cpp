@@ -63,6 +63,8 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     ctx_.verify = static_cast<VerifyLevel>(cfg.verify_level);
     ctx_.boot_id = cfg.boot_id;
     ctx_.health = &health_;
+    ctx_.borrow = &Engine::borrow_sector;
+    ctx_.borrow_owner = this;
     health_.store(0, std::memory_order_relaxed);
     shutdown_.store(false, std::memory_order_relaxed);
     registered_.store(0, std::memory_order_relaxed);
@@ -117,6 +119,24 @@ SensorStore* Engine::store_of(const void* handle) const noexcept {
     const std::uintptr_t off = p - base;
     if (off % sizeof(SensorStore) != 0 || off / sizeof(SensorStore) >= sensor_count()) return nullptr;
     return &stores_[off / sizeof(SensorStore)];
+}
+
+SectorIndex Engine::borrow_sector(void* self, const SensorStore& requester) noexcept {
+    // Fair share: the store holding the most sectors gives one, if it holds at least two more
+    // than the requester (so two stores never pass a sector back and forth).
+    const Engine& e = *static_cast<const Engine*>(self);
+    const std::uint32_t mine = requester.sector_count();
+    const std::uint32_t n = e.sensor_count();
+    SensorStore* richest = nullptr;
+    std::uint32_t most = mine + 1;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::uint32_t held = e.stores_[i].sector_count();
+        if (held > most) {
+            most = held;
+            richest = &e.stores_[i];
+        }
+    }
+    return richest == nullptr ? no_sector : richest->donate_sector(e.ctx_, mine + 1);
 }
 
 void Engine::tick() noexcept {

@@ -21,10 +21,14 @@ SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t
       head_{no_sector, 0},
       pend_{no_sector, 0},
       tail_(no_sector),
-      sectors_(0),
       source_(static_cast<std::uint8_t>(source)),
       type_(static_cast<std::uint8_t>(type)) {
     append_tail(ctx, first_sector);
+}
+
+void SensorStore::add_sectors(int delta) noexcept {
+    sectors_.store(static_cast<std::uint16_t>(sectors_.load(std::memory_order_relaxed) + delta),
+                   std::memory_order_relaxed);
 }
 
 std::uint32_t SensorStore::count_of(const SectorPool& pool, SectorIndex s) const noexcept {
@@ -51,13 +55,12 @@ void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s) noexcept {
     tail_ = s;
     tail_count_ = 0;
     flags_ &= static_cast<std::uint8_t>(~tail_sealed);
-    ++sectors_;
-    // A cursor at the end of the old tail, or left without a sector, moves to the new start.
-    auto moves = [&](const Cursor& c) {
-        return c.sector == no_sector || (c.sector == old_end.sector && c.offset == old_end.offset);
-    };
-    if (moves(head_)) head_ = {s, 0};
-    if (moves(pend_)) {
+    add_sectors(1);
+    // A cursor left without a sector moves to the new start, and so does pend at the end of
+    // the old tail. head never sits there: that would mean an empty store, which make_room
+    // restarts in place instead (a sector before head would never be freed).
+    if (head_.sector == no_sector) head_ = {s, 0};
+    if (pend_.sector == no_sector || (pend_.sector == old_end.sector && pend_.offset == old_end.offset)) {
         pend_ = {s, 0};
         flags_ &= static_cast<std::uint8_t>(~pend_verified);
     }
@@ -96,31 +99,75 @@ bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorInde
         flags_ &= static_cast<std::uint8_t>(~pend_verified);
     }
     pool.set_next(s, no_sector);
-    --sectors_;
+    add_sectors(-1);
     if (s != tail_) return false;
     // The predecessor, sealed long ago, stands in as tail until a new open sector is appended.
     tail_ = prev;
     tail_count_ = prev == no_sector ? 0 : sector::count(pool.data(prev));
     flags_ |= tail_sealed;
+    if (prev != no_sector) {
+        // Cursors that were in s now sit at the end of the new tail (the cursor invariant).
+        if (head_.sector == no_sector) head_ = {prev, tail_count_};
+        if (pend_.sector == no_sector) pend_ = {prev, tail_count_};
+    }
     return true;
 }
 
+SectorIndex SensorStore::oldest_unsent_sector(const SectorPool& pool) const noexcept {
+    // pend's sector holds pending records unless pend sits at its first retained record.
+    return pend_.offset > start_of(pend_.sector) ? pool.next(pend_.sector) : pend_.sector;
+}
+
 Expected<void> SensorStore::make_room(const StoreContext& ctx) noexcept {
-    const bool capped = ctx.max_sectors_per_sensor != 0 && sectors_ >= ctx.max_sectors_per_sensor;
-    const SectorIndex fresh = capped ? no_sector : ctx.pool->acquire();
+    if (retained_ == 0) {
+        // Everything was erased: the full tail is the only sector and holds nothing; start it
+        // over rather than take another.
+        const SectorIndex s = tail_;
+        head_ = pend_ = {no_sector, 0};
+        tail_ = no_sector;
+        add_sectors(-1);
+        append_tail(ctx, s);
+        return {};
+    }
+    const bool capped = ctx.max_sectors_per_sensor != 0 && sector_count() >= ctx.max_sectors_per_sensor;
+    SectorIndex fresh = capped ? no_sector : ctx.pool->acquire();
     if (fresh != no_sector) {
         append_tail(ctx, fresh);
         return {};
     }
-    // No sector to be had: recycle the oldest sector that holds no pending record, to keep the
-    // newest data (003 §12). Pending data is never touched; if nothing else is left, the new
-    // record is the one dropped. Every sector but the open one is sealed, so the victim is.
-    SectorIndex victim = pend_.sector;
-    if (pend_.offset > start_of(victim)) victim = ctx.pool->next(victim);
-    if (victim == no_sector) return std::unexpected(Errc::no_space);
-    drop_sector(ctx, victim, prev_of(*ctx.pool, victim), 0, false);
-    append_tail(ctx, victim);
-    return {};
+    // No free sector: recycle our own oldest sector that holds no pending record, to keep the
+    // newest data (003 §12). Every sector but the open one is sealed, and the open one is full
+    // here, so the victim is sealed.
+    if (const SectorIndex victim = oldest_unsent_sector(*ctx.pool); victim != no_sector) {
+        drop_sector(ctx, victim, prev_of(*ctx.pool, victim), 0, false);
+        append_tail(ctx, victim);
+        return {};
+    }
+    // Only pending data of ours is left. Before dropping the new record, take an unsent sector
+    // from a store holding more than its share: otherwise a sensor whose one sector holds a
+    // pending record would lose every new record while others keep old unsent data.
+    if (!capped && ctx.borrow != nullptr && (fresh = ctx.borrow(ctx.borrow_owner, *this)) != no_sector) {
+        append_tail(ctx, fresh);
+        return {};
+    }
+    return std::unexpected(Errc::no_space);
+}
+
+SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t more_than) noexcept {
+    // try_lock: the requester holds its own lock, so waiting here could deadlock.
+    if (lock_ != nullptr && !ctx.lock_ops->try_lock(lock_)) return no_sector;
+    SectorIndex s = no_sector;
+    if (sector_count() > more_than) {
+        s = oldest_unsent_sector(*ctx.pool);
+        // The open sector is still being written: never give it away. A full, sealed tail may
+        // go; its predecessor then stands in as tail until our next add.
+        if (s != no_sector && is_sealed(s))
+            drop_sector(ctx, s, prev_of(*ctx.pool, s), 0, false);
+        else
+            s = no_sector;
+    }
+    if (lock_ != nullptr) ctx.lock_ops->unlock(lock_);
+    return s;
 }
 
 Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexcept {
@@ -199,7 +246,7 @@ void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
             ++n;
         }
         pool.release_chain(first, last, n);
-        sectors_ = static_cast<std::uint16_t>(sectors_ - n);
+        add_sectors(-static_cast<int>(n));
     }
     saturating_add(erased_, pending_);
     retained_ -= pending_;
@@ -307,7 +354,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.dropped_corrupt = dropped_corrupt_;
     out.written = retained_ + out.erased + out.dropped_recycled + out.dropped_corrupt;
     out.corrupt_sectors = corrupt_sectors_;
-    out.sectors = sectors_;
+    out.sectors = sector_count();
 }
 
 } // namespace ss

@@ -118,6 +118,24 @@ TEST_CASE("erasing everything keeps the sensor's one sector") {
     CHECK(f.consume(s, 5) == iota(30, 3));
 }
 
+TEST_CASE("a store emptied at the end of a full sector reuses that sector instead of leaking it") {
+    StoreFixture f(3);
+    auto s = f.make();
+    for (int round = 0; round < 10; ++round) {
+        const auto base = static_cast<std::uint32_t>(round * 12);
+        CHECK(f.add_n(s, base, 12) == 12);
+        CHECK(f.consume(s, 12) == iota(base, 12));
+        s.erase_all_pending(f.ctx);
+        CHECK(f.stats(s).sectors == 1);
+    }
+    CHECK(f.add(s, 120));
+    CHECK(f.stats(s).sectors == 1);
+    CHECK(f.pool.free_count() == 2);
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 5, &seq) == iota(120, 1));
+    CHECK(seq == 120);
+}
+
 TEST_CASE("a full pool recycles the oldest unsent sector to keep the newest data") {
     StoreFixture f(3);
     auto s = f.make();

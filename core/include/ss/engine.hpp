@@ -87,6 +87,7 @@ public:
 
 private:
     void* lock_at(std::uint32_t i) const noexcept;
+    static SectorIndex borrow_sector(void* self, const SensorStore& requester) noexcept;
 
     StoreContext ctx_{};
     SectorPool pool_{};

@@ -25,6 +25,8 @@ namespace ss {
 
 enum class VerifyLevel : std::uint8_t { off = 0, first_read = 1, every_read = 2 };
 
+class SensorStore;
+
 /// Engine-wide settings and services every store operation needs.
 struct StoreContext {
     SectorPool* pool = nullptr;
@@ -38,6 +40,10 @@ struct StoreContext {
     std::uint8_t boot_id = 0;
     /// SS_HEALTH_* bits, raised by stores as things happen.
     std::atomic<std::uint32_t>* health = nullptr;
+    /// Asks the other stores for a sector when the pool is empty and the requester has none
+    /// of its own to recycle; returns an unchained sector or no_sector. nullptr = never.
+    SectorIndex (*borrow)(void* owner, const SensorStore& requester) = nullptr;
+    void* borrow_owner = nullptr;
 };
 
 /// A batch handed out by consume: records [first_seq, first_seq + count).
@@ -81,6 +87,14 @@ public:
     /// Verifies every sealed sector and drops the corrupt ones; adds to the report.
     void scrub(const StoreContext& ctx, SsScrubReport& report) noexcept;
 
+    /// Sectors this store holds; readable from any thread (a relaxed snapshot).
+    std::uint32_t sector_count() const noexcept { return sectors_.load(std::memory_order_relaxed); }
+
+    /// Gives up this store's oldest sealed sector that holds no pending record, if the store
+    /// holds more than `more_than` sectors and its lock is free right now. The sector's records
+    /// count as recycled. Returns the sector, unchained, or no_sector.
+    SectorIndex donate_sector(const StoreContext& ctx, std::uint32_t more_than) noexcept;
+
     /// Manager duty: seals the open sector if it is full, or (force) if it holds any record.
     /// Skips the store if its lock is busy. Returns true if it sealed.
     bool seal_open_sector(const StoreContext& ctx, bool force) noexcept;
@@ -106,6 +120,8 @@ private:
     /// Links s (unchained, any content) after the tail as the new, empty open sector.
     void append_tail(const StoreContext& ctx, SectorIndex s) noexcept;
     Expected<void> make_room(const StoreContext& ctx) noexcept;
+    /// The oldest sector holding no pending record (sealed or not), or no_sector.
+    SectorIndex oldest_unsent_sector(const SectorPool& pool) const noexcept;
     SectorIndex prev_of(const SectorPool& pool, SectorIndex s) const noexcept;
     /// Takes s out of the chain and its records out of the counts (as recycled or corrupt).
     /// Cursors that pointed into s move to the start of its successor (or to no_sector if s
@@ -116,6 +132,7 @@ private:
     std::uint32_t pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept;
     bool verified(const StoreContext& ctx, SectorIndex s) noexcept;
     void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;
+    void add_sectors(int delta) noexcept;
 
     static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
     static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
@@ -134,7 +151,7 @@ private:
     Cursor pend_;
     SectorIndex tail_;
     std::uint16_t tail_count_ = 0;
-    std::uint16_t sectors_ = 1;
+    std::atomic<std::uint16_t> sectors_{0}; // written under the lock, read by other stores
     std::uint16_t corrupt_sectors_ = 0;
     std::uint8_t source_;
     std::uint8_t type_;

@@ -1,0 +1,165 @@
+// The engine: arena, registry, fair-share borrowing between stores, manager tick, stats.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ss/config.hpp"
+#include "ss/engine.hpp"
+
+using namespace ss;
+
+namespace {
+
+struct EngineFixture {
+    explicit EngineFixture(std::uint32_t sensors, std::uint32_t sectors, std::uint32_t sector_bytes = 64) {
+        cfg = default_config(SS_TARGET_STM32);
+        cfg.ram_sector_bytes = sector_bytes;
+        cfg.max_sensors = sensors;
+        cfg.ram_pool_bytes = std::size_t{sectors} * sector_bytes;
+        auto plan = Engine::plan(cfg, locks, why);
+        REQUIRE(plan);
+        arena.resize(plan->total / 8 + 1);
+        REQUIRE(engine.init(cfg, reinterpret_cast<std::byte*>(arena.data()), arena.size() * 8, locks, why));
+    }
+    ~EngineFixture() { engine.deinit(); }
+
+    ss::SensorStore& reg(std::uint32_t id, RecordType t = RecordType::ts, SsSource src = SS_SOURCE_HOST) {
+        auto s = engine.register_sensor(src, id, t, why);
+        REQUIRE(s);
+        return **s;
+    }
+    int add_n(ss::SensorStore& s, std::uint32_t from, int n) {
+        int ok = 0;
+        for (int i = 0; i < n; ++i) {
+            const std::uint32_t v = from + static_cast<std::uint32_t>(i);
+            ok += s.add(engine.context(), &v).has_value();
+        }
+        return ok;
+    }
+    std::uint32_t consume(ss::SensorStore& s, std::uint32_t max) {
+        std::vector<std::uint32_t> out(max);
+        auto b = s.consume(engine.context(), out.data(), max);
+        return b ? b->count : 0;
+    }
+    SsSensorStats stats(const ss::SensorStore& s) {
+        SsSensorStats st;
+        s.stats(engine.context(), st);
+        return st;
+    }
+
+    port::LockOps locks{};
+    SsInitCfg cfg{};
+    Text why;
+    std::vector<std::uint64_t> arena;
+    Engine engine;
+};
+
+} // namespace
+
+TEST_CASE("registration gives every sensor its first sector, refuses duplicates and stops at max_sensors") {
+    EngineFixture f(3, 3);
+    ss::SensorStore& a = f.reg(7);
+    f.reg(7, RecordType::evt, SS_SOURCE_CAN); // same id, other source: a different sensor
+    auto dup = f.engine.register_sensor(SS_SOURCE_HOST, 7, RecordType::ts, f.why);
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error() == Errc::invalid_argument);
+    CHECK(std::string(f.why.c_str()).find("already registered") != std::string::npos);
+    f.reg(8);
+    auto full = f.engine.register_sensor(SS_SOURCE_HOST, 9, RecordType::ts, f.why);
+    REQUIRE_FALSE(full);
+    CHECK(full.error() == Errc::no_space);
+    CHECK(f.engine.find(SS_SOURCE_HOST, 7) == &a);
+    CHECK(f.engine.find(SS_SOURCE_APP, 7) == nullptr);
+    CHECK(f.engine.store_of(&a) == &a);
+    CHECK(f.engine.store_of(reinterpret_cast<const std::byte*>(&a) + 1) == nullptr);
+    int local = 0;
+    CHECK(f.engine.store_of(&local) == nullptr);
+}
+
+TEST_CASE("sensors that grow early cannot take the sectors reserved for sensors not yet registered") {
+    EngineFixture f(2, 3);
+    ss::SensorStore& a = f.reg(1);
+    CHECK(f.add_n(a, 0, 60) == 60); // would want 5 sectors; gets 2, recycles its own
+    CHECK(f.stats(a).sectors == 2);
+    f.reg(2); // still gets its first sector
+}
+
+TEST_CASE("a sensor with only pending data borrows an unsent sector from the sensor holding the most") {
+    EngineFixture f(2, 4);
+    ss::SensorStore& rich = f.reg(1);
+    ss::SensorStore& poor = f.reg(2);
+    CHECK(f.add_n(rich, 0, 36) == 36); // rich: 3 sectors, the pool is empty
+    CHECK(f.add_n(poor, 1000, 12) == 12);
+    CHECK(f.consume(poor, 1) == 1);       // poor's one sector now holds a pending record
+    CHECK(f.add_n(poor, 1012, 1) == 1);   // borrowed, not dropped
+    const auto r = f.stats(rich);
+    const auto p = f.stats(poor);
+    CHECK(p.sectors == 2);
+    CHECK(p.dropped_new == 0);
+    CHECK(r.sectors == 2);
+    CHECK(r.dropped_recycled == 12); // rich's oldest unsent sector went
+    CHECK(r.head_seq == 12);
+}
+
+TEST_CASE("borrowing stops at a fair share, and then the new record is dropped") {
+    EngineFixture f(2, 3);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2);
+    CHECK(f.add_n(a, 0, 24) == 24); // a: 2 sectors, b: 1, pool empty
+    CHECK(f.add_n(b, 0, 12) == 12);
+    CHECK(f.consume(b, 1) == 1);
+    CHECK(f.add_n(b, 12, 1) == 0); // a holds only one more than b: no borrowing
+    CHECK(f.stats(b).dropped_new == 1);
+    CHECK(f.stats(a).dropped_recycled == 0);
+}
+
+TEST_CASE("a sector holding pending records is never lent") {
+    EngineFixture f(2, 4);
+    ss::SensorStore& rich = f.reg(1);
+    ss::SensorStore& poor = f.reg(2);
+    f.add_n(rich, 0, 36);
+    CHECK(f.consume(rich, 30) == 30); // rich's sectors 1-3 hold pending records; the third is the open one
+    f.add_n(poor, 0, 12);
+    CHECK(f.consume(poor, 1) == 1);
+    CHECK(f.add_n(poor, 12, 1) == 0);
+    CHECK(f.stats(rich).dropped_recycled == 0);
+    CHECK(f.stats(rich).pending == 30);
+}
+
+TEST_CASE("the manager tick seals full open sectors, and every non-empty one during shutdown") {
+    EngineFixture f(2, 4);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2);
+    f.add_n(a, 0, 12);
+    f.add_n(b, 0, 3);
+    f.engine.tick();
+    SsScrubReport rep{};
+    f.engine.scrub(rep);
+    CHECK(rep.sectors_checked == 1); // only a's full sector is sealed
+    f.engine.set_shutdown(true);
+    f.engine.tick();
+    f.engine.scrub(rep);
+    CHECK(rep.sectors_checked == 2);
+    CHECK(rep.corrupt_sectors == 0);
+}
+
+TEST_CASE("system stats add up the stores and the pool") {
+    EngineFixture f(2, 6);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2, RecordType::evt);
+    f.add_n(a, 0, 20);
+    const SsEventRecord e{1, 2};
+    REQUIRE(b.add(f.engine.context(), &e));
+    SsSystemStats st;
+    f.engine.system_stats(st);
+    CHECK(st.sensors == 2);
+    CHECK(st.max_sensors == 2);
+    CHECK(st.sectors_total == 6);
+    CHECK(st.sectors_free == 3);
+    CHECK(st.records_retained == 21);
+    CHECK(st.ram_used_pct == 50);
+    CHECK(st.health_flags == 0);
+    CHECK(st.arena_bytes > 6 * 64);
+}

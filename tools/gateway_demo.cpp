@@ -1,0 +1,239 @@
+// gateway_demo — drives the C API the way a gateway application does, and prints what happens.
+//
+// Writer threads add time-series and event records for a few hundred simulated sensors; one
+// uploader thread consumes batches, "transmits" them to a simulated cloud and erases them once
+// the cloud acknowledges. Midway the cloud goes offline: data piles up, the RAM pool fills, the
+// oldest unsent sectors are recycled to keep the newest data, and pending data is kept until the
+// cloud comes back. Every line is what the library's own counters say at that moment.
+//
+// Usage: gateway_demo [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]
+//   embedded (default): the MCU's 256 B sectors, two per sensor, so the outage fills the pool
+//   gateway:            the Linux RAM tier's 4 KB sectors, four per sensor
+//   stm32:              the exact STM32 defaults: 100 sensors in 32 KB
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ss/sensor_storage.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    unsigned sensors = 300;
+    unsigned writers = 4;
+    double seconds = 8.0;
+    unsigned rate_hz = 50; // records per second per sensor
+    std::string profile = "embedded";
+};
+
+[[noreturn]] void usage(const char* argv0) {
+    std::fprintf(stderr,
+                 "usage: %s [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]\n",
+                 argv0);
+    std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (i + 1 >= argc) usage(argv[0]);
+        const char* v = argv[++i];
+        if (a == "--sensors") o.sensors = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+        else if (a == "--writers") o.writers = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+        else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
+        else if (a == "--rate") o.rate_hz = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+        else if (a == "--profile") o.profile = v;
+        else usage(argv[0]);
+    }
+    if (o.profile == "stm32" && o.sensors > 100) o.sensors = 100;
+    if ((o.profile != "embedded" && o.profile != "gateway" && o.profile != "stm32") || o.sensors == 0 || o.writers == 0 || o.seconds <= 0 || o.rate_hz == 0) usage(argv[0]);
+    return o;
+}
+
+void check(int rc, const char* what) {
+    if (rc != 0) {
+        std::fprintf(stderr, "%s failed: %s (%s)\n", what, ss_strerror(rc), ss_last_error());
+        std::exit(1);
+    }
+}
+
+struct Sensor {
+    SensorStore* store = nullptr;
+    SensorType type = SENSOR_TS;
+};
+
+// The simulated cloud: it acknowledges every batch, except while it is offline.
+std::atomic<bool> g_cloud_online{true};
+std::atomic<bool> g_stop_writers{false};
+std::atomic<std::uint64_t> g_adds{0};
+std::atomic<std::uint64_t> g_refused{0};
+std::atomic<std::uint64_t> g_uploaded{0};
+std::atomic<std::uint64_t> g_batches{0};
+std::atomic<std::uint64_t> g_failed_posts{0};
+
+void writer(const std::vector<Sensor>& sensors, unsigned first, unsigned step, unsigned rate_hz) {
+    // Each writer paces its share of the sensors at rate_hz records per sensor per second.
+    const auto period = std::chrono::microseconds(1'000'000 / rate_hz);
+    auto next = Clock::now();
+    std::uint32_t value = first;
+    while (!g_stop_writers.load(std::memory_order_relaxed)) {
+        const auto now_ms = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        for (unsigned i = first; i < sensors.size(); i += step) {
+            const Sensor& s = sensors[i];
+            const int rc = s.type == SENSOR_TS ? ss_ts_add(s.store, value) : ss_evt_add(s.store, value, now_ms);
+            g_adds.fetch_add(1, std::memory_order_relaxed);
+            if (rc == -ENOSPC) g_refused.fetch_add(1, std::memory_order_relaxed);
+            else check(rc, "add");
+        }
+        ++value;
+        next += period;
+        std::this_thread::sleep_until(next);
+    }
+}
+
+void uploader(const std::vector<Sensor>& sensors, std::atomic<bool>& stop) {
+    // The transmit buffer is big enough for one batch of either record type.
+    std::vector<SsEventRecord> buf(1024);
+    while (!stop.load(std::memory_order_relaxed)) {
+        bool idle = true;
+        for (const Sensor& s : sensors) {
+            uint64_t pending = 0;
+            check(ss_get_pending_count(s.store, &pending), "ss_get_pending_count");
+            // One batch in flight per sensor (003 §8): resend the pending batch until acked.
+            if (pending == 0) {
+                uint32_t n = 0;
+                uint64_t first_seq = 0;
+                const int rc = ss_consume_batch_ex(s.store, buf.data(), static_cast<uint32_t>(buf.size()), &n, &first_seq);
+                if (rc == -EAGAIN) continue;
+                check(rc, "ss_consume_batch_ex");
+                g_batches.fetch_add(1, std::memory_order_relaxed);
+                g_uploaded.fetch_add(n, std::memory_order_relaxed);
+                idle = false;
+            }
+            if (g_cloud_online.load(std::memory_order_relaxed)) {
+                check(ss_erase_all_pending(s.store), "ss_erase_all_pending"); // the cloud acknowledged
+                idle = false;
+            } else {
+                g_failed_posts.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
+        if (idle || !g_cloud_online.load(std::memory_order_relaxed))
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+void report(double t, const char* phase) {
+    SsSystemStats st;
+    check(ss_get_system_stats(&st), "ss_get_system_stats");
+    std::uint64_t pending = 0, erased = 0;
+    // Per-sensor figures summed: what a gateway's status page would show.
+    for (uint32_t id = 0; id < st.sensors; ++id) {
+        SensorStore* s = nullptr;
+        for (SsSource src : {SS_SOURCE_HOST, SS_SOURCE_APP, SS_SOURCE_CAN}) {
+            if (ss_sensor_lookup(src, id, &s) != 0) continue;
+            SsSensorStats ss;
+            check(ss_get_sensor_stats(s, &ss), "ss_get_sensor_stats");
+            pending += ss.pending;
+            erased += ss.erased;
+        }
+    }
+    std::printf("%5.1fs %-9s in %9" PRIu64 "  retained %8" PRIu64 "  unsent %8" PRIu64 "  pending %6" PRIu64
+                "  erased %9" PRIu64 "  dropped %7" PRIu64 " (recycled %" PRIu64 ", new %" PRIu64 ")  RAM %3u%%\n",
+                t, phase, g_adds.load(), st.records_retained, st.records_retained - pending, pending, erased,
+                st.dropped_recycled + st.dropped_new, st.dropped_recycled, st.dropped_new, st.ram_used_pct);
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const Options opt = parse(argc, argv);
+
+    SsInitCfg cfg;
+    check(ss_config_defaults(&cfg, opt.profile == "gateway" ? SS_TARGET_LINUX : SS_TARGET_STM32), "ss_config_defaults");
+    if (opt.profile != "stm32") {
+        const size_t sectors_per_sensor = opt.profile == "gateway" ? 4 : 2;
+        cfg.max_sensors = opt.sensors;
+        cfg.ram_pool_bytes = opt.sensors * sectors_per_sensor * cfg.ram_sector_bytes;
+    }
+    size_t arena = 0;
+    check(ss_arena_bytes(&cfg, &arena), "ss_arena_bytes");
+    check(ss_init_system(&cfg), "ss_init_system");
+    std::printf("sensor-storage demo: %u sensors (%s profile), %u writer threads at %u Hz per sensor, 1 uploader\n",
+                opt.sensors, opt.profile.c_str(), opt.writers, opt.rate_hz);
+    std::printf("RAM tier only: the disk tier (spill, persistence) is not part of this build yet\n");
+    std::printf("RAM pool: %zu sectors of %u B (TS %u / EVT %u records each), arena %zu B in all\n",
+                cfg.ram_pool_bytes / cfg.ram_sector_bytes, cfg.ram_sector_bytes, (cfg.ram_sector_bytes - 16) / 4,
+                (cfg.ram_sector_bytes - 16) / 12, arena);
+
+    // Every third sensor logs events; the rest are time series. Ids per source start at 0.
+    std::vector<Sensor> sensors(opt.sensors);
+    for (unsigned i = 0; i < opt.sensors; ++i) {
+        const SsSource src = static_cast<SsSource>(i % 3);
+        sensors[i].type = i % 3 == 2 ? SENSOR_EVT : SENSOR_TS;
+        check(ss_sensor_init_ex(src, i, sensors[i].type, &sensors[i].store), "ss_sensor_init_ex");
+    }
+
+    std::atomic<bool> stop_uploader{false};
+    std::thread up(uploader, std::cref(sensors), std::ref(stop_uploader));
+    std::vector<std::thread> ws;
+    for (unsigned w = 0; w < opt.writers; ++w) ws.emplace_back(writer, std::cref(sensors), w, opt.writers, opt.rate_hz);
+
+    // The cloud is offline from 30 % to 70 % of the run.
+    const auto start = Clock::now();
+    const double outage_from = opt.seconds * 0.3, outage_to = opt.seconds * 0.7;
+    for (double t = 0;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        t = std::chrono::duration<double>(Clock::now() - start).count();
+        const bool offline = t >= outage_from && t < outage_to;
+        if (offline == g_cloud_online.load()) {
+            g_cloud_online.store(!offline);
+            std::printf("------ cloud %s ------\n", offline ? "goes OFFLINE: batches stay pending" : "is back ONLINE");
+        }
+        ss_manager_tick();
+        report(t, offline ? "offline" : "online");
+        if (t >= opt.seconds) break;
+    }
+    g_stop_writers.store(true);
+    for (auto& w : ws) w.join();
+    g_cloud_online.store(true);
+    // Drain: the uploader keeps going until nothing is unsent or pending.
+    for (;;) {
+        SsSystemStats st;
+        check(ss_get_system_stats(&st), "ss_get_system_stats");
+        if (st.records_retained == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    stop_uploader.store(true);
+    up.join();
+    const double t = std::chrono::duration<double>(Clock::now() - start).count();
+    report(t, "drained");
+
+    SsSystemStats st;
+    check(ss_get_system_stats(&st), "ss_get_system_stats");
+    SsScrubReport scrub;
+    check(ss_scrub(&scrub), "ss_scrub");
+    const std::uint64_t dropped = st.dropped_new + st.dropped_recycled + st.dropped_corrupt;
+    std::printf("\nsummary: %" PRIu64 " records offered, %" PRIu64 " uploaded in %" PRIu64 " batches, %" PRIu64
+                " dropped by policy (%" PRIu64 " recycled, %" PRIu64 " refused), %" PRIu64 " failed posts retried\n",
+                g_adds.load(), g_uploaded.load(), g_batches.load(), dropped, st.dropped_recycled, st.dropped_new,
+                g_failed_posts.load());
+    std::printf("accounting: offered = uploaded + dropped: %s; pool low watermark %u of %u sectors free; "
+                "scrub: %u sectors checked, %u corrupt\n",
+                g_adds.load() == g_uploaded.load() + dropped ? "yes" : "NO", st.sectors_free_min, st.sectors_total,
+                scrub.sectors_checked, scrub.corrupt_sectors);
+    const bool balanced = g_adds.load() == g_uploaded.load() + dropped;
+    check(ss_deinit_system(), "ss_deinit_system");
+    return balanced ? 0 : 1;
+}
