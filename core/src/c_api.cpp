@@ -41,6 +41,13 @@ const char* source_name(std::uint8_t s) noexcept {
     }
 }
 
+#if defined(__ARM_ARCH) && !defined(__aarch64__)
+// 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB: the arena
+// of the STM32 defaults (the cooperative port needs no locks) plus this file's statics.
+static_assert(ss::arena_layout(100, 102, 256, 0, 1).total + sizeof g_engine + sizeof g_last_error + 64 <= 32 * 1024,
+              "the STM32 default configuration must fit 32 KB for 100 sensors");
+#endif
+
 } // namespace
 
 extern "C" {

@@ -19,8 +19,8 @@ SsInitCfg default_config(SsTarget target) noexcept {
     c.shutdown_budget_ms = 60000;
     c.max_sectors_per_sensor = 0;
     if (target == SS_TARGET_STM32) {
-        // 100 sensors in a 32 KB region: 102 sectors of 256 B plus the per-sensor metadata
-        // (the Cortex-M4 build asserts the total fits; see engine.cpp).
+        // 100 sensors in a 32 KB region: 102 sectors of 256 B, 56 B of metadata per sensor and
+        // the engine itself (the Cortex-M4 build asserts the total fits; see c_api.cpp).
         c.ram_sector_bytes = 256;
         c.max_sensors = 100;
         c.ram_pool_bytes = 102 * 256;

@@ -6,13 +6,6 @@
 
 namespace ss {
 
-#if defined(__ARM_ARCH) && !defined(__aarch64__)
-// 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB. The
-// cooperative port needs no locks, so this is the whole arena of the STM32 defaults.
-static_assert(arena_layout(100, 102, 256, 0, 1).total <= 32 * 1024,
-              "the STM32 default configuration must fit 32 KB for 100 sensors");
-#endif
-
 Expected<ArenaLayout> Engine::plan(const SsInitCfg& cfg, const port::LockOps& locks, Text& why) noexcept {
     if (auto ok = validate_config(cfg, why); !ok) return std::unexpected(ok.error());
     return arena_layout(cfg.max_sensors, static_cast<std::uint32_t>(cfg.ram_pool_bytes / cfg.ram_sector_bytes),
@@ -65,6 +58,9 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     ctx_.health = &health_;
     ctx_.borrow = &Engine::borrow_sector;
     ctx_.borrow_owner = this;
+    ctx_.stores = reinterpret_cast<SensorStore*>(arena_ + layout_.stores);
+    ctx_.locks = arena_ + layout_.locks;
+    ctx_.lock_stride = layout_.lock_stride;
     health_.store(0, std::memory_order_relaxed);
     shutdown_.store(false, std::memory_order_relaxed);
     registered_.store(0, std::memory_order_relaxed);
@@ -106,7 +102,7 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
     }
     // The pool keeps one sector per unregistered sensor, so this cannot fail.
     const SectorIndex first = pool_.acquire_reserved();
-    SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first, lock_at(i));
+    SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first);
     registered_.store(i + 1, std::memory_order_release);
     return s;
 }

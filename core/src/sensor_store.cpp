@@ -15,9 +15,8 @@ void saturating_add(std::size_t& counter, std::uint64_t n) noexcept {
 } // namespace
 
 SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
-                         SectorIndex first_sector, void* lock) noexcept
+                         SectorIndex first_sector) noexcept
     : id_(id),
-      lock_(lock),
       head_{no_sector, 0},
       pend_{no_sector, 0},
       tail_(no_sector),
@@ -155,7 +154,8 @@ Expected<void> SensorStore::make_room(const StoreContext& ctx) noexcept {
 
 SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t more_than) noexcept {
     // try_lock: the requester holds its own lock, so waiting here could deadlock.
-    if (lock_ != nullptr && !ctx.lock_ops->try_lock(lock_)) return no_sector;
+    void* const lock = ctx.lock_of(*this);
+    if (lock != nullptr && !ctx.lock_ops->try_lock(lock)) return no_sector;
     SectorIndex s = no_sector;
     if (sector_count() > more_than) {
         s = oldest_unsent_sector(*ctx.pool);
@@ -166,12 +166,12 @@ SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t mo
         else
             s = no_sector;
     }
-    if (lock_ != nullptr) ctx.lock_ops->unlock(lock_);
+    if (lock != nullptr) ctx.lock_ops->unlock(lock);
     return s;
 }
 
 Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     if (open_sector_full(ctx)) {
         if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
         if (auto room = make_room(ctx); !room) {
@@ -199,7 +199,7 @@ bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
 }
 
 Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::uint32_t max) noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     const std::size_t rb = record_bytes();
     auto* dst = static_cast<std::byte*>(out);
@@ -234,7 +234,7 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
 }
 
 void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     if (head_.sector != pend_.sector) {
         // Every sector before pend's is wholly pending: hand them back under one pool lock.
@@ -255,7 +255,7 @@ void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
 }
 
 Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     if (offset >= retained_) return std::unexpected(Errc::invalid_argument);
     SectorPool& pool = *ctx.pool;
     SectorIndex prev = no_sector;
@@ -278,7 +278,7 @@ Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offse
 }
 
 void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     ++report.sensors;
     if (!ctx.crc_enabled) return;
@@ -307,33 +307,34 @@ void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept
 }
 
 bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
-    if (lock_ != nullptr && !ctx.lock_ops->try_lock(lock_)) return false;
+    void* const lock = ctx.lock_of(*this);
+    if (lock != nullptr && !ctx.lock_ops->try_lock(lock)) return false;
     bool sealed = false;
     if ((flags_ & tail_sealed) == 0 && (tail_count_ == capacity(ctx) || (force && tail_count_ != 0))) {
         seal_tail(ctx);
         sealed = true;
     }
-    if (lock_ != nullptr) ctx.lock_ops->unlock(lock_);
+    if (lock != nullptr) ctx.lock_ops->unlock(lock);
     return sealed;
 }
 
 std::uint64_t SensorStore::retained(const StoreContext& ctx) const noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     return retained_;
 }
 
 std::uint64_t SensorStore::pending(const StoreContext& ctx) const noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     return pending_;
 }
 
 std::uint64_t SensorStore::unsent(const StoreContext& ctx) const noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     return retained_ - pending_;
 }
 
 void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexcept {
-    port::LockGuard g(*ctx.lock_ops, lock_);
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     const SectorPool& pool = *ctx.pool;
     out = SsSensorStats{};
     out.sensor_id = id_;

@@ -26,7 +26,7 @@ struct StoreFixture {
     }
 
     SensorStore make(RecordType type = RecordType::ts, std::uint32_t id = 1) {
-        return SensorStore(ctx, SS_SOURCE_HOST, id, type, pool.acquire(), nullptr);
+        return SensorStore(ctx, SS_SOURCE_HOST, id, type, pool.acquire());
     }
 
     Expected<void> add(SensorStore& s, std::uint32_t v) { return s.add(ctx, &v); }

@@ -44,6 +44,13 @@ struct StoreContext {
     /// of its own to recycle; returns an unchained sector or no_sector. nullptr = never.
     SectorIndex (*borrow)(void* owner, const SensorStore& requester) = nullptr;
     void* borrow_owner = nullptr;
+    /// Store locks sit in an array parallel to the stores (no pointer per store: on the MCU
+    /// every byte of per-sensor metadata is paid a hundred times). lock_stride 0 = no locks.
+    const SensorStore* stores = nullptr;
+    std::byte* locks = nullptr;
+    std::size_t lock_stride = 0;
+
+    void* lock_of(const SensorStore& s) const noexcept;
 };
 
 /// A batch handed out by consume: records [first_seq, first_seq + count).
@@ -56,14 +63,13 @@ class SensorStore {
 public:
     /// Sets the store up with its first sector (already taken from the pool).
     SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
-                SectorIndex first_sector, void* lock) noexcept;
+                SectorIndex first_sector) noexcept;
     SensorStore(const SensorStore&) = delete;
     SensorStore& operator=(const SensorStore&) = delete;
 
     SsSource source() const noexcept { return static_cast<SsSource>(source_); }
     std::uint32_t id() const noexcept { return id_; }
     RecordType type() const noexcept { return static_cast<RecordType>(type_); }
-    void* lock_object() const noexcept { return lock_; }
 
     /// Appends one record of this store's type (rec points at its packed bytes).
     /// no_space: dropped (counted; its sequence number is skipped).
@@ -146,7 +152,6 @@ private:
     std::size_t dropped_new_ = 0;
     std::size_t dropped_recycled_ = 0;
     std::size_t dropped_corrupt_ = 0;
-    void* lock_;
     Cursor head_;
     Cursor pend_;
     SectorIndex tail_;
@@ -157,5 +162,9 @@ private:
     std::uint8_t type_;
     std::uint8_t flags_ = 0;
 };
+
+inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {
+    return lock_stride == 0 ? nullptr : locks + static_cast<std::size_t>(&s - stores) * lock_stride;
+}
 
 } // namespace ss
