@@ -23,9 +23,31 @@ void log(ss::port::LogLevel level, const char* msg) noexcept {
     if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
 }
 
+// A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
+// The generation changes at every init, so a handle kept across ss_deinit_system and a new
+// ss_init_system is refused even when the arena lands at the same address; the check byte
+// refuses handles that were altered or made up.
+std::uint32_t g_generation = 0;
+
+std::uintptr_t handle_check(std::uintptr_t slot, std::uintptr_t gen) noexcept {
+    return ((slot * 0x9E3779B1u + gen * 0x85EBCA77u + 0x5Au) >> 13) & 0xFF;
+}
+
+SensorStore* handle_of(const ss::SensorStore& s) noexcept {
+    const std::uintptr_t slot = g_engine.slot_of(s);
+    const std::uintptr_t gen = g_generation & 0xFF;
+    return reinterpret_cast<SensorStore*>(handle_check(slot, gen) << 24 | gen << 16 | (slot + 1));
+}
+
 ss::SensorStore* store_of(const SensorStore* handle) noexcept {
     if (!g_ready.load(std::memory_order_acquire)) return nullptr;
-    return g_engine.store_of(handle);
+    const auto h = reinterpret_cast<std::uintptr_t>(handle);
+    const std::uintptr_t slot_plus_one = h & 0xFFFF;
+    const std::uintptr_t gen = (h >> 16) & 0xFF;
+    if (slot_plus_one == 0 || (h >> 24) != handle_check(slot_plus_one - 1, gen) || gen != (g_generation & 0xFF) ||
+        slot_plus_one > g_engine.sensor_count())
+        return nullptr;
+    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
 }
 
 const ss::StoreContext& ctx() noexcept { return g_engine.context(); }
@@ -83,6 +105,7 @@ int ss_init_system(const SsInitCfg* cfg) {
     auto plan = ss::Engine::plan(*cfg, platform.lock, g_last_error);
     if (!plan) {
         log(ss::port::LogLevel::error, g_last_error.c_str());
+        g_log = nullptr; // the failed configuration's sink is not kept
         return ss::to_rc(plan.error());
     }
     auto* arena = static_cast<std::byte*>(cfg->arena);
@@ -93,6 +116,7 @@ int ss_init_system(const SsInitCfg* cfg) {
             g_last_error << "no arena given and the platform could not allocate "
                          << static_cast<std::uint64_t>(plan->total) << " bytes";
             log(ss::port::LogLevel::error, g_last_error.c_str());
+            g_log = nullptr;
             return -ENOSPC;
         }
         bytes = plan->total;
@@ -103,8 +127,10 @@ int ss_init_system(const SsInitCfg* cfg) {
         if (g_owned_arena != nullptr) platform.arena_free(g_owned_arena, g_owned_bytes);
         g_owned_arena = nullptr;
         log(ss::port::LogLevel::error, g_last_error.c_str());
+        g_log = nullptr;
         return ss::to_rc(ok.error());
     }
+    ++g_generation;
     g_last_error.clear();
     g_ready.store(true, std::memory_order_release);
     ss::Text t;
@@ -141,7 +167,7 @@ int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, Sens
         return -EINVAL;
     auto s = g_engine.register_sensor(source, sensor_id, static_cast<ss::RecordType>(type), g_last_error);
     if (!s) return ss::to_rc(s.error());
-    *out = reinterpret_cast<SensorStore*>(*s);
+    *out = handle_of(**s);
     return 0;
 }
 
@@ -153,7 +179,7 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
     if (out == nullptr || !valid_source(source) || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
     ss::SensorStore* s = g_engine.find(source, sensor_id);
     if (s == nullptr) return -EINVAL;
-    *out = reinterpret_cast<SensorStore*>(s);
+    *out = handle_of(*s);
     return 0;
 }
 

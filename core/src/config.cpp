@@ -50,7 +50,7 @@ Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
         return reject(why, "ram_sector_bytes", "must be a multiple of 4 in 32..65536");
     if (c.disk_sector_bytes % 4096 != 0 || c.disk_sector_bytes < 4096 || c.disk_sector_bytes > sector::max_bytes)
         return reject(why, "disk_sector_bytes", "must be a multiple of 4096 in 4096..65536");
-    if (c.max_sensors == 0 || c.max_sensors > 0xFFFF) return reject(why, "max_sensors", "must be in 1..65535");
+    if (c.max_sensors == 0 || c.max_sensors > max_pool_sectors) return reject(why, "max_sensors", "must be in 1..65534");
     const std::size_t sectors = c.ram_pool_bytes / c.ram_sector_bytes;
     if (sectors < c.max_sensors) {
         why.clear();

@@ -81,6 +81,14 @@ TEST_CASE("each invalid knob is rejected with a message that names it") {
     }
 }
 
+TEST_CASE("a rejection reads as a sentence") {
+    SsInitCfg c = default_config(SS_TARGET_LINUX);
+    c.flush_batch_sectors = 0;
+    Text why;
+    REQUIRE_FALSE(validate_config(c, why));
+    CHECK(std::string(why.c_str()) == "invalid configuration: flush_batch_sectors must be at least 1");
+}
+
 TEST_CASE("a pool too small for every sensor's first sector says how much is needed") {
     SsInitCfg c = default_config(SS_TARGET_LINUX);
     c.max_sensors = 2048;

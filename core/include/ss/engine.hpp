@@ -75,6 +75,7 @@ public:
     SensorStore& store_at(std::uint32_t i) const noexcept { return stores_[i]; }
 
     const StoreContext& context() const noexcept { return ctx_; }
+    std::uint32_t slot_of(const SensorStore& s) const noexcept { return static_cast<std::uint32_t>(&s - stores_); }
 
     /// The manager's periodic duty: seal full open sectors (all non-empty ones while a
     /// shutdown is in progress) so their data is CRC-protected. Skips busy stores.

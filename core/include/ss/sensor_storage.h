@@ -40,7 +40,8 @@ extern "C" {
 #define SS_VERSION_MINOR 1
 #define SS_VERSION_PATCH 0
 
-/** Opaque handle of one sensor's store, valid from ss_sensor_init until ss_deinit_system. */
+/** Opaque handle of one sensor's store, valid from ss_sensor_init until ss_deinit_system. It is
+ *  a token, not an address: a handle from before a re-init, or an altered one, gets -EINVAL. */
 typedef struct SensorStore SensorStore;
 
 /** Record type of a sensor, fixed at registration. */
@@ -78,17 +79,18 @@ typedef void (*SsLogFn)(void *ctx, int level, const char *msg);
 typedef struct SsInitCfg {
     /** Bytes per RAM sector, header included. Multiple of 4, 32..65536. STM32 256, Linux 4096. */
     uint32_t ram_sector_bytes;
-    /** Bytes per disk sector (Linux disk tier). Multiple of 4096, 4096..1 MiB. Default 65536. */
+    /** Bytes per disk sector (Linux disk tier). Multiple of 4096, 4096..65536. Default 65536. */
     uint32_t disk_sector_bytes;
-    /** Bytes of RAM sector storage; must hold one sector per sensor (max_sensors). */
+    /** Bytes of RAM sector storage: one sector per sensor (max_sensors) at least, 65534 sectors
+     *  at most. */
     size_t ram_pool_bytes;
-    /** Most sensors that can be registered (sum over all sources). 1..65535. */
+    /** Most sensors that can be registered (sum over all sources). 1..65534. */
     uint32_t max_sensors;
     /** Cap on RAM sectors one sensor may hold; 0 = no cap. A capped sensor recycles its own. */
     uint32_t max_sectors_per_sensor;
-    /** Disk quota over all sensors, bytes (Linux). Default 256 MiB. */
+    /** Disk quota over all sensors, bytes (Linux). At least one disk sector. Default 256 MiB. */
     uint64_t disk_quota_bytes;
-    /** Per-sensor disk cap, bytes; 0 = none (Linux). */
+    /** Per-sensor disk cap, bytes (Linux); 0 = none, else at least one disk sector. */
     uint64_t disk_quota_per_sensor_bytes;
     /** RAM pool use, percent, at which spilling to disk starts (Linux). 1..100, default 80. */
     uint8_t ram_high_watermark_pct;
@@ -100,17 +102,20 @@ typedef struct SsInitCfg {
     uint8_t verify_level;
     /** Sectors written per flush step of the manager (Linux). >= 1, default 16. */
     uint32_t flush_batch_sectors;
-    /** Open sectors older than this are sealed by the manager, ms; 0 = never. */
+    /** Disk tier: every this many ms the manager seals the open sectors and writes everything
+     *  to disk, bounding what a power cut can lose; 0 = never. Unused without a disk tier. */
     uint32_t force_seal_interval_ms;
     /** Time the manager may spend flushing at shutdown, ms (Linux). >= 60000 by default. */
     uint32_t shutdown_budget_ms;
     /** Identifies this boot in every sector header (lets readers tell reboots apart). */
     uint8_t boot_id;
-    /** Root directory of the disk tier (Linux); NULL = RAM only. */
+    /** Root directory of the disk tier (Linux); NULL = RAM only. This build has the RAM tier
+     *  only and rejects anything but NULL. */
     const char *disk_root;
     /**
      * Memory for the pool and all metadata, or NULL to let the platform allocate it once at
-     * init (Linux). ss_arena_bytes tells the size needed. Alignment: 8 bytes.
+     * init (Linux). ss_arena_bytes tells the size needed. Alignment: 8 bytes. arena and
+     * arena_bytes are both set or both unset (-EINVAL otherwise).
      */
     void *arena;
     size_t arena_bytes;

@@ -22,6 +22,10 @@ public:
     Text& operator<<(std::uint64_t v) noexcept;
     Text& operator<<(std::uint32_t v) noexcept { return *this << static_cast<std::uint64_t>(v); }
     Text& operator<<(int v) noexcept;
+    Text& operator<<(char c) noexcept {
+        put(c);
+        return *this;
+    }
 
     const char* c_str() const noexcept { return buf_; }
     std::size_t size() const noexcept { return len_; }
