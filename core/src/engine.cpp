@@ -36,7 +36,9 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
             << " bytes, got " << static_cast<std::uint64_t>(arena_bytes);
         return std::unexpected(Errc::no_space);
     }
-    arena_ = arena;
+    // Start at the stores' alignment (plan() left room for this).
+    const auto misalign = reinterpret_cast<std::uintptr_t>(arena) % alignof(SensorStore);
+    arena_ = arena + (misalign == 0 ? 0 : alignof(SensorStore) - misalign);
     layout_ = *layout;
     lock_ops_ = locks;
     max_sensors_ = cfg.max_sensors;

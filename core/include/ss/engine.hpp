@@ -43,7 +43,9 @@ constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sect
     l.links = up(at, alignof(SectorIndex));
     at = l.links + std::size_t{sector_count} * sizeof(SectorIndex);
     l.sectors = up(at, 8);
-    l.total = l.sectors + std::size_t{sector_count} * sector_bytes;
+    // The caller's arena need only be 8-byte aligned; the stores may want more (a cache line),
+    // so the plan leaves room to align the start.
+    l.total = l.sectors + std::size_t{sector_count} * sector_bytes + (alignof(SensorStore) - 8);
     return l;
 }
 

@@ -59,7 +59,12 @@ struct Batch {
     std::uint64_t first_seq = 0;
 };
 
-class SensorStore {
+/// Stores sit side by side in the arena. On 64-bit hosts, where writer threads run on several
+/// cores, each store has its own cache lines so that neighbouring sensors never contend; on the
+/// MCU (one core, every byte counted) they are packed.
+inline constexpr std::size_t store_alignment = sizeof(void*) == 8 ? 64 : alignof(std::uint64_t);
+
+class alignas(store_alignment) SensorStore {
 public:
     /// Sets the store up with its first sector (already taken from the pool).
     SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
