@@ -60,7 +60,8 @@ typedef enum {
     SS_VERIFY_EVERY_READ = 2  /**< on every consume and diagnostic read touching the sector */
 } SsVerifyLevel;
 
-/** Event record: 12 bytes, packed to 4-byte alignment, native byte order (003 §3). */
+/** Event record: 12 bytes, packed to 4-byte alignment, native byte order (003 §3). Read ts_ms by
+ *  value; do not take its address (it is only 4-byte aligned). */
 #pragma pack(push, 4)
 typedef struct SsEventRecord {
     uint32_t value;
