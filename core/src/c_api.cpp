@@ -123,12 +123,24 @@ int ss_init_system(const SsInitCfg* cfg) {
         g_owned_arena = arena;
         g_owned_bytes = bytes;
     }
-    if (auto ok = g_engine.init(*cfg, arena, bytes, platform.lock, g_last_error); !ok) {
+    auto fail = [&](ss::Errc e) {
+        g_engine.deinit();
         if (g_owned_arena != nullptr) platform.arena_free(g_owned_arena, g_owned_bytes);
         g_owned_arena = nullptr;
         log(ss::port::LogLevel::error, g_last_error.c_str());
         g_log = nullptr;
-        return ss::to_rc(ok.error());
+        return ss::to_rc(e);
+    };
+    if (auto ok = g_engine.init(*cfg, arena, bytes, platform.lock, g_last_error); !ok) return fail(ok.error());
+    if (cfg->disk_root != nullptr) {
+        if (platform.cold_tier_create == nullptr) {
+            g_last_error.clear();
+            g_last_error << "invalid configuration: disk_root is set but this platform has no disk tier";
+            return fail(ss::Errc::invalid_argument);
+        }
+        auto tier = platform.cold_tier_create(*cfg, g_engine, g_log, g_log_ctx, g_last_error);
+        if (!tier) return fail(tier.error());
+        g_engine.attach_cold_tier(*tier);
     }
     ++g_generation;
     g_last_error.clear();
@@ -142,6 +154,7 @@ int ss_init_system(const SsInitCfg* cfg) {
 
 int ss_deinit_system(void) {
     if (!g_ready.exchange(false, std::memory_order_acq_rel)) return -EINVAL;
+    if (ss::ColdTier* tier = g_engine.cold_tier()) ss::port::platform().cold_tier_destroy(tier);
     g_engine.deinit();
     if (g_owned_arena != nullptr) ss::port::platform().arena_free(g_owned_arena, g_owned_bytes);
     g_owned_arena = nullptr;
@@ -200,35 +213,35 @@ int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
 int ss_get_total_records(const SensorStore* handle, uint64_t* out_total_current) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_total_current == nullptr) return -EINVAL;
-    *out_total_current = s->retained(ctx());
+    *out_total_current = g_engine.retained(*s);
     return 0;
 }
 
 int ss_get_unsent_count(const SensorStore* handle, uint64_t* out_unsent) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_unsent == nullptr) return -EINVAL;
-    *out_unsent = s->unsent(ctx());
+    *out_unsent = g_engine.retained(*s) - g_engine.pending(*s);
     return 0;
 }
 
 int ss_get_pending_count(const SensorStore* handle, uint64_t* out_pending) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_pending == nullptr) return -EINVAL;
-    *out_pending = s->pending(ctx());
+    *out_pending = g_engine.pending(*s);
     return 0;
 }
 
 int ss_diag_read_at(const SensorStore* handle, uint64_t offset, void* out_rec) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_rec == nullptr) return -EINVAL;
-    return ss::to_rc(s->read_at(ctx(), offset, out_rec));
+    return ss::to_rc(g_engine.read_at(*s, offset, out_rec));
 }
 
 int ss_consume_batch_ex(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n,
                         uint64_t* out_first_seq) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_buf == nullptr || out_n == nullptr || max_records == 0) return -EINVAL;
-    auto batch = s->consume(ctx(), out_buf, max_records);
+    auto batch = g_engine.consume(*s, out_buf, max_records);
     *out_n = batch ? batch->count : 0;
     if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
     return ss::to_rc(batch);
@@ -246,7 +259,7 @@ int ss_consume_next(SensorStore* handle, void* out_rec) {
 int ss_erase_all_pending(SensorStore* handle) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr) return -EINVAL;
-    s->erase_all_pending(ctx());
+    g_engine.erase_all_pending(*s);
     return 0;
 }
 
@@ -258,10 +271,12 @@ void ss_set_shutdown(bool in_progress) {
     if (g_ready.load(std::memory_order_acquire)) g_engine.set_shutdown(in_progress);
 }
 
+bool ss_shutdown_complete(void) { return !g_ready.load(std::memory_order_acquire) || g_engine.flushed(); }
+
 int ss_get_sensor_stats(const SensorStore* handle, SsSensorStats* out) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out == nullptr) return -EINVAL;
-    s->stats(ctx(), *out);
+    g_engine.stats(*s, *out);
     return 0;
 }
 
@@ -280,7 +295,7 @@ int ss_dump_stats(uint32_t sensor_id) {
         if (store.id() != sensor_id) continue;
         ++found;
         SsSensorStats st;
-        store.stats(ctx(), st);
+        g_engine.stats(store, st);
         ss::Text t;
         t << "sensor " << st.sensor_id << " (" << source_name(st.source) << ", " << (st.type == SENSOR_TS ? "ts" : "evt")
           << "): retained " << st.retained << " pending " << st.pending << " unsent " << st.unsent << " seq "

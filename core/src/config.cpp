@@ -73,8 +73,12 @@ Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
         return reject(why, "disk_quota_bytes", "must hold at least one disk sector");
     if (c.disk_quota_per_sensor_bytes != 0 && c.disk_quota_per_sensor_bytes < c.disk_sector_bytes)
         return reject(why, "disk_quota_per_sensor_bytes", "must be 0 (no cap) or hold at least one disk sector");
-    if (c.disk_root != nullptr)
-        return reject(why, "disk_root", "must be NULL: this build has the RAM tier only");
+    if (c.disk_root != nullptr && c.disk_root[0] == '\0')
+        return reject(why, "disk_root", "must be NULL (RAM only) or a directory path");
+    if (c.disk_root != nullptr && c.crc_enabled == 0)
+        return reject(why, "crc_enabled", "must be 1 when disk_root is set (disk units are validated by CRC)");
+    if (c.disk_root != nullptr && c.disk_sector_bytes % c.ram_sector_bytes != 0)
+        return reject(why, "disk_sector_bytes", "must be a multiple of ram_sector_bytes when disk_root is set");
     if ((c.arena == nullptr) != (c.arena_bytes == 0))
         return reject(why, "arena_bytes", "must be 0 exactly when arena is NULL");
     return {};

@@ -79,6 +79,7 @@ void Engine::deinit() noexcept {
     registered_.store(0, std::memory_order_release);
     stores_ = nullptr;
     arena_ = nullptr;
+    cold_ = nullptr;
 }
 
 SensorStore* Engine::find(SsSource source, std::uint32_t id) const noexcept {
@@ -102,9 +103,20 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
         why << "max_sensors (" << max_sensors_ << ") sensors are registered already";
         return std::unexpected(Errc::no_space);
     }
+    std::uint64_t first_seq = 0;
+    if (cold_ != nullptr) {
+        auto resumed = cold_->attach(i, source, id, type);
+        if (!resumed) {
+            why.clear();
+            why << "sensor " << id << " of source " << static_cast<int>(source)
+                << " has records of the other type on disk; they are kept";
+            return std::unexpected(resumed.error());
+        }
+        first_seq = *resumed;
+    }
     // The pool keeps one sector per unregistered sensor, so this cannot fail.
     const SectorIndex first = pool_.acquire_reserved();
-    SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first);
+    SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first, first_seq);
     registered_.store(i + 1, std::memory_order_release);
     return s;
 }
@@ -142,6 +154,91 @@ void Engine::tick() noexcept {
     const bool force = shutdown_in_progress();
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) stores_[i].seal_open_sector(ctx_, force);
+    if (cold_ != nullptr) cold_->tick(force);
+}
+
+bool Engine::flushed() const noexcept {
+    if (!ready() || cold_ == nullptr) return true;
+    const std::uint32_t n = sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (stores_[i].retained(ctx_) != 0) return false;
+    return cold_->flushed();
+}
+
+namespace {
+/// Holds a sensor's cold lock for a scope, if there is a cold tier.
+class ColdGuard {
+public:
+    ColdGuard(ColdTier* tier, std::uint32_t slot) noexcept : tier_(tier), slot_(slot) {
+        if (tier_ != nullptr) tier_->lock(slot_);
+    }
+    ~ColdGuard() {
+        if (tier_ != nullptr) tier_->unlock(slot_);
+    }
+    ColdGuard(const ColdGuard&) = delete;
+    ColdGuard& operator=(const ColdGuard&) = delete;
+
+private:
+    ColdTier* tier_;
+    std::uint32_t slot_;
+};
+} // namespace
+
+Expected<Batch> Engine::consume(SensorStore& s, void* out, std::uint32_t max) noexcept {
+    if (cold_ == nullptr) return s.consume(ctx_, out, max);
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    // Older records first: the store's pending region is empty while the tier has unsent ones.
+    if (cold_->retained(slot) > cold_->pending(slot)) return cold_->consume(slot, out, max);
+    return s.consume(ctx_, out, max, cold_->seq_limit(slot));
+}
+
+void Engine::erase_all_pending(SensorStore& s) noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    if (cold_ != nullptr) cold_->erase_all_pending(slot);
+    s.erase_all_pending(ctx_);
+}
+
+Expected<void> Engine::read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    const std::uint64_t cold = cold_ != nullptr ? cold_->retained(slot) : 0;
+    if (offset < cold) return cold_->read_at(slot, offset, out);
+    return s.read_at(ctx_, offset - cold, out);
+}
+
+std::uint64_t Engine::retained(SensorStore& s) const noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    return (cold_ != nullptr ? cold_->retained(slot) : 0) + s.retained(ctx_);
+}
+
+std::uint64_t Engine::pending(SensorStore& s) const noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    return (cold_ != nullptr ? cold_->pending(slot) : 0) + s.pending(ctx_);
+}
+
+void Engine::stats(const SensorStore& s, SsSensorStats& out) const noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    s.stats(ctx_, out);
+    if (cold_ != nullptr) cold_->add_stats(slot, out);
+}
+
+std::uint32_t Engine::spill(std::uint32_t slot, std::uint32_t max) noexcept {
+    if (cold_ == nullptr) return 0;
+    constexpr std::uint32_t chunk = 16;
+    DetachedSector moved[chunk];
+    std::uint32_t total = 0;
+    while (total < max) {
+        const std::uint32_t n = stores_[slot].detach_front(ctx_, moved, max - total < chunk ? max - total : chunk);
+        if (n == 0) break;
+        cold_->accept(slot, moved, n);
+        total += n;
+    }
+    return total;
 }
 
 void Engine::system_stats(SsSystemStats& out) const noexcept {
@@ -156,7 +253,7 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     out.ram_used_pct = out.sectors_total == 0 ? 0 : (out.sectors_total - out.sectors_free) * 100 / out.sectors_total;
     for (std::uint32_t i = 0; i < out.sensors; ++i) {
         SsSensorStats s;
-        stores_[i].stats(ctx_, s);
+        stats(stores_[i], s);
         out.records_retained += s.retained;
         out.dropped_new += s.dropped_new;
         out.dropped_recycled += s.dropped_recycled;
@@ -165,6 +262,7 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     }
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;
+    if (cold_ != nullptr) cold_->add_system_stats(out);
 }
 
 void Engine::scrub(SsScrubReport& out) noexcept {

@@ -15,8 +15,9 @@ void saturating_add(std::size_t& counter, std::uint64_t n) noexcept {
 } // namespace
 
 SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
-                         SectorIndex first_sector) noexcept
-    : id_(id),
+                         SectorIndex first_sector, std::uint64_t first_seq) noexcept
+    : next_seq_(first_seq),
+      id_(id),
       head_{no_sector, 0},
       pend_{no_sector, 0},
       tail_(no_sector),
@@ -198,7 +199,8 @@ bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
     return true;
 }
 
-Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::uint32_t max) noexcept {
+Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::uint32_t max,
+                                     std::uint64_t seq_limit) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     const std::size_t rb = record_bytes();
@@ -216,7 +218,9 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
         }
         const std::uint64_t seq = sector::first_seq(pool.data(s)) + pend_.offset;
         if (batch.count != 0 && seq != expected_seq) break; // a batch never spans a gap
-        const std::uint32_t take = std::min(n - pend_.offset, max - batch.count);
+        if (seq >= seq_limit) break;
+        const std::uint32_t take = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>({n - pend_.offset, max - batch.count, seq_limit - seq}));
         std::memcpy(dst + std::size_t{batch.count} * rb, sector::payload(pool.data(s)) + std::size_t{pend_.offset} * rb,
                     std::size_t{take} * rb);
         if (batch.count == 0) batch.first_seq = seq;
@@ -231,6 +235,46 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
     }
     if (batch.count == 0) return std::unexpected(Errc::try_again);
     return batch;
+}
+
+bool SensorStore::has_sealed_front(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    return head_.sector != tail_ || ((flags_ & tail_sealed) != 0 && head_.offset != tail_count_);
+}
+
+std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    std::uint32_t n = 0;
+    while (n < max) {
+        const SectorIndex s = head_.sector;
+        SectorIndex fresh = no_sector;
+        if (s == tail_) {
+            // The open sector is still being written; a sealed tail with records left goes
+            // only if the store can open a new one at once.
+            if ((flags_ & tail_sealed) == 0 || head_.offset == tail_count_) break;
+            if ((fresh = pool.acquire()) == no_sector) break;
+        }
+        const std::uint32_t count = count_of(pool, s);
+        const std::uint32_t pending_in_s = s == pend_.sector ? pend_.offset - head_.offset : count - head_.offset;
+        out[n++] = DetachedSector{s, head_.offset, static_cast<std::uint16_t>(count),
+                                  static_cast<std::uint16_t>(pending_in_s)};
+        retained_ -= count - head_.offset;
+        pending_ -= pending_in_s;
+        const SectorIndex next = pool.next(s);
+        pool.set_next(s, no_sector);
+        add_sectors(-1);
+        if (pend_.sector == s) flags_ &= static_cast<std::uint8_t>(~pend_verified);
+        if (fresh != no_sector) {
+            head_ = pend_ = {no_sector, 0};
+            tail_ = no_sector;
+            append_tail(ctx, fresh);
+            break;
+        }
+        if (pend_.sector == s) pend_ = {next, 0};
+        head_ = {next, 0};
+    }
+    return n;
 }
 
 void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ss/hal/disk_tier.hpp"
 #include "ss/port.hpp"
 
 namespace {
@@ -44,6 +45,8 @@ const ss::port::Platform posix_platform{
     .arena_alloc = arena_alloc,
     .arena_free = arena_free,
     .log = log_stderr,
+    .cold_tier_create = ss::hal::create_disk_tier,
+    .cold_tier_destroy = ss::hal::destroy_disk_tier,
 };
 
 } // namespace

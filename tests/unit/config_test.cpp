@@ -71,7 +71,8 @@ TEST_CASE("each invalid knob is rejected with a message that names it") {
         {"flush_batch_sectors", [](SsInitCfg& c) { c.flush_batch_sectors = 0; }},
         {"disk_quota_bytes", [](SsInitCfg& c) { c.disk_quota_bytes = 4096; }},
         {"disk_quota_per_sensor_bytes", [](SsInitCfg& c) { c.disk_quota_per_sensor_bytes = 1; }},
-        {"disk_root", [](SsInitCfg& c) { c.disk_root = "/tmp"; }},
+        {"disk_root", [](SsInitCfg& c) { c.disk_root = ""; }},
+        {"crc_enabled", [](SsInitCfg& c) { c.disk_root = "/tmp"; c.crc_enabled = 0; c.verify_level = 0; }},
         {"arena_bytes", [](SsInitCfg& c) { c.arena_bytes = 100; }},
     };
     for (const Case& k : cases) {

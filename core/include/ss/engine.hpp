@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ss/cold_tier.hpp"
 #include "ss/expected.hpp"
 #include "ss/port.hpp"
 #include "ss/sector_pool.hpp"
@@ -63,6 +64,9 @@ public:
     /// Builds the engine in `arena` (arena_align-aligned, at least plan().total bytes).
     Expected<void> init(const SsInitCfg& cfg, std::byte* arena, std::size_t arena_bytes, const port::LockOps& locks,
                         Text& why) noexcept;
+    /// Puts a cold tier below the RAM pool; before any sensor is registered.
+    void attach_cold_tier(ColdTier* tier) noexcept { cold_ = tier; }
+    ColdTier* cold_tier() const noexcept { return cold_; }
     /// Destroys locks and stores; the arena may then be freed or reused.
     void deinit() noexcept;
     bool ready() const noexcept { return stores_ != nullptr; }
@@ -78,12 +82,30 @@ public:
 
     const StoreContext& context() const noexcept { return ctx_; }
     std::uint32_t slot_of(const SensorStore& s) const noexcept { return static_cast<std::uint32_t>(&s - stores_); }
+    const SectorPool& pool() const noexcept { return pool_; }
+
+    // A sensor's stream across the tiers: the cold tier's records, then the store's.
+    Expected<Batch> consume(SensorStore& s, void* out, std::uint32_t max) noexcept;
+    void erase_all_pending(SensorStore& s) noexcept;
+    Expected<void> read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept;
+    std::uint64_t retained(SensorStore& s) const noexcept;
+    std::uint64_t pending(SensorStore& s) const noexcept;
+    void stats(const SensorStore& s, SsSensorStats& out) const noexcept;
+
+    /// Moves up to max sealed sectors from the front of store `slot` into the cold tier.
+    /// The caller (the cold tier's manager) holds the slot's cold lock. Returns how many moved.
+    std::uint32_t spill(std::uint32_t slot, std::uint32_t max) noexcept;
+    /// Seals store `slot`'s open sector if it holds records (force) or is full.
+    bool seal_open_sector(std::uint32_t slot, bool force) noexcept { return stores_[slot].seal_open_sector(ctx_, force); }
 
     /// The manager's periodic duty: seal full open sectors (all non-empty ones while a
     /// shutdown is in progress) so their data is CRC-protected. Skips busy stores.
     void tick() noexcept;
     void set_shutdown(bool in_progress) noexcept { shutdown_.store(in_progress, std::memory_order_relaxed); }
     bool shutdown_in_progress() const noexcept { return shutdown_.load(std::memory_order_relaxed); }
+    /// True when nothing retained lives only in RAM (always false without a cold tier if
+    /// anything is retained: RAM does not survive a stop).
+    bool flushed() const noexcept;
 
     void system_stats(SsSystemStats& out) const noexcept;
     void scrub(SsScrubReport& out) noexcept;
@@ -103,6 +125,7 @@ private:
     std::atomic<std::uint32_t> registered_{0};
     std::atomic<std::uint32_t> health_{0};
     std::atomic<bool> shutdown_{false};
+    ColdTier* cold_ = nullptr;
 };
 
 } // namespace ss

@@ -5,6 +5,15 @@
 
 #include <cstddef>
 
+#include "ss/expected.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss {
+class ColdTier;
+class Engine;
+class Text;
+} // namespace ss
+
 namespace ss::port {
 
 /// A lock the platform provides. size == 0 means the port needs no lock (a cooperative
@@ -29,6 +38,11 @@ struct Platform {
     void (*arena_free)(void* arena, std::size_t bytes) = nullptr;
     /// Default log sink; nullptr = silent.
     void (*log)(void* ctx, int level, const char* msg) = nullptr;
+    /// Builds the tier below RAM for cfg.disk_root (recovering what is there), or nullptr if the
+    /// port has none. `log` is the sink in force. The tier lives until cold_tier_destroy.
+    Expected<ColdTier*> (*cold_tier_create)(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx,
+                                            Text& why) = nullptr;
+    void (*cold_tier_destroy)(ColdTier* tier) = nullptr;
 };
 
 /// Defined by exactly one port library linked into the program.

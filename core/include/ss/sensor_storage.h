@@ -110,8 +110,8 @@ typedef struct SsInitCfg {
     uint32_t shutdown_budget_ms;
     /** Identifies this boot in every sector header (lets readers tell reboots apart). */
     uint8_t boot_id;
-    /** Root directory of the disk tier (Linux); NULL = RAM only. This build has the RAM tier
-     *  only and rejects anything but NULL. */
+    /** Root directory of the disk tier (Linux); NULL = RAM only. Created (0700) if missing;
+     *  needs crc_enabled and disk_sector_bytes a multiple of ram_sector_bytes. */
     const char *disk_root;
     /**
      * Memory for the pool and all metadata, or NULL to let the platform allocate it once at
@@ -143,6 +143,8 @@ typedef struct SsSensorStats {
     uint64_t dropped_corrupt;  /**< records lost with sectors that failed their CRC */
     uint32_t corrupt_sectors;  /**< sectors dropped for a CRC mismatch */
     uint32_t sectors;          /**< RAM sectors held */
+    uint64_t dropped_quota;    /**< unsent records dropped from disk at the disk quota */
+    uint64_t disk_records;     /**< records retained in the disk tier (spilled) */
 } SsSensorStats;
 
 /** System-wide figures (ss_get_system_stats). */
@@ -161,10 +163,15 @@ typedef struct SsSystemStats {
     uint32_t corrupt_sectors;
     uint32_t health_flags;        /**< SS_HEALTH_* bits; 0 = healthy */
     size_t arena_bytes;           /**< memory in use for pool + metadata */
+    uint64_t disk_bytes_used;     /**< disk tier: allocation units held, bytes */
+    uint64_t disk_quota_bytes;    /**< disk tier: the quota in force (lowered when the disk is full) */
+    uint64_t dropped_quota;       /**< disk tier: unsent records dropped at the quota */
 } SsSystemStats;
 
 #define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC */
 #define SS_HEALTH_DROPPING    0x2u /**< records were dropped for lack of space */
+#define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing; data is held in RAM and retried */
+#define SS_HEALTH_DISK_FULL   0x8u /**< the file system ran out of space; treated as the quota */
 
 /** Result of ss_scrub. */
 typedef struct SsScrubReport {
@@ -272,8 +279,13 @@ int ss_erase_all_pending(SensorStore *s);
  *  it skips a store whose lock is busy and comes back next tick. */
 void ss_manager_tick(void);
 
-/** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress. */
+/** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress.
+ *  While it is, each ss_manager_tick seals every open sector and flushes everything to disk. */
 void ss_set_shutdown(bool in_progress);
+
+/** True when nothing retained lives only in RAM: a stop now loses nothing. Always true
+ *  without a disk tier (RAM does not survive a stop; there is nothing to flush to). */
+bool ss_shutdown_complete(void);
 
 /** Per-sensor figures. Returns 0 or -EINVAL. */
 int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ss/cold_tier.hpp"
 #include "ss/expected.hpp"
 #include "ss/port.hpp"
 #include "ss/sector_format.hpp"
@@ -66,9 +67,10 @@ inline constexpr std::size_t store_alignment = sizeof(void*) == 8 ? 64 : alignof
 
 class alignas(store_alignment) SensorStore {
 public:
-    /// Sets the store up with its first sector (already taken from the pool).
+    /// Sets the store up with its first sector (already taken from the pool); its records
+    /// are numbered from first_seq (0 for a new sensor, where the disk left off otherwise).
     SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
-                SectorIndex first_sector) noexcept;
+                SectorIndex first_sector, std::uint64_t first_seq = 0) noexcept;
     SensorStore(const SensorStore&) = delete;
     SensorStore& operator=(const SensorStore&) = delete;
 
@@ -81,8 +83,15 @@ public:
     Expected<void> add(const StoreContext& ctx, const void* rec) noexcept;
 
     /// Copies up to max of the oldest unsent records into out; they become pending.
-    /// try_again if nothing is unsent. Stops at a sequence gap.
-    Expected<Batch> consume(const StoreContext& ctx, void* out, std::uint32_t max) noexcept;
+    /// try_again if nothing is unsent. Stops at a sequence gap and before seq_limit.
+    Expected<Batch> consume(const StoreContext& ctx, void* out, std::uint32_t max,
+                            std::uint64_t seq_limit = ~std::uint64_t{0}) noexcept;
+
+    /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
+    /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
+    std::uint32_t detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept;
+    /// Sealed sectors that detach_front could take now (a snapshot, for the spill policy).
+    bool has_sealed_front(const StoreContext& ctx) const noexcept;
 
     /// Drops every pending record and frees the sectors that empties.
     void erase_all_pending(const StoreContext& ctx) noexcept;

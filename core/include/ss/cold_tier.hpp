@@ -1,0 +1,68 @@
+// The older part of every sensor's stream, kept by a platform tier below the RAM pool (the
+// Linux disk tier, hal/). The engine keeps each sensor's stream in one order: the cold tier's
+// records, then the store's RAM records. It hands the cold tier whole sealed sectors from the
+// front of a store (spill), and reads and erases through it.
+//
+// Every per-sensor call below is made with that sensor's cold lock held (lock/unlock), which
+// the uploader and the manager take and writers never do: I/O under it never blocks writers.
+// Lock order: cold lock → store lock → pool lock.
+#pragma once
+
+#include <cstdint>
+
+#include "ss/expected.hpp"
+#include "ss/sector_format.hpp"
+#include "ss/sector_pool.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss {
+
+struct Batch;
+
+/// A sealed sector detached from the front of a store, with the part of it still retained.
+struct DetachedSector {
+    SectorIndex sector;  ///< pool sector; ownership passes with it
+    std::uint16_t start; ///< first retained record (earlier ones were erased)
+    std::uint16_t count; ///< records in the sector
+    std::uint16_t pending; ///< retained records in it that are pending
+};
+
+class ColdTier {
+public:
+    /// Binds store slot to (source, id, type) at registration; recovers what the tier holds
+    /// for it. Returns the sequence number the sensor continues from. invalid_argument if the
+    /// tier holds data of the other record type for this sensor (it is kept, not touched).
+    virtual Expected<std::uint64_t> attach(std::uint32_t slot, SsSource source, std::uint32_t id,
+                                           RecordType type) noexcept = 0;
+
+    virtual void lock(std::uint32_t slot) noexcept = 0;
+    virtual void unlock(std::uint32_t slot) noexcept = 0;
+
+    virtual std::uint64_t retained(std::uint32_t slot) const noexcept = 0;
+    virtual std::uint64_t pending(std::uint32_t slot) const noexcept = 0;
+    /// Consumes from the tier's unsent records (the caller checked there are some).
+    virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept = 0;
+    virtual void erase_all_pending(std::uint32_t slot) noexcept = 0;
+    virtual Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept = 0;
+    /// Takes sectors detached from the store's front, oldest first; they join the tier's end.
+    virtual void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept = 0;
+    /// Records with a sequence number at or above this may not be handed out yet: the tier
+    /// has not made it durable that the sequence got that far (a restart must never reuse a
+    /// number the cloud may have seen).
+    virtual std::uint64_t seq_limit(std::uint32_t slot) const noexcept = 0;
+    /// Adds the tier's figures to a store's.
+    virtual void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept = 0;
+
+    /// The manager's duty, every tick: spill, write, sync, trim, enforce the quota; while a
+    /// shutdown is in progress, flush everything. Takes cold locks itself.
+    virtual void tick(bool shutdown) noexcept = 0;
+    /// True when nothing retained lives only in RAM (a clean stop now loses nothing).
+    virtual bool flushed() const noexcept = 0;
+    /// Adds the tier's figures to the system's.
+    virtual void add_system_stats(SsSystemStats& out) const noexcept = 0;
+
+protected:
+    ~ColdTier() = default;
+};
+
+} // namespace ss

@@ -1,0 +1,81 @@
+// The Linux disk tier's on-disk formats (docs/storage-format.md): the per-sensor meta record and
+// the scanner that finds valid units in a data file. Pure functions over bytes, so that the
+// parsers can be fuzzed and the recovery rules tested without a file system.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ss/sector_format.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss::disk {
+
+/// A data file is a sequence of units, each a sealed RAM sector image of unit_bytes, at offsets
+/// that are multiples of unit_bytes. Units are appended and never rewritten.
+struct UnitInfo {
+    std::uint64_t offset;
+    std::uint64_t first_seq;
+    std::uint16_t count;
+};
+
+/// The meta record: the acknowledged boundary and the sequence reservation of one sensor.
+struct Meta {
+    SsSource source = SS_SOURCE_HOST;
+    RecordType type = RecordType::ts;
+    std::uint32_t sensor_id = 0;
+    std::uint32_t unit_bytes = 0;
+    /// Records with a lower sequence number were acknowledged and erased: never re-sent.
+    std::uint64_t head_seq = 0;
+    /// No record at or above this was ever handed out; a restart resumes numbering here at least.
+    std::uint64_t seq_reserved = 0;
+    /// Lifetime counts, carried across restarts for diagnostics.
+    std::uint64_t dropped_quota = 0;
+    std::uint64_t corrupt_units = 0;
+};
+
+inline constexpr std::size_t meta_bytes = 64;
+inline constexpr std::uint32_t meta_magic = 0x544D5353; // "SSMT"
+inline constexpr std::uint16_t meta_version = 1;
+
+/// Encodes m into exactly meta_bytes bytes.
+void encode_meta(const Meta& m, std::byte* out) noexcept;
+
+enum class MetaError { none, too_short, bad_magic, bad_version, bad_crc, bad_fields };
+
+/// Decodes and checks a meta record of `len` bytes. On success, out is filled.
+MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcept;
+
+/// What a scan found.
+struct ScanTotals {
+    std::uint64_t valid_units = 0;
+    std::uint64_t skipped_units = 0; ///< present but invalid: torn, corrupt, foreign or stale
+    std::uint64_t empty_units = 0;   ///< all zero (holes, preallocated space)
+};
+
+/// Feeds the units of one data file through `next`, which is called with each unit-sized slot
+/// in file order; it decides which slots are valid units in order. A unit is valid if its
+/// sector verifies for type and its sequence numbers come after the previous valid unit's (an
+/// older unit at a later offset is stale). Torn or corrupt units are skipped and counted; one
+/// bad unit never costs the others.
+class UnitScanner {
+public:
+    UnitScanner(RecordType type, std::uint32_t unit_bytes) noexcept : type_(type), unit_bytes_(unit_bytes) {}
+
+    /// Examines the slot at `offset` (unit_bytes bytes at `data`). Returns true and fills
+    /// `unit` if it is the next valid unit.
+    bool feed(std::uint64_t offset, const std::byte* data, UnitInfo& unit) noexcept;
+
+    const ScanTotals& totals() const noexcept { return totals_; }
+    /// Sequence number just past the last valid unit (0 if none).
+    std::uint64_t end_seq() const noexcept { return end_seq_; }
+
+private:
+    RecordType type_;
+    std::uint32_t unit_bytes_;
+    ScanTotals totals_;
+    std::uint64_t end_seq_ = 0;
+    bool any_ = false;
+};
+
+} // namespace ss::disk

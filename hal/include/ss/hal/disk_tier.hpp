@@ -1,0 +1,165 @@
+// The Linux disk tier: each sensor's older records in <root>/<host|app|can>/sensor_<id>.dat,
+// its acknowledged boundary and sequence reservation in sensor_<id>.meta (design.md §4,
+// docs/storage-format.md). The engine spills sealed RAM sectors into it; the manager tick writes
+// them as append-only units, syncs each file once per tick, trims what was erased, enforces the
+// quota and replaces metas atomically. Recovery at construction scans every data file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ss/cold_tier.hpp"
+#include "ss/disk_format.hpp"
+#include "ss/engine.hpp"
+#include "ss/hal/file_system.hpp"
+#include "ss/text.hpp"
+
+namespace ss::hal {
+
+/// Health bits the disk tier raises (SsSystemStats::health_flags).
+inline constexpr std::uint32_t health_disk_error = SS_HEALTH_DISK_ERROR;
+inline constexpr std::uint32_t health_disk_full = SS_HEALTH_DISK_FULL;
+
+class DiskTier final : public ColdTier {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    DiskTier(const SsInitCfg& cfg, Engine& engine, FileSystem& fs, SsLogFn log, void* log_ctx);
+    ~DiskTier();
+    DiskTier(const DiskTier&) = delete;
+    DiskTier& operator=(const DiskTier&) = delete;
+
+    /// Opens the root and recovers every sensor file below it.
+    Expected<void> open(Text& why) noexcept;
+
+    // ColdTier
+    Expected<std::uint64_t> attach(std::uint32_t slot, SsSource source, std::uint32_t id,
+                                   RecordType type) noexcept override;
+    void lock(std::uint32_t slot) noexcept override;
+    void unlock(std::uint32_t slot) noexcept override;
+    std::uint64_t retained(std::uint32_t slot) const noexcept override;
+    std::uint64_t pending(std::uint32_t slot) const noexcept override;
+    Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept override;
+    void erase_all_pending(std::uint32_t slot) noexcept override;
+    Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept override;
+    void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
+    std::uint64_t seq_limit(std::uint32_t slot) const noexcept override;
+    void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept override;
+    void tick(bool shutdown) noexcept override;
+    bool flushed() const noexcept override;
+    void add_system_stats(SsSystemStats& out) const noexcept override;
+
+    /// Bytes of disk in use (allocation units held) over all sensors.
+    std::uint64_t used_bytes() const noexcept;
+
+    /// Sequence numbers reserved ahead of use, so that a restart after a crash never reuses a
+    /// number that may have been handed out: a crash leaves a gap of at most this many.
+    static constexpr std::uint64_t seq_reservation = 1u << 20;
+
+private:
+    struct Unit {
+        std::uint64_t offset;
+        std::uint64_t first_seq;
+        std::uint16_t count;
+        std::uint16_t start;       // first retained record
+        SectorIndex ram;           // pool sector while the unit is in RAM, else no_sector
+        bool durable;              // written and synced
+    };
+
+    struct Sensor {
+        bool attached = false;
+        bool recovered = false;    // found on disk at open
+        SsSource source = SS_SOURCE_HOST;
+        std::uint32_t id = 0;
+        RecordType type = RecordType::ts;
+        int fd = -1;
+        std::deque<Unit> units;    // oldest first; units[0].start is the head
+        std::size_t pend_unit = 0; // pend = (units[pend_unit], pend_off)
+        std::uint16_t pend_off = 0;
+        std::uint64_t retained = 0;
+        std::uint64_t pending = 0;
+        std::uint64_t append_offset = 0;  // where the next unit goes
+        std::set<std::uint64_t> chunks;   // allocation units held (index = offset / chunk)
+        std::uint64_t head_seq = 0;       // first retained (or next) sequence number
+        std::uint64_t head_seq_durable = 0;
+        std::uint64_t seq_reserved = 0;   // durable reservation: the consume limit
+        std::uint64_t resume_seq = 0;     // where numbering continues after recovery
+        std::uint64_t recovered_records = 0; // retained at recovery (accepted by an earlier run)
+        std::uint64_t staged_reserved = 0;   // written to the meta, durable once its directory is
+        std::uint64_t staged_head = 0;
+        bool meta_staged = false;
+        std::uint64_t erased = 0;
+        std::uint64_t dropped_quota = 0;
+        std::uint64_t dropped_corrupt = 0;
+        std::uint64_t lifetime_dropped_quota = 0;
+        std::uint64_t lifetime_corrupt = 0;
+        bool meta_dirty = false;
+        bool trim_due = false;
+        std::uint32_t write_failures = 0;
+        std::vector<std::byte> cache; // one verified unit read from disk
+        std::uint64_t cache_offset = ~std::uint64_t{0};
+        std::uint64_t ram_verified = ~std::uint64_t{0}; // RAM unit whose CRC was checked
+    };
+
+    Sensor& at(std::uint32_t slot) const noexcept { return *sensors_[slot]; }
+    std::uint32_t capacity(const Sensor& s) const noexcept;
+    std::size_t record_bytes(const Sensor& s) const noexcept { return sector::record_bytes(s.type); }
+    std::string file_name(std::uint32_t id, const char* ext) const;
+    int source_dir(SsSource source, bool create) noexcept;
+    void log(int level, const Text& t) const noexcept;
+
+    /// The unit's bytes (RAM or a verified read into the cache); nullptr if unreadable/corrupt.
+    const std::byte* unit_data(Sensor& s, const Unit& u) noexcept;
+    void drop_unit(Sensor& s, std::size_t i, bool corrupt) noexcept;
+    void release_ram(Unit& u) noexcept;
+
+    // Recovery.
+    void recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept;
+
+    // The manager's steps, each under the sensor's cold lock.
+    void spill(bool everything) noexcept;
+    bool write_units(Sensor& s) noexcept;
+    /// Claims chunk c for s under the quotas, dropping oldest unsent chunks if needed.
+    bool claim_chunk(Sensor& s, std::uint64_t c) noexcept;
+    void release_chunk(Sensor& s, std::uint64_t c) noexcept;
+    bool drop_oldest_unsent_chunk(Sensor& s) noexcept;
+    void trim(Sensor& s) noexcept;
+    bool write_meta(Sensor& s, bool final_reservation, std::uint64_t next) noexcept;
+    std::uint64_t hot_next_seq(std::uint32_t slot) const noexcept;
+    void note_failure(Sensor& s, int err, const char* what) noexcept;
+
+    SsInitCfg cfg_;
+    Engine& engine_;
+    FileSystem& fs_;
+    SsLogFn log_fn_;
+    void* log_ctx_;
+    std::string root_path_;
+    std::uint32_t unit_bytes_;
+    std::uint32_t chunk_bytes_;
+    int root_fd_ = -1;
+    int dir_fd_[3] = {-1, -1, -1};
+    bool dir_dirty_[3] = {false, false, false};
+    std::vector<std::unique_ptr<Sensor>> sensors_;  // by engine slot
+    std::unique_ptr<std::mutex[]> locks_;
+    std::map<std::pair<int, std::uint32_t>, std::unique_ptr<Sensor>> recovered_; // not yet attached
+    mutable std::mutex global_;  // quota figures, recovered_, health
+    std::uint64_t used_chunks_ = 0;
+    std::uint64_t quota_chunks_;
+    std::uint32_t health_ = 0;
+    Clock::time_point last_periodic_;
+    Clock::time_point quota_lowered_at_{};
+    bool flushed_ = false;
+};
+
+/// The POSIX port's factory for ss::port::Platform::cold_tier_create.
+Expected<ColdTier*> create_disk_tier(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx, Text& why);
+void destroy_disk_tier(ColdTier* tier);
+
+} // namespace ss::hal

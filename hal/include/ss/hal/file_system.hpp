@@ -1,0 +1,50 @@
+// The file operations the disk tier performs. Everything below the data root is reached
+// relative to directory descriptors with O_NOFOLLOW, so a symlink planted inside the root is
+// never followed. The POSIX implementation is the real one; tests put a fault-injecting one in
+// its place (same standing, like a littlefs block device).
+//
+// Every call returns >= 0 (a descriptor, a byte count, 0) or a negative errno value.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ss::hal {
+
+class FileSystem {
+public:
+    virtual ~FileSystem() = default;
+
+    /// Opens (creating it with mode 0700 if missing) the data root directory.
+    virtual int open_root(const char* path) = 0;
+    /// Opens directory `name` in `dir`, creating it (0700) if create is set.
+    virtual int open_dir(int dir, const char* name, bool create) = 0;
+    /// Opens file `name` in `dir` read-write, creating it (0600) if create is set.
+    virtual int open_file(int dir, const char* name, bool create) = 0;
+    virtual int close(int fd) = 0;
+
+    /// Reads up to n bytes at off; fewer only at end of file.
+    virtual std::int64_t read(int fd, void* buf, std::size_t n, std::uint64_t off) = 0;
+    /// Writes all of iov at off (a short write is an error: -EIO).
+    virtual std::int64_t write(int fd, const iovec* iov, int iovcnt, std::uint64_t off) = 0;
+    /// Makes a file's data and size durable (fdatasync), or a directory's entries (fsync).
+    virtual int sync(int fd) = 0;
+    virtual std::int64_t size(int fd) = 0;
+    /// The first offset >= off holding data (skipping holes), or -ENXIO past the last data.
+    virtual std::int64_t next_data(int fd, std::uint64_t off) = 0;
+    virtual int truncate(int fd, std::uint64_t len) = 0;
+    /// Gives [off, off + len) back to the file system; it reads as zeros after.
+    virtual int punch_hole(int fd, std::uint64_t off, std::uint64_t len) = 0;
+
+    virtual int rename(int dir, const char* from, const char* to) = 0;
+    virtual int unlink(int dir, const char* name) = 0;
+    /// Calls fn for each entry name of dir (not "." or "..").
+    virtual int list(int dir, void (*fn)(void* ctx, const char* name), void* ctx) = 0;
+};
+
+/// The process-wide POSIX file system.
+FileSystem& posix_file_system() noexcept;
+
+} // namespace ss::hal

@@ -1,0 +1,877 @@
+#include "ss/hal/disk_tier.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace ss::hal {
+
+namespace {
+
+const char* const source_names[3] = {"host", "app", "can"};
+
+// Reads this much of a data file at a time during recovery.
+constexpr std::size_t recovery_read_bytes = 1 << 20;
+
+bool parse_name(const char* name, std::uint32_t& id, std::string& ext) {
+    // sensor_<10 digits>.<ext>
+    if (std::strncmp(name, "sensor_", 7) != 0) return false;
+    std::uint64_t v = 0;
+    for (int i = 7; i < 17; ++i) {
+        if (name[i] < '0' || name[i] > '9') return false;
+        v = v * 10 + static_cast<std::uint64_t>(name[i] - '0');
+    }
+    if (name[17] != '.' || v > 0xFFFF'FFFFu) return false;
+    id = static_cast<std::uint32_t>(v);
+    ext = name + 18;
+    return true;
+}
+
+} // namespace
+
+DiskTier::DiskTier(const SsInitCfg& cfg, Engine& engine, FileSystem& fs, SsLogFn log_fn, void* log_ctx)
+    : cfg_(cfg),
+      engine_(engine),
+      fs_(fs),
+      log_fn_(log_fn),
+      log_ctx_(log_ctx),
+      root_path_(cfg.disk_root != nullptr ? cfg.disk_root : ""),
+      unit_bytes_(cfg.ram_sector_bytes),
+      chunk_bytes_(cfg.disk_sector_bytes),
+      quota_chunks_(cfg.disk_quota_bytes / cfg.disk_sector_bytes),
+      last_periodic_(Clock::now()) {
+    cfg_.disk_root = nullptr; // root_path_ holds the copy
+    sensors_.resize(cfg.max_sensors);
+    for (auto& s : sensors_) s = std::make_unique<Sensor>();
+    locks_ = std::make_unique<std::mutex[]>(cfg.max_sensors);
+}
+
+DiskTier::~DiskTier() {
+    // RAM-resident units belong to the engine's pool, which goes away with the engine.
+    for (auto& s : sensors_)
+        if (s->fd >= 0) fs_.close(s->fd);
+    for (auto& [key, s] : recovered_)
+        if (s->fd >= 0) fs_.close(s->fd);
+    for (int& d : dir_fd_)
+        if (d >= 0) fs_.close(d);
+    if (root_fd_ >= 0) fs_.close(root_fd_);
+}
+
+void DiskTier::log(int level, const Text& t) const noexcept {
+    if (log_fn_ != nullptr) log_fn_(log_ctx_, level, t.c_str());
+}
+
+std::uint32_t DiskTier::capacity(const Sensor& s) const noexcept { return sector::capacity(unit_bytes_, s.type); }
+
+std::string DiskTier::file_name(std::uint32_t id, const char* ext) const {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "sensor_%010u.%s", id, ext);
+    return buf;
+}
+
+int DiskTier::source_dir(SsSource source, bool create) noexcept {
+    int& fd = dir_fd_[source];
+    if (fd >= 0 || !create) return fd;
+    fd = fs_.open_dir(root_fd_, source_names[source], true);
+    if (fd >= 0) {
+        // The new directory entry must survive a power cut too.
+        if (fs_.sync(root_fd_) != 0) {
+            fs_.close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
+// ---- recovery ---------------------------------------------------------------------------------
+
+Expected<void> DiskTier::open(Text& why) noexcept {
+    root_fd_ = fs_.open_root(root_path_.c_str());
+    if (root_fd_ < 0) {
+        why.clear();
+        why << "disk_root " << root_path_.c_str() << ": " << std::strerror(-root_fd_);
+        return std::unexpected(Errc::io_error);
+    }
+    struct Found {
+        bool meta = false;
+        bool data = false;
+    };
+    std::map<std::pair<int, std::uint32_t>, Found> found;
+    std::size_t files = 0;
+    for (int src = 0; src < 3; ++src) {
+        const int dir = fs_.open_dir(root_fd_, source_names[src], false);
+        if (dir == -ENOENT) continue;
+        if (dir < 0) {
+            // Not followed and not used (a symlink planted in the root, say): this source's
+            // sensors keep their data in RAM and raise the disk health flag; the others go on.
+            Text t;
+            t << root_path_.c_str() << "/" << source_names[src] << ": " << std::strerror(-dir)
+              << "; not used (is it a symlink?)";
+            log(0, t);
+            continue;
+        }
+        dir_fd_[src] = dir;
+        struct Ctx {
+            int src;
+            std::map<std::pair<int, std::uint32_t>, Found>* found;
+            std::vector<std::string> stale;
+        } ctx{src, &found, {}};
+        fs_.list(dir, [](void* p, const char* name) {
+            auto& c = *static_cast<Ctx*>(p);
+            std::uint32_t id = 0;
+            std::string ext;
+            if (!parse_name(name, id, ext)) return;
+            if (ext == "dat") (*c.found)[{c.src, id}].data = true;
+            else if (ext == "meta") (*c.found)[{c.src, id}].meta = true;
+            else if (ext == "meta.tmp") c.stale.push_back(name); // a replace that never finished
+        }, &ctx);
+        for (const auto& name : ctx.stale) fs_.unlink(dir, name.c_str());
+    }
+    for (const auto& [key, f] : found) files += f.meta + f.data;
+    if (!found.empty()) {
+        Text t;
+        t << "recovering " << static_cast<std::uint64_t>(found.size()) << " sensors (" << static_cast<std::uint64_t>(files)
+          << " files) under " << root_path_.c_str();
+        log(2, t);
+    }
+    std::size_t done = 0;
+    auto last_report = Clock::now();
+    for (const auto& [key, f] : found) {
+        recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data);
+        ++done;
+        if (Clock::now() - last_report > std::chrono::seconds(1)) {
+            last_report = Clock::now();
+            Text t;
+            t << "recovery: " << static_cast<std::uint64_t>(done) << " of " << static_cast<std::uint64_t>(found.size())
+              << " sensors, " << used_chunks_ * chunk_bytes_ / (1024 * 1024) << " MiB";
+            log(2, t);
+        }
+    }
+    if (!found.empty()) {
+        std::uint64_t units = 0, records = 0;
+        for (const auto& [key, s] : recovered_) {
+            units += s->units.size();
+            records += s->retained;
+        }
+        Text t;
+        t << "recovered " << static_cast<std::uint64_t>(recovered_.size()) << " sensors: " << records << " records in "
+          << units << " units, " << used_chunks_ * chunk_bytes_ / (1024 * 1024) << " MiB on disk";
+        log(2, t);
+    }
+    return {};
+}
+
+void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept {
+    auto s = std::make_unique<Sensor>();
+    s->recovered = true;
+    s->source = source;
+    s->id = id;
+    disk::Meta meta;
+    bool meta_ok = false;
+    if (have_meta) {
+        const std::string name = file_name(id, "meta");
+        const int fd = fs_.open_file(dir, name.c_str(), false);
+        std::byte buf[disk::meta_bytes];
+        if (fd >= 0) {
+            const auto n = fs_.read(fd, buf, sizeof buf, 0);
+            fs_.close(fd);
+            meta_ok = n == static_cast<std::int64_t>(sizeof buf) &&
+                      disk::decode_meta(buf, sizeof buf, meta) == disk::MetaError::none && meta.sensor_id == id &&
+                      meta.source == source && meta.unit_bytes == unit_bytes_;
+        }
+        if (!meta_ok) {
+            Text t;
+            t << source_names[source] << "/" << name.c_str() << " is not valid; rebuilding it from the data";
+            log(1, t);
+        }
+    }
+    bool type_known = meta_ok;
+    if (meta_ok) {
+        s->type = meta.type;
+        s->lifetime_dropped_quota = meta.dropped_quota;
+        s->lifetime_corrupt = meta.corrupt_units;
+    }
+    std::uint64_t end_seq = 0;
+    std::set<std::uint64_t> live_chunks;
+    std::uint64_t file_end = 0;
+    if (have_data) {
+        const std::string name = file_name(id, "dat");
+        s->fd = fs_.open_file(dir, name.c_str(), false);
+        if (s->fd >= 0) {
+            const std::int64_t size = fs_.size(s->fd);
+            std::vector<std::byte> buf(recovery_read_bytes);
+            std::unique_ptr<disk::UnitScanner> scanner;
+            if (type_known) scanner = std::make_unique<disk::UnitScanner>(s->type, unit_bytes_);
+            std::uint64_t off = 0;
+            while (size > 0 && off < static_cast<std::uint64_t>(size)) {
+                // Skip holes (trimmed space) without reading them.
+                const std::int64_t data = fs_.next_data(s->fd, off);
+                if (data < 0) break;
+                off = static_cast<std::uint64_t>(data) / unit_bytes_ * unit_bytes_;
+                const std::int64_t n = fs_.read(s->fd, buf.data(), buf.size(), off);
+                if (n <= 0) break;
+                const std::size_t whole = static_cast<std::size_t>(n) / unit_bytes_ * unit_bytes_;
+                for (std::size_t at = 0; at < whole; at += unit_bytes_) {
+                    const std::byte* slot = buf.data() + at;
+                    if (!scanner) {
+                        // Without a meta, the first well-formed header tells the record type.
+                        const std::uint8_t code = sector::type_code(slot);
+                        if (static_cast<std::uint8_t>(slot[0]) == sector::magic && (code == 1 || code == 2)) {
+                            s->type = static_cast<RecordType>(code);
+                            type_known = true;
+                            scanner = std::make_unique<disk::UnitScanner>(s->type, unit_bytes_);
+                        } else {
+                            continue;
+                        }
+                    }
+                    disk::UnitInfo u;
+                    if (scanner->feed(off + at, slot, u)) {
+                        s->units.push_back(Unit{u.offset, u.first_seq, u.count, 0, no_sector, true});
+                        live_chunks.insert(u.offset / chunk_bytes_);
+                        file_end = u.offset + unit_bytes_;
+                    }
+                }
+                if (whole == 0) break;
+                off += whole;
+            }
+            if (scanner) {
+                end_seq = scanner->end_seq();
+                s->dropped_corrupt = 0;
+                if (scanner->totals().skipped_units != 0) {
+                    Text t;
+                    t << source_names[source] << "/" << name.c_str() << ": skipped "
+                      << scanner->totals().skipped_units << " torn or corrupt units, kept "
+                      << scanner->totals().valid_units;
+                    log(1, t);
+                    s->lifetime_corrupt += scanner->totals().skipped_units;
+                }
+            }
+            // Garbage after the last valid unit (a torn write) goes, and so does space in
+            // chunks that hold no valid unit: the file is again a valid prefix with holes.
+            if (static_cast<std::uint64_t>(size) > file_end) fs_.truncate(s->fd, file_end);
+            for (std::uint64_t c = 0; c * chunk_bytes_ < file_end; ++c)
+                if (live_chunks.count(c) == 0) fs_.punch_hole(s->fd, c * chunk_bytes_, chunk_bytes_);
+            fs_.sync(s->fd);
+        }
+    }
+    s->append_offset = file_end;
+    s->chunks = live_chunks;
+    used_chunks_ += s->chunks.size();
+    // The acknowledged boundary: records below it never come back.
+    s->head_seq = meta_ok ? meta.head_seq : (s->units.empty() ? end_seq : s->units.front().first_seq);
+    while (!s->units.empty() && s->units.front().first_seq + s->units.front().count <= s->head_seq) s->units.pop_front();
+    if (!s->units.empty() && s->head_seq > s->units.front().first_seq)
+        s->units.front().start = static_cast<std::uint16_t>(s->head_seq - s->units.front().first_seq);
+    if (!s->units.empty()) s->head_seq = s->units.front().first_seq + s->units.front().start;
+    s->head_seq_durable = s->head_seq;
+    for (const Unit& u : s->units) s->retained += u.count - u.start;
+    s->recovered_records = s->retained;
+    // Records that were pending when the process died were never acknowledged: unsent again.
+    s->pend_unit = 0;
+    s->pend_off = s->units.empty() ? 0 : s->units.front().start;
+    // Numbering resumes past anything that may have been handed out. Without a meta nobody knows
+    // how far RAM got, so skip a whole reservation.
+    s->resume_seq = meta_ok ? std::max(meta.seq_reserved, end_seq)
+                            : (end_seq == 0 && s->units.empty() ? 0 : end_seq + seq_reservation);
+    s->seq_reserved = s->resume_seq;
+    s->meta_dirty = !meta_ok;
+    s->trim_due = s->units.empty() && s->append_offset > 0;
+    recovered_[{source, id}] = std::move(s);
+}
+
+// ---- the stream -------------------------------------------------------------------------------
+
+Expected<std::uint64_t> DiskTier::attach(std::uint32_t slot, SsSource source, std::uint32_t id,
+                                         RecordType type) noexcept {
+    std::lock_guard g(global_);
+    auto it = recovered_.find({source, id});
+    if (it != recovered_.end()) {
+        if (it->second->type != type && !it->second->units.empty()) return std::unexpected(Errc::invalid_argument);
+        it->second->type = type;
+        sensors_[slot] = std::move(it->second);
+        recovered_.erase(it);
+    } else {
+        auto& s = *sensors_[slot];
+        s.source = source;
+        s.id = id;
+        s.type = type;
+    }
+    sensors_[slot]->attached = true;
+    return sensors_[slot]->resume_seq;
+}
+
+void DiskTier::lock(std::uint32_t slot) noexcept { locks_[slot].lock(); }
+void DiskTier::unlock(std::uint32_t slot) noexcept { locks_[slot].unlock(); }
+std::uint64_t DiskTier::retained(std::uint32_t slot) const noexcept { return at(slot).retained; }
+std::uint64_t DiskTier::pending(std::uint32_t slot) const noexcept { return at(slot).pending; }
+std::uint64_t DiskTier::seq_limit(std::uint32_t slot) const noexcept { return at(slot).seq_reserved; }
+
+void DiskTier::release_ram(Unit& u) noexcept {
+    if (u.ram != no_sector) engine_.context().pool->release(u.ram);
+    u.ram = no_sector;
+}
+
+const std::byte* DiskTier::unit_data(Sensor& s, const Unit& u) noexcept {
+    if (u.ram != no_sector) {
+        const std::byte* d = engine_.context().pool->data(u.ram);
+        const bool check = cfg_.verify_level == SS_VERIFY_EVERY_READ ||
+                           (cfg_.verify_level == SS_VERIFY_FIRST_READ && s.ram_verified != u.offset);
+        if (check) {
+            if (!sector::verify(d, s.type, unit_bytes_)) return nullptr;
+            s.ram_verified = u.offset;
+        }
+        return d;
+    }
+    if (s.cache_offset == u.offset) return s.cache.data();
+    s.cache.resize(unit_bytes_);
+    s.cache_offset = ~std::uint64_t{0};
+    const std::int64_t n = fs_.read(s.fd, s.cache.data(), unit_bytes_, u.offset);
+    // Disk units are always checked: the CRC is all that stands between the medium and the cloud.
+    if (n != static_cast<std::int64_t>(unit_bytes_) || !sector::verify(s.cache.data(), s.type, unit_bytes_) ||
+        sector::first_seq(s.cache.data()) != u.first_seq)
+        return nullptr;
+    s.cache_offset = u.offset;
+    return s.cache.data();
+}
+
+void DiskTier::drop_unit(Sensor& s, std::size_t i, bool corrupt) noexcept {
+    Unit& u = s.units[i];
+    const std::uint64_t held = u.count - u.start;
+    const std::uint64_t pending_in = i < s.pend_unit ? held : i == s.pend_unit ? s.pend_off - u.start : 0;
+    s.retained -= held;
+    s.pending -= pending_in;
+    if (corrupt) {
+        s.dropped_corrupt += held;
+        ++s.lifetime_corrupt;
+        std::lock_guard g(global_);
+        health_ |= SS_HEALTH_CORRUPTION;
+    } else {
+        s.dropped_quota += held;
+        s.lifetime_dropped_quota += held;
+    }
+    if (s.cache_offset == u.offset) s.cache_offset = ~std::uint64_t{0};
+    release_ram(u);
+    const std::uint64_t end = u.first_seq + u.count;
+    s.units.erase(s.units.begin() + static_cast<std::ptrdiff_t>(i));
+    if (i < s.pend_unit) --s.pend_unit;
+    else if (i == s.pend_unit) s.pend_off = i < s.units.size() ? s.units[i].start : 0;
+    if (i == 0) s.head_seq = s.units.empty() ? end : s.units.front().first_seq + s.units.front().start;
+    s.meta_dirty = true;
+    s.trim_due = true;
+}
+
+Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept {
+    Sensor& s = at(slot);
+    const std::size_t rb = record_bytes(s);
+    auto* dst = static_cast<std::byte*>(out);
+    Batch b;
+    std::uint64_t expected = 0;
+    while (b.count < max && s.pend_unit < s.units.size()) {
+        const Unit& u = s.units[s.pend_unit];
+        const std::uint64_t seq = u.first_seq + s.pend_off;
+        if (b.count != 0 && seq != expected) break; // a batch never spans a gap
+        if (seq >= s.seq_reserved) break;
+        const std::byte* d = unit_data(s, u);
+        if (d == nullptr) {
+            Text t;
+            t << source_names[s.source] << " sensor " << s.id << ": unit at " << u.offset
+              << " failed its check; dropped";
+            log(1, t);
+            drop_unit(s, s.pend_unit, true);
+            continue;
+        }
+        const auto take = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>({std::uint64_t{u.count} - s.pend_off, max - b.count, s.seq_reserved - seq}));
+        std::memcpy(dst + std::size_t{b.count} * rb, sector::payload(d) + std::size_t{s.pend_off} * rb, take * rb);
+        if (b.count == 0) b.first_seq = seq;
+        b.count += take;
+        expected = seq + take;
+        s.pend_off = static_cast<std::uint16_t>(s.pend_off + take);
+        s.pending += take;
+        if (s.pend_off == u.count) {
+            ++s.pend_unit;
+            s.pend_off = s.pend_unit < s.units.size() ? s.units[s.pend_unit].start : 0;
+        }
+    }
+    if (b.count == 0) return std::unexpected(Errc::try_again);
+    return b;
+}
+
+void DiskTier::erase_all_pending(std::uint32_t slot) noexcept {
+    Sensor& s = at(slot);
+    if (s.pending == 0) return;
+    std::uint64_t end = s.head_seq;
+    while (s.pend_unit > 0) {
+        Unit& u = s.units.front();
+        s.erased += u.count - u.start;
+        end = u.first_seq + u.count;
+        if (s.cache_offset == u.offset) s.cache_offset = ~std::uint64_t{0};
+        release_ram(u); // a unit erased before it was written never costs a write
+        s.units.pop_front();
+        --s.pend_unit;
+    }
+    if (!s.units.empty()) {
+        Unit& u = s.units.front();
+        s.erased += s.pend_off - u.start;
+        u.start = s.pend_off;
+        s.head_seq = u.first_seq + u.start;
+    } else {
+        s.head_seq = end;
+        s.pend_off = 0;
+    }
+    s.retained -= s.pending;
+    s.pending = 0;
+    s.meta_dirty = true;
+    s.trim_due = true;
+}
+
+Expected<void> DiskTier::read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept {
+    Sensor& s = at(slot);
+    for (std::size_t i = 0; i < s.units.size(); ++i) {
+        const Unit& u = s.units[i];
+        const std::uint64_t held = u.count - u.start;
+        if (offset >= held) {
+            offset -= held;
+            continue;
+        }
+        const std::byte* d = unit_data(s, u);
+        if (d == nullptr) {
+            drop_unit(s, i, true);
+            return std::unexpected(Errc::io_error);
+        }
+        std::memcpy(out, sector::payload(d) + (u.start + offset) * record_bytes(s), record_bytes(s));
+        return {};
+    }
+    return std::unexpected(Errc::invalid_argument);
+}
+
+void DiskTier::accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept {
+    Sensor& s = at(slot);
+    const std::size_t rb = record_bytes(s);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const DetachedSector& d = sectors[i];
+        std::byte* data = engine_.context().pool->data(d.sector);
+        // Bytes past the records are stale pool content: never write them to disk.
+        const std::size_t used = sector::header_bytes + std::size_t{d.count} * rb;
+        std::memset(data + used, 0, unit_bytes_ - used);
+        const bool all_consumed = s.pend_unit == s.units.size();
+        s.units.push_back(Unit{s.append_offset, sector::first_seq(data), d.count, d.start, d.sector, false});
+        s.append_offset += unit_bytes_;
+        const std::uint64_t held = d.count - d.start;
+        s.retained += held;
+        s.pending += d.pending;
+        if (s.units.size() == 1) s.head_seq = s.units.front().first_seq + d.start;
+        if (all_consumed) {
+            // Pending records come first in a sensor's stream, so pend moves along with them.
+            if (d.pending == held) {
+                s.pend_unit = s.units.size();
+                s.pend_off = 0;
+            } else {
+                s.pend_unit = s.units.size() - 1;
+                s.pend_off = static_cast<std::uint16_t>(d.start + d.pending);
+            }
+        }
+    }
+}
+
+void DiskTier::add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept {
+    const Sensor& s = at(slot);
+    out.disk_records = s.retained;
+    out.dropped_quota = s.dropped_quota;
+    if (s.retained == 0) {
+        out.written = out.retained + out.erased + out.dropped_recycled + out.dropped_corrupt;
+        out.erased += s.erased;
+        out.dropped_corrupt += s.dropped_corrupt;
+        out.written += s.erased + s.dropped_corrupt + s.dropped_quota;
+        out.written -= std::min(out.written, s.recovered_records);
+        return;
+    }
+    out.head_seq = s.units.front().first_seq + s.units.front().start;
+    if (s.pend_unit < s.units.size()) out.pending_seq = s.units[s.pend_unit].first_seq + s.pend_off;
+    out.retained += s.retained;
+    out.pending += s.pending;
+    out.unsent = out.retained - out.pending;
+    out.erased += s.erased;
+    out.dropped_corrupt += s.dropped_corrupt;
+    // Every record accepted this session is retained, erased or dropped; recovered ones were
+    // accepted by an earlier one.
+    const std::uint64_t all = out.retained + out.erased + out.dropped_recycled + out.dropped_corrupt + s.dropped_quota;
+    out.written = all - std::min(all, s.recovered_records);
+}
+
+// ---- the manager --------------------------------------------------------------------------------
+
+std::uint64_t DiskTier::hot_next_seq(std::uint32_t slot) const noexcept {
+    SsSensorStats st;
+    engine_.store_at(slot).stats(engine_.context(), st);
+    return st.next_seq;
+}
+
+void DiskTier::note_failure(Sensor& s, int err, const char* what) noexcept {
+    ++s.write_failures;
+    std::lock_guard g(global_);
+    if (err == -ENOSPC) {
+        // The file system is full before the quota: treat the space in use as the quota for a
+        // while, so the quota policy drops the oldest unsent data instead of failing forever.
+        health_ |= SS_HEALTH_DISK_FULL;
+        quota_chunks_ = std::max<std::uint64_t>(used_chunks_, 1) - (used_chunks_ > 1 ? 1 : 0);
+        quota_lowered_at_ = Clock::now();
+    }
+    if (s.write_failures >= 3) health_ |= SS_HEALTH_DISK_ERROR;
+    if (s.write_failures == 1 || s.write_failures % 100 == 0) {
+        Text t;
+        t << source_names[s.source] << " sensor " << s.id << ": " << what << " failed: " << std::strerror(-err)
+          << " (kept in RAM, retried next tick; " << s.write_failures << " in a row)";
+        log(0, t);
+    }
+}
+
+void DiskTier::spill(bool everything) noexcept {
+    const std::uint32_t n = engine_.sensor_count();
+    if (everything) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+            std::lock_guard g(locks_[i]);
+            engine_.spill(i, ~std::uint32_t{0});
+        }
+        return;
+    }
+    const SectorPool& pool = engine_.pool();
+    const std::uint64_t cap = pool.capacity();
+    const std::uint64_t used = pool.in_use();
+    if (used * 100 < std::uint64_t{cfg_.ram_high_watermark_pct} * cap) return;
+    std::uint64_t target = used - std::uint64_t{cfg_.ram_low_watermark_pct} * cap / 100;
+    // The stores holding the most sectors spill first.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
+    order.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) order.emplace_back(engine_.store_at(i).sector_count(), i);
+    std::sort(order.begin(), order.end(), std::greater<>());
+    for (const auto& [held, i] : order) {
+        if (target == 0 || held <= 1) break;
+        std::lock_guard g(locks_[i]);
+        const std::uint32_t moved = engine_.spill(i, static_cast<std::uint32_t>(std::min<std::uint64_t>(target, held)));
+        target -= std::min<std::uint64_t>(target, moved);
+    }
+}
+
+bool DiskTier::drop_oldest_unsent_chunk(Sensor& s) noexcept {
+    // The oldest chunk that holds no pending record, is whole (not the one being appended to)
+    // and written: its units go, counted as dropped at the quota, and its space is punched.
+    std::size_t i = s.pend_unit;
+    if (i >= s.units.size()) return false;
+    std::uint64_t chunk = s.units[i].offset / chunk_bytes_;
+    const bool pending_in_chunk = s.pend_off > s.units[i].start ||
+                                  (i > 0 && s.units[i - 1].offset / chunk_bytes_ == chunk);
+    if (pending_in_chunk) {
+        while (i < s.units.size() && s.units[i].offset / chunk_bytes_ == chunk) ++i;
+        if (i >= s.units.size()) return false;
+        chunk = s.units[i].offset / chunk_bytes_;
+    }
+    const std::uint64_t append_chunk = s.append_offset / chunk_bytes_;
+    if (chunk >= append_chunk && s.append_offset % chunk_bytes_ != 0) return false;
+    std::size_t j = i;
+    while (j < s.units.size() && s.units[j].offset / chunk_bytes_ == chunk) {
+        if (!s.units[j].durable) return false;
+        ++j;
+    }
+    if (fs_.punch_hole(s.fd, chunk * chunk_bytes_, chunk_bytes_) != 0) return false;
+    std::uint64_t dropped = 0;
+    for (std::size_t k = i; k < j; ++k) {
+        dropped += s.units[i].count - s.units[i].start;
+        drop_unit(s, i, false);
+    }
+    release_chunk(s, chunk);
+    {
+        std::lock_guard g(global_);
+        health_ |= SS_HEALTH_DROPPING;
+    }
+    Text t;
+    t << source_names[s.source] << " sensor " << s.id << ": disk quota reached, dropped " << dropped
+      << " oldest unsent records";
+    log(1, t);
+    return true;
+}
+
+void DiskTier::release_chunk(Sensor& s, std::uint64_t c) noexcept {
+    if (s.chunks.erase(c) == 0) return;
+    std::lock_guard g(global_);
+    --used_chunks_;
+}
+
+bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
+    if (s.chunks.count(c) != 0) return true;
+    const std::uint64_t own_cap = cfg_.disk_quota_per_sensor_bytes / chunk_bytes_;
+    while (own_cap != 0 && s.chunks.size() + 1 > own_cap)
+        if (!drop_oldest_unsent_chunk(s)) return false;
+    for (;;) {
+        {
+            std::lock_guard g(global_);
+            if (used_chunks_ + 1 <= quota_chunks_) {
+                ++used_chunks_;
+                s.chunks.insert(c);
+                return true;
+            }
+        }
+        // Fair share: the sensor holding the most disk gives up its oldest unsent chunk. Others
+        // are only tried, never waited for, since this sensor's lock is held.
+        std::vector<std::pair<std::size_t, std::uint32_t>> order;
+        for (std::uint32_t i = 0; i < sensors_.size(); ++i)
+            if (sensors_[i]->attached && !sensors_[i]->chunks.empty()) order.emplace_back(sensors_[i]->chunks.size(), i);
+        std::sort(order.begin(), order.end(), std::greater<>());
+        bool dropped = false;
+        for (const auto& [held, i] : order) {
+            Sensor& v = *sensors_[i];
+            if (&v == &s) {
+                dropped = drop_oldest_unsent_chunk(s);
+            } else if (locks_[i].try_lock()) {
+                dropped = drop_oldest_unsent_chunk(v);
+                locks_[i].unlock();
+            }
+            if (dropped) break;
+        }
+        if (!dropped) return false;
+    }
+}
+
+bool DiskTier::write_units(Sensor& s) noexcept {
+    std::size_t first = 0;
+    while (first < s.units.size() && s.units[first].durable) ++first;
+    if (first == s.units.size()) return true;
+    if (s.fd < 0) {
+        const int dir = source_dir(s.source, true);
+        if (dir < 0) {
+            note_failure(s, dir, "creating the source directory");
+            return false;
+        }
+        const std::string name = file_name(s.id, "dat");
+        s.fd = fs_.open_file(dir, name.c_str(), true);
+        if (s.fd < 0) {
+            note_failure(s, s.fd, "creating the data file");
+            s.fd = -1;
+            return false;
+        }
+        dir_dirty_[s.source] = true;
+    }
+    // Space first: every chunk a unit lands in is claimed under the quotas. Claiming may drop
+    // older durable units (never these), so positions are found again after.
+    std::uint64_t stop_offset = ~std::uint64_t{0};
+    for (std::size_t k = first; k < s.units.size(); ++k) {
+        if (!claim_chunk(s, s.units[k].offset / chunk_bytes_)) {
+            stop_offset = s.units[k].offset;
+            break;
+        }
+    }
+    first = 0;
+    while (first < s.units.size() && s.units[first].durable) ++first;
+    std::size_t last = first;
+    while (last < s.units.size() && s.units[last].offset < stop_offset) ++last;
+    if (first >= last) return false;
+    const std::size_t batch = std::max<std::uint32_t>(cfg_.flush_batch_sectors, 1);
+    std::vector<iovec> iov;
+    for (std::size_t i = first; i < last; i += batch) {
+        const std::size_t end = std::min(last, i + batch);
+        iov.clear();
+        for (std::size_t k = i; k < end; ++k)
+            iov.push_back(iovec{engine_.context().pool->data(s.units[k].ram), unit_bytes_});
+        const std::int64_t r = fs_.write(s.fd, iov.data(), static_cast<int>(iov.size()), s.units[i].offset);
+        if (r < 0) {
+            note_failure(s, static_cast<int>(r), "writing units");
+            return false;
+        }
+    }
+    if (const int r = fs_.sync(s.fd); r != 0) {
+        // After a failed sync the kernel may have dropped the pages: everything since the last
+        // good sync is written again from RAM next tick.
+        note_failure(s, r, "syncing the data file");
+        return false;
+    }
+    for (std::size_t k = first; k < last; ++k) {
+        s.units[k].durable = true;
+        release_ram(s.units[k]);
+    }
+    s.write_failures = 0;
+    return last == s.units.size();
+}
+
+void DiskTier::trim(Sensor& s) noexcept {
+    s.trim_due = false;
+    if (s.fd < 0) return;
+    if (s.units.empty()) {
+        if (s.append_offset == 0) return;
+        // Drained: give the whole file back. Synced before any new unit lands at offset 0.
+        if (fs_.truncate(s.fd, 0) != 0 || fs_.sync(s.fd) != 0) {
+            s.trim_due = true;
+            return;
+        }
+        {
+            std::lock_guard g(global_);
+            used_chunks_ -= s.chunks.size();
+        }
+        s.chunks.clear();
+        s.append_offset = 0;
+        return;
+    }
+    // Chunks wholly before the head hold only erased units: their space goes back.
+    const std::uint64_t head_chunk = s.units.front().offset / chunk_bytes_;
+    while (!s.chunks.empty() && *s.chunks.begin() < head_chunk) {
+        const std::uint64_t c = *s.chunks.begin();
+        if (fs_.punch_hole(s.fd, c * chunk_bytes_, chunk_bytes_) != 0) {
+            s.trim_due = true;
+            return;
+        }
+        release_chunk(s, c);
+    }
+}
+
+bool DiskTier::write_meta(Sensor& s, bool final_reservation, std::uint64_t next) noexcept {
+    disk::Meta m;
+    m.source = s.source;
+    m.type = s.type;
+    m.sensor_id = s.id;
+    m.unit_bytes = unit_bytes_;
+    m.head_seq = s.head_seq;
+    m.seq_reserved = final_reservation ? std::max(next, s.head_seq) : std::max(s.seq_reserved, next + seq_reservation);
+    m.dropped_quota = s.lifetime_dropped_quota;
+    m.corrupt_units = s.lifetime_corrupt;
+    std::byte buf[disk::meta_bytes];
+    disk::encode_meta(m, buf);
+    const int dir = source_dir(s.source, true);
+    if (dir < 0) {
+        note_failure(s, dir, "creating the source directory");
+        return false;
+    }
+    const std::string tmp = file_name(s.id, "meta.tmp");
+    const std::string name = file_name(s.id, "meta");
+    const int fd = fs_.open_file(dir, tmp.c_str(), true);
+    if (fd < 0) {
+        note_failure(s, fd, "creating the meta file");
+        return false;
+    }
+    const iovec v{buf, sizeof buf};
+    std::int64_t r = fs_.write(fd, &v, 1, 0);
+    if (r >= 0) r = fs_.truncate(fd, sizeof buf);
+    if (r >= 0) r = fs_.sync(fd);
+    fs_.close(fd);
+    if (r >= 0) r = fs_.rename(dir, tmp.c_str(), name.c_str());
+    if (r < 0) {
+        note_failure(s, static_cast<int>(r), "replacing the meta file");
+        return false;
+    }
+    dir_dirty_[s.source] = true;
+    s.staged_reserved = m.seq_reserved;
+    s.staged_head = m.head_seq;
+    s.meta_staged = true;
+    s.meta_dirty = false;
+    return true;
+}
+
+void DiskTier::tick(bool shutdown) noexcept {
+    const auto now = Clock::now();
+    const std::uint32_t n = engine_.sensor_count();
+    {
+        std::lock_guard g(global_);
+        if (quota_lowered_at_ != Clock::time_point{} && now - quota_lowered_at_ > std::chrono::seconds(10)) {
+            quota_chunks_ = cfg_.disk_quota_bytes / chunk_bytes_;
+            quota_lowered_at_ = {};
+        }
+    }
+    // Open sectors older than the interval are sealed and everything sealed goes to disk, so a
+    // power cut loses at most about one interval of data.
+    const bool periodic = cfg_.force_seal_interval_ms != 0 &&
+                          now - last_periodic_ >= std::chrono::milliseconds(cfg_.force_seal_interval_ms);
+    if (periodic) {
+        last_periodic_ = now;
+        for (std::uint32_t i = 0; i < n; ++i) engine_.seal_open_sector(i, true);
+    }
+    spill(shutdown || periodic);
+
+    bool all_durable = true;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        Sensor& s = at(i);
+        std::lock_guard g(locks_[i]);
+        if (s.trim_due) trim(s);
+        if (!write_units(s)) all_durable = false;
+    }
+    // Metas: the acknowledged boundary after erases, and the sequence reservation ahead of use.
+    bool all_clean = true;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        Sensor& s = at(i);
+        const std::uint64_t next = hot_next_seq(i);
+        std::lock_guard g(locks_[i]);
+        const bool active = next > 0 || s.retained > 0 || s.head_seq > 0;
+        const bool reserve_low = active && next + seq_reservation / 2 > s.seq_reserved;
+        // At shutdown, once the sensor is wholly on disk, the reservation closes at the exact
+        // next number, so a clean restart leaves no gap.
+        const bool final_due = shutdown && all_durable && engine_.store_at(i).retained(engine_.context()) == 0 &&
+                               active && s.seq_reserved != std::max(next, s.head_seq);
+        if (s.meta_dirty || (!shutdown && reserve_low) || final_due) {
+            if (!write_meta(s, shutdown && all_durable, next)) all_clean = false;
+        }
+    }
+    // One directory sync per source directory per tick makes every rename and new file durable.
+    bool dirs_ok = true;
+    for (int d = 0; d < 3; ++d) {
+        if (!dir_dirty_[d]) continue;
+        if (fs_.sync(dir_fd_[d]) == 0) dir_dirty_[d] = false;
+        else dirs_ok = false;
+    }
+    for (std::uint32_t i = 0; i < n; ++i) {
+        Sensor& s = at(i);
+        std::lock_guard g(locks_[i]);
+        if (!s.meta_staged) continue;
+        if (dirs_ok) {
+            // Only now may numbers up to the new reservation be handed out.
+            s.seq_reserved = s.staged_reserved;
+            s.head_seq_durable = s.staged_head;
+            s.meta_staged = false;
+        } else {
+            s.meta_dirty = true; // write it again next tick
+            s.meta_staged = false;
+            all_clean = false;
+        }
+    }
+    std::lock_guard g(global_);
+    flushed_ = all_durable && all_clean && dirs_ok;
+}
+
+bool DiskTier::flushed() const noexcept {
+    std::lock_guard g(global_);
+    if (!flushed_) return false;
+    for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i) {
+        std::lock_guard l(locks_[i]);
+        const Sensor& s = at(i);
+        if (s.meta_dirty || s.meta_staged) return false;
+        for (const Unit& u : s.units)
+            if (!u.durable) return false;
+    }
+    return true;
+}
+
+std::uint64_t DiskTier::used_bytes() const noexcept {
+    std::lock_guard g(global_);
+    return used_chunks_ * chunk_bytes_;
+}
+
+void DiskTier::add_system_stats(SsSystemStats& out) const noexcept {
+    std::uint64_t dq = 0;
+    for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i) {
+        std::lock_guard l(locks_[i]);
+        dq += at(i).dropped_quota;
+    }
+    std::lock_guard g(global_);
+    out.disk_bytes_used = used_chunks_ * chunk_bytes_;
+    out.disk_quota_bytes = quota_chunks_ * chunk_bytes_;
+    out.dropped_quota = dq;
+    out.health_flags |= health_;
+}
+
+Expected<ColdTier*> create_disk_tier(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx, Text& why) {
+    auto tier = std::make_unique<DiskTier>(cfg, engine, posix_file_system(), log, log_ctx);
+    if (auto ok = tier->open(why); !ok) return std::unexpected(ok.error());
+    return tier.release();
+}
+
+void destroy_disk_tier(ColdTier* tier) { delete static_cast<DiskTier*>(tier); }
+
+} // namespace ss::hal
