@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build g++-12
-  doctest-dev libbenchmark-dev
+  doctest-dev libbenchmark-dev libsqlite3-dev
+  clang libclang-rt-14-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 )
 
