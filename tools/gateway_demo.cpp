@@ -2,20 +2,27 @@
 //
 // Writer threads add time-series and event records for a few hundred simulated sensors; one
 // uploader thread consumes batches, "transmits" them to a simulated cloud and erases them once
-// the cloud acknowledges. Midway the cloud goes offline: data piles up, the RAM pool fills, the
-// oldest unsent sectors are recycled to keep the newest data, and pending data is kept until the
-// cloud comes back. Every line is what the library's own counters say at that moment.
+// the cloud acknowledges; a manager thread ticks every 100 ms. Midway the cloud goes offline:
+// data piles up, the RAM pool reaches its high watermark and sealed sectors spill to the disk
+// tier (without one, the oldest unsent sectors are recycled to keep the newest data); pending
+// data is kept until the cloud comes back. At the end the gateway stops cleanly (everything
+// flushed to disk), "restarts" and recovers what was left before draining it. Every line is what
+// the library's own counters say at that moment.
 //
-// Usage: gateway_demo [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]
+// Usage: gateway_demo [--sensors N] [--writers N] [--seconds S] [--rate HZ]
+//                     [--profile embedded|gateway|stm32] [--disk DIR | --no-disk]
 //   embedded (default): the MCU's 256 B sectors, two per sensor, so the outage fills the pool
 //   gateway:            the Linux RAM tier's 4 KB sectors, four per sensor
-//   stm32:              the exact STM32 defaults: 100 sensors in 32 KB
+//   stm32:              the exact STM32 defaults: 100 sensors in 32 KB (RAM only)
+//   --disk DIR:         the disk tier's root (default: a new directory under /tmp, removed after)
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,11 +39,14 @@ struct Options {
     double seconds = 8.0;
     unsigned rate_hz = 50; // records per second per sensor
     std::string profile = "embedded";
+    std::string disk;     // empty: a temporary directory
+    bool use_disk = true;
 };
 
 [[noreturn]] void usage(const char* argv0) {
     std::fprintf(stderr,
-                 "usage: %s [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]\n",
+                 "usage: %s [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]"
+                 " [--disk DIR | --no-disk]\n",
                  argv0);
     std::exit(2);
 }
@@ -45,6 +55,10 @@ Options parse(int argc, char** argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
+        if (a == "--no-disk") {
+            o.use_disk = false;
+            continue;
+        }
         if (i + 1 >= argc) usage(argv[0]);
         const char* v = argv[++i];
         if (a == "--sensors") o.sensors = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
@@ -52,9 +66,13 @@ Options parse(int argc, char** argv) {
         else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
         else if (a == "--rate") o.rate_hz = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
         else if (a == "--profile") o.profile = v;
+        else if (a == "--disk") o.disk = v;
         else usage(argv[0]);
     }
-    if (o.profile == "stm32" && o.sensors > 100) o.sensors = 100;
+    if (o.profile == "stm32") {
+        o.sensors = std::min(o.sensors, 100u);
+        o.use_disk = false; // the MCU has no disk tier
+    }
     if ((o.profile != "embedded" && o.profile != "gateway" && o.profile != "stm32") || o.sensors == 0 || o.writers == 0 || o.seconds <= 0 || o.rate_hz == 0) usage(argv[0]);
     return o;
 }
@@ -118,11 +136,12 @@ void uploader(const std::vector<Sensor>& sensors, std::atomic<bool>& stop) {
                 if (rc == -EAGAIN) continue;
                 check(rc, "ss_consume_batch_ex");
                 g_batches.fetch_add(1, std::memory_order_relaxed);
-                g_uploaded.fetch_add(n, std::memory_order_relaxed);
+                pending = n;
                 idle = false;
             }
             if (g_cloud_online.load(std::memory_order_relaxed)) {
                 check(ss_erase_all_pending(s.store), "ss_erase_all_pending"); // the cloud acknowledged
+                g_uploaded.fetch_add(pending, std::memory_order_relaxed);
                 idle = false;
             } else {
                 g_failed_posts.fetch_add(1, std::memory_order_relaxed);
@@ -136,7 +155,7 @@ void uploader(const std::vector<Sensor>& sensors, std::atomic<bool>& stop) {
 void report(double t, const char* phase) {
     SsSystemStats st;
     check(ss_get_system_stats(&st), "ss_get_system_stats");
-    std::uint64_t pending = 0, erased = 0;
+    std::uint64_t pending = 0, erased = 0, on_disk = 0;
     // Per-sensor figures summed: what a gateway's status page would show.
     for (uint32_t id = 0; id < st.sensors; ++id) {
         SensorStore* s = nullptr;
@@ -146,16 +165,41 @@ void report(double t, const char* phase) {
             check(ss_get_sensor_stats(s, &ss), "ss_get_sensor_stats");
             pending += ss.pending;
             erased += ss.erased;
+            on_disk += ss.disk_records;
         }
     }
-    std::printf("%5.1fs %-9s in %9" PRIu64 "  retained %8" PRIu64 "  unsent %8" PRIu64 "  pending %6" PRIu64
-                "  erased %9" PRIu64 "  dropped %7" PRIu64 " (recycled %" PRIu64 ", new %" PRIu64 ")  RAM %3u%%\n",
-                t, phase, g_adds.load(), st.records_retained, st.records_retained - pending, pending, erased,
-                st.dropped_recycled + st.dropped_new, st.dropped_recycled, st.dropped_new, st.ram_used_pct);
+    std::printf("%5.1fs %-9s in %8" PRIu64 "  retained %7" PRIu64 " (unsent %7" PRIu64 ", pending %5" PRIu64
+                ")  on disk %7" PRIu64 " (%5.2f MiB)  acked %8" PRIu64 "  dropped %6" PRIu64 "  RAM %3u%%\n",
+                t, phase, g_adds.load(), st.records_retained, st.records_retained - pending, pending, on_disk,
+                static_cast<double>(st.disk_bytes_used) / (1024.0 * 1024.0), g_uploaded.load(),
+                st.dropped_recycled + st.dropped_new + st.dropped_quota, st.ram_used_pct);
     std::fflush(stdout);
 }
 
 } // namespace
+
+std::uint64_t dropped_so_far() {
+    SsSystemStats st;
+    check(ss_get_system_stats(&st), "ss_get_system_stats");
+    return st.dropped_new + st.dropped_recycled + st.dropped_corrupt + st.dropped_quota;
+}
+
+void register_sensors(std::vector<Sensor>& sensors) {
+    // Every third sensor logs events; the rest are time series. Ids per source start at 0.
+    for (unsigned i = 0; i < sensors.size(); ++i) {
+        const SsSource src = static_cast<SsSource>(i % 3);
+        sensors[i].type = i % 3 == 2 ? SENSOR_EVT : SENSOR_TS;
+        check(ss_sensor_init_ex(src, i, sensors[i].type, &sensors[i].store), "ss_sensor_init_ex");
+    }
+}
+
+/// The manager: ss_manager_tick every 100 ms, from one thread.
+void manager(std::atomic<bool>& stop) {
+    while (!stop.load(std::memory_order_relaxed)) {
+        ss_manager_tick();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
 
 int main(int argc, char** argv) {
     const Options opt = parse(argc, argv);
@@ -167,73 +211,130 @@ int main(int argc, char** argv) {
         cfg.max_sensors = opt.sensors;
         cfg.ram_pool_bytes = opt.sensors * sectors_per_sensor * cfg.ram_sector_bytes;
     }
+    std::string disk_root = opt.disk;
+    if (opt.use_disk) {
+        if (disk_root.empty()) {
+            char tmpl[] = "/tmp/ss-demo-XXXXXX";
+            if (mkdtemp(tmpl) == nullptr) {
+                std::perror("mkdtemp");
+                return 1;
+            }
+            disk_root = std::string(tmpl) + "/store";
+        }
+        cfg.disk_root = disk_root.c_str();
+        cfg.force_seal_interval_ms = 2000; // a power cut loses at most about 2 s of data
+    }
     size_t arena = 0;
     check(ss_arena_bytes(&cfg, &arena), "ss_arena_bytes");
     check(ss_init_system(&cfg), "ss_init_system");
     std::printf("sensor-storage demo: %u sensors (%s profile), %u writer threads at %u Hz per sensor, 1 uploader\n",
                 opt.sensors, opt.profile.c_str(), opt.writers, opt.rate_hz);
-    std::printf("RAM tier only: the disk tier (spill, persistence) is not part of this build yet\n");
     std::printf("RAM pool: %zu sectors of %u B (TS %u / EVT %u records each), arena %zu B in all\n",
                 cfg.ram_pool_bytes / cfg.ram_sector_bytes, cfg.ram_sector_bytes, (cfg.ram_sector_bytes - 16) / 4,
                 (cfg.ram_sector_bytes - 16) / 12, arena);
+    if (opt.use_disk)
+        std::printf("disk tier: %s (spill at %u%% RAM, quota %" PRIu64 " MiB)\n", disk_root.c_str(),
+                    cfg.ram_high_watermark_pct, cfg.disk_quota_bytes >> 20);
+    else
+        std::printf("RAM only: a full pool recycles the oldest unsent sectors\n");
 
-    // Every third sensor logs events; the rest are time series. Ids per source start at 0.
     std::vector<Sensor> sensors(opt.sensors);
-    for (unsigned i = 0; i < opt.sensors; ++i) {
-        const SsSource src = static_cast<SsSource>(i % 3);
-        sensors[i].type = i % 3 == 2 ? SENSOR_EVT : SENSOR_TS;
-        check(ss_sensor_init_ex(src, i, sensors[i].type, &sensors[i].store), "ss_sensor_init_ex");
-    }
+    register_sensors(sensors);
 
-    std::atomic<bool> stop_uploader{false};
+    std::atomic<bool> stop_uploader{false}, stop_manager{false};
     std::thread up(uploader, std::cref(sensors), std::ref(stop_uploader));
+    std::thread mgr(manager, std::ref(stop_manager));
     std::vector<std::thread> ws;
     for (unsigned w = 0; w < opt.writers; ++w) ws.emplace_back(writer, std::cref(sensors), w, opt.writers, opt.rate_hz);
 
-    // The cloud is offline from 30 % to 70 % of the run.
+    // The cloud is offline from 30 % of the run on; at 80 % the gateway stops with data still
+    // unsent, restarts, and the cloud is back for the drain.
     const auto start = Clock::now();
-    const double outage_from = opt.seconds * 0.3, outage_to = opt.seconds * 0.7;
+    const double outage_from = opt.seconds * 0.3, outage_to = opt.seconds * 0.8;
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
     for (double t = 0;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        t = std::chrono::duration<double>(Clock::now() - start).count();
+        t = elapsed();
         const bool offline = t >= outage_from && t < outage_to;
         if (offline == g_cloud_online.load()) {
             g_cloud_online.store(!offline);
-            std::printf("------ cloud %s ------\n", offline ? "goes OFFLINE: batches stay pending" : "is back ONLINE");
+            std::printf("------ cloud %s ------\n", offline ? "goes OFFLINE: batches stay pending, data piles up"
+                                                           : "is back ONLINE");
         }
-        ss_manager_tick();
         report(t, offline ? "offline" : "online");
-        if (t >= opt.seconds) break;
+        if (t + 0.5 >= outage_to) break; // the gateway stops while the cloud is still away
     }
     g_stop_writers.store(true);
     for (auto& w : ws) w.join();
-    g_cloud_online.store(true);
+    stop_uploader.store(true);
+    up.join();
+    stop_manager.store(true);
+    mgr.join();
+    std::uint64_t dropped = dropped_so_far();
+
+    if (opt.use_disk) {
+        // A clean stop (SIGTERM in a real gateway): flush everything, open sectors included.
+        std::printf("------ gateway stops: flushing everything to disk ------\n");
+        ss_set_shutdown(true);
+        const auto flush_start = Clock::now();
+        int ticks = 0;
+        while (!ss_shutdown_complete() && ticks < 600) {
+            ss_manager_tick();
+            ++ticks;
+        }
+        report(elapsed(), "stopped");
+        std::fflush(stdout);
+        std::printf("flushed in %.0f ms (%d ticks): %s\n",
+                    std::chrono::duration<double, std::milli>(Clock::now() - flush_start).count(), ticks,
+                    ss_shutdown_complete() ? "nothing is left only in RAM" : "NOT complete");
+        check(ss_deinit_system(), "ss_deinit_system");
+        std::printf("------ gateway restarts: recovering %s ------\n", disk_root.c_str());
+        std::fflush(stdout);
+        const auto t0 = Clock::now();
+        check(ss_init_system(&cfg), "ss_init_system");
+        register_sensors(sensors);
+        std::printf("recovered in %.0f ms\n", std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        report(elapsed(), "recovered");
+        g_cloud_online.store(true);
+        stop_uploader.store(false);
+        stop_manager.store(false);
+        up = std::thread(uploader, std::cref(sensors), std::ref(stop_uploader));
+        mgr = std::thread(manager, std::ref(stop_manager));
+    } else {
+        g_cloud_online.store(true);
+        stop_uploader.store(false);
+        stop_manager.store(false);
+        up = std::thread(uploader, std::cref(sensors), std::ref(stop_uploader));
+        mgr = std::thread(manager, std::ref(stop_manager));
+    }
     // Drain: the uploader keeps going until nothing is unsent or pending.
     for (;;) {
         SsSystemStats st;
         check(ss_get_system_stats(&st), "ss_get_system_stats");
         if (st.records_retained == 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        report(elapsed(), "draining");
     }
     stop_uploader.store(true);
     up.join();
-    const double t = std::chrono::duration<double>(Clock::now() - start).count();
-    report(t, "drained");
+    stop_manager.store(true);
+    mgr.join();
+    report(elapsed(), "drained");
+    dropped += dropped_so_far();
 
-    SsSystemStats st;
-    check(ss_get_system_stats(&st), "ss_get_system_stats");
     SsScrubReport scrub;
     check(ss_scrub(&scrub), "ss_scrub");
-    const std::uint64_t dropped = st.dropped_new + st.dropped_recycled + st.dropped_corrupt;
-    std::printf("\nsummary: %" PRIu64 " records offered, %" PRIu64 " uploaded in %" PRIu64 " batches, %" PRIu64
-                " dropped by policy (%" PRIu64 " recycled, %" PRIu64 " refused), %" PRIu64 " failed posts retried\n",
-                g_adds.load(), g_uploaded.load(), g_batches.load(), dropped, st.dropped_recycled, st.dropped_new,
-                g_failed_posts.load());
-    std::printf("accounting: offered = uploaded + dropped: %s; pool low watermark %u of %u sectors free; "
-                "scrub: %u sectors checked, %u corrupt\n",
-                g_adds.load() == g_uploaded.load() + dropped ? "yes" : "NO", st.sectors_free_min, st.sectors_total,
-                scrub.sectors_checked, scrub.corrupt_sectors);
+    SsSystemStats st;
+    check(ss_get_system_stats(&st), "ss_get_system_stats");
+    std::printf("\nsummary: %" PRIu64 " records offered, %" PRIu64 " acknowledged by the cloud in %" PRIu64
+                " batches, %" PRIu64 " dropped by policy, %" PRIu64 " posts refused while offline\n",
+                g_adds.load(), g_uploaded.load(), g_batches.load(), dropped, g_failed_posts.load());
     const bool balanced = g_adds.load() == g_uploaded.load() + dropped;
+    std::printf("accounting: offered = acknowledged + dropped: %s; pool low watermark %u of %u sectors free; "
+                "scrub: %u sectors checked, %u corrupt\n",
+                balanced ? "yes" : "NO", st.sectors_free_min, st.sectors_total, scrub.sectors_checked,
+                scrub.corrupt_sectors);
     check(ss_deinit_system(), "ss_deinit_system");
+    if (opt.use_disk && opt.disk.empty()) std::filesystem::remove_all(std::filesystem::path(disk_root).parent_path());
     return balanced ? 0 : 1;
 }

@@ -530,18 +530,25 @@ void DiskTier::note_failure(Sensor& s, int err, const char* what) noexcept {
 
 void DiskTier::spill(bool everything) noexcept {
     const std::uint32_t n = engine_.sensor_count();
-    if (everything) {
-        for (std::uint32_t i = 0; i < n; ++i) {
-            std::lock_guard g(locks_[i]);
-            engine_.spill(i, ~std::uint32_t{0});
-        }
-        return;
+    // A sensor with a disk backlog is disk-first (003 §2, §9): all of its sealed sectors follow
+    // the backlog every tick, until the uploader has consumed and erased the backlog; then it is
+    // RAM-first again. This keeps RAM for open sectors, so sensors that fill their sectors in
+    // step (all sampling at the same rate) do not run the pool dry between two ticks.
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::lock_guard g(locks_[i]);
+        if (everything || at(i).retained > 0) engine_.spill(i, ~std::uint32_t{0});
     }
+    if (everything) return;
+    // RAM-first sensors spill at the high watermark, down to the low one. Besides, the pool keeps
+    // a free sector for every sensor: each may cross a sector boundary before the next tick.
     const SectorPool& pool = engine_.pool();
     const std::uint64_t cap = pool.capacity();
     const std::uint64_t used = pool.in_use();
-    if (used * 100 < std::uint64_t{cfg_.ram_high_watermark_pct} * cap) return;
-    std::uint64_t target = used - std::uint64_t{cfg_.ram_low_watermark_pct} * cap / 100;
+    const std::uint64_t room_for_all = cap > n ? cap - n : 0;
+    const std::uint64_t high = std::min<std::uint64_t>(std::uint64_t{cfg_.ram_high_watermark_pct} * cap / 100, room_for_all);
+    const std::uint64_t low = std::min<std::uint64_t>(std::uint64_t{cfg_.ram_low_watermark_pct} * cap / 100, room_for_all);
+    if (used < high || used <= low) return;
+    std::uint64_t target = used - low;
     // The stores holding the most sectors spill first.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
     order.reserve(n);
@@ -615,8 +622,9 @@ bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
         }
         // Fair share: the sensor holding the most disk gives up its oldest unsent chunk. Others
         // are only tried, never waited for, since this sensor's lock is held.
+        // Only registered slots: a slot being registered right now is not ours to read.
         std::vector<std::pair<std::size_t, std::uint32_t>> order;
-        for (std::uint32_t i = 0; i < sensors_.size(); ++i)
+        for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i)
             if (sensors_[i]->attached && !sensors_[i]->chunks.empty()) order.emplace_back(sensors_[i]->chunks.size(), i);
         std::sort(order.begin(), order.end(), std::greater<>());
         bool dropped = false;
