@@ -784,6 +784,20 @@ void DiskTier::tick(bool shutdown) noexcept {
             quota_lowered_at_ = {};
         }
     }
+    // A shutdown flushes everything within its budget; past it the manager gives up (the caller
+    // sees ss_shutdown_complete() stay false) rather than hold the process hostage.
+    if (!shutdown) {
+        shutdown_since_ = {};
+        budget_spent_ = false;
+    } else if (shutdown_since_ == Clock::time_point{}) {
+        shutdown_since_ = now;
+    } else if (!budget_spent_ && now - shutdown_since_ > std::chrono::milliseconds(cfg_.shutdown_budget_ms)) {
+        budget_spent_ = true;
+        Text t;
+        t << "shutdown budget of " << cfg_.shutdown_budget_ms << " ms spent; what is not flushed stays in RAM";
+        log(0, t);
+    }
+    if (budget_spent_) return;
     // Open sectors older than the interval are sealed and everything sealed goes to disk, so a
     // power cut loses at most about one interval of data.
     const bool periodic = cfg_.force_seal_interval_ms != 0 &&

@@ -159,9 +159,9 @@ TEST_CASE("a clean stop and start loses nothing and re-sends nothing acknowledge
     SsEventRecord ev[128];
     REQUIRE(ss_consume_batch(evt, ev, 128, &n) == 0);
     CHECK(n == 100);
-    const std::uint64_t ts = ev[99].ts_ms; // by value: only 4-byte aligned
+    const std::uint64_t ts_ms = ev[99].ts_ms; // by value: only 4-byte aligned
     CHECK(ev[99].value == 99);
-    CHECK(ts == 1'700'000'000'099ull);
+    CHECK(ts_ms == 1'700'000'000'099ull);
 }
 
 TEST_CASE("after a stop without flushing, what was on disk survives and numbering never goes back") {
@@ -308,4 +308,23 @@ TEST_CASE("a data file of the other record type is kept and the registration ref
     CHECK(std::string(ss_last_error()).find("other type") != std::string::npos);
     s = f.sensor(4);
     CHECK(drain(s) == iota(0, 100));
+}
+
+TEST_CASE("past the shutdown budget the manager stops flushing and says the stop is not complete") {
+    DiskFixture f(1, 10);
+    f.cfg.shutdown_budget_ms = 0;
+    f.start();
+    SensorStore* s = f.sensor(1);
+    for (std::uint32_t v = 0; v < 100; ++v) REQUIRE(ss_ts_add(s, v) == 0);
+    ss_set_shutdown(true);
+    ss_manager_tick(); // starts the budget's clock and flushes
+    for (std::uint32_t v = 100; v < 200; ++v) REQUIRE(ss_ts_add(s, v) == 0);
+    usleep(2000);
+    for (int i = 0; i < 5; ++i) ss_manager_tick(); // the budget is spent: nothing more is flushed
+    CHECK_FALSE(ss_shutdown_complete());
+    ss_set_shutdown(false); // a new shutdown gets a new budget: its first tick flushes
+    ss_manager_tick();
+    ss_set_shutdown(true);
+    ss_manager_tick();
+    CHECK(ss_shutdown_complete());
 }

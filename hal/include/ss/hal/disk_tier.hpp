@@ -155,6 +155,8 @@ private:
     std::uint32_t health_ = 0;
     Clock::time_point last_periodic_;
     Clock::time_point quota_lowered_at_{};
+    Clock::time_point shutdown_since_{}; // when the current shutdown began (epoch = none)
+    bool budget_spent_ = false;
     bool flushed_ = false;
 };
 
