@@ -49,6 +49,8 @@ MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcep
     if (load<std::uint32_t>(data + off::magic) != meta_magic) return MetaError::bad_magic;
     if (load<std::uint16_t>(data + off::version) != meta_version) return MetaError::bad_version;
     if (load<std::uint32_t>(data + off::crc) != crc32c(data, off::crc)) return MetaError::bad_crc;
+    // Reserved bytes are zero in version 1; a format that uses them gets a new version.
+    if (!all_zero(data + off::corrupt_units + 8, off::crc - off::corrupt_units - 8)) return MetaError::bad_fields;
     const auto source = static_cast<std::uint8_t>(data[off::source]);
     const auto type = static_cast<std::uint8_t>(data[off::type]);
     Meta m;
@@ -79,6 +81,10 @@ bool UnitScanner::feed(std::uint64_t offset, const std::byte* data, UnitInfo& un
     }
     const std::uint64_t first = sector::first_seq(data);
     const std::uint16_t count = sector::count(data);
+    if (first + count > sector::max_seq + 1) {
+        ++totals_.skipped_units; // numbers past 2^56 are never written: a forged or garbled unit
+        return false;
+    }
     if (any_ && first < end_seq_) {
         ++totals_.skipped_units; // stale: an older unit where only newer ones may be
         return false;
