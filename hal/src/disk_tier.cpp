@@ -858,8 +858,11 @@ void DiskTier::tick(bool shutdown) noexcept {
 }
 
 bool DiskTier::flushed() const noexcept {
-    std::lock_guard g(global_);
-    if (!flushed_) return false;
+    {
+        // Not held below: cold locks are taken before the global one everywhere else.
+        std::lock_guard g(global_);
+        if (!flushed_) return false;
+    }
     for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i) {
         std::lock_guard l(locks_[i]);
         const Sensor& s = at(i);
