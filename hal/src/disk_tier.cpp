@@ -827,7 +827,9 @@ void DiskTier::tick(bool shutdown) noexcept {
         // next number, so a clean restart leaves no gap.
         const bool final_due = shutdown && all_durable && engine_.store_at(i).retained(engine_.context()) == 0 &&
                                active && s.seq_reserved != std::max(next, s.head_seq);
-        if (s.meta_dirty || (!shutdown && reserve_low) || final_due) {
+        const bool ack_due = s.meta_dirty && (shutdown || now - s.meta_written_at >= ack_meta_interval);
+        if (ack_due || (!shutdown && reserve_low) || final_due) {
+            s.meta_written_at = now;
             if (!write_meta(s, shutdown && all_durable, next)) all_clean = false;
         }
     }

@@ -63,6 +63,11 @@ public:
     /// number that may have been handed out: a crash leaves a gap of at most this many.
     static constexpr std::uint64_t seq_reservation = 1u << 20;
 
+    /// A meta that only records a new acknowledged boundary is rewritten at most this often per
+    /// sensor: each rewrite costs two syncs, and a stale boundary only means re-sends after a
+    /// crash (at-least-once), never loss. Reservations and shutdown write at once.
+    static constexpr std::chrono::milliseconds ack_meta_interval{1000};
+
 private:
     struct Unit {
         std::uint64_t offset;
@@ -95,6 +100,7 @@ private:
         std::uint64_t staged_reserved = 0;   // written to the meta, durable once its directory is
         std::uint64_t staged_head = 0;
         bool meta_staged = false;
+        Clock::time_point meta_written_at{};
         std::uint64_t erased = 0;
         std::uint64_t dropped_quota = 0;
         std::uint64_t dropped_corrupt = 0;
