@@ -462,7 +462,11 @@ void DiskTier::accept(std::uint32_t slot, const DetachedSector* sectors, std::ui
         const std::uint64_t held = d.count - d.start;
         s.retained += held;
         s.pending += d.pending;
-        if (s.units.size() == 1) s.head_seq = s.units.front().first_seq + d.start;
+        if (s.units.size() == 1 && s.head_seq != s.units.front().first_seq + d.start) {
+            // Records acknowledged while this sector was in RAM: the boundary moved.
+            s.head_seq = s.units.front().first_seq + d.start;
+            s.meta_dirty = true;
+        }
         if (all_consumed) {
             // Pending records come first in a sensor's stream, so pend moves along with them.
             if (d.pending == held) {
@@ -662,11 +666,17 @@ bool DiskTier::write_units(Sensor& s) noexcept {
         dir_dirty_[s.source] = true;
     }
     // Space first: every chunk a unit lands in is claimed under the quotas. Claiming may drop
-    // older durable units (never these), so positions are found again after.
-    std::uint64_t stop_offset = ~std::uint64_t{0};
+    // older durable units (never these) and so move them in the deque: the chunks are listed
+    // first and positions are found again after.
+    std::vector<std::uint64_t> needed;
     for (std::size_t k = first; k < s.units.size(); ++k) {
-        if (!claim_chunk(s, s.units[k].offset / chunk_bytes_)) {
-            stop_offset = s.units[k].offset;
+        const std::uint64_t c = s.units[k].offset / chunk_bytes_;
+        if (needed.empty() || needed.back() != c) needed.push_back(c);
+    }
+    std::uint64_t stop_offset = ~std::uint64_t{0};
+    for (const std::uint64_t c : needed) {
+        if (!claim_chunk(s, c)) {
+            stop_offset = c * chunk_bytes_;
             break;
         }
     }
@@ -742,6 +752,10 @@ bool DiskTier::write_meta(Sensor& s, bool final_reservation, std::uint64_t next)
     m.seq_reserved = final_reservation ? std::max(next, s.head_seq) : std::max(s.seq_reserved, next + seq_reservation);
     m.dropped_quota = s.lifetime_dropped_quota;
     m.corrupt_units = s.lifetime_corrupt;
+    // A lower reservation (the exact one closed at shutdown) binds at once, before it is written:
+    // nothing at or above it may be handed out from now on, or a crash before the next tick
+    // would let a restart reuse that number. A higher one binds only once it is durable.
+    if (m.seq_reserved < s.seq_reserved) s.seq_reserved = m.seq_reserved;
     std::byte buf[disk::meta_bytes];
     disk::encode_meta(m, buf);
     const int dir = source_dir(s.source, true);
@@ -855,8 +869,9 @@ void DiskTier::tick(bool shutdown) noexcept {
             all_clean = false;
         }
     }
+    // Complete only as seen by a shutdown tick: it also closes every reservation exactly.
     std::lock_guard g(global_);
-    flushed_ = all_durable && all_clean && dirs_ok;
+    flushed_ = shutdown && all_durable && all_clean && dirs_ok;
 }
 
 bool DiskTier::flushed() const noexcept {
