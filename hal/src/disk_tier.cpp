@@ -201,7 +201,10 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         s->fd = fs_.open_file(dir, name.c_str(), false);
         if (s->fd >= 0) {
             const std::int64_t size = fs_.size(s->fd);
-            std::vector<std::byte> buf(recovery_read_bytes);
+            // One buffer for the whole recovery: allocating (and zeroing) it per file cost more
+            // than reading the files.
+            std::vector<std::byte>& buf = recovery_buffer_;
+            if (buf.size() != recovery_read_bytes) buf.resize(recovery_read_bytes);
             std::unique_ptr<disk::UnitScanner> scanner;
             if (type_known) scanner = std::make_unique<disk::UnitScanner>(s->type, unit_bytes_);
             std::uint64_t off = 0;
@@ -210,7 +213,9 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
                 const std::int64_t data = fs_.next_data(s->fd, off);
                 if (data < 0) break;
                 off = static_cast<std::uint64_t>(data) / unit_bytes_ * unit_bytes_;
-                const std::int64_t n = fs_.read(s->fd, buf.data(), buf.size(), off);
+                const std::size_t want = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(buf.size(), static_cast<std::uint64_t>(size) - off));
+                const std::int64_t n = fs_.read(s->fd, buf.data(), want, off);
                 if (n <= 0) break;
                 const std::size_t whole = static_cast<std::size_t>(n) / unit_bytes_ * unit_bytes_;
                 for (std::size_t at = 0; at < whole; at += unit_bytes_) {
@@ -250,10 +255,17 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
             }
             // Garbage after the last valid unit (a torn write) goes, and so does space in
             // chunks that hold no valid unit: the file is again a valid prefix with holes.
-            if (static_cast<std::uint64_t>(size) > file_end) fs_.truncate(s->fd, file_end);
-            for (std::uint64_t c = 0; c * chunk_bytes_ < file_end; ++c)
-                if (live_chunks.count(c) == 0) fs_.punch_hole(s->fd, c * chunk_bytes_, chunk_bytes_);
-            fs_.sync(s->fd);
+            bool changed = false;
+            if (static_cast<std::uint64_t>(size) > file_end) changed = fs_.truncate(s->fd, file_end) == 0;
+            for (std::uint64_t c = 0; c * chunk_bytes_ < file_end; ++c) {
+                if (live_chunks.count(c) != 0) continue;
+                // Only chunks that still hold data need punching; holes are skipped cheaply.
+                const std::int64_t data = fs_.next_data(s->fd, c * chunk_bytes_);
+                if (data >= 0 && static_cast<std::uint64_t>(data) < (c + 1) * chunk_bytes_)
+                    changed = fs_.punch_hole(s->fd, c * chunk_bytes_, chunk_bytes_) == 0 || changed;
+            }
+            // A file recovery did not change needs no sync (a device flush per file adds up).
+            if (changed) fs_.sync(s->fd);
         }
     }
     s->append_offset = file_end;

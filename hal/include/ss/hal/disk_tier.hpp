@@ -155,6 +155,7 @@ private:
     std::vector<std::unique_ptr<Sensor>> sensors_;  // by engine slot
     std::unique_ptr<std::mutex[]> locks_;
     std::map<std::pair<int, std::uint32_t>, std::unique_ptr<Sensor>> recovered_; // not yet attached
+    std::vector<std::byte> recovery_buffer_;
     // Quota figures, recovered_, health. Taken after a cold lock, never before one.
     mutable std::mutex global_;
     std::uint64_t used_chunks_ = 0;
