@@ -73,15 +73,16 @@ std::string DiskTier::file_name(std::uint32_t id, const char* ext) const {
 
 int DiskTier::source_dir(SsSource source, bool create) noexcept {
     int& fd = dir_fd_[source];
+    if (dir_failed_[source]) return -EIO;
     if (fd >= 0 || !create) return fd;
-    fd = fs_.open_dir(root_fd_, source_names[source], true);
-    if (fd >= 0) {
-        // The new directory entry must survive a power cut too.
-        if (fs_.sync(root_fd_) != 0) {
-            fs_.close(fd);
-            fd = -1;
-        }
+    const int opened = fs_.open_dir(root_fd_, source_names[source], true);
+    if (opened < 0) return opened;
+    // The new directory entry must survive a power cut too.
+    if (const int r = fs_.sync(root_fd_); r != 0) {
+        fs_.close(opened);
+        return r;
     }
+    fd = opened;
     return fd;
 }
 
@@ -104,12 +105,15 @@ Expected<void> DiskTier::open(Text& why) noexcept {
         const int dir = fs_.open_dir(root_fd_, source_names[src], false);
         if (dir == -ENOENT) continue;
         if (dir < 0) {
-            // Not followed and not used (a symlink planted in the root, say): this source's
-            // sensors keep their data in RAM and raise the disk health flag; the others go on.
+            // Not followed and not used (a symlink planted in the root, or an I/O error): this
+            // source's sensors keep their data in RAM, nothing is written there this session
+            // (its files may hold data we could not see), and the disk health flag is raised.
             Text t;
             t << root_path_.c_str() << "/" << source_names[src] << ": " << std::strerror(-dir)
-              << "; not used (is it a symlink?)";
+              << "; not used this session";
             log(0, t);
+            dir_failed_[src] = true;
+            health_ |= SS_HEALTH_DISK_ERROR;
             continue;
         }
         dir_fd_[src] = dir;
@@ -118,7 +122,7 @@ Expected<void> DiskTier::open(Text& why) noexcept {
             std::map<std::pair<int, std::uint32_t>, Found>* found;
             std::vector<std::string> stale;
         } ctx{src, &found, {}};
-        fs_.list(dir, [](void* p, const char* name) {
+        const int listed = fs_.list(dir, [](void* p, const char* name) {
             auto& c = *static_cast<Ctx*>(p);
             std::uint32_t id = 0;
             std::string ext;
@@ -127,6 +131,15 @@ Expected<void> DiskTier::open(Text& why) noexcept {
             else if (ext == "meta") (*c.found)[{c.src, id}].meta = true;
             else if (ext == "meta.tmp") c.stale.push_back(name); // a replace that never finished
         }, &ctx);
+        if (listed < 0) {
+            Text t;
+            t << root_path_.c_str() << "/" << source_names[src] << ": listing failed: " << std::strerror(-listed)
+              << "; not used this session";
+            log(0, t);
+            dir_failed_[src] = true;
+            health_ |= SS_HEALTH_DISK_ERROR;
+            continue;
+        }
         for (const auto& name : ctx.stale) fs_.unlink(dir, name.c_str());
     }
     for (const auto& [key, f] : found) files += f.meta + f.data;
@@ -177,11 +190,14 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         if (fd >= 0) {
             const auto n = fs_.read(fd, buf, sizeof buf, 0);
             fs_.close(fd);
+            if (n < 0) s->disk_failed = true;
             meta_ok = n == static_cast<std::int64_t>(sizeof buf) &&
                       disk::decode_meta(buf, sizeof buf, meta) == disk::MetaError::none && meta.sensor_id == id &&
                       meta.source == source && meta.unit_bytes == unit_bytes_;
+        } else {
+            s->disk_failed = true; // a good meta may be there: never overwrite it this session
         }
-        if (!meta_ok) {
+        if (!meta_ok && !s->disk_failed) {
             Text t;
             t << source_names[source] << "/" << name.c_str() << " is not valid; rebuilding it from the data";
             log(1, t);
@@ -199,8 +215,12 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     if (have_data) {
         const std::string name = file_name(id, "dat");
         s->fd = fs_.open_file(dir, name.c_str(), false);
-        if (s->fd >= 0) {
+        if (s->fd < 0) {
+            s->fd = -1;
+            s->disk_failed = true; // its units are there but unseen: never write over them
+        } else {
             const std::int64_t size = fs_.size(s->fd);
+            if (size < 0) s->disk_failed = true;
             // One buffer for the whole recovery: allocating (and zeroing) it per file cost more
             // than reading the files.
             std::vector<std::byte>& buf = recovery_buffer_;
@@ -211,11 +231,15 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
             while (size > 0 && off < static_cast<std::uint64_t>(size)) {
                 // Skip holes (trimmed space) without reading them.
                 const std::int64_t data = fs_.next_data(s->fd, off);
-                if (data < 0) break;
+                if (data < 0) {
+                    if (data != -ENXIO) s->disk_failed = true; // ENXIO: no data past off
+                    break;
+                }
                 off = static_cast<std::uint64_t>(data) / unit_bytes_ * unit_bytes_;
                 const std::size_t want = static_cast<std::size_t>(
                     std::min<std::uint64_t>(buf.size(), static_cast<std::uint64_t>(size) - off));
                 const std::int64_t n = fs_.read(s->fd, buf.data(), want, off);
+                if (n < 0) s->disk_failed = true;
                 if (n <= 0) break;
                 const std::size_t whole = static_cast<std::size_t>(n) / unit_bytes_ * unit_bytes_;
                 for (std::size_t at = 0; at < whole; at += unit_bytes_) {
@@ -256,8 +280,10 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
             // Garbage after the last valid unit (a torn write) goes, and so does space in
             // chunks that hold no valid unit: the file is again a valid prefix with holes.
             bool changed = false;
-            if (static_cast<std::uint64_t>(size) > file_end) changed = fs_.truncate(s->fd, file_end) == 0;
-            for (std::uint64_t c = 0; c * chunk_bytes_ < file_end; ++c) {
+            // Only a complete scan may clean up: after an I/O error the unseen rest is kept.
+            if (!s->disk_failed && static_cast<std::uint64_t>(size) > file_end)
+                changed = fs_.truncate(s->fd, file_end) == 0;
+            for (std::uint64_t c = 0; !s->disk_failed && c * chunk_bytes_ < file_end; ++c) {
                 if (live_chunks.count(c) != 0) continue;
                 // Only chunks that still hold data need punching; holes are skipped cheaply.
                 const std::int64_t data = fs_.next_data(s->fd, c * chunk_bytes_);
@@ -288,8 +314,26 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     s->resume_seq = meta_ok ? std::max(meta.seq_reserved, end_seq)
                             : (end_seq == 0 && s->units.empty() ? 0 : end_seq + seq_reservation);
     s->seq_reserved = s->resume_seq;
-    s->meta_dirty = !meta_ok;
-    s->trim_due = s->units.empty() && s->append_offset > 0;
+    if (s->disk_failed && have_meta && !meta_ok) {
+        // The acknowledged boundary is unreadable, not absent: serving the data could re-send
+        // what the cloud has acknowledged. Nothing is served this session; the data stays on
+        // disk for a restart that can read the meta.
+        s->units.clear();
+        s->retained = 0;
+        s->recovered_records = 0;
+        s->pend_off = 0;
+        s->resume_seq = std::max(s->resume_seq, end_seq + seq_reservation);
+        s->seq_reserved = s->resume_seq;
+    }
+    s->meta_dirty = !meta_ok && !s->disk_failed;
+    s->trim_due = s->units.empty() && s->append_offset > 0 && !s->disk_failed;
+    if (s->disk_failed) {
+        health_ |= SS_HEALTH_DISK_ERROR;
+        Text t;
+        t << source_names[source] << " sensor " << id << ": its files could not be read in full (I/O error); what was "
+          << "read is served, nothing is written to them this session";
+        log(0, t);
+    }
     recovered_[{source, id}] = std::move(s);
 }
 
@@ -309,6 +353,9 @@ Expected<std::uint64_t> DiskTier::attach(std::uint32_t slot, SsSource source, st
         s.source = source;
         s.id = id;
         s.type = type;
+        // Its directory could not be read: its files may exist unseen. It takes records into
+        // RAM, but hands out no number it could not reserve durably.
+        s.disk_failed = dir_failed_[source];
     }
     sensors_[slot]->attached = true;
     return sensors_[slot]->resume_seq;
@@ -325,27 +372,35 @@ void DiskTier::release_ram(Unit& u) noexcept {
     u.ram = no_sector;
 }
 
-const std::byte* DiskTier::unit_data(Sensor& s, const Unit& u) noexcept {
+DiskTier::Read DiskTier::unit_data(Sensor& s, const Unit& u, const std::byte*& data) noexcept {
     if (u.ram != no_sector) {
         const std::byte* d = engine_.context().pool->data(u.ram);
         const bool check = cfg_.verify_level == SS_VERIFY_EVERY_READ ||
                            (cfg_.verify_level == SS_VERIFY_FIRST_READ && s.ram_verified != u.offset);
         if (check) {
-            if (!sector::verify(d, s.type, unit_bytes_)) return nullptr;
+            if (!sector::verify(d, s.type, unit_bytes_)) return Read::corrupt;
             s.ram_verified = u.offset;
         }
-        return d;
+        data = d;
+        return Read::ok;
     }
-    if (s.cache_offset == u.offset) return s.cache.data();
-    s.cache.resize(unit_bytes_);
-    s.cache_offset = ~std::uint64_t{0};
-    const std::int64_t n = fs_.read(s.fd, s.cache.data(), unit_bytes_, u.offset);
-    // Disk units are always checked: the CRC is all that stands between the medium and the cloud.
-    if (n != static_cast<std::int64_t>(unit_bytes_) || !sector::verify(s.cache.data(), s.type, unit_bytes_) ||
-        sector::first_seq(s.cache.data()) != u.first_seq)
-        return nullptr;
-    s.cache_offset = u.offset;
-    return s.cache.data();
+    if (s.cache_offset != u.offset) {
+        s.cache.resize(unit_bytes_);
+        s.cache_offset = ~std::uint64_t{0};
+        const std::int64_t n = s.fd < 0 ? -EIO : fs_.read(s.fd, s.cache.data(), unit_bytes_, u.offset);
+        if (n < 0) {
+            note_failure(s, static_cast<int>(n), "reading a unit");
+            return Read::io_error;
+        }
+        // Disk units are always checked: the CRC is all that stands between the medium and the
+        // cloud. A unit cut short (the file shrank under us) is as bad as a corrupt one.
+        if (n != static_cast<std::int64_t>(unit_bytes_) || !sector::verify(s.cache.data(), s.type, unit_bytes_) ||
+            sector::first_seq(s.cache.data()) != u.first_seq)
+            return Read::corrupt;
+        s.cache_offset = u.offset;
+    }
+    data = s.cache.data();
+    return Read::ok;
 }
 
 void DiskTier::drop_unit(Sensor& s, std::size_t i, bool corrupt) noexcept {
@@ -385,8 +440,14 @@ Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t m
         const std::uint64_t seq = u.first_seq + s.pend_off;
         if (b.count != 0 && seq != expected) break; // a batch never spans a gap
         if (seq >= s.seq_reserved) break;
-        const std::byte* d = unit_data(s, u);
-        if (d == nullptr) {
+        const std::byte* d = nullptr;
+        const Read got = unit_data(s, u, d);
+        if (got == Read::io_error) {
+            // Nothing is dropped for a failed read: the records stay unsent for a later call.
+            if (b.count == 0) return std::unexpected(Errc::io_error);
+            break;
+        }
+        if (got == Read::corrupt) {
             Text t;
             t << source_names[s.source] << " sensor " << s.id << ": unit at " << u.offset
               << " failed its check; dropped";
@@ -448,8 +509,10 @@ Expected<void> DiskTier::read_at(std::uint32_t slot, std::uint64_t offset, void*
             offset -= held;
             continue;
         }
-        const std::byte* d = unit_data(s, u);
-        if (d == nullptr) {
+        const std::byte* d = nullptr;
+        const Read got = unit_data(s, u, d);
+        if (got == Read::io_error) return std::unexpected(Errc::io_error);
+        if (got == Read::corrupt) {
             drop_unit(s, i, true);
             return std::unexpected(Errc::io_error);
         }
@@ -552,6 +615,9 @@ void DiskTier::spill(bool everything) noexcept {
     // step (all sampling at the same rate) do not run the pool dry between two ticks.
     for (std::uint32_t i = 0; i < n; ++i) {
         std::lock_guard g(locks_[i]);
+        // A sensor whose files are not ours to write this session stays in RAM, where the RAM
+        // policy governs it.
+        if (at(i).disk_failed) continue;
         if (everything || at(i).retained > 0) engine_.spill(i, ~std::uint32_t{0});
     }
     if (everything) return;
@@ -573,6 +639,7 @@ void DiskTier::spill(bool everything) noexcept {
     for (const auto& [held, i] : order) {
         if (target == 0 || held <= 1) break;
         std::lock_guard g(locks_[i]);
+        if (at(i).disk_failed) continue;
         const std::uint32_t moved = engine_.spill(i, static_cast<std::uint32_t>(std::min<std::uint64_t>(target, held)));
         target -= std::min<std::uint64_t>(target, moved);
     }
@@ -659,6 +726,7 @@ bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
 }
 
 bool DiskTier::write_units(Sensor& s) noexcept {
+    if (s.disk_failed) return std::all_of(s.units.begin(), s.units.end(), [](const Unit& u) { return u.durable; });
     std::size_t first = 0;
     while (first < s.units.size() && s.units[first].durable) ++first;
     if (first == s.units.size()) return true;
@@ -726,7 +794,7 @@ bool DiskTier::write_units(Sensor& s) noexcept {
 
 void DiskTier::trim(Sensor& s) noexcept {
     s.trim_due = false;
-    if (s.fd < 0) return;
+    if (s.fd < 0 || s.disk_failed) return;
     if (s.units.empty()) {
         if (s.append_offset == 0) return;
         // Drained: give the whole file back. Synced before any new unit lands at offset 0.
@@ -755,6 +823,7 @@ void DiskTier::trim(Sensor& s) noexcept {
 }
 
 bool DiskTier::write_meta(Sensor& s, bool final_reservation, std::uint64_t next) noexcept {
+    if (s.disk_failed) return false;
     disk::Meta m;
     m.source = s.source;
     m.type = s.type;

@@ -20,7 +20,8 @@
  *            sensor, invalid configuration, or a call before ss_init_system
  *   -ENOSPC  no room: the record was dropped (and counted), or no sensor slot is left
  *   -EAGAIN  nothing UNSENT to consume right now
- *   -EIO     a sector failed its CRC check; it was dropped and counted
+ *   -EIO     a sector failed its CRC check (it was dropped and counted), or the disk tier could
+ *            not read a unit (nothing was dropped: call again later)
  * Bad input never changes any state.
  *
  * The header compiles as C99 and as C++.

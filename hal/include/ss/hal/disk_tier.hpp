@@ -108,6 +108,10 @@ private:
         std::uint64_t lifetime_corrupt = 0;
         bool meta_dirty = false;
         bool trim_due = false;
+        // Its files could not be fully read (an I/O error at recovery, or its source directory):
+        // what was read is served, but nothing is written to them this session, so nothing on
+        // disk is overwritten or truncated on the strength of a partial view.
+        bool disk_failed = false;
         std::uint32_t write_failures = 0;
         std::vector<std::byte> cache; // one verified unit read from disk
         std::uint64_t cache_offset = ~std::uint64_t{0};
@@ -121,8 +125,10 @@ private:
     int source_dir(SsSource source, bool create) noexcept;
     void log(int level, const Text& t) const noexcept;
 
-    /// The unit's bytes (RAM or a verified read into the cache); nullptr if unreadable/corrupt.
-    const std::byte* unit_data(Sensor& s, const Unit& u) noexcept;
+    enum class Read { ok, corrupt, io_error };
+    /// The unit's bytes (RAM, or a verified read into the cache) in `data`. A read error is not
+    /// evidence about the data: it is io_error, and nothing is dropped for it.
+    Read unit_data(Sensor& s, const Unit& u, const std::byte*& data) noexcept;
     void drop_unit(Sensor& s, std::size_t i, bool corrupt) noexcept;
     void release_ram(Unit& u) noexcept;
 
@@ -151,6 +157,7 @@ private:
     std::uint32_t chunk_bytes_;
     int root_fd_ = -1;
     int dir_fd_[3] = {-1, -1, -1};
+    bool dir_failed_[3] = {false, false, false}; // could not be opened or listed at recovery
     bool dir_dirty_[3] = {false, false, false};
     std::vector<std::unique_ptr<Sensor>> sensors_;  // by engine slot
     std::unique_ptr<std::mutex[]> locks_;
