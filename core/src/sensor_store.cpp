@@ -237,11 +237,6 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
     return batch;
 }
 
-bool SensorStore::has_sealed_front(const StoreContext& ctx) const noexcept {
-    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    return head_.sector != tail_ || ((flags_ & tail_sealed) != 0 && head_.offset != tail_count_);
-}
-
 std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;

@@ -90,8 +90,6 @@ public:
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
     /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
     std::uint32_t detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept;
-    /// Sealed sectors that detach_front could take now (a snapshot, for the spill policy).
-    bool has_sealed_front(const StoreContext& ctx) const noexcept;
 
     /// Drops every pending record and frees the sectors that empties.
     void erase_all_pending(const StoreContext& ctx) noexcept;
