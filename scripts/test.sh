@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(default asan tsan cortex-m4 fuzz)
 
+passed=0
+failed=0
 for preset in "${presets[@]}"; do
   echo "=== ${preset} ==="
   if [ "${preset}" = fuzz ]; then
@@ -25,6 +27,24 @@ for preset in "${presets[@]}"; do
     # its footprint is printed so that growth is seen when it happens.
     arm-none-eabi-size -t "build/${preset}/core/libss_core.a"
   else
-    ctest --preset "${preset}"
+    log=$(mktemp)
+    status=0
+    ctest --preset "${preset}" 2>&1 | tee "${log}" || status=$?
+    # "100% tests passed, 0 tests failed out of 17"
+    if line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "${log}" | tail -n 1); then
+      f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"${line}")
+      t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"${line}")
+      passed=$((passed + t - f))
+      failed=$((failed + f))
+    fi
+    rm -f "${log}"
+    if [ "${status}" -ne 0 ]; then
+      echo "${passed} passed, ${failed} failed"
+      exit "${status}"
+    fi
   fi
 done
+
+# One closing line over every ctest stage run above.
+echo "test.sh: ${presets[*]}"
+echo "${passed} passed, ${failed} failed"
