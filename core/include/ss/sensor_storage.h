@@ -284,8 +284,9 @@ void ss_manager_tick(void);
  *  While it is, each ss_manager_tick seals every open sector and flushes everything to disk. */
 void ss_set_shutdown(bool in_progress);
 
-/** True when nothing retained lives only in RAM: a stop now loses nothing. Always true
- *  without a disk tier (RAM does not survive a stop; there is nothing to flush to). */
+/** True once a manager tick during a shutdown has flushed everything and closed the sequence
+ *  reservations: a stop now loses nothing and leaves no gap. Always true without a disk tier
+ *  (RAM does not survive a stop; there is nothing to flush to). */
 bool ss_shutdown_complete(void);
 
 /** Per-sensor figures. Returns 0 or -EINVAL. */
