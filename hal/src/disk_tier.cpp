@@ -914,8 +914,10 @@ void DiskTier::tick(bool shutdown) noexcept {
     bool all_clean = true;
     for (std::uint32_t i = 0; i < n; ++i) {
         Sensor& s = at(i);
-        const std::uint64_t next = hot_next_seq(i);
         std::lock_guard g(locks_[i]);
+        // Read under the cold lock, which the uploader needs to hand anything out: every number
+        // handed out so far is below `next`, and none can be until the reservation is settled.
+        const std::uint64_t next = hot_next_seq(i);
         const bool active = next > 0 || s.retained > 0 || s.head_seq > 0;
         const bool reserve_low = active && next + seq_reservation / 2 > s.seq_reserved;
         // At shutdown, once the sensor is wholly on disk, the reservation closes at the exact
