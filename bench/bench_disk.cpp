@@ -14,7 +14,7 @@
 //   sqlite    the spill workload through SQLite (WAL, one transaction per tick step, a
 //             WITHOUT ROWID table (sensor, seq, value) keyed on (sensor, seq)).
 //
-// The program interposes fdatasync, fsync, pwrite(v), pread, ftruncate, fallocate and renameat
+// The program interposes fdatasync, fsync, syncfs, pwrite(v), pread, ftruncate, fallocate and renameat
 // (a counting shim that calls the real function through dlsym(RTLD_NEXT)): the library is a
 // static archive linked into this executable, so its calls come here too. That tells how many
 // syncs each side made and how much of the time went into them. The shim adds two clock reads
@@ -68,12 +68,13 @@ enum Kind {
     truncate_any,
     fallocate_any, // hole punching
     rename_any,
+    syncfs_any, // syncfs of the data root's file system (many dirty files in one tick)
     kinds
 };
 
 const char* const names[kinds] = {"fdatasync(data)", "fdatasync(meta)", "fdatasync(no write)", "fsync(dir)",
                                   "pwrite(data)",    "pwrite(meta)",    "pread",               "ftruncate",
-                                  "fallocate(punch)", "renameat"};
+                                  "fallocate(punch)", "renameat",         "syncfs"};
 
 struct Stat {
     std::uint64_t calls = 0;
@@ -154,6 +155,15 @@ int fdatasync(int fd) {
         io::last_write[fd] = 0;
     }
     io::note(k, t0);
+    return r;
+}
+
+int syncfs(int fd) noexcept {
+    static int (*fn)(int) = nullptr;
+    const std::uint64_t t0 = io::now_ns();
+    const int r = io::real(fn, "syncfs")(fd);
+    io::note(io::syncfs_any, t0);
+    for (auto& w : io::last_write) w = 0;
     return r;
 }
 

@@ -17,6 +17,7 @@ SsInitCfg default_config(SsTarget target) noexcept {
     c.flush_batch_sectors = 16;
     c.force_seal_interval_ms = 60000;
     c.shutdown_budget_ms = 60000;
+    c.disk_sync_all_min_files = 8;
     c.max_sectors_per_sensor = 0;
     if (target == SS_TARGET_STM32) {
         // 100 sensors in a 32 KB region: 102 sectors of 256 B, 56 B of metadata per sensor and

@@ -70,6 +70,66 @@ MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcep
     return MetaError::none;
 }
 
+namespace {
+namespace ledger_off {
+constexpr std::size_t magic = 0;
+constexpr std::size_t version = 4;
+constexpr std::size_t count = 8;
+constexpr std::size_t entries_crc = 12;
+constexpr std::size_t crc = 28; // bytes 6..7 and 16..27 are zero
+constexpr std::size_t e_source = 0;
+constexpr std::size_t e_sensor_id = 4; // bytes 1..3 are zero
+constexpr std::size_t e_next_seq = 8;
+} // namespace ledger_off
+} // namespace
+
+void encode_ledger_entry(const LedgerEntry& e, std::byte* out) noexcept {
+    for (std::size_t i = 0; i < ledger_entry_bytes; ++i) out[i] = std::byte{0};
+    out[ledger_off::e_source] = std::byte{static_cast<std::uint8_t>(e.source)};
+    store<std::uint32_t>(out + ledger_off::e_sensor_id, e.sensor_id);
+    store<std::uint64_t>(out + ledger_off::e_next_seq, e.next_seq);
+}
+
+void encode_ledger_header(std::uint32_t count, const std::byte* entries, std::byte* out) noexcept {
+    for (std::size_t i = 0; i < ledger_header_bytes; ++i) out[i] = std::byte{0};
+    store<std::uint32_t>(out + ledger_off::magic, ledger_magic);
+    store<std::uint16_t>(out + ledger_off::version, ledger_version);
+    store<std::uint32_t>(out + ledger_off::count, count);
+    store<std::uint32_t>(out + ledger_off::entries_crc, crc32c(entries, std::size_t{count} * ledger_entry_bytes));
+    store<std::uint32_t>(out + ledger_off::crc, crc32c(out, ledger_off::crc));
+}
+
+LedgerError check_ledger(const std::byte* data, std::size_t len, std::uint32_t& count) noexcept {
+    if (len < ledger_header_bytes) return LedgerError::too_short;
+    if (load<std::uint32_t>(data + ledger_off::magic) != ledger_magic) return LedgerError::bad_magic;
+    if (load<std::uint16_t>(data + ledger_off::version) != ledger_version) return LedgerError::bad_version;
+    if (load<std::uint32_t>(data + ledger_off::crc) != crc32c(data, ledger_off::crc)) return LedgerError::bad_crc;
+    if (!all_zero(data + 6, 2) || !all_zero(data + 16, ledger_off::crc - 16)) return LedgerError::bad_fields;
+    const std::uint32_t n = load<std::uint32_t>(data + ledger_off::count);
+    if (n > ledger_max_entries) return LedgerError::bad_fields;
+    // The whole file is the header and its entries: anything else is a torn or foreign file.
+    if (len != ledger_header_bytes + std::size_t{n} * ledger_entry_bytes) return LedgerError::too_short;
+    const std::byte* e = data + ledger_header_bytes;
+    if (load<std::uint32_t>(data + ledger_off::entries_crc) != crc32c(e, std::size_t{n} * ledger_entry_bytes))
+        return LedgerError::bad_crc;
+    for (std::uint32_t i = 0; i < n; ++i, e += ledger_entry_bytes) {
+        if (static_cast<std::uint8_t>(e[ledger_off::e_source]) > SS_SOURCE_CAN || !all_zero(e + 1, 3) ||
+            load<std::uint64_t>(e + ledger_off::e_next_seq) > sector::max_seq + 1)
+            return LedgerError::bad_fields;
+    }
+    count = n;
+    return LedgerError::none;
+}
+
+LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept {
+    const std::byte* e = data + ledger_header_bytes + std::size_t{i} * ledger_entry_bytes;
+    LedgerEntry out;
+    out.source = static_cast<SsSource>(static_cast<std::uint8_t>(e[ledger_off::e_source]));
+    out.sensor_id = load<std::uint32_t>(e + ledger_off::e_sensor_id);
+    out.next_seq = load<std::uint64_t>(e + ledger_off::e_next_seq);
+    return out;
+}
+
 bool UnitScanner::feed(std::uint64_t offset, const std::byte* data, UnitInfo& unit) noexcept {
     if (all_zero(data, sector::header_bytes)) {
         ++totals_.empty_units;

@@ -108,8 +108,11 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
         auto resumed = cold_->attach(i, source, id, type);
         if (!resumed) {
             why.clear();
-            why << "sensor " << id << " of source " << static_cast<int>(source)
-                << " has records of the other type on disk; they are kept";
+            why << "sensor " << id << " of source " << static_cast<int>(source);
+            if (resumed.error() == Errc::io_error)
+                why << ": its files under the data root could not be read (I/O error); not registered, try again";
+            else
+                why << " has records of the other type on disk; they are kept";
             return std::unexpected(resumed.error());
         }
         first_seq = *resumed;

@@ -88,6 +88,81 @@ int DiskTier::source_dir(SsSource source, bool create) noexcept {
 
 // ---- recovery ---------------------------------------------------------------------------------
 
+bool DiskTier::scan_source(int src, std::map<std::pair<int, std::uint32_t>, Found>& found) noexcept {
+    if (dir_fd_[src] < 0) {
+        const int dir = fs_.open_dir(root_fd_, source_names[src], false);
+        if (dir == -ENOENT) {
+            dir_failed_[src] = false;
+            return true;
+        }
+        if (dir < 0) {
+            // Not followed and not used (a symlink planted in the root, or an I/O error): its
+            // sensors are not registered until a retry can read it (attach), since its files may
+            // hold data and numbers we could not see.
+            Text t;
+            t << root_path_.c_str() << "/" << source_names[src] << ": " << std::strerror(-dir)
+              << "; its sensors cannot be registered until it can be read";
+            log(0, t);
+            dir_failed_[src] = true;
+            dir_error_[src] = dir;
+            health_ |= SS_HEALTH_DISK_ERROR;
+            return false;
+        }
+        dir_fd_[src] = dir;
+    }
+    struct Ctx {
+        int src;
+        std::map<std::pair<int, std::uint32_t>, Found>* found;
+        std::vector<std::string> stale;
+    } ctx{src, &found, {}};
+    const int listed = fs_.list(dir_fd_[src], [](void* p, const char* name) {
+        auto& c = *static_cast<Ctx*>(p);
+        std::uint32_t id = 0;
+        std::string ext;
+        if (!parse_name(name, id, ext)) return;
+        if (ext == "dat") (*c.found)[{c.src, id}].data = true;
+        else if (ext == "meta") (*c.found)[{c.src, id}].meta = true;
+        else if (ext == "meta.tmp") c.stale.push_back(name); // a replace that never finished
+    }, &ctx);
+    if (listed < 0) {
+        Text t;
+        t << root_path_.c_str() << "/" << source_names[src] << ": listing failed: " << std::strerror(-listed)
+          << "; its sensors cannot be registered until it can be read";
+        log(0, t);
+        dir_failed_[src] = true;
+        dir_error_[src] = listed;
+        health_ |= SS_HEALTH_DISK_ERROR;
+        return false;
+    }
+    for (const auto& name : ctx.stale) fs_.unlink(dir_fd_[src], name.c_str());
+    dir_failed_[src] = false;
+    return true;
+}
+
+bool DiskTier::retry_recovery(SsSource source, std::uint32_t id) noexcept {
+    // The first look at this sensor's files failed (an I/O error): look again, now that it is
+    // wanted. Its directory is listed again; files found then and not seen before are recovered.
+    std::map<std::pair<int, std::uint32_t>, Found> found;
+    if (!scan_source(source, found)) return false;
+    for (const auto& [key, f] : found) {
+        auto it = recovered_.find(key);
+        const bool again = key.second == id && it != recovered_.end() && it->second->disk_failed;
+        if (it != recovered_.end() && !again) continue;
+        bool attached = false;
+        for (const auto& sp : sensors_) attached = attached || (sp->attached && sp->source == key.first && sp->id == key.second);
+        if (attached) continue;
+        if (again) {
+            // Forget the partial view: its chunks and descriptor go, and it is read whole again.
+            used_chunks_ -= it->second->chunks.size();
+            if (it->second->fd >= 0) fs_.close(it->second->fd);
+            recovered_.erase(it);
+        }
+        recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data);
+    }
+    const auto it = recovered_.find({source, id});
+    return it == recovered_.end() || !it->second->disk_failed;
+}
+
 Expected<void> DiskTier::open(Text& why) noexcept {
     root_fd_ = fs_.open_root(root_path_.c_str());
     if (root_fd_ < 0) {
@@ -95,53 +170,10 @@ Expected<void> DiskTier::open(Text& why) noexcept {
         why << "disk_root " << root_path_.c_str() << ": " << std::strerror(-root_fd_);
         return std::unexpected(Errc::io_error);
     }
-    struct Found {
-        bool meta = false;
-        bool data = false;
-    };
+    read_ledger();
     std::map<std::pair<int, std::uint32_t>, Found> found;
     std::size_t files = 0;
-    for (int src = 0; src < 3; ++src) {
-        const int dir = fs_.open_dir(root_fd_, source_names[src], false);
-        if (dir == -ENOENT) continue;
-        if (dir < 0) {
-            // Not followed and not used (a symlink planted in the root, or an I/O error): this
-            // source's sensors keep their data in RAM, nothing is written there this session
-            // (its files may hold data we could not see), and the disk health flag is raised.
-            Text t;
-            t << root_path_.c_str() << "/" << source_names[src] << ": " << std::strerror(-dir)
-              << "; not used this session";
-            log(0, t);
-            dir_failed_[src] = true;
-            health_ |= SS_HEALTH_DISK_ERROR;
-            continue;
-        }
-        dir_fd_[src] = dir;
-        struct Ctx {
-            int src;
-            std::map<std::pair<int, std::uint32_t>, Found>* found;
-            std::vector<std::string> stale;
-        } ctx{src, &found, {}};
-        const int listed = fs_.list(dir, [](void* p, const char* name) {
-            auto& c = *static_cast<Ctx*>(p);
-            std::uint32_t id = 0;
-            std::string ext;
-            if (!parse_name(name, id, ext)) return;
-            if (ext == "dat") (*c.found)[{c.src, id}].data = true;
-            else if (ext == "meta") (*c.found)[{c.src, id}].meta = true;
-            else if (ext == "meta.tmp") c.stale.push_back(name); // a replace that never finished
-        }, &ctx);
-        if (listed < 0) {
-            Text t;
-            t << root_path_.c_str() << "/" << source_names[src] << ": listing failed: " << std::strerror(-listed)
-              << "; not used this session";
-            log(0, t);
-            dir_failed_[src] = true;
-            health_ |= SS_HEALTH_DISK_ERROR;
-            continue;
-        }
-        for (const auto& name : ctx.stale) fs_.unlink(dir, name.c_str());
-    }
+    for (int src = 0; src < 3; ++src) scan_source(src, found);
     for (const auto& [key, f] : found) files += f.meta + f.data;
     if (!found.empty()) {
         Text t;
@@ -162,6 +194,9 @@ Expected<void> DiskTier::open(Text& why) noexcept {
             log(2, t);
         }
     }
+    // Gone before this session hands out a number past it (else a crash would resume there
+    // again); if it cannot be removed now, ticks retry and numbering waits at the resume point.
+    if (ledger_on_disk_) remove_ledger();
     if (!found.empty()) {
         std::uint64_t units = 0, records = 0;
         for (const auto& [key, s] : recovered_) {
@@ -310,9 +345,15 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     s->pend_unit = 0;
     s->pend_off = s->units.empty() ? 0 : s->units.front().start;
     // Numbering resumes past anything that may have been handed out. Without a meta nobody knows
-    // how far RAM got, so skip a whole reservation.
-    s->resume_seq = meta_ok ? std::max(meta.seq_reserved, end_seq)
-                            : (end_seq == 0 && s->units.empty() ? 0 : end_seq + seq_reservation);
+    // how far RAM got, so skip a whole reservation. After a clean stop the shutdown ledger says
+    // exactly where numbering stopped: no gap.
+    s->reserved_durable = meta_ok ? std::max(meta.seq_reserved, end_seq)
+                                  : (end_seq == 0 && s->units.empty() ? 0 : end_seq + seq_reservation);
+    s->resume_seq = s->reserved_durable;
+    if (const auto l = ledger_at_open_.find({source, id}); l != ledger_at_open_.end() && meta_ok && !s->disk_failed)
+        s->resume_seq = std::min(s->reserved_durable, std::max({l->second, meta.head_seq, end_seq}));
+    // Until the ledger is durably gone, no number past this one is handed out (cap_for).
+    s->ledger_next = s->resume_seq;
     s->seq_reserved = s->resume_seq;
     if (s->disk_failed && have_meta && !meta_ok) {
         // The acknowledged boundary is unreadable, not absent: serving the data could re-send
@@ -322,7 +363,9 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         s->retained = 0;
         s->recovered_records = 0;
         s->pend_off = 0;
-        s->resume_seq = std::max(s->resume_seq, end_seq + seq_reservation);
+        s->reserved_durable = std::max(s->reserved_durable, end_seq + seq_reservation);
+        s->resume_seq = s->reserved_durable;
+        s->ledger_next = s->resume_seq;
         s->seq_reserved = s->resume_seq;
     }
     s->meta_dirty = !meta_ok && !s->disk_failed;
@@ -343,6 +386,17 @@ Expected<std::uint64_t> DiskTier::attach(std::uint32_t slot, SsSource source, st
                                          RecordType type) noexcept {
     std::lock_guard g(global_);
     auto it = recovered_.find({source, id});
+    if (dir_failed_[source] || (it != recovered_.end() && it->second->disk_failed)) {
+        // Registered only once its files could be read: an I/O error at recovery must neither
+        // hide data (the acknowledged boundary, numbers handed out) nor leave it unserved.
+        const bool read = retry_recovery(source, id);
+        // Something that is not a directory (a planted symlink) will not heal by retrying: its
+        // sensors live in RAM, numbering nothing they could not reserve on disk, and the health
+        // flag says why. An I/O error may heal: the caller is told to try again.
+        const bool not_a_dir = dir_failed_[source] && (dir_error_[source] == -ELOOP || dir_error_[source] == -ENOTDIR);
+        if (!read && !not_a_dir) return std::unexpected(Errc::io_error);
+        it = recovered_.find({source, id});
+    }
     if (it != recovered_.end()) {
         if (it->second->type != type && !it->second->units.empty()) return std::unexpected(Errc::invalid_argument);
         it->second->type = type;
@@ -353,11 +407,10 @@ Expected<std::uint64_t> DiskTier::attach(std::uint32_t slot, SsSource source, st
         s.source = source;
         s.id = id;
         s.type = type;
-        // Its directory could not be read: its files may exist unseen. It takes records into
-        // RAM, but hands out no number it could not reserve durably.
         s.disk_failed = dir_failed_[source];
     }
     sensors_[slot]->attached = true;
+    sensors_[slot]->seq_reserved = cap_for(*sensors_[slot]);
     return sensors_[slot]->resume_seq;
 }
 
@@ -588,18 +641,20 @@ std::uint64_t DiskTier::hot_next_seq(std::uint32_t slot) const noexcept {
     return st.next_seq;
 }
 
-void DiskTier::note_failure(Sensor& s, int err, const char* what) noexcept {
+void DiskTier::note_disk_full() noexcept {
+    // The file system is full before the quota: treat the space in use as the quota for a
+    // while, so the quota policy drops the oldest unsent data instead of failing forever.
+    health_ |= SS_HEALTH_DISK_FULL;
+    quota_chunks_ = std::max<std::uint64_t>(used_chunks_, 1) - (used_chunks_ > 1 ? 1 : 0);
+    quota_lowered_at_ = Clock::now();
+}
+
+void DiskTier::note_failure(Sensor& s, int err, const char* what, bool log_it) noexcept {
     ++s.write_failures;
     std::lock_guard g(global_);
-    if (err == -ENOSPC) {
-        // The file system is full before the quota: treat the space in use as the quota for a
-        // while, so the quota policy drops the oldest unsent data instead of failing forever.
-        health_ |= SS_HEALTH_DISK_FULL;
-        quota_chunks_ = std::max<std::uint64_t>(used_chunks_, 1) - (used_chunks_ > 1 ? 1 : 0);
-        quota_lowered_at_ = Clock::now();
-    }
+    if (err == -ENOSPC) note_disk_full();
     if (s.write_failures >= 3) health_ |= SS_HEALTH_DISK_ERROR;
-    if (s.write_failures == 1 || s.write_failures % 100 == 0) {
+    if (log_it && (s.write_failures == 1 || s.write_failures % 100 == 0)) {
         Text t;
         t << source_names[s.source] << " sensor " << s.id << ": " << what << " failed: " << std::strerror(-err)
           << " (kept in RAM, retried next tick; " << s.write_failures << " in a row)";
@@ -725,23 +780,30 @@ bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
     }
 }
 
-bool DiskTier::write_units(Sensor& s) noexcept {
-    if (s.disk_failed) return std::all_of(s.units.begin(), s.units.end(), [](const Unit& u) { return u.durable; });
+DiskTier::Wrote DiskTier::write_units(Sensor& s, std::uint64_t& end, bool& whole) noexcept {
+    whole = false;
+    if (s.disk_failed) {
+        whole = std::all_of(s.units.begin(), s.units.end(), [](const Unit& u) { return u.durable; });
+        return Wrote::nothing;
+    }
     std::size_t first = 0;
     while (first < s.units.size() && s.units[first].durable) ++first;
-    if (first == s.units.size()) return true;
+    if (first == s.units.size()) {
+        whole = true;
+        return Wrote::nothing;
+    }
     if (s.fd < 0) {
         const int dir = source_dir(s.source, true);
         if (dir < 0) {
             note_failure(s, dir, "creating the source directory");
-            return false;
+            return Wrote::failed;
         }
         const std::string name = file_name(s.id, "dat");
         s.fd = fs_.open_file(dir, name.c_str(), true);
         if (s.fd < 0) {
             note_failure(s, s.fd, "creating the data file");
             s.fd = -1;
-            return false;
+            return Wrote::failed;
         }
         dir_dirty_[s.source] = true;
     }
@@ -764,32 +826,61 @@ bool DiskTier::write_units(Sensor& s) noexcept {
     while (first < s.units.size() && s.units[first].durable) ++first;
     std::size_t last = first;
     while (last < s.units.size() && s.units[last].offset < stop_offset) ++last;
-    if (first >= last) return false;
+    if (first >= last) return Wrote::failed;
     const std::size_t batch = std::max<std::uint32_t>(cfg_.flush_batch_sectors, 1);
     std::vector<iovec> iov;
     for (std::size_t i = first; i < last; i += batch) {
-        const std::size_t end = std::min(last, i + batch);
+        const std::size_t stop = std::min(last, i + batch);
         iov.clear();
-        for (std::size_t k = i; k < end; ++k)
+        for (std::size_t k = i; k < stop; ++k)
             iov.push_back(iovec{engine_.context().pool->data(s.units[k].ram), unit_bytes_});
         const std::int64_t r = fs_.write(s.fd, iov.data(), static_cast<int>(iov.size()), s.units[i].offset);
         if (r < 0) {
             note_failure(s, static_cast<int>(r), "writing units");
-            return false;
+            return Wrote::failed;
         }
     }
-    if (const int r = fs_.sync(s.fd); r != 0) {
-        // After a failed sync the kernel may have dropped the pages: everything since the last
-        // good sync is written again from RAM next tick.
-        note_failure(s, r, "syncing the data file");
-        return false;
-    }
-    for (std::size_t k = first; k < last; ++k) {
-        s.units[k].durable = true;
-        release_ram(s.units[k]);
+    end = s.units[last - 1].offset + unit_bytes_;
+    whole = last == s.units.size();
+    return Wrote::some;
+}
+
+void DiskTier::units_synced(Sensor& s, std::uint64_t end) noexcept {
+    // Units only leave from the front (erase, quota) and only the manager appends or truncates,
+    // so the written ones are still exactly those below `end` that are not durable yet.
+    for (Unit& u : s.units) {
+        if (u.offset >= end) break;
+        if (u.durable) continue;
+        u.durable = true;
+        release_ram(u);
     }
     s.write_failures = 0;
-    return last == s.units.size();
+}
+
+bool DiskTier::batch_syncs(std::size_t files) const noexcept {
+    if (cfg_.disk_sync_all_min_files == 0 || files < cfg_.disk_sync_all_min_files) return false;
+    std::lock_guard g(global_);
+    return !sync_all_unsupported_ && Clock::now() >= sync_all_refused_until_;
+}
+
+int DiskTier::sync_all(std::size_t files) noexcept {
+    const int r = fs_.sync_all(root_fd_);
+    if (r == 0) return 0;
+    {
+        std::lock_guard g(global_);
+        if (r == -ENOSYS) sync_all_unsupported_ = true;
+        // Some file's write-back failed and nobody says which: everything since the last good
+        // sync is written again, and file by file for a while, so a lasting fault shows where.
+        else sync_all_refused_until_ = Clock::now() + std::chrono::seconds(10);
+    }
+    Text t;
+    if (r == -ENOSYS)
+        t << "syncfs cannot report write-back errors on this kernel: one sync per file from now on";
+    else
+        t << "syncfs of the data root failed: " << std::strerror(-r) << "; the writes to " << files
+          << " files are kept in RAM and retried next tick, one sync per file for 10 s";
+    log(0, t);
+    return r;
 }
 
 void DiskTier::trim(Sensor& s) noexcept {
@@ -822,7 +913,7 @@ void DiskTier::trim(Sensor& s) noexcept {
     }
 }
 
-bool DiskTier::write_meta(Sensor& s, bool final_reservation, std::uint64_t next) noexcept {
+bool DiskTier::stage_meta(Sensor& s, std::uint64_t next, bool sync_now) noexcept {
     if (s.disk_failed) return false;
     disk::Meta m;
     m.source = s.source;
@@ -830,42 +921,170 @@ bool DiskTier::write_meta(Sensor& s, bool final_reservation, std::uint64_t next)
     m.sensor_id = s.id;
     m.unit_bytes = unit_bytes_;
     m.head_seq = s.head_seq;
-    m.seq_reserved = final_reservation ? std::max(next, s.head_seq) : std::max(s.seq_reserved, next + seq_reservation);
+    m.seq_reserved = std::max(s.reserved_durable, next + seq_reservation);
     m.dropped_quota = s.lifetime_dropped_quota;
     m.corrupt_units = s.lifetime_corrupt;
-    // A lower reservation (the exact one closed at shutdown) binds at once, before it is written:
-    // nothing at or above it may be handed out from now on, or a crash before the next tick
-    // would let a restart reuse that number. A higher one binds only once it is durable.
-    if (m.seq_reserved < s.seq_reserved) s.seq_reserved = m.seq_reserved;
+    // Cleared now: an erase from here on marks it dirty again, and a failure below does too.
+    s.meta_dirty = false;
     std::byte buf[disk::meta_bytes];
     disk::encode_meta(m, buf);
     const int dir = source_dir(s.source, true);
     if (dir < 0) {
+        s.meta_dirty = true;
         note_failure(s, dir, "creating the source directory");
         return false;
     }
     const std::string tmp = file_name(s.id, "meta.tmp");
-    const std::string name = file_name(s.id, "meta");
     const int fd = fs_.open_file(dir, tmp.c_str(), true);
     if (fd < 0) {
+        s.meta_dirty = true;
         note_failure(s, fd, "creating the meta file");
         return false;
     }
     const iovec v{buf, sizeof buf};
     std::int64_t r = fs_.write(fd, &v, 1, 0);
     if (r >= 0) r = fs_.truncate(fd, sizeof buf);
-    if (r >= 0) r = fs_.sync(fd);
+    if (r >= 0 && sync_now) r = fs_.sync(fd);
     fs_.close(fd);
-    if (r >= 0) r = fs_.rename(dir, tmp.c_str(), name.c_str());
     if (r < 0) {
-        note_failure(s, static_cast<int>(r), "replacing the meta file");
+        s.meta_dirty = true;
+        note_failure(s, static_cast<int>(r), "writing the meta file");
+        return false;
+    }
+    s.staged_reserved = m.seq_reserved;
+    s.staged_head = m.head_seq;
+    return true;
+}
+
+bool DiskTier::commit_meta(Sensor& s) noexcept {
+    // The temporary file is durable (its own sync or a sync_all): only now may it replace the
+    // meta, so a crash leaves the old meta or the new one, never a torn one.
+    const int dir = source_dir(s.source, true);
+    const std::string tmp = file_name(s.id, "meta.tmp");
+    const std::string name = file_name(s.id, "meta");
+    const int r = dir < 0 ? dir : fs_.rename(dir, tmp.c_str(), name.c_str());
+    if (r < 0) {
+        s.meta_dirty = true;
+        note_failure(s, r, "replacing the meta file");
         return false;
     }
     dir_dirty_[s.source] = true;
-    s.staged_reserved = m.seq_reserved;
-    s.staged_head = m.head_seq;
     s.meta_staged = true;
-    s.meta_dirty = false;
+    return true;
+}
+
+// ---- the shutdown ledger ----------------------------------------------------------------------
+
+std::uint64_t DiskTier::cap_for(const Sensor& s) const noexcept {
+    // A crash now resumes numbering at the durable reservation, or, while a ledger is on disk,
+    // at what it records for the sensor: no number at or past that may be handed out.
+    return ledger_on_disk_ ? std::min(s.reserved_durable, s.ledger_next) : s.reserved_durable;
+}
+
+void DiskTier::read_ledger() noexcept {
+    fs_.unlink(root_fd_, ledger_tmp_name); // a ledger that was never completed
+    const int fd = fs_.open_file(root_fd_, ledger_name, false);
+    if (fd == -ENOENT) return;
+    // It exists: whatever it says, a crash before it is removed would read it again.
+    ledger_on_disk_ = true;
+    if (fd < 0) {
+        Text t;
+        t << "shutdown ledger: " << std::strerror(-fd) << "; numbering resumes past the reservations";
+        log(1, t);
+        return;
+    }
+    const std::int64_t size = fs_.size(fd);
+    const std::size_t max_bytes = disk::ledger_header_bytes + std::size_t{disk::ledger_max_entries} * disk::ledger_entry_bytes;
+    std::vector<std::byte> buf(size > 0 && static_cast<std::uint64_t>(size) <= max_bytes ? static_cast<std::size_t>(size) : 0);
+    const std::int64_t n = buf.empty() ? -EINVAL : fs_.read(fd, buf.data(), buf.size(), 0);
+    fs_.close(fd);
+    std::uint32_t count = 0;
+    if (n != static_cast<std::int64_t>(buf.size()) || disk::check_ledger(buf.data(), buf.size(), count) != disk::LedgerError::none) {
+        log(1, Text() << "shutdown ledger is not valid (an unfinished stop?); numbering resumes past the reservations");
+        return;
+    }
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const disk::LedgerEntry e = disk::ledger_entry(buf.data(), i);
+        auto& v = ledger_at_open_[{static_cast<int>(e.source), e.sensor_id}];
+        v = std::max(v, e.next_seq);
+    }
+}
+
+bool DiskTier::remove_ledger() noexcept {
+    const int r = fs_.unlink(root_fd_, ledger_name);
+    const int synced = (r != 0 && r != -ENOENT) ? r : fs_.sync(root_fd_);
+    if ((r != 0 && r != -ENOENT) || synced != 0) {
+        if (synced == -ENOSPC) {
+            std::lock_guard g(global_);
+            note_disk_full();
+        }
+        Text t;
+        t << "removing the shutdown ledger failed: " << std::strerror(r != 0 && r != -ENOENT ? -r : EIO)
+          << "; new records wait for it (retried every tick)";
+        log(0, t);
+        return false;
+    }
+    ledger_on_disk_ = false;
+    for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i) {
+        std::lock_guard g(locks_[i]);
+        Sensor& s = at(i);
+        s.ledger_next = ~std::uint64_t{0};
+        s.seq_reserved = cap_for(s);
+    }
+    return true;
+}
+
+bool DiskTier::write_ledger() noexcept {
+    const std::uint32_t n = engine_.sensor_count();
+    std::vector<std::byte> buf(disk::ledger_header_bytes);
+    std::uint32_t count = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::lock_guard g(locks_[i]);
+        Sensor& s = at(i);
+        // A sensor whose files are not ours this session keeps numbering by reservation.
+        if (!s.attached || s.disk_failed) continue;
+        const std::uint64_t exact = std::max(hot_next_seq(i), s.head_seq);
+        // Binds at once: nothing at or past it is handed out from now on, ledger or not.
+        s.seq_reserved = std::min(s.seq_reserved, exact);
+        s.ledger_staged = exact;
+        std::byte e[disk::ledger_entry_bytes];
+        disk::encode_ledger_entry(disk::LedgerEntry{s.source, s.id, exact}, e);
+        buf.insert(buf.end(), e, e + sizeof e);
+        ++count;
+    }
+    disk::encode_ledger_header(count, buf.data() + disk::ledger_header_bytes, buf.data());
+    const int fd = fs_.open_file(root_fd_, ledger_tmp_name, true);
+    std::int64_t r = fd;
+    if (fd >= 0) {
+        const iovec v{buf.data(), buf.size()};
+        r = fs_.write(fd, &v, 1, 0);
+        if (r >= 0) r = fs_.truncate(fd, buf.size());
+        if (r >= 0) r = fs_.sync(fd);
+        fs_.close(fd);
+    }
+    if (r >= 0) r = fs_.rename(root_fd_, ledger_tmp_name, ledger_name);
+    if (r >= 0) r = fs_.sync(root_fd_);
+    if (r < 0) {
+        if (r == -ENOSPC) {
+            std::lock_guard g(global_);
+            note_disk_full();
+        }
+        Text t;
+        t << "writing the shutdown ledger failed: " << std::strerror(static_cast<int>(-r)) << " (retried next tick)";
+        log(0, t);
+        return false;
+    }
+    ledger_on_disk_ = true;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::lock_guard g(locks_[i]);
+        Sensor& s = at(i);
+        if (!s.attached || s.disk_failed) continue;
+        s.ledger_next = s.ledger_staged;
+        s.seq_reserved = cap_for(s);
+    }
+    Text t;
+    t << "shutdown ledger written: " << count << " sensors";
+    log(2, t);
     return true;
 }
 
@@ -893,6 +1112,7 @@ void DiskTier::tick(bool shutdown) noexcept {
         log(0, t);
     }
     if (budget_spent_) return;
+    if (!shutdown && ledger_on_disk_) remove_ledger();
     // Open sectors older than the interval are sealed and everything sealed goes to disk, so a
     // power cut loses at most about one interval of data.
     const bool periodic = cfg_.force_seal_interval_ms != 0 &&
@@ -903,31 +1123,101 @@ void DiskTier::tick(bool shutdown) noexcept {
     }
     spill(shutdown || periodic);
 
+    // Data: every sensor's new units are written, then made durable together — one sync per
+    // file, or one sync_all when many files are dirty — and only then marked durable (their RAM
+    // copy is freed). The syncs run without the cold locks: the uploader is not held up by them.
     bool all_durable = true;
+    struct Written {
+        std::uint32_t slot;
+        std::uint64_t end;
+        int fd;
+    };
+    std::vector<Written> written;
     for (std::uint32_t i = 0; i < n; ++i) {
         Sensor& s = at(i);
         std::lock_guard g(locks_[i]);
         if (s.trim_due) trim(s);
-        if (!write_units(s)) all_durable = false;
+        std::uint64_t end = 0;
+        bool whole = false;
+        const Wrote w = write_units(s, end, whole);
+        if (w == Wrote::some) written.push_back(Written{i, end, s.fd});
+        if (!whole) all_durable = false;
     }
+    if (!written.empty()) {
+        const int all = batch_syncs(written.size()) ? sync_all(written.size()) : -ENOSYS;
+        if (all != -ENOSYS) {
+            for (const Written& w : written) {
+                Sensor& s = at(w.slot);
+                std::lock_guard g(locks_[w.slot]);
+                if (all == 0) units_synced(s, w.end);
+                else note_failure(s, all, "syncing the data files (syncfs)", false);
+            }
+            if (all != 0) all_durable = false;
+        } else {
+            for (const Written& w : written) {
+                const int r = fs_.sync(w.fd);
+                Sensor& s = at(w.slot);
+                std::lock_guard g(locks_[w.slot]);
+                if (r == 0) {
+                    units_synced(s, w.end);
+                } else {
+                    // After a failed sync the kernel may have dropped the pages: everything since
+                    // the last good sync is written again from RAM next tick.
+                    note_failure(s, r, "syncing the data file");
+                    all_durable = false;
+                }
+            }
+        }
+    }
+
     // Metas: the acknowledged boundary after erases, and the sequence reservation ahead of use.
+    // Each is written to a temporary file that is made durable (its own sync, or one sync_all
+    // for many) before it is renamed over the meta.
+    const auto meta_due = [&](Sensor& s, std::uint32_t i, std::uint64_t& next) {
+        // Read under the cold lock, which the uploader needs to hand anything out: every number
+        // handed out so far is below `next`, and none can be until the reservation is settled.
+        next = hot_next_seq(i);
+        const bool active = next > 0 || s.retained > 0 || s.head_seq > 0;
+        const bool reserve_low = active && next + seq_reservation / 2 > s.reserved_durable;
+        const bool ack_due = s.meta_dirty && (shutdown || now - s.meta_written_at >= ack_meta_interval);
+        return ack_due || (!shutdown && reserve_low);
+    };
     bool all_clean = true;
+    std::size_t metas_due = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::lock_guard g(locks_[i]);
+        std::uint64_t next = 0;
+        if (!at(i).disk_failed && meta_due(at(i), i, next)) ++metas_due;
+    }
+    const bool batch_metas = batch_syncs(metas_due);
+    std::vector<std::uint32_t> staged;
     for (std::uint32_t i = 0; i < n; ++i) {
         Sensor& s = at(i);
         std::lock_guard g(locks_[i]);
-        // Read under the cold lock, which the uploader needs to hand anything out: every number
-        // handed out so far is below `next`, and none can be until the reservation is settled.
-        const std::uint64_t next = hot_next_seq(i);
-        const bool active = next > 0 || s.retained > 0 || s.head_seq > 0;
-        const bool reserve_low = active && next + seq_reservation / 2 > s.seq_reserved;
-        // At shutdown, once the sensor is wholly on disk, the reservation closes at the exact
-        // next number, so a clean restart leaves no gap.
-        const bool final_due = shutdown && all_durable && engine_.store_at(i).retained(engine_.context()) == 0 &&
-                               active && s.seq_reserved != std::max(next, s.head_seq);
-        const bool ack_due = s.meta_dirty && (shutdown || now - s.meta_written_at >= ack_meta_interval);
-        if (ack_due || (!shutdown && reserve_low) || final_due) {
-            s.meta_written_at = now;
-            if (!write_meta(s, shutdown && all_durable, next)) all_clean = false;
+        std::uint64_t next = 0;
+        if (!meta_due(s, i, next)) continue;
+        s.meta_written_at = now;
+        if (!stage_meta(s, next, !batch_metas)) {
+            all_clean = false;
+        } else if (!batch_metas) {
+            if (!commit_meta(s)) all_clean = false;
+        } else {
+            staged.push_back(i);
+        }
+    }
+    if (!staged.empty()) {
+        const int all = sync_all(staged.size());
+        for (const std::uint32_t i : staged) {
+            Sensor& s = at(i);
+            std::lock_guard g(locks_[i]);
+            if (all != 0) {
+                // Written again next tick (file by file if syncfs is not to be trusted now).
+                s.meta_dirty = true;
+                note_failure(s, all, "syncing the meta files (syncfs)", false);
+                all_clean = false;
+            } else if (!commit_meta(s)) {
+                all_clean = false;
+            }
         }
     }
     // One directory sync per source directory per tick makes every rename and new file durable.
@@ -943,7 +1233,8 @@ void DiskTier::tick(bool shutdown) noexcept {
         if (!s.meta_staged) continue;
         if (dirs_ok) {
             // Only now may numbers up to the new reservation be handed out.
-            s.seq_reserved = s.staged_reserved;
+            s.reserved_durable = s.staged_reserved;
+            s.seq_reserved = cap_for(s);
             s.head_seq_durable = s.staged_head;
             s.meta_staged = false;
         } else {
@@ -952,9 +1243,10 @@ void DiskTier::tick(bool shutdown) noexcept {
             all_clean = false;
         }
     }
-    // Complete only as seen by a shutdown tick: it also closes every reservation exactly.
+    // Complete only as seen by a shutdown tick, once the ledger records where numbering stopped.
+    const bool ledger_ok = shutdown && all_durable && all_clean && dirs_ok && (ledger_on_disk_ || write_ledger());
     std::lock_guard g(global_);
-    flushed_ = shutdown && all_durable && all_clean && dirs_ok;
+    flushed_ = ledger_ok;
 }
 
 bool DiskTier::flushed() const noexcept {

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,14 @@ namespace ss::hal {
 namespace {
 
 int fail() noexcept { return -errno; }
+
+bool kernel_at_least(int major, int minor) noexcept {
+    utsname u{};
+    if (::uname(&u) != 0) return false;
+    int ma = 0, mi = 0;
+    if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
+    return ma > major || (ma == major && mi >= minor);
+}
 
 class PosixFileSystem final : public FileSystem {
 public:
@@ -72,6 +81,14 @@ public:
         if (::fstat(fd, &st) != 0) return fail();
         const int r = S_ISDIR(st.st_mode) ? ::fsync(fd) : ::fdatasync(fd);
         return r == 0 ? 0 : fail();
+    }
+
+    int sync_all(int fd) override {
+        // Before Linux 5.8 syncfs() returned 0 even when write-back had failed: a durability
+        // claim that cannot be checked is not made.
+        static const bool reports_errors = kernel_at_least(5, 8);
+        if (!reports_errors) return -ENOSYS;
+        return ::syncfs(fd) == 0 ? 0 : fail();
     }
 
     std::int64_t size(int fd) override {

@@ -23,6 +23,7 @@ const char* call_name(FsCall c) noexcept {
     case FsCall::rename: return "rename";
     case FsCall::unlink: return "unlink";
     case FsCall::list: return "list";
+    case FsCall::sync_all: return "sync_all";
     }
     return "?";
 }
@@ -233,6 +234,27 @@ int FaultFileSystem::sync(int fd) {
         for (const FileOp& op : ino.pending) apply(ino.dur, op);
         ino.pending.clear();
     }
+    if (on_sync) on_sync();
+    return 0;
+}
+
+int FaultFileSystem::sync_all(int fd) {
+    std::uint64_t n = 0;
+    const int r = enter(FsCall::sync_all, path_of(fd), 0, n);
+    if (dead_) return -EIO;
+    if (fd_of(fd) == nullptr) return r != 0 ? r : -EBADF;
+    // The files' data only: directory entries still need their directory's sync (a stricter
+    // model than ext4's, where one journal commit carries both; the tier must not rely on it).
+    for (auto& [num, ino] : inodes_) {
+        if (ino.dir) continue;
+        if (r == 0) {
+            for (const FileOp& op : ino.pending) apply(ino.dur, op);
+        }
+        // A failed syncfs: some write-back failed, the caller is not told which; every file's
+        // unsynced changes are taken as lost, the strictest reading.
+        ino.pending.clear();
+    }
+    if (r != 0) return r;
     if (on_sync) on_sync();
     return 0;
 }

@@ -51,8 +51,9 @@ enum class FsCall : std::uint8_t {
     rename,
     unlink,
     list,
+    sync_all,
 };
-inline constexpr int fs_call_kinds = 14;
+inline constexpr int fs_call_kinds = 15;
 
 const char* call_name(FsCall c) noexcept;
 constexpr std::uint32_t call_bit(FsCall c) noexcept { return 1u << static_cast<unsigned>(c); }
@@ -77,6 +78,7 @@ public:
     std::int64_t read(int fd, void* buf, std::size_t n, std::uint64_t off) override;
     std::int64_t write(int fd, const iovec* iov, int iovcnt, std::uint64_t off) override;
     int sync(int fd) override;
+    int sync_all(int fd) override;
     std::int64_t size(int fd) override;
     std::int64_t next_data(int fd, std::uint64_t off) override;
     int truncate(int fd, std::uint64_t len) override;

@@ -96,6 +96,51 @@ inline std::string check_meta(const std::uint8_t* data, std::size_t size) {
     return broken.empty() ? broken : "with its CRC recomputed: " + broken;
 }
 
+/// The shutdown ledger's checker over arbitrary bytes: an accepted ledger has the size its count
+/// says, fields in range, and re-encodes to exactly the same bytes.
+inline std::string check_ledger_once(const std::uint8_t* data, std::size_t size) {
+    const auto buf = exact_copy(data, size);
+    std::uint32_t count = 0xFFFF'FFFFu;
+    const disk::LedgerError e = disk::check_ledger(buf.get(), size, count);
+    if (size < disk::ledger_header_bytes && e != disk::LedgerError::too_short) return "a ledger under 32 bytes was not too_short";
+    if (e != disk::LedgerError::none) {
+        if (count != 0xFFFF'FFFFu) return "a rejected ledger set the count";
+        return {};
+    }
+    if (size != disk::ledger_header_bytes + std::size_t{count} * disk::ledger_entry_bytes) return "accepted a ledger of the wrong size";
+    auto again = std::make_unique<std::byte[]>(size);
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const disk::LedgerEntry le = disk::ledger_entry(buf.get(), i);
+        if (le.source > SS_SOURCE_CAN) return "accepted a ledger entry with a source out of range";
+        if (le.next_seq > sector::max_seq + 1) return "accepted a ledger entry past 2^56";
+        disk::encode_ledger_entry(le, again.get() + disk::ledger_header_bytes + std::size_t{i} * disk::ledger_entry_bytes);
+    }
+    disk::encode_ledger_header(count, again.get() + disk::ledger_header_bytes, again.get());
+    if (std::memcmp(again.get(), data, size) != 0) return "re-encoding an accepted ledger changed its bytes";
+    return {};
+}
+
+/// check_ledger_once on the bytes, and again with both CRCs recomputed (so mutations reach the
+/// field checks instead of all failing the CRC).
+inline std::string check_ledger(const std::uint8_t* data, std::size_t size) {
+    std::string broken = check_ledger_once(data, size);
+    if (!broken.empty() || size < disk::ledger_header_bytes) return broken;
+    const auto sealed = exact_copy(data, size);
+    const std::size_t entries = (size - disk::ledger_header_bytes) / disk::ledger_entry_bytes;
+    sector::store<std::uint32_t>(sealed.get() + 12, crc32c(sealed.get() + disk::ledger_header_bytes, entries * disk::ledger_entry_bytes));
+    sector::store<std::uint32_t>(sealed.get() + 28, crc32c(sealed.get(), 28));
+    broken = check_ledger_once(reinterpret_cast<const std::uint8_t*>(sealed.get()), size);
+    return broken.empty() ? broken : "with its CRCs recomputed: " + broken;
+}
+
+/// The meta target's inputs also go through the ledger checks: both are small files the tier
+/// reads at recovery and trusts only after their checks.
+inline std::string check_meta_and_ledger(const std::uint8_t* data, std::size_t size) {
+    std::string broken = check_meta(data, size);
+    if (broken.empty()) broken = check_ledger(data, size);
+    return broken;
+}
+
 /// How fuzz_unit_scanner reads its input: byte 0 chooses the record type (bit 0: 0 TS, 1 EVT)
 /// and whether to reseal (bit 1), byte 1 the unit size (bits 0..1 index unit_sizes), the rest is
 /// the data file image. A trailing partial unit is ignored, as recovery ignores it. Resealing

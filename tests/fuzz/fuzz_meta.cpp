@@ -1,5 +1,6 @@
-// libFuzzer target: arbitrary bytes as a disk tier meta record (ss::disk::decode_meta).
-// The checks are in fuzz_checks.hpp (check_meta); regression_test.cpp replays the corpus and
+// libFuzzer target: arbitrary bytes as a disk tier meta record (ss::disk::decode_meta) and as a
+// shutdown ledger (ss::disk::check_ledger).
+// The checks are in fuzz_checks.hpp (check_meta_and_ledger); regression_test.cpp replays the corpus and
 // tests/fuzz/regressions/meta/ through them. Built only with clang and SS_FUZZ (scripts/fuzz.sh).
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include "fuzz_checks.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string broken = ss::fuzz::check_meta(data, size);
+    const std::string broken = ss::fuzz::check_meta_and_ledger(data, size);
     if (!broken.empty()) {
         std::fprintf(stderr, "fuzz_meta: invariant broken: %s\n", broken.c_str());
         std::abort();

@@ -224,6 +224,24 @@ int main(int argc, char** argv) {
     }
     write("regressions/scanner/torn-inside-header.bin", Image(evt, 256).valid(0, 20).torn(20, 20, 7).valid(20, 20).bytes);
 
+    // Shutdown ledgers go through the meta target too (fuzz_checks.hpp: check_meta_and_ledger).
+    {
+        const auto ledger = [](std::initializer_list<disk::LedgerEntry> es) {
+            Bytes b(disk::ledger_header_bytes + es.size() * disk::ledger_entry_bytes);
+            auto* p = reinterpret_cast<std::byte*>(b.data());
+            std::size_t i = 0;
+            for (const auto& e : es) disk::encode_ledger_entry(e, p + disk::ledger_header_bytes + i++ * disk::ledger_entry_bytes);
+            disk::encode_ledger_header(static_cast<std::uint32_t>(es.size()), p + disk::ledger_header_bytes, p);
+            return b;
+        };
+        write("corpus/meta/ledger-empty.bin", ledger({}));
+        write("corpus/meta/ledger-three-sources.bin",
+              ledger({{SS_SOURCE_HOST, 1, 1069}, {SS_SOURCE_APP, 0xFFFFFFFF, 0}, {SS_SOURCE_CAN, 7, two56}}));
+        Bytes torn = ledger({{SS_SOURCE_HOST, 1, 5}, {SS_SOURCE_HOST, 2, 6}});
+        torn.pop_back();
+        write("corpus/meta/ledger-torn.bin", torn);
+    }
+
     std::printf("fuzz_corpus_gen: wrote %d files under %s\n", written, root.c_str());
     return 0;
 }

@@ -59,11 +59,11 @@ void replay(const char* dir, Check check) {
 } // namespace
 
 TEST_CASE("every meta record in the fuzz seed corpus passes the fuzz checks") {
-    replay("corpus/meta", ss::fuzz::check_meta);
+    replay("corpus/meta", ss::fuzz::check_meta_and_ledger);
 }
 
 TEST_CASE("every meta record regression input passes the fuzz checks") {
-    replay("regressions/meta", ss::fuzz::check_meta);
+    replay("regressions/meta", ss::fuzz::check_meta_and_ledger);
 }
 
 TEST_CASE("every data file image in the fuzz seed corpus passes the unit scanner checks") {

@@ -447,3 +447,56 @@ TEST_CASE("a unit whose records would run past 2^56 is skipped, one that ends at
     CHECK(r.totals.skipped_units == 1);
     CHECK(r.end_seq == two_to_56);
 }
+
+// ---- the shutdown ledger ------------------------------------------------------------------------
+
+namespace {
+std::vector<std::byte> make_ledger(const std::vector<ss::disk::LedgerEntry>& es) {
+    std::vector<std::byte> b(ss::disk::ledger_header_bytes + es.size() * ss::disk::ledger_entry_bytes);
+    for (std::size_t i = 0; i < es.size(); ++i)
+        ss::disk::encode_ledger_entry(es[i], b.data() + ss::disk::ledger_header_bytes + i * ss::disk::ledger_entry_bytes);
+    ss::disk::encode_ledger_header(static_cast<std::uint32_t>(es.size()), b.data() + ss::disk::ledger_header_bytes, b.data());
+    return b;
+}
+} // namespace
+
+TEST_CASE("a shutdown ledger reads back exactly what was written, and an empty one is valid") {
+    const std::vector<ss::disk::LedgerEntry> es = {
+        {SS_SOURCE_HOST, 1, 1069}, {SS_SOURCE_APP, 0xFFFFFFFFu, 0}, {SS_SOURCE_CAN, 7, ss::sector::max_seq + 1}};
+    const auto b = make_ledger(es);
+    std::uint32_t n = 0;
+    REQUIRE(ss::disk::check_ledger(b.data(), b.size(), n) == ss::disk::LedgerError::none);
+    REQUIRE(n == es.size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto e = ss::disk::ledger_entry(b.data(), i);
+        CHECK(e.source == es[i].source);
+        CHECK(e.sensor_id == es[i].sensor_id);
+        CHECK(e.next_seq == es[i].next_seq);
+    }
+    const auto empty = make_ledger({});
+    CHECK(ss::disk::check_ledger(empty.data(), empty.size(), n) == ss::disk::LedgerError::none);
+    CHECK(n == 0);
+}
+
+TEST_CASE("every single-bit flip, a missing or extra byte of a ledger is rejected") {
+    const auto good = make_ledger({{SS_SOURCE_HOST, 3, 100}, {SS_SOURCE_CAN, 4, 200}});
+    std::uint32_t n = 0;
+    for (std::size_t bit = 0; bit < good.size() * 8; ++bit) {
+        auto b = good;
+        b[bit / 8] ^= std::byte{static_cast<unsigned char>(1u << (bit % 8))};
+        CHECK(ss::disk::check_ledger(b.data(), b.size(), n) != ss::disk::LedgerError::none);
+    }
+    CHECK(ss::disk::check_ledger(good.data(), good.size() - 1, n) == ss::disk::LedgerError::too_short);
+    auto longer = good;
+    longer.push_back(std::byte{0});
+    CHECK(ss::disk::check_ledger(longer.data(), longer.size(), n) == ss::disk::LedgerError::too_short);
+    CHECK(ss::disk::check_ledger(good.data(), 31, n) == ss::disk::LedgerError::too_short);
+}
+
+TEST_CASE("a ledger entry with a source or sequence number out of range is rejected even though its CRCs match") {
+    std::uint32_t n = 0;
+    const auto bad_source = make_ledger({{static_cast<SsSource>(3), 1, 1}});
+    CHECK(ss::disk::check_ledger(bad_source.data(), bad_source.size(), n) == ss::disk::LedgerError::bad_fields);
+    const auto bad_seq = make_ledger({{SS_SOURCE_HOST, 1, ss::sector::max_seq + 2}});
+    CHECK(ss::disk::check_ledger(bad_seq.data(), bad_seq.size(), n) == ss::disk::LedgerError::bad_fields);
+}

@@ -46,6 +46,37 @@ enum class MetaError { none, too_short, bad_magic, bad_version, bad_crc, bad_fie
 /// Decodes and checks a meta record of `len` bytes. On success, out is filled.
 MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcept;
 
+/// The shutdown ledger (`<root>/shutdown.ledger`): written once a shutdown has made everything
+/// durable, it records each sensor's exact next sequence number, so a clean restart continues
+/// numbering without a gap while the metas keep their reservations ahead (one file written at
+/// shutdown instead of one meta per sensor). It is removed, durably, before a session hands out
+/// a number past what it records. Little endian: a 32-byte header, then 16-byte entries.
+struct LedgerEntry {
+    SsSource source = SS_SOURCE_HOST;
+    std::uint32_t sensor_id = 0;
+    /// No number at or above this was handed out: a restart resumes here.
+    std::uint64_t next_seq = 0;
+};
+
+inline constexpr std::size_t ledger_header_bytes = 32;
+inline constexpr std::size_t ledger_entry_bytes = 16;
+inline constexpr std::uint32_t ledger_magic = 0x474C5353; // "SSLG"
+inline constexpr std::uint16_t ledger_version = 1;
+/// Most entries a ledger may hold (every slot of the largest configuration, three sources).
+inline constexpr std::uint32_t ledger_max_entries = 3u * 65534u;
+
+/// Encodes one entry into ledger_entry_bytes bytes.
+void encode_ledger_entry(const LedgerEntry& e, std::byte* out) noexcept;
+/// Encodes the header for `count` entries already encoded at `entries` (right after it).
+void encode_ledger_header(std::uint32_t count, const std::byte* entries, std::byte* out) noexcept;
+
+enum class LedgerError { none, too_short, bad_magic, bad_version, bad_crc, bad_fields };
+/// Checks a whole ledger file of `len` bytes (header, entries, both CRCs, every field). On
+/// success `count` is the number of entries, read with ledger_entry().
+LedgerError check_ledger(const std::byte* data, std::size_t len, std::uint32_t& count) noexcept;
+/// Entry i of a ledger that check_ledger accepted.
+LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept;
+
 /// What a scan found.
 struct ScanTotals {
     std::uint64_t valid_units = 0;

@@ -109,6 +109,12 @@ typedef struct SsInitCfg {
     uint32_t force_seal_interval_ms;
     /** Time the manager may spend flushing at shutdown, ms (Linux). >= 60000 by default. */
     uint32_t shutdown_budget_ms;
+    /** Disk tier: when at least this many files need a sync in one manager tick, one syncfs()
+     *  of the data root's file system replaces their fdatasync()s (and the metas' too): one
+     *  journal commit instead of one per file. Suits a file system the store has to itself; on
+     *  a shared one syncfs also flushes other programs' writes. 0 = always one sync per file.
+     *  Default 8. */
+    uint32_t disk_sync_all_min_files;
     /** Identifies this boot in every sector header (lets readers tell reboots apart). */
     uint8_t boot_id;
     /** Root directory of the disk tier (Linux); NULL = RAM only. Created (0700) if missing;

@@ -1,10 +1,11 @@
 // The Linux disk tier: each sensor's older records in <root>/<host|app|can>/sensor_<id>.dat,
 // its acknowledged boundary and sequence reservation in sensor_<id>.meta (design.md §4,
 // docs/storage-format.md). The engine spills sealed RAM sectors into it; the manager tick writes
-// them as append-only units, syncs each file once per tick, trims what was erased, enforces the
+// them as append-only units, syncs each file once per tick (or the whole file system once), trims what was erased, enforces the
 // quota and replaces metas atomically. Recovery at construction scans every data file.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -94,7 +95,10 @@ private:
         std::set<std::uint64_t> chunks;   // allocation units held (index = offset / chunk)
         std::uint64_t head_seq = 0;       // first retained (or next) sequence number
         std::uint64_t head_seq_durable = 0;
-        std::uint64_t seq_reserved = 0;   // durable reservation: the consume limit
+        std::uint64_t seq_reserved = 0;   // the consume limit (cap_for)
+        std::uint64_t reserved_durable = 0; // the reservation of the durable meta
+        std::uint64_t ledger_next = ~std::uint64_t{0}; // what the durable ledger records, if any
+        std::uint64_t ledger_staged = 0;
         std::uint64_t resume_seq = 0;     // where numbering continues after recovery
         std::uint64_t recovered_records = 0; // retained at recovery (accepted by an earlier run)
         std::uint64_t staged_reserved = 0;   // written to the meta, durable once its directory is
@@ -133,19 +137,51 @@ private:
     void release_ram(Unit& u) noexcept;
 
     // Recovery.
+    struct Found {
+        bool meta = false;
+        bool data = false;
+    };
+    /// Opens (if need be) and lists source directory src into `found`; false on an I/O error.
+    bool scan_source(int src, std::map<std::pair<int, std::uint32_t>, Found>& found) noexcept;
+    /// Reads a sensor's files again after recovery failed on them (global_ held).
+    bool retry_recovery(SsSource source, std::uint32_t id) noexcept;
     void recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept;
 
     // The manager's steps, each under the sensor's cold lock.
     void spill(bool everything) noexcept;
-    bool write_units(Sensor& s) noexcept;
+    enum class Wrote { nothing, some, failed };
+    /// Writes s's units that are not durable yet, without a sync: `end` is the file offset they
+    /// reach, `whole` whether every unit of s is then written (a quota may stop it short).
+    Wrote write_units(Sensor& s, std::uint64_t& end, bool& whole) noexcept;
+    /// Marks the units below `end` durable once their file is synced, and frees their RAM.
+    void units_synced(Sensor& s, std::uint64_t end) noexcept;
+    /// Whether this many files to sync in one tick go through one sync_all.
+    bool batch_syncs(std::size_t files) const noexcept;
+    /// One sync_all of the data root's file system for this many files; on an error (logged
+    /// once, not per file) the next ticks sync file by file for a while. -ENOSYS: never again.
+    int sync_all(std::size_t files) noexcept;
     /// Claims chunk c for s under the quotas, dropping oldest unsent chunks if needed.
     bool claim_chunk(Sensor& s, std::uint64_t c) noexcept;
     void release_chunk(Sensor& s, std::uint64_t c) noexcept;
     bool drop_oldest_unsent_chunk(Sensor& s) noexcept;
     void trim(Sensor& s) noexcept;
-    bool write_meta(Sensor& s, bool final_reservation, std::uint64_t next) noexcept;
+    /// Writes s's meta to its temporary file (synced if sync_now; else a sync_all must follow).
+    bool stage_meta(Sensor& s, std::uint64_t next, bool sync_now) noexcept;
+    /// Renames the durable temporary meta over the meta; durable at the next directory sync.
+    bool commit_meta(Sensor& s) noexcept;
     std::uint64_t hot_next_seq(std::uint32_t slot) const noexcept;
-    void note_failure(Sensor& s, int err, const char* what) noexcept;
+    // The shutdown ledger (disk_format.hpp): exact numbering across a clean stop.
+    static constexpr const char* ledger_name = "shutdown.ledger";
+    static constexpr const char* ledger_tmp_name = "shutdown.ledger.tmp";
+    /// The highest consume limit s may have now: its durable reservation, and while a ledger is
+    /// on disk no more than what the ledger records (or its resume point).
+    std::uint64_t cap_for(const Sensor& s) const noexcept;
+    void read_ledger() noexcept;
+    bool write_ledger() noexcept;
+    bool remove_ledger() noexcept;
+    void note_failure(Sensor& s, int err, const char* what, bool log_it = true) noexcept;
+    /// ENOSPC: the disk-full flag, and the space in use taken as the quota for a while (global_ held).
+    void note_disk_full() noexcept;
 
     SsInitCfg cfg_;
     Engine& engine_;
@@ -158,6 +194,7 @@ private:
     int root_fd_ = -1;
     int dir_fd_[3] = {-1, -1, -1};
     bool dir_failed_[3] = {false, false, false}; // could not be opened or listed at recovery
+    int dir_error_[3] = {0, 0, 0};               // why (negative errno)
     bool dir_dirty_[3] = {false, false, false};
     std::vector<std::unique_ptr<Sensor>> sensors_;  // by engine slot
     std::unique_ptr<std::mutex[]> locks_;
@@ -172,6 +209,11 @@ private:
     Clock::time_point quota_lowered_at_{};
     Clock::time_point shutdown_since_{}; // when the current shutdown began (epoch = none)
     bool budget_spent_ = false;
+    bool sync_all_unsupported_ = false;
+    // A ledger is (or may be) on disk. Written by the manager (and open), read by attach too.
+    std::atomic<bool> ledger_on_disk_{false};
+    std::map<std::pair<int, std::uint32_t>, std::uint64_t> ledger_at_open_; // as read at open        // the kernel cannot report syncfs errors
+    Clock::time_point sync_all_refused_until_{}; // after a failed sync_all: file by file
     bool flushed_ = false;
 };
 

@@ -31,6 +31,11 @@ public:
     virtual std::int64_t write(int fd, const iovec* iov, int iovcnt, std::uint64_t off) = 0;
     /// Makes a file's data and size durable (fdatasync), or a directory's entries (fsync).
     virtual int sync(int fd) = 0;
+    /// Makes the data and size of every file on fd's file system durable (syncfs): one journal
+    /// commit for any number of files. An error says that some file's write-back failed since
+    /// the last sync_all, not which: the caller rewrites everything it wrote since then.
+    /// -ENOSYS where the kernel cannot report such errors (Linux before 5.8).
+    virtual int sync_all(int fd) = 0;
     virtual std::int64_t size(int fd) = 0;
     /// The first offset >= off holding data (skipping holes), or -ENXIO past the last data.
     virtual std::int64_t next_data(int fd, std::uint64_t off) = 0;
