@@ -1096,6 +1096,7 @@ void DiskTier::tick(bool shutdown) noexcept {
         if (quota_lowered_at_ != Clock::time_point{} && now - quota_lowered_at_ > std::chrono::seconds(10)) {
             quota_chunks_ = cfg_.disk_quota_bytes / chunk_bytes_;
             quota_lowered_at_ = {};
+            health_ &= ~SS_HEALTH_DISK_FULL; // the flags say how the disk is now
         }
     }
     // A shutdown flushes everything within its budget; past it the manager gives up (the caller
@@ -1245,8 +1246,15 @@ void DiskTier::tick(bool shutdown) noexcept {
     }
     // Complete only as seen by a shutdown tick, once the ledger records where numbering stopped.
     const bool ledger_ok = shutdown && all_durable && all_clean && dirs_ok && (ledger_on_disk_ || write_ledger());
+    // The disk error flag describes the present: it goes once no sensor is failing any more.
+    bool failing = dir_failed_[0] || dir_failed_[1] || dir_failed_[2];
+    for (std::uint32_t i = 0; i < n && !failing; ++i) {
+        std::lock_guard g(locks_[i]);
+        failing = at(i).write_failures >= 3 || at(i).disk_failed;
+    }
     std::lock_guard g(global_);
     flushed_ = ledger_ok;
+    if (!failing) health_ &= ~SS_HEALTH_DISK_ERROR;
 }
 
 bool DiskTier::flushed() const noexcept {

@@ -450,6 +450,9 @@ public:
         for (std::size_t i = 0; i < n_sensors; ++i) n += stats(i).dropped_quota;
         return n;
     }
+    /// Every health flag raised after some tick of this World (the disk flags clear once the
+    /// condition passes, so the state at the end would not tell).
+    std::uint32_t health_seen() const { return health_seen_ | health(); }
     std::uint32_t health() const {
         SsSystemStats st{};
         if (session_ != nullptr) session_->engine.system_stats(st);
@@ -521,6 +524,7 @@ private:
     void do_tick() {
         session_->engine.tick();
         if (!alive()) return;
+        health_seen_ |= health();
         for (std::size_t i = 0; i < n_sensors; ++i)
             if (stats(i).next_seq != truth_[i].next) violation(sensor_text(i) + "drift", sensor_text(i) + "numbering drifted");
     }
@@ -684,6 +688,7 @@ private:
     LogCounts log_counts_;
     std::uint64_t start_calls_ = 0;
     std::unique_ptr<Session> session_;
+    std::uint32_t health_seen_ = 0;
     std::uint32_t epoch_ = 0;
     std::uint32_t sessions_ = 0;
     Truth truth_[n_sensors];
@@ -697,7 +702,8 @@ struct Outcome {
     std::vector<std::string> violations;
     bool died = false;           // session 0 ended by a power cut at the injected point
     bool flushed = false;        // session 0's clean stop completed
-    std::uint32_t health = 0;    // session 0's health flags at its end
+    std::uint32_t health = 0;    // session 0's health flags, raised at any tick
+    std::uint32_t health_end = 0; // session 0's health flags at its end
     std::uint64_t calls0 = 0;    // calls in session 0
     std::uint64_t calls1 = 0;    // calls in session 1
     std::uint64_t injected = 0;  // faults that fired
@@ -725,7 +731,8 @@ Outcome run_here(const Plan& p, bool record = false) {
     fs.clear_faults();
     if (w.alive()) {
         o.flushed = w.flushed();
-        o.health = w.health();
+        o.health = w.health_seen();
+        o.health_end = w.health();
         o.dropped_quota = w.dropped_quota();
         if (o.flushed) w.note_clean_stop();
     }
@@ -1504,6 +1511,8 @@ TEST_CASE("an EIO outage of every write-side call for some ticks: the workload g
     const Outcome o = run_here(p);
     CHECK(o.injected > 0);
     CHECK((o.health & SS_HEALTH_DISK_ERROR) != 0);
+    CHECK(o.flushed);
+    CHECK((o.health_end & SS_HEALTH_DISK_ERROR) == 0); // the flag goes once the writes succeed again
 }
 
 TEST_CASE("an ENOSPC outage of every write-side call for some ticks: the disk-full flag, and nothing lost") {

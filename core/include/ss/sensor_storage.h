@@ -175,10 +175,12 @@ typedef struct SsSystemStats {
     uint64_t dropped_quota;       /**< disk tier: unsent records dropped at the quota */
 } SsSystemStats;
 
+/* CORRUPTION and DROPPING stay set once raised (the stats count how often); DISK_ERROR and
+ * DISK_FULL describe the present and clear when the condition has passed. */
 #define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC */
 #define SS_HEALTH_DROPPING    0x2u /**< records were dropped for lack of space */
-#define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing; data is held in RAM and retried */
-#define SS_HEALTH_DISK_FULL   0x8u /**< the file system ran out of space; treated as the quota */
+#define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing, or files could not be read; data is held in RAM and retried */
+#define SS_HEALTH_DISK_FULL   0x8u /**< the file system ran out of space in the last 10 s; treated as the quota */
 
 /** Result of ss_scrub. */
 typedef struct SsScrubReport {
