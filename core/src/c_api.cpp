@@ -210,6 +210,26 @@ int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
     return ss::to_rc(s->add(ctx(), &rec));
 }
 
+namespace {
+int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_t n, uint32_t* out_stored) {
+    if (out_stored != nullptr) *out_stored = 0;
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || s->type() != type || (recs == nullptr && n != 0)) return -EINVAL;
+    if (n == 0) return 0;
+    const std::uint32_t stored = s->add_many(ctx(), recs, n);
+    if (out_stored != nullptr) *out_stored = stored;
+    return stored == n ? 0 : -ENOSPC;
+}
+} // namespace
+
+int ss_ts_add_many(SensorStore* handle, const uint32_t* values, uint32_t n, uint32_t* out_stored) {
+    return add_many(handle, ss::RecordType::ts, values, n, out_stored);
+}
+
+int ss_evt_add_many(SensorStore* handle, const SsEventRecord* events, uint32_t n, uint32_t* out_stored) {
+    return add_many(handle, ss::RecordType::evt, events, n, out_stored);
+}
+
 int ss_get_total_records(const SensorStore* handle, uint64_t* out_total_current) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out_total_current == nullptr) return -EINVAL;

@@ -190,6 +190,35 @@ Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexce
     return {};
 }
 
+std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, std::uint32_t n) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    const std::size_t rb = record_bytes();
+    const auto* src = static_cast<const std::byte*>(recs);
+    std::uint32_t stored = 0;
+    while (stored < n) {
+        if (open_sector_full(ctx)) {
+            if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
+            if (!make_room(ctx)) {
+                // With the lock held nothing can free room before the next record either.
+                const std::uint32_t dropped = n - stored;
+                next_seq_ += dropped;
+                saturating_add(dropped_new_, dropped);
+                note_health(ctx, SS_HEALTH_DROPPING);
+                break;
+            }
+        }
+        // As many as the open sector takes, in one copy.
+        const std::uint32_t fit = std::min<std::uint32_t>(n - stored, capacity(ctx) - tail_count_);
+        std::memcpy(sector::payload(ctx.pool->data(tail_)) + std::size_t{tail_count_} * rb, src + std::size_t{stored} * rb,
+                    std::size_t{fit} * rb);
+        tail_count_ = static_cast<std::uint16_t>(tail_count_ + fit);
+        retained_ += fit;
+        next_seq_ += fit;
+        stored += fit;
+    }
+    return stored;
+}
+
 bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
     if (ctx.verify == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
     const bool is_pend = s == pend_.sector;

@@ -142,6 +142,22 @@ std::vector<Call> every_handle_call(SensorStore* h, int expected, const std::str
     return {
         {name("ss_ts_add"), expected, [h] { return ss_ts_add(h, 1); }},
         {name("ss_evt_add"), expected, [h] { return ss_evt_add(h, 1, 2); }},
+        {name("ss_ts_add_many"), expected,
+         [h] {
+             const std::uint32_t v[3] = {1, 2, 3};
+             std::uint32_t stored = 77;
+             const int rc = ss_ts_add_many(h, v, 3, &stored);
+             CHECK(stored == 0);
+             return rc;
+         }},
+        {name("ss_evt_add_many"), expected,
+         [h] {
+             const SsEventRecord e[2] = {{1, 2}, {3, 4}};
+             std::uint32_t stored = 77;
+             const int rc = ss_evt_add_many(h, e, 2, &stored);
+             CHECK(stored == 0);
+             return rc;
+         }},
         {name("ss_get_total_records"), expected,
          [h] {
              Canary<8> out;
@@ -548,6 +564,12 @@ TEST_CASE("a record of the wrong type is refused and leaves the sensor as it was
             {"ss_evt_add on a TS sensor with pending and unsent data", -EINVAL, [&] { return ss_evt_add(r.ts, 5, 6); }},
             {"ss_evt_add on a TS sensor with only unsent data", -EINVAL, [&] { return ss_evt_add(r.ts_app, 5, 6); }},
             {"ss_evt_add on an empty TS sensor", -EINVAL, [&] { return ss_evt_add(r.empty, 5, 6); }},
+            {"ss_ts_add_many on an EVT sensor", -EINVAL, [&] { const std::uint32_t v[2] = {5, 6}; return ss_ts_add_many(r.evt, v, 2, nullptr); }},
+            {"ss_evt_add_many on a TS sensor", -EINVAL,
+             [&] { const SsEventRecord e[1] = {{5, 6}}; return ss_evt_add_many(r.ts, e, 1, nullptr); }},
+            {"ss_ts_add_many with null values and n > 0", -EINVAL, [&] { return ss_ts_add_many(r.ts, nullptr, 4, nullptr); }},
+            {"ss_evt_add_many with null events and n > 0", -EINVAL, [&] { return ss_evt_add_many(r.evt, nullptr, 1, nullptr); }},
+            {"ss_ts_add_many of nothing", 0, [&] { return ss_ts_add_many(r.ts, nullptr, 0, nullptr); }},
         },
         r.observer());
     r.consume_rest_and_compare();

@@ -240,6 +240,17 @@ int ss_ts_add(SensorStore *s, uint32_t value);
 /** 4) Appends an event. Same contract as ss_ts_add, for EVT sensors. */
 int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
 
+/**
+ * Appends n time-series values under one lock: exactly what n ss_ts_add calls would do, for a
+ * capture buffer. *out_stored (may be NULL) tells how many were stored, always the first ones.
+ * Returns 0 if all were; -ENOSPC if the rest were dropped (counted, their numbers skipped);
+ * -EINVAL for a bad handle, an EVT sensor, or a null values with n > 0 (nothing stored).
+ */
+int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, uint32_t *out_stored);
+
+/** ss_ts_add_many for events (EVT sensors): n packed SsEventRecord. */
+int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
+
 /* ---- reading ------------------------------------------------------------------------------ */
 
 /** 5) Records retained (pending + unsent). Returns 0 or -EINVAL. */
