@@ -66,6 +66,9 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     health_.store(0, std::memory_order_relaxed);
     shutdown_.store(false, std::memory_order_relaxed);
     registered_.store(0, std::memory_order_relaxed);
+    index_ = reinterpret_cast<std::atomic<std::uint16_t>*>(arena_ + layout_.index);
+    for (std::uint32_t i = 0; i < layout_.index_slots; ++i) std::construct_at(&index_[i], std::uint16_t{0});
+    index_mask_ = layout_.index_slots - 1;
     stores_ = reinterpret_cast<SensorStore*>(arena_ + layout_.stores);
     return {};
 }
@@ -78,15 +81,28 @@ void Engine::deinit() noexcept {
         if (void* l = lock_at(i)) lock_ops_.destroy(l);
     registered_.store(0, std::memory_order_release);
     stores_ = nullptr;
+    index_ = nullptr;
     arena_ = nullptr;
     cold_ = nullptr;
 }
 
+namespace {
+std::uint32_t registry_hash(SsSource source, std::uint32_t id) noexcept {
+    // Fibonacci hashing: ids are often dense or strided, and the top bits mix them best.
+    const std::uint32_t h = (id ^ (static_cast<std::uint32_t>(source) << 29)) * 0x9E37'79B9u;
+    return h ^ (h >> 16);
+}
+} // namespace
+
 SensorStore* Engine::find(SsSource source, std::uint32_t id) const noexcept {
-    const std::uint32_t n = sensor_count();
-    for (std::uint32_t i = 0; i < n; ++i)
-        if (stores_[i].id() == id && stores_[i].source() == source) return &stores_[i];
-    return nullptr;
+    if (stores_ == nullptr) return nullptr;
+    // Every slot filled so far is reached before an empty one: entries are never removed.
+    for (std::uint32_t at = registry_hash(source, id) & index_mask_;; at = (at + 1) & index_mask_) {
+        const std::uint16_t e = index_[at].load(std::memory_order_acquire);
+        if (e == 0) return nullptr;
+        SensorStore& s = stores_[e - 1u];
+        if (s.id() == id && s.source() == source) return &s;
+    }
 }
 
 Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id, RecordType type,
@@ -120,6 +136,10 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
     // The pool keeps one sector per unregistered sensor, so this cannot fail.
     const SectorIndex first = pool_.acquire_reserved();
     SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first, first_seq);
+    // Published after the store is built: a lookup that finds the entry finds a whole store.
+    std::uint32_t at = registry_hash(source, id) & index_mask_;
+    while (index_[at].load(std::memory_order_relaxed) != 0) at = (at + 1) & index_mask_;
+    index_[at].store(static_cast<std::uint16_t>(i + 1), std::memory_order_release);
     registered_.store(i + 1, std::memory_order_release);
     return s;
 }

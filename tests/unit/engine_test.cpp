@@ -163,3 +163,26 @@ TEST_CASE("system stats add up the stores and the pool") {
     CHECK(st.health_flags == 0);
     CHECK(st.arena_bytes > 6 * 64);
 }
+
+TEST_CASE("the registry finds every sensor by source and id through its hash index, and nothing else") {
+    // Ids strided by a power of two and repeated across sources: the patterns a weak hash folds
+    // together. The table is filled to max_sensors, its highest load.
+    const std::uint32_t n = 1536;
+    EngineFixture f(n, n, 32);
+    std::vector<ss::SensorStore*> stores;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto src = static_cast<SsSource>(i % 3);
+        const std::uint32_t id = (i / 3) << 12;
+        stores.push_back(&f.reg(id, RecordType::ts, src));
+    }
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto src = static_cast<SsSource>(i % 3);
+        const std::uint32_t id = (i / 3) << 12;
+        REQUIRE(f.engine.find(src, id) == stores[i]);
+        // Neighbours that were never registered are not found.
+        CHECK(f.engine.find(src, id + 1) == nullptr);
+    }
+    CHECK(f.engine.find(SS_SOURCE_CAN, 0xFFFF'FFFFu) == nullptr);
+    // A duplicate is still refused once the table is full.
+    CHECK_FALSE(f.engine.register_sensor(SS_SOURCE_HOST, 0, RecordType::ts, f.why));
+}

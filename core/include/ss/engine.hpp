@@ -21,6 +21,8 @@ namespace ss {
 struct ArenaLayout {
     std::size_t stores = 0;
     std::size_t locks = 0;
+    std::size_t index = 0;           ///< the registry's hash index: index_slots 16-bit slots
+    std::uint32_t index_slots = 0;
     std::size_t links = 0;
     std::size_t sectors = 0;
     std::size_t total = 0;
@@ -41,6 +43,13 @@ constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sect
     l.locks = up(at, align);
     // A lock per store, one for the pool and one for the registry.
     at = l.locks + (std::size_t{max_sensors} + 2) * l.lock_stride;
+    // The registry's index: open addressing over a power of two at least 5/4 of the sensors, so
+    // a lookup is a probe or two instead of a scan of every store (2048 registrations would
+    // otherwise compare 2 million pairs).
+    l.index_slots = 1;
+    while (l.index_slots < max_sensors + max_sensors / 4 + 1) l.index_slots <<= 1;
+    l.index = up(at, 2);
+    at = l.index + std::size_t{l.index_slots} * 2;
     l.links = up(at, alignof(SectorIndex));
     at = l.links + std::size_t{sector_count} * sizeof(SectorIndex);
     l.sectors = up(at, 8);
@@ -120,6 +129,10 @@ private:
     std::byte* arena_ = nullptr;
     ArenaLayout layout_{};
     SensorStore* stores_ = nullptr;
+    // Registry index: slot + 1 of a registered store, 0 = empty. Written under the registry lock
+    // before the store is published; read by lookups without it.
+    std::atomic<std::uint16_t>* index_ = nullptr;
+    std::uint32_t index_mask_ = 0;
     std::uint32_t max_sensors_ = 0;
     void* registry_lock_ = nullptr;
     std::atomic<std::uint32_t> registered_{0};
