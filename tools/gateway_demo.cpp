@@ -7,10 +7,12 @@
 // tier (without one, the oldest unsent sectors are recycled to keep the newest data); pending
 // data is kept until the cloud comes back. At the end the gateway stops cleanly (everything
 // flushed to disk), "restarts" and recovers what was left before draining it. Every line is what
-// the library's own counters say at that moment.
+// the library's own counters say at that moment. Besides, one high-rate sensor goes through the
+// capture side (demo_capture.hpp): a simulated 100 kHz ADC, DMA halves handed over by index,
+// averaged down to 2000 records a second (--no-capture leaves it out).
 //
 // Usage: gateway_demo [--sensors N] [--writers N] [--seconds S] [--rate HZ]
-//                     [--profile embedded|gateway|stm32] [--disk DIR | --no-disk]
+//                     [--profile embedded|gateway|stm32] [--disk DIR | --no-disk] [--no-capture]
 //   embedded (default): the MCU's 256 B sectors, two per sensor, so the outage fills the pool
 //   gateway:            the Linux RAM tier's 4 KB sectors, four per sensor
 //   stm32:              the exact STM32 defaults: 100 sensors in 32 KB (RAM only)
@@ -22,11 +24,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "demo_capture.hpp"
 #include "ss/sensor_storage.h"
 
 namespace {
@@ -41,12 +45,13 @@ struct Options {
     std::string profile = "embedded";
     std::string disk;     // empty: a temporary directory
     bool use_disk = true;
+    bool capture = true;  // the 100 kHz ADC through the capture pipeline
 };
 
 [[noreturn]] void usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: %s [--sensors N] [--writers N] [--seconds S] [--rate HZ] [--profile embedded|gateway|stm32]"
-                 " [--disk DIR | --no-disk]\n",
+                 " [--disk DIR | --no-disk] [--no-capture]\n",
                  argv0);
     std::exit(2);
 }
@@ -57,6 +62,10 @@ Options parse(int argc, char** argv) {
         const std::string a = argv[i];
         if (a == "--no-disk") {
             o.use_disk = false;
+            continue;
+        }
+        if (a == "--no-capture") {
+            o.capture = false;
             continue;
         }
         if (i + 1 >= argc) usage(argv[0]);
@@ -87,7 +96,11 @@ void check(int rc, const char* what) {
 struct Sensor {
     SensorStore* store = nullptr;
     SensorType type = SENSOR_TS;
+    bool captured = false; // fed by the capture pipeline, not by a writer thread
 };
+
+/// The ADC sensor's id (source host), clear of the writers' ids.
+constexpr std::uint32_t adc_sensor_id = 100000;
 
 // The simulated cloud: it acknowledges every batch, except while it is offline.
 std::atomic<bool> g_cloud_online{true};
@@ -109,6 +122,7 @@ void writer(const std::vector<Sensor>& sensors, unsigned first, unsigned step, u
                 .count());
         for (unsigned i = first; i < sensors.size(); i += step) {
             const Sensor& s = sensors[i];
+            if (s.captured) continue;
             const int rc = s.type == SENSOR_TS ? ss_ts_add(s.store, value) : ss_evt_add(s.store, value, now_ms);
             g_adds.fetch_add(1, std::memory_order_relaxed);
             if (rc == -ENOSPC) g_refused.fetch_add(1, std::memory_order_relaxed);
@@ -157,10 +171,11 @@ void report(double t, const char* phase) {
     check(ss_get_system_stats(&st), "ss_get_system_stats");
     std::uint64_t pending = 0, erased = 0, on_disk = 0;
     // Per-sensor figures summed: what a gateway's status page would show.
-    for (uint32_t id = 0; id < st.sensors; ++id) {
+    for (uint32_t id = 0; id <= st.sensors; ++id) {
         SensorStore* s = nullptr;
         for (SsSource src : {SS_SOURCE_HOST, SS_SOURCE_APP, SS_SOURCE_CAN}) {
-            if (ss_sensor_lookup(src, id, &s) != 0) continue;
+            // The writers' sensors have ids below the count; the last round is the ADC's sensor.
+            if (ss_sensor_lookup(src, id == st.sensors ? adc_sensor_id : id, &s) != 0) continue;
             SsSensorStats ss;
             check(ss_get_sensor_stats(s, &ss), "ss_get_sensor_stats");
             pending += ss.pending;
@@ -187,6 +202,10 @@ std::uint64_t dropped_so_far() {
 void register_sensors(std::vector<Sensor>& sensors) {
     // Every third sensor logs events; the rest are time series. Ids per source start at 0.
     for (unsigned i = 0; i < sensors.size(); ++i) {
+        if (sensors[i].captured) {
+            check(ss_sensor_init_ex(SS_SOURCE_HOST, adc_sensor_id, SENSOR_TS, &sensors[i].store), "ss_sensor_init_ex");
+            continue;
+        }
         const SsSource src = static_cast<SsSource>(i % 3);
         sensors[i].type = i % 3 == 2 ? SENSOR_EVT : SENSOR_TS;
         check(ss_sensor_init_ex(src, i, sensors[i].type, &sensors[i].store), "ss_sensor_init_ex");
@@ -208,8 +227,10 @@ int main(int argc, char** argv) {
     check(ss_config_defaults(&cfg, opt.profile == "gateway" ? SS_TARGET_LINUX : SS_TARGET_STM32), "ss_config_defaults");
     if (opt.profile != "stm32") {
         const size_t sectors_per_sensor = opt.profile == "gateway" ? 4 : 2;
-        cfg.max_sensors = opt.sensors;
-        cfg.ram_pool_bytes = opt.sensors * sectors_per_sensor * cfg.ram_sector_bytes;
+        cfg.max_sensors = opt.sensors + (opt.capture ? 1 : 0);
+        // The ADC sensor takes 2000 records a second (33 sectors of 256 B): headroom for it to ride
+        // out a slow disk sync, while the disk tier holds what it is writing.
+        cfg.ram_pool_bytes = (opt.sensors * sectors_per_sensor + (opt.capture ? 256 : 0)) * cfg.ram_sector_bytes;
     }
     std::string disk_root = opt.disk;
     if (opt.use_disk) {
@@ -238,8 +259,17 @@ int main(int argc, char** argv) {
     else
         std::printf("RAM only: a full pool recycles the oldest unsent sectors\n");
 
-    std::vector<Sensor> sensors(opt.sensors);
+    const bool capture = opt.capture && opt.profile != "stm32"; // the stm32 profile is the exact 32 KB budget
+    std::vector<Sensor> sensors(opt.sensors + (capture ? 1 : 0));
+    if (capture) sensors.back().captured = true;
     register_sensors(sensors);
+    std::unique_ptr<demo::CaptureStage> adc;
+    if (capture) {
+        adc = std::make_unique<demo::CaptureStage>(sensors.back().store, g_adds);
+        std::printf("capture: a simulated %u Hz ADC, %zu-sample DMA halves through the lock-free pipeline into "
+                    "host sensor %u (average of %u)\n",
+                    demo::CaptureStage::rate_hz, demo::CaptureStage::half_samples, adc_sensor_id, demo::CaptureStage::decimation);
+    }
 
     std::atomic<bool> stop_uploader{false}, stop_manager{false};
     std::thread up(uploader, std::cref(sensors), std::ref(stop_uploader));
@@ -262,7 +292,12 @@ int main(int argc, char** argv) {
                                                            : "is back ONLINE");
         }
         report(t, offline ? "offline" : "online");
+        if (adc) adc->print_status();
         if (t + 0.5 >= outage_to) break; // the gateway stops while the cloud is still away
+    }
+    if (adc) {
+        adc->stop();
+        adc->print_status();
     }
     g_stop_writers.store(true);
     for (auto& w : ws) w.join();
@@ -320,7 +355,8 @@ int main(int argc, char** argv) {
     stop_manager.store(true);
     mgr.join();
     report(elapsed(), "drained");
-    dropped += dropped_so_far();
+    // With a disk tier the restart began new counters; without one they ran on from the start.
+    dropped = (opt.use_disk ? dropped : 0) + dropped_so_far();
 
     SsScrubReport scrub;
     check(ss_scrub(&scrub), "ss_scrub");

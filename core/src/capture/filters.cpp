@@ -1,0 +1,235 @@
+#include "ss/capture/filters.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "ss/text.hpp"
+
+namespace ss::capture {
+
+namespace {
+
+using detail::StageState;
+
+Expected<void> reject(Text& why, std::uint32_t stage, const char* field, const char* rule) noexcept {
+    why.clear();
+    why << "filter stage " << stage << ": " << field << ' ' << rule;
+    return std::unexpected(Errc::invalid_argument);
+}
+
+// Each stage is one tight loop over the buffer. `in` may alias `out` (stride 1): every loop reads
+// sample i before it writes output k ≤ i.
+template <class In>
+std::size_t moving_average(StageState& s, std::uint16_t* history, const In* in, std::size_t stride,
+                           std::size_t n, std::uint32_t* out) noexcept {
+    const std::uint32_t window = s.parameter;
+    std::size_t i = 0;
+    // Warm-up after a reset: the mean of what has been seen (a true division, window−1 times).
+    for (; i < n && s.filled < window; ++i) {
+        const auto x = static_cast<std::uint16_t>(in[i * stride]);
+        s.sum += x;
+        history[s.filled++] = x;
+        out[i] = (s.sum + s.filled / 2) / s.filled;
+    }
+    // The warm-up filled the history in order, so the oldest sample is in slot 0 (position 0).
+    std::uint32_t sum = s.sum;
+    std::uint32_t position = s.position;
+    const detail::Reciprocal reciprocal = s.reciprocal;
+    for (; i < n; ++i) {
+        const auto x = static_cast<std::uint16_t>(in[i * stride]);
+        sum = sum + x - history[position];
+        history[position] = x;
+        if (++position == window) position = 0;
+        out[i] = reciprocal.rounded(sum);
+    }
+    s.sum = sum;
+    s.position = position;
+    return n;
+}
+
+template <class In>
+std::size_t decimate(StageState& s, const In* in, std::size_t stride, std::size_t n, std::uint32_t* out) noexcept {
+    const std::uint32_t factor = s.parameter;
+    std::uint32_t position = s.position;
+    std::size_t k = 0;
+    if (s.mode == DecimationMode::pick_first) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t x = in[i * stride];
+            if (position == 0) out[k++] = x;
+            if (++position == factor) position = 0;
+        }
+    } else {
+        std::uint32_t sum = s.sum;
+        const detail::Reciprocal reciprocal = s.reciprocal;
+        for (std::size_t i = 0; i < n; ++i) {
+            sum += in[i * stride];
+            if (++position == factor) {
+                out[k++] = reciprocal.rounded(sum);
+                sum = 0;
+                position = 0;
+            }
+        }
+        s.sum = sum;
+    }
+    s.position = position;
+    return k;
+}
+
+template <class In>
+std::size_t low_pass(StageState& s, const In* in, std::size_t stride, std::size_t n, std::uint32_t* out) noexcept {
+    if (n == 0) return 0;
+    const std::int64_t alpha = s.parameter;
+    std::size_t i = 0;
+    if (!s.primed) {
+        // Start at the first sample rather than at 0, so there is no start-up ramp.
+        s.y_q16 = std::int64_t{in[0]} << 16;
+        s.primed = true;
+    }
+    std::int64_t y = s.y_q16;
+    for (; i < n; ++i) {
+        const std::int64_t x = std::int64_t{in[i * stride]} << 16;
+        y += (alpha * (x - y) + 0x8000) >> 16; // arithmetic shift: rounds half up
+        out[i] = static_cast<std::uint32_t>((y + 0x8000) >> 16);
+    }
+    s.y_q16 = y;
+    return n;
+}
+
+template <class In>
+std::size_t run_stage(StageState& s, std::uint16_t* history, const In* in, std::size_t stride, std::size_t n,
+                      std::uint32_t* out) noexcept {
+    switch (s.kind) {
+    case FilterKind::moving_average: return moving_average(s, history, in, stride, n, out);
+    case FilterKind::decimate: return decimate(s, in, stride, n, out);
+    case FilterKind::low_pass: return low_pass(s, in, stride, n, out);
+    case FilterKind::none: break;
+    }
+    return n;
+}
+
+} // namespace
+
+Expected<void> ChannelProcessor::configure(const ProcessingConfig& cfg, Text& why) noexcept {
+    if (!(cfg.sample_rate_hz >= 0.0 && cfg.sample_rate_hz <= 1e12)) {
+        why.clear();
+        why << "filter: sample_rate_hz must be 0 (unknown) or a positive rate";
+        return std::unexpected(Errc::invalid_argument);
+    }
+    detail::StageState states[max_filter_stages] = {};
+    std::uint32_t count = 0;
+    std::uint32_t averages = 0;
+    double rate = cfg.sample_rate_hz; // the rate this stage sees, after the decimations before it
+    for (std::uint32_t i = 0; i < max_filter_stages; ++i) {
+        const FilterStage& stage = cfg.stages[i];
+        detail::StageState state{};
+        state.kind = stage.kind;
+        switch (stage.kind) {
+        case FilterKind::none: continue;
+        case FilterKind::moving_average:
+            if (stage.window < 1 || stage.window > max_moving_average_window) {
+                return reject(why, i, "window", "must be within 1 .. 256 samples");
+            }
+            if (++averages > 1) return reject(why, i, "kind", "moving_average may appear once per chain");
+            state.parameter = stage.window;
+            state.reciprocal = detail::Reciprocal::of(stage.window);
+            break;
+        case FilterKind::decimate:
+            if (stage.factor < 1 || stage.factor > max_decimation_factor) {
+                return reject(why, i, "factor", "must be within 1 .. 4096");
+            }
+            if (stage.mode != DecimationMode::pick_first && stage.mode != DecimationMode::average) {
+                return reject(why, i, "mode", "must be pick_first or average");
+            }
+            state.parameter = stage.factor;
+            state.mode = stage.mode;
+            state.reciprocal = detail::Reciprocal::of(stage.factor);
+            rate /= stage.factor;
+            break;
+        case FilterKind::low_pass:
+            if (stage.alpha_q16 > 65536) return reject(why, i, "alpha_q16", "must be within 1 .. 65536 (or 0)");
+            if (stage.alpha_q16 != 0) {
+                state.parameter = stage.alpha_q16;
+            } else {
+                if (rate <= 0.0) return reject(why, i, "cutoff_hz", "needs sample_rate_hz (or give alpha_q16)");
+                if (!(stage.cutoff_hz > 0.0 && stage.cutoff_hz < rate / 2)) {
+                    return reject(why, i, "cutoff_hz", "must be above 0 and below half the stage's sample rate");
+                }
+                // The sampled RC filter: alpha = w / (1 + w), w = 2π·fc/fs.
+                const double w = 2.0 * std::numbers::pi * stage.cutoff_hz / rate;
+                const double alpha = w / (1.0 + w);
+                auto q = static_cast<std::uint32_t>(std::lround(alpha * 65536.0));
+                state.parameter = q < 1 ? 1u : q;
+            }
+            break;
+        default: return reject(why, i, "kind", "is not a known filter kind");
+        }
+        states[count++] = state;
+    }
+    cfg_ = cfg;
+    stage_count_ = count;
+    for (std::uint32_t i = 0; i < max_filter_stages; ++i) stages_[i] = states[i];
+    return {};
+}
+
+void ChannelProcessor::reset() noexcept {
+    for (std::uint32_t i = 0; i < stage_count_; ++i) {
+        detail::StageState& s = stages_[i];
+        s.position = s.filled = s.sum = 0;
+        s.y_q16 = 0;
+        s.primed = false;
+    }
+}
+
+std::size_t ChannelProcessor::required_output(std::size_t input_count) const noexcept {
+    std::size_t count = input_count;
+    std::size_t largest = stage_count_ == 0 ? input_count : 0;
+    for (std::uint32_t i = 0; i < stage_count_; ++i) {
+        if (stages_[i].kind == FilterKind::decimate) {
+            count = count / stages_[i].parameter + (count % stages_[i].parameter != 0 ? 1 : 0);
+        }
+        if (count > largest) largest = count;
+    }
+    return largest;
+}
+
+Expected<Processed> ChannelProcessor::process(std::span<const std::uint16_t> samples, std::span<std::uint32_t> out,
+                                              std::size_t stride) noexcept {
+    if (stride == 0) return std::unexpected(Errc::invalid_argument);
+    const std::size_t n = samples.empty() ? 0 : (samples.size() - 1) / stride + 1;
+    if (out.size() < required_output(n)) return std::unexpected(Errc::invalid_argument);
+
+    Processed result{};
+    if (cfg_.summarize && n > 0) {
+        const std::uint16_t* p = samples.data();
+        std::uint16_t lo = p[0], hi = p[0];
+        std::uint64_t sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint16_t x = p[i * stride];
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+            sum += x;
+        }
+        result.summary.min = lo;
+        result.summary.max = hi;
+        result.summary.mean = static_cast<std::uint16_t>((sum + n / 2) / n);
+        result.summary.count = static_cast<std::uint32_t>(n);
+        if (cfg_.sample_rate_hz > 0.0) {
+            result.summary.duration_us =
+                static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * 1e6 / cfg_.sample_rate_hz));
+        }
+    }
+
+    if (stage_count_ == 0) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = samples[i * stride];
+        result.produced = n;
+        return result;
+    }
+    std::size_t count = run_stage(stages_[0], history_, samples.data(), stride, n, out.data());
+    for (std::uint32_t i = 1; i < stage_count_; ++i) {
+        count = run_stage(stages_[i], history_, static_cast<const std::uint32_t*>(out.data()), 1, count, out.data());
+    }
+    result.produced = count;
+    return result;
+}
+
+} // namespace ss::capture
