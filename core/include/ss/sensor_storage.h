@@ -218,7 +218,8 @@ const char *ss_strerror(int rc);
 
 /**
  * 2) Registers sensor (SS_SOURCE_HOST, sensor_id) and gives it its first sector.
- * Returns 0; -EINVAL on a null out, bad type or duplicate; -ENOSPC when max_sensors are in use.
+ * Returns 0; -EINVAL on a null out, bad type or duplicate; -ENOSPC when max_sensors are in use;
+ * -EIO (disk tier) when its files could not be read: nothing registered, try again.
  */
 int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
 
