@@ -94,9 +94,9 @@ struct CanaryItem {
     static constexpr std::uint64_t alive = 0xA11'7E00'A11'7E00ull;
     static constexpr std::uint64_t dead = 0xDEAD'DEAD'DEAD'DEADull;
     CanaryItem() = default;
-    explicit CanaryItem(std::uint64_t s) : seq(s), canary(alive) {}
-    CanaryItem(const CanaryItem& o) : seq(o.seq), canary(o.canary) {}
-    CanaryItem& operator=(const CanaryItem& o) {
+    explicit CanaryItem(std::uint64_t s) noexcept : seq(s), canary(alive) {}
+    CanaryItem(const CanaryItem& o) noexcept : seq(o.seq), canary(o.canary) {}
+    CanaryItem& operator=(const CanaryItem& o) noexcept {
         seq = o.seq;
         canary = o.canary;
         return *this;

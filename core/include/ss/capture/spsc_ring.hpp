@@ -139,10 +139,11 @@ public:
     // ---- producer side -------------------------------------------------------------------------
 
     /// Producer: constructs an item in place from `args`. False (nothing constructed) if full.
-    /// If T's constructor throws, nothing is published and the ring is unchanged.
     template <class... Args>
-    [[nodiscard]] bool try_emplace(Args&&... args) noexcept(std::is_nothrow_constructible_v<T, Args&&...>) {
-        static_assert(std::is_constructible_v<T, Args&&...>, "T is not constructible from these arguments");
+    [[nodiscard]] bool try_emplace(Args&&... args) noexcept {
+        // The core has no exceptions (design.md §2): an item that could throw half-way through a
+        // push or a pop has no place in a ring an interrupt writes.
+        static_assert(std::is_nothrow_constructible_v<T, Args&&...>, "T must be nothrow-constructible from these arguments");
         const position_type tail = producer_.tail.load(std::memory_order_relaxed);
         if (free_for_producer(tail, 1) == 0) return false;
         ::new (slot_raw(Index::slot(tail))) T(std::forward<Args>(args)...);
@@ -152,18 +153,19 @@ public:
     }
 
     /// Producer: copies `item` in. False if full.
-    [[nodiscard]] bool try_push(const T& item) noexcept(std::is_nothrow_copy_constructible_v<T>) {
+    [[nodiscard]] bool try_push(const T& item) noexcept {
         return try_emplace(item);
     }
 
     /// Producer: moves `item` in. False if full (then `item` is left untouched).
-    [[nodiscard]] bool try_push(T&& item) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    [[nodiscard]] bool try_push(T&& item) noexcept {
         return try_emplace(std::move(item));
     }
 
     /// Producer: copies the first of `items[0..count)` that fit, in order, and publishes them at
     /// once. Returns how many were copied (0 when full). Wait-free: at most `count` copies.
-    std::size_t push_n(const T* items, std::size_t count) noexcept(std::is_nothrow_copy_constructible_v<T>) {
+    std::size_t push_n(const T* items, std::size_t count) noexcept {
+        static_assert(std::is_nothrow_copy_constructible_v<T>, "T must be nothrow-copy-constructible");
         const position_type tail = producer_.tail.load(std::memory_order_relaxed);
         const std::size_t room = free_for_producer(tail, count);
         const std::size_t k = count < room ? count : room;
@@ -175,15 +177,8 @@ public:
             std::memcpy(slot_raw(first), items, run * sizeof(T));
             std::memcpy(slot_raw(0), items + run, (k - run) * sizeof(T));
         } else {
-            std::size_t i = 0;
-            // If a copy throws, the items constructed so far were never published: destroy them.
-            auto unwind = [&] {
-                for (std::size_t j = 0; j < i; ++j) (j < run ? slot_ptr(first + j) : slot_ptr(j - run))->~T();
-            };
-            guarded(unwind, [&] {
-                for (; i < run; ++i) ::new (slot_raw(first + i)) T(items[i]);
-                for (; i < k; ++i) ::new (slot_raw(i - run)) T(items[i]);
-            });
+            for (std::size_t i = 0; i < run; ++i) ::new (slot_raw(first + i)) T(items[i]);
+            for (std::size_t i = run; i < k; ++i) ::new (slot_raw(i - run)) T(items[i]);
         }
         producer_.tail.store(Index::advance(tail, static_cast<position_type>(k)), std::memory_order_release);
         return k;
@@ -209,7 +204,8 @@ public:
     }
 
     /// Consumer: moves the oldest item into `out` and removes it. False (out untouched) if empty.
-    [[nodiscard]] bool try_pop(T& out) noexcept(std::is_nothrow_move_assignable_v<T>) {
+    [[nodiscard]] bool try_pop(T& out) noexcept {
+        static_assert(std::is_nothrow_move_assignable_v<T>, "T must be nothrow-move-assignable");
         const position_type head = consumer_.head.load(std::memory_order_relaxed);
         if (available_for_consumer(head, 1) == 0) return false;
         T* item = slot_at(head);
@@ -220,9 +216,9 @@ public:
     }
 
     /// Consumer: moves up to `max` of the oldest items into `out[0..)`, in order, and frees their
-    /// slots at once. Returns how many were moved (0 when empty). If a move assignment throws,
-    /// the items before it are gone from the ring and the rest (that one included) stay.
-    std::size_t pop_n(T* out, std::size_t max) noexcept(std::is_nothrow_move_assignable_v<T>) {
+    /// slots at once. Returns how many were moved (0 when empty).
+    std::size_t pop_n(T* out, std::size_t max) noexcept {
+        static_assert(std::is_nothrow_move_assignable_v<T>, "T must be nothrow-move-assignable");
         const position_type head = consumer_.head.load(std::memory_order_relaxed);
         const std::size_t available = available_for_consumer(head, max);
         const std::size_t k = max < available ? max : available;
@@ -233,17 +229,11 @@ public:
             std::memcpy(out, slot_raw(first), run * sizeof(T));
             std::memcpy(out + run, slot_raw(0), (k - run) * sizeof(T));
         } else {
-            std::size_t i = 0;
-            auto publish_done = [&] {
-                consumer_.head.store(Index::advance(head, static_cast<position_type>(i)), std::memory_order_release);
-            };
-            guarded(publish_done, [&] {
-                for (; i < k; ++i) {
-                    T* item = i < run ? slot_ptr(first + i) : slot_ptr(i - run);
-                    out[i] = std::move(*item);
-                    item->~T();
-                }
-            });
+            for (std::size_t i = 0; i < k; ++i) {
+                T* item = i < run ? slot_ptr(first + i) : slot_ptr(i - run);
+                out[i] = std::move(*item);
+                item->~T();
+            }
         }
         consumer_.head.store(Index::advance(head, static_cast<position_type>(k)), std::memory_order_release);
         return k;
@@ -326,21 +316,6 @@ private:
 
     T* slot_at(position_type position) noexcept { return slot_ptr(Index::slot(position)); }
 
-    /// Runs `body`; if it throws (host builds with exceptions), runs `on_throw` and rethrows.
-    template <class OnThrow, class Body>
-    static void guarded(OnThrow&& on_throw, Body&& body) {
-#if defined(__cpp_exceptions)
-        try {
-            body();
-        } catch (...) {
-            on_throw();
-            throw;
-        }
-#else
-        (void)on_throw;
-        body();
-#endif
-    }
 
     ProducerSide producer_;
     ConsumerSide consumer_;
