@@ -9,7 +9,7 @@ namespace ss {
 Expected<ArenaLayout> Engine::plan(const SsInitCfg& cfg, const port::LockOps& locks, Text& why) noexcept {
     if (auto ok = validate_config(cfg, why); !ok) return std::unexpected(ok.error());
     return arena_layout(cfg.max_sensors, static_cast<std::uint32_t>(cfg.ram_pool_bytes / cfg.ram_sector_bytes),
-                        cfg.ram_sector_bytes, locks.size, locks.align);
+                        cfg.ram_sector_bytes, locks.size, locks.align, cfg.disk_root != nullptr);
 }
 
 void* Engine::lock_at(std::uint32_t i) const noexcept {
@@ -69,6 +69,11 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     index_ = reinterpret_cast<std::atomic<std::uint16_t>*>(arena_ + layout_.index);
     for (std::uint32_t i = 0; i < layout_.index_slots; ++i) std::construct_at(&index_[i], std::uint16_t{0});
     index_mask_ = layout_.index_slots - 1;
+    force_seal_ = policy::ForceSealTimer(cfg.force_seal_interval_ms);
+    shutdown_budget_ = policy::ShutdownBudget(cfg.shutdown_budget_ms);
+    high_watermark_pct_ = cfg.ram_high_watermark_pct;
+    low_watermark_pct_ = cfg.ram_low_watermark_pct;
+    spill_order_ = cfg.disk_root != nullptr ? reinterpret_cast<policy::SpillCandidate*>(arena_ + layout_.spill_order) : nullptr;
     stores_ = reinterpret_cast<SensorStore*>(arena_ + layout_.stores);
     return {};
 }
@@ -172,12 +177,20 @@ SectorIndex Engine::borrow_sector(void* self, const SensorStore& requester) noex
     return richest == nullptr ? no_sector : richest->donate_sector(e.ctx_, mine + 1);
 }
 
-void Engine::tick() noexcept {
+void Engine::tick(std::uint64_t now_ms) noexcept {
     if (!ready()) return;
-    const bool force = shutdown_in_progress();
+    const bool shutdown = shutdown_in_progress();
+    // Open sectors older than the interval are sealed and everything sealed goes to the cold
+    // tier, so a power cut loses at most about one interval of data.
+    const bool periodic = cold_ != nullptr && force_seal_.due(now_ms);
+    const bool force = shutdown || periodic;
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) stores_[i].seal_open_sector(ctx_, force);
-    if (cold_ != nullptr) cold_->tick(force);
+    if (cold_ == nullptr) return;
+    const auto verdict = shutdown_budget_.at(now_ms, shutdown);
+    if (verdict == policy::ShutdownBudget::Verdict::run) spill_to_cold(force);
+    if (verdict != policy::ShutdownBudget::Verdict::spent)
+        cold_->tick(ColdTier::Tick{now_ms, shutdown, verdict == policy::ShutdownBudget::Verdict::just_spent});
 }
 
 bool Engine::flushed() const noexcept {
@@ -262,6 +275,29 @@ std::uint32_t Engine::spill(std::uint32_t slot, std::uint32_t max) noexcept {
         total += n;
     }
     return total;
+}
+
+void Engine::spill_to_cold(bool everything) noexcept {
+    const std::uint32_t n = sensor_count();
+    for (std::uint32_t i = 0; i < n; ++i) {
+        ColdGuard g(cold_, i);
+        // A sensor whose files are not the tier's to write stays in RAM, under the RAM policy.
+        if (!cold_->accepts(i)) continue;
+        if (everything || policy::disk_first(cold_->retained(i))) spill(i, ~std::uint32_t{0});
+    }
+    if (everything) return;
+    std::uint64_t target = policy::spill_target(pool_.capacity(), pool_.in_use(), n, high_watermark_pct_, low_watermark_pct_);
+    if (target == 0) return;
+    for (std::uint32_t i = 0; i < n; ++i) spill_order_[i] = policy::SpillCandidate{stores_[i].sector_count(), i};
+    policy::order_spill(spill_order_, n);
+    for (std::uint32_t k = 0; k < n && target != 0; ++k) {
+        const policy::SpillCandidate c = spill_order_[k];
+        if (c.held <= 1) break;
+        ColdGuard g(cold_, c.slot);
+        if (!cold_->accepts(c.slot)) continue;
+        const std::uint32_t moved = spill(c.slot, static_cast<std::uint32_t>(target < c.held ? target : c.held));
+        target -= target < moved ? target : moved;
+    }
 }
 
 void Engine::system_stats(SsSystemStats& out) const noexcept {

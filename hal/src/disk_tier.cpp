@@ -40,8 +40,7 @@ DiskTier::DiskTier(const SsInitCfg& cfg, Engine& engine, FileSystem& fs, SsLogFn
       root_path_(cfg.disk_root != nullptr ? cfg.disk_root : ""),
       unit_bytes_(cfg.ram_sector_bytes),
       chunk_bytes_(cfg.disk_sector_bytes),
-      quota_chunks_(cfg.disk_quota_bytes / cfg.disk_sector_bytes),
-      last_periodic_(Clock::now()) {
+      quota_chunks_(cfg.disk_quota_bytes / cfg.disk_sector_bytes) {
     cfg_.disk_root = nullptr; // root_path_ holds the copy
     sensors_.resize(cfg.max_sensors);
     for (auto& s : sensors_) s = std::make_unique<Sensor>();
@@ -182,12 +181,12 @@ Expected<void> DiskTier::open(Text& why) noexcept {
         log(2, t);
     }
     std::size_t done = 0;
-    auto last_report = Clock::now();
+    // Progress by count, not by time: the tier reads no clock (a tick hands it the time).
+    const std::size_t report_every = std::max<std::size_t>(found.size() / 8, 256);
     for (const auto& [key, f] : found) {
         recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data);
         ++done;
-        if (Clock::now() - last_report > std::chrono::seconds(1)) {
-            last_report = Clock::now();
+        if (done % report_every == 0 && done != found.size()) {
             Text t;
             t << "recovery: " << static_cast<std::uint64_t>(done) << " of " << static_cast<std::uint64_t>(found.size())
               << " sensors, " << used_chunks_ * chunk_bytes_ / (1024 * 1024) << " MiB";
@@ -419,6 +418,7 @@ void DiskTier::unlock(std::uint32_t slot) noexcept { locks_[slot].unlock(); }
 std::uint64_t DiskTier::retained(std::uint32_t slot) const noexcept { return at(slot).retained; }
 std::uint64_t DiskTier::pending(std::uint32_t slot) const noexcept { return at(slot).pending; }
 std::uint64_t DiskTier::seq_limit(std::uint32_t slot) const noexcept { return at(slot).seq_reserved; }
+bool DiskTier::accepts(std::uint32_t slot) const noexcept { return !at(slot).disk_failed; }
 
 void DiskTier::release_ram(Unit& u) noexcept {
     if (u.ram != no_sector) engine_.context().pool->release(u.ram);
@@ -642,11 +642,9 @@ std::uint64_t DiskTier::hot_next_seq(std::uint32_t slot) const noexcept {
 }
 
 void DiskTier::note_disk_full() noexcept {
-    // The file system is full before the quota: treat the space in use as the quota for a
-    // while, so the quota policy drops the oldest unsent data instead of failing forever.
     health_ |= SS_HEALTH_DISK_FULL;
-    quota_chunks_ = std::max<std::uint64_t>(used_chunks_, 1) - (used_chunks_ > 1 ? 1 : 0);
-    quota_lowered_at_ = Clock::now();
+    quota_chunks_ = policy::DiskFullQuota::lowered(used_chunks_);
+    disk_full_.lower();
 }
 
 void DiskTier::note_failure(Sensor& s, int err, const char* what, bool log_it) noexcept {
@@ -662,64 +660,18 @@ void DiskTier::note_failure(Sensor& s, int err, const char* what, bool log_it) n
     }
 }
 
-void DiskTier::spill(bool everything) noexcept {
-    const std::uint32_t n = engine_.sensor_count();
-    // A sensor with a disk backlog is disk-first (003 §2, §9): all of its sealed sectors follow
-    // the backlog every tick, until the uploader has consumed and erased the backlog; then it is
-    // RAM-first again. This keeps RAM for open sectors, so sensors that fill their sectors in
-    // step (all sampling at the same rate) do not run the pool dry between two ticks.
-    for (std::uint32_t i = 0; i < n; ++i) {
-        std::lock_guard g(locks_[i]);
-        // A sensor whose files are not ours to write this session stays in RAM, where the RAM
-        // policy governs it.
-        if (at(i).disk_failed) continue;
-        if (everything || at(i).retained > 0) engine_.spill(i, ~std::uint32_t{0});
-    }
-    if (everything) return;
-    // RAM-first sensors spill at the high watermark, down to the low one. Besides, the pool keeps
-    // a free sector for every sensor: each may cross a sector boundary before the next tick.
-    const SectorPool& pool = engine_.pool();
-    const std::uint64_t cap = pool.capacity();
-    const std::uint64_t used = pool.in_use();
-    const std::uint64_t room_for_all = cap > n ? cap - n : 0;
-    const std::uint64_t high = std::min<std::uint64_t>(std::uint64_t{cfg_.ram_high_watermark_pct} * cap / 100, room_for_all);
-    const std::uint64_t low = std::min<std::uint64_t>(std::uint64_t{cfg_.ram_low_watermark_pct} * cap / 100, room_for_all);
-    if (used < high || used <= low) return;
-    std::uint64_t target = used - low;
-    // The stores holding the most sectors spill first.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
-    order.reserve(n);
-    for (std::uint32_t i = 0; i < n; ++i) order.emplace_back(engine_.store_at(i).sector_count(), i);
-    std::sort(order.begin(), order.end(), std::greater<>());
-    for (const auto& [held, i] : order) {
-        if (target == 0 || held <= 1) break;
-        std::lock_guard g(locks_[i]);
-        if (at(i).disk_failed) continue;
-        const std::uint32_t moved = engine_.spill(i, static_cast<std::uint32_t>(std::min<std::uint64_t>(target, held)));
-        target -= std::min<std::uint64_t>(target, moved);
-    }
-}
-
 bool DiskTier::drop_oldest_unsent_chunk(Sensor& s) noexcept {
-    // The oldest chunk that holds no pending record, is whole (not the one being appended to)
-    // and written: its units go, counted as dropped at the quota, and its space is punched.
-    std::size_t i = s.pend_unit;
-    if (i >= s.units.size()) return false;
-    std::uint64_t chunk = s.units[i].offset / chunk_bytes_;
-    const bool pending_in_chunk = s.pend_off > s.units[i].start ||
-                                  (i > 0 && s.units[i - 1].offset / chunk_bytes_ == chunk);
-    if (pending_in_chunk) {
-        while (i < s.units.size() && s.units[i].offset / chunk_bytes_ == chunk) ++i;
-        if (i >= s.units.size()) return false;
-        chunk = s.units[i].offset / chunk_bytes_;
-    }
-    const std::uint64_t append_chunk = s.append_offset / chunk_bytes_;
-    if (chunk >= append_chunk && s.append_offset % chunk_bytes_ != 0) return false;
-    std::size_t j = i;
-    while (j < s.units.size() && s.units[j].offset / chunk_bytes_ == chunk) {
-        if (!s.units[j].durable) return false;
-        ++j;
-    }
+    // Which chunk is the policy's; its units go, counted as dropped at the quota, and its space
+    // is punched.
+    const auto view = [&s](std::size_t k) {
+        const Unit& u = s.units[k];
+        return policy::UnitView{u.offset, u.start, u.durable};
+    };
+    policy::ChunkDrop drop;
+    if (!policy::oldest_unsent_chunk(view, s.units.size(), s.pend_unit, s.pend_off, s.append_offset, chunk_bytes_, drop))
+        return false;
+    const std::uint64_t chunk = drop.chunk;
+    const std::size_t i = drop.first, j = drop.last;
     if (fs_.punch_hole(s.fd, chunk * chunk_bytes_, chunk_bytes_) != 0) return false;
     std::uint64_t dropped = 0;
     for (std::size_t k = i; k < j; ++k) {
@@ -761,12 +713,13 @@ bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
         // Fair share: the sensor holding the most disk gives up its oldest unsent chunk. Others
         // are only tried, never waited for, since this sensor's lock is held.
         // Only registered slots: a slot being registered right now is not ours to read.
-        std::vector<std::pair<std::size_t, std::uint32_t>> order;
+        std::vector<policy::ChunkHolder> order;
         for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i)
-            if (sensors_[i]->attached && !sensors_[i]->chunks.empty()) order.emplace_back(sensors_[i]->chunks.size(), i);
-        std::sort(order.begin(), order.end(), std::greater<>());
+            if (sensors_[i]->attached && !sensors_[i]->chunks.empty()) order.push_back({sensors_[i]->chunks.size(), i});
+        policy::order_quota_victims(order.data(), static_cast<std::uint32_t>(order.size()));
         bool dropped = false;
         for (const auto& [held, i] : order) {
+            (void)held;
             Sensor& v = *sensors_[i];
             if (&v == &s) {
                 dropped = drop_oldest_unsent_chunk(s);
@@ -860,7 +813,7 @@ void DiskTier::units_synced(Sensor& s, std::uint64_t end) noexcept {
 bool DiskTier::batch_syncs(std::size_t files) const noexcept {
     if (cfg_.disk_sync_all_min_files == 0 || files < cfg_.disk_sync_all_min_files) return false;
     std::lock_guard g(global_);
-    return !sync_all_unsupported_ && Clock::now() >= sync_all_refused_until_;
+    return !sync_all_unsupported_ && now_ms_ >= sync_all_refused_until_ms_;
 }
 
 int DiskTier::sync_all(std::size_t files) noexcept {
@@ -871,7 +824,7 @@ int DiskTier::sync_all(std::size_t files) noexcept {
         if (r == -ENOSYS) sync_all_unsupported_ = true;
         // Some file's write-back failed and nobody says which: everything since the last good
         // sync is written again, and file by file for a while, so a lasting fault shows where.
-        else sync_all_refused_until_ = Clock::now() + std::chrono::seconds(10);
+        else sync_all_refused_until_ms_ = now_ms_ + sync_all_refusal_ms;
     }
     Text t;
     if (r == -ENOSYS)
@@ -1088,41 +1041,25 @@ bool DiskTier::write_ledger() noexcept {
     return true;
 }
 
-void DiskTier::tick(bool shutdown) noexcept {
-    const auto now = Clock::now();
+void DiskTier::tick(const Tick& tick) noexcept {
+    const bool shutdown = tick.shutdown;
+    const std::uint64_t now = tick.now_ms;
     const std::uint32_t n = engine_.sensor_count();
     {
         std::lock_guard g(global_);
-        if (quota_lowered_at_ != Clock::time_point{} && now - quota_lowered_at_ > std::chrono::seconds(10)) {
+        now_ms_ = now;
+        if (disk_full_.restore_due(now)) {
             quota_chunks_ = cfg_.disk_quota_bytes / chunk_bytes_;
-            quota_lowered_at_ = {};
             health_ &= ~SS_HEALTH_DISK_FULL; // the flags say how the disk is now
         }
     }
-    // A shutdown flushes everything within its budget; past it the manager gives up (the caller
-    // sees ss_shutdown_complete() stay false) rather than hold the process hostage.
-    if (!shutdown) {
-        shutdown_since_ = {};
-        budget_spent_ = false;
-    } else if (shutdown_since_ == Clock::time_point{}) {
-        shutdown_since_ = now;
-    } else if (!budget_spent_ && now - shutdown_since_ > std::chrono::milliseconds(cfg_.shutdown_budget_ms)) {
-        budget_spent_ = true;
+    if (tick.budget_spent) {
         Text t;
         t << "shutdown budget of " << cfg_.shutdown_budget_ms << " ms spent; what is not flushed stays in RAM";
         log(0, t);
+        return;
     }
-    if (budget_spent_) return;
     if (!shutdown && ledger_on_disk_) remove_ledger();
-    // Open sectors older than the interval are sealed and everything sealed goes to disk, so a
-    // power cut loses at most about one interval of data.
-    const bool periodic = cfg_.force_seal_interval_ms != 0 &&
-                          now - last_periodic_ >= std::chrono::milliseconds(cfg_.force_seal_interval_ms);
-    if (periodic) {
-        last_periodic_ = now;
-        for (std::uint32_t i = 0; i < n; ++i) engine_.seal_open_sector(i, true);
-    }
-    spill(shutdown || periodic);
 
     // Data: every sensor's new units are written, then made durable together — one sync per
     // file, or one sync_all when many files are dirty — and only then marked durable (their RAM
@@ -1180,7 +1117,8 @@ void DiskTier::tick(bool shutdown) noexcept {
         next = hot_next_seq(i);
         const bool active = next > 0 || s.retained > 0 || s.head_seq > 0;
         const bool reserve_low = active && next + seq_reservation / 2 > s.reserved_durable;
-        const bool ack_due = s.meta_dirty && (shutdown || now - s.meta_written_at >= ack_meta_interval);
+        const bool ack_due = s.meta_dirty && (shutdown || !s.meta_ever_written ||
+                                              now - s.meta_written_at_ms >= ack_meta_interval_ms);
         return ack_due || (!shutdown && reserve_low);
     };
     bool all_clean = true;
@@ -1197,7 +1135,8 @@ void DiskTier::tick(bool shutdown) noexcept {
         std::lock_guard g(locks_[i]);
         std::uint64_t next = 0;
         if (!meta_due(s, i, next)) continue;
-        s.meta_written_at = now;
+        s.meta_written_at_ms = now;
+        s.meta_ever_written = true;
         if (!stage_meta(s, next, !batch_metas)) {
             all_clean = false;
         } else if (!batch_metas) {

@@ -1,6 +1,8 @@
 // The POSIX port of the core's platform interface (ss/port.hpp): pthread mutexes for the store
-// and pool locks, one heap allocation for the arena, and stderr for the log.
+// and pool locks, one heap allocation for the arena, CLOCK_MONOTONIC for the manager tick, and
+// stderr for the log.
 #include <pthread.h>
+#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,12 @@ void* arena_alloc(std::size_t bytes) noexcept {
 
 void arena_free(void* arena, std::size_t) noexcept { std::free(arena); }
 
+std::uint64_t monotonic_ms() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1'000'000u;
+}
+
 void log_stderr(void*, int level, const char* msg) noexcept {
     static const char* const names[] = {"error", "warning", "info"};
     const char* name = level >= 0 && level <= 2 ? names[level] : "log";
@@ -44,6 +52,7 @@ const ss::port::Platform posix_platform{
              .try_lock = mutex_try_lock},
     .arena_alloc = arena_alloc,
     .arena_free = arena_free,
+    .monotonic_ms = monotonic_ms,
     .log = log_stderr,
     .cold_tier_create = ss::hal::create_disk_tier,
     .cold_tier_destroy = ss::hal::destroy_disk_tier,

@@ -228,6 +228,10 @@ struct Session {
     ss::SensorStore* store[n_sensors] = {};
     bool ok = false;
     std::string error;
+    // A fake clock: every tick is a millisecond after the last, so a scenario never depends on
+    // how fast the machine runs it (no interval falls due within a session).
+    std::uint64_t clock_ms = 0;
+    void tick() { engine.tick(++clock_ms); }
 
     Session(FaultFileSystem& fs, std::uint8_t boot, LogCounts* counts, std::uint64_t quota_per_sensor,
             bool register_sensors = true)
@@ -522,7 +526,7 @@ private:
     }
 
     void do_tick() {
-        session_->engine.tick();
+        session_->tick();
         if (!alive()) return;
         health_seen_ |= health();
         for (std::size_t i = 0; i < n_sensors; ++i)
@@ -577,7 +581,7 @@ private:
 
     void stop() {
         session_->engine.set_shutdown(true);
-        for (int k = 0; k < 12 && alive() && !session_->engine.flushed(); ++k) session_->engine.tick();
+        for (int k = 0; k < 12 && alive() && !session_->engine.flushed(); ++k) session_->tick();
     }
 
     /// Consumes everything there is (ticking: recovered sensors need their sequence reservation
@@ -1443,9 +1447,9 @@ TEST_CASE("a sensor whose files stay unreadable at recovery is registered only o
             for (std::uint64_t k = 0; k < added; ++k) {
                 store_rec(A, make_rec(A, 0, k), rec);
                 REQUIRE(s0.store[A]->add(s0.engine.context(), rec));
-                if (k % 50 == 49) s0.engine.tick(); // spills before RAM would recycle anything
+                if (k % 50 == 49) s0.tick(); // spills before RAM would recycle anything
             }
-            s0.engine.tick();
+            s0.tick();
             SsSensorStats st0{};
             s0.engine.stats(*s0.store[A], st0);
             REQUIRE(st0.dropped_recycled == 0);
@@ -1455,7 +1459,7 @@ TEST_CASE("a sensor whose files stay unreadable at recovery is registered only o
             REQUIRE(b->count == acked);
             s0.engine.erase_all_pending(*s0.store[A]);
             s0.engine.set_shutdown(true);
-            for (int k = 0; k < 12 && !s0.engine.flushed(); ++k) s0.engine.tick();
+            for (int k = 0; k < 12 && !s0.engine.flushed(); ++k) s0.tick();
             REQUIRE(s0.engine.flushed());
         }
         fs.crash(); // nothing unsynced survives: what follows rests on what was durable
@@ -1481,7 +1485,7 @@ TEST_CASE("a sensor whose files stay unreadable at recovery is registered only o
         std::vector<std::byte> buf(1024 * rec_bytes(A));
         std::uint64_t expect = acked;
         for (int k = 0; k < 4; ++k) {
-            s1.engine.tick();
+            s1.tick();
             auto b = s1.engine.consume(**r, buf.data(), 1024);
             if (!b) continue;
             for (std::uint32_t j = 0; j < b->count; ++j, ++expect) {

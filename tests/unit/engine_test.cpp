@@ -134,12 +134,12 @@ TEST_CASE("the manager tick seals full open sectors, and every non-empty one dur
     ss::SensorStore& b = f.reg(2);
     f.add_n(a, 0, 12);
     f.add_n(b, 0, 3);
-    f.engine.tick();
+    f.engine.tick(0);
     SsScrubReport rep{};
     f.engine.scrub(rep);
     CHECK(rep.sectors_checked == 1); // only a's full sector is sealed
     f.engine.set_shutdown(true);
-    f.engine.tick();
+    f.engine.tick(1);
     f.engine.scrub(rep);
     CHECK(rep.sectors_checked == 2);
     CHECK(rep.corrupt_sectors == 0);

@@ -3,6 +3,10 @@
 // records, then the store's RAM records. It hands the cold tier whole sealed sectors from the
 // front of a store (spill), and reads and erases through it.
 //
+// The engine decides (tier_policy.hpp: what to seal, spill, keep in RAM, when a shutdown gives
+// up); the tier carries out I/O and reports. A tick flows one way: Engine::tick seals and
+// spills, then calls the tier's tick with the time it was given.
+//
 // Every per-sensor call below is made with that sensor's cold lock held (lock/unlock), which
 // the uploader and the manager take and writers never do: I/O under it never blocks writers.
 // Lock order: cold lock → store lock → pool lock.
@@ -44,6 +48,9 @@ public:
     virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept = 0;
     virtual void erase_all_pending(std::uint32_t slot) noexcept = 0;
     virtual Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept = 0;
+    /// Whether the tier takes this sensor's sectors now (false while its files are not the
+    /// tier's to write this session: its data then stays in RAM, under the RAM policy).
+    virtual bool accepts(std::uint32_t slot) const noexcept = 0;
     /// Takes sectors detached from the store's front, oldest first; they join the tier's end.
     virtual void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept = 0;
     /// Records with a sequence number at or above this may not be handed out yet: the tier
@@ -53,9 +60,16 @@ public:
     /// Adds the tier's figures to a store's.
     virtual void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept = 0;
 
-    /// The manager's duty, every tick: spill, write, sync, trim, enforce the quota; while a
-    /// shutdown is in progress, flush everything. Takes cold locks itself.
-    virtual void tick(bool shutdown) noexcept = 0;
+    /// What the engine asks of one tick.
+    struct Tick {
+        std::uint64_t now_ms = 0; ///< monotonic time: the tier's only clock
+        bool shutdown = false;    ///< a shutdown is in progress: make everything durable
+        bool budget_spent = false; ///< the shutdown budget ran out: do nothing more
+    };
+    /// The manager's duty, after the engine has sealed and spilled: write, sync, trim, enforce
+    /// the quota, replace metas; while a shutdown is in progress, make everything durable.
+    /// Takes cold locks itself.
+    virtual void tick(const Tick& tick) noexcept = 0;
     /// True when nothing retained lives only in RAM (a clean stop now loses nothing).
     virtual bool flushed() const noexcept = 0;
     /// Adds the tier's figures to the system's.

@@ -14,6 +14,7 @@
 #include "ss/sensor_storage.h"
 #include "ss/sensor_store.hpp"
 #include "ss/text.hpp"
+#include "ss/tier_policy.hpp"
 
 namespace ss {
 
@@ -25,6 +26,7 @@ struct ArenaLayout {
     std::uint32_t index_slots = 0;
     std::size_t links = 0;
     std::size_t sectors = 0;
+    std::size_t spill_order = 0;     ///< with a cold tier: a SpillCandidate per sensor
     std::size_t total = 0;
     std::uint32_t sector_count = 0;
     std::size_t lock_stride = 0;
@@ -32,7 +34,7 @@ struct ArenaLayout {
 
 /// The arena the engine needs for max_sensors stores and sector_count sectors.
 constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sector_count, std::uint32_t sector_bytes,
-                                   std::size_t lock_size, std::size_t lock_align) noexcept {
+                                   std::size_t lock_size, std::size_t lock_align, bool cold_tier = false) noexcept {
     auto up = [](std::size_t v, std::size_t a) { return (v + a - 1) / a * a; };
     ArenaLayout l;
     l.sector_count = sector_count;
@@ -53,9 +55,14 @@ constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sect
     l.links = up(at, alignof(SectorIndex));
     at = l.links + std::size_t{sector_count} * sizeof(SectorIndex);
     l.sectors = up(at, 8);
+    at = l.sectors + std::size_t{sector_count} * sector_bytes;
+    // The spill policy orders the stores by the sectors they hold: scratch for that, only where
+    // there is a tier to spill to (never on the MCU).
+    l.spill_order = up(at, alignof(policy::SpillCandidate));
+    if (cold_tier) at = l.spill_order + std::size_t{max_sensors} * sizeof(policy::SpillCandidate);
     // The caller's arena need only be 8-byte aligned; the stores may want more (a cache line),
     // so the plan leaves room to align the start.
-    l.total = l.sectors + std::size_t{sector_count} * sector_bytes + (alignof(SensorStore) - 8);
+    l.total = at + (alignof(SensorStore) - 8);
     return l;
 }
 
@@ -101,15 +108,12 @@ public:
     std::uint64_t pending(SensorStore& s) const noexcept;
     void stats(const SensorStore& s, SsSensorStats& out) const noexcept;
 
-    /// Moves up to max sealed sectors from the front of store `slot` into the cold tier.
-    /// The caller (the cold tier's manager) holds the slot's cold lock. Returns how many moved.
-    std::uint32_t spill(std::uint32_t slot, std::uint32_t max) noexcept;
-    /// Seals store `slot`'s open sector if it holds records (force) or is full.
-    bool seal_open_sector(std::uint32_t slot, bool force) noexcept { return stores_[slot].seal_open_sector(ctx_, force); }
-
-    /// The manager's periodic duty: seal full open sectors (all non-empty ones while a
-    /// shutdown is in progress) so their data is CRC-protected. Skips busy stores.
-    void tick() noexcept;
+    /// The manager's periodic duty at monotonic time now_ms (the engine reads no clock; the C
+    /// API passes the platform's, a runtime or a test its own). Seals full open sectors (every
+    /// non-empty one while a shutdown is in progress, or when the force-seal interval is due)
+    /// so their data is CRC-protected; with a cold tier, spills what tier_policy.hpp chooses
+    /// and then runs the tier's tick. Skips busy stores.
+    void tick(std::uint64_t now_ms) noexcept;
     void set_shutdown(bool in_progress) noexcept { shutdown_.store(in_progress, std::memory_order_relaxed); }
     bool shutdown_in_progress() const noexcept { return shutdown_.load(std::memory_order_relaxed); }
     /// True when nothing retained lives only in RAM (always false without a cold tier if
@@ -121,6 +125,12 @@ public:
 
 private:
     void* lock_at(std::uint32_t i) const noexcept;
+    /// Moves up to max sealed sectors from the front of store `slot` into the cold tier; the
+    /// caller holds the slot's cold lock. Returns how many moved.
+    std::uint32_t spill(std::uint32_t slot, std::uint32_t max) noexcept;
+    /// Everything sealed (a shutdown, a force-seal), else the disk-first sensors and what the
+    /// watermarks ask for, biggest stores first.
+    void spill_to_cold(bool everything) noexcept;
     static SectorIndex borrow_sector(void* self, const SensorStore& requester) noexcept;
 
     StoreContext ctx_{};
@@ -139,6 +149,12 @@ private:
     std::atomic<std::uint32_t> health_{0};
     std::atomic<bool> shutdown_{false};
     ColdTier* cold_ = nullptr;
+    // The manager's state: only the thread that ticks touches it.
+    policy::ForceSealTimer force_seal_{};
+    policy::ShutdownBudget shutdown_budget_{};
+    std::uint8_t high_watermark_pct_ = 0;
+    std::uint8_t low_watermark_pct_ = 0;
+    policy::SpillCandidate* spill_order_ = nullptr;
 };
 
 } // namespace ss

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "ss/expected.hpp"
 #include "ss/sensor_storage.h"
@@ -36,6 +37,9 @@ struct Platform {
     /// One allocation for the arena when the caller gives none; nullptr if the port has no heap.
     void* (*arena_alloc)(std::size_t bytes) = nullptr;
     void (*arena_free)(void* arena, std::size_t bytes) = nullptr;
+    /// The monotonic clock in milliseconds (never goes back; any origin). The C API reads it
+    /// once per ss_manager_tick and hands the reading down: nothing below reads a clock.
+    std::uint64_t (*monotonic_ms)() = nullptr;
     /// Default log sink; nullptr = silent.
     void (*log)(void* ctx, int level, const char* msg) = nullptr;
     /// Builds the tier below RAM for cfg.disk_root (recovering what is there), or nullptr if the

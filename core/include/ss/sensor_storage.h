@@ -300,6 +300,12 @@ int ss_erase_all_pending(SensorStore *s);
  *  it skips a store whose lock is busy and comes back next tick. */
 void ss_manager_tick(void);
 
+/** ss_manager_tick at monotonic time now_ms, for a host that keeps its own clock (a runtime, a
+ *  simulation, a test running an hour in a millisecond). now_ms must never go back; the
+ *  force-seal interval, the shutdown budget and the disk tier's timers all count in it. Use one
+ *  of the two tick calls for the life of a system, not both. */
+void ss_manager_tick_at(uint64_t now_ms);
+
 /** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress.
  *  While it is, each ss_manager_tick seals every open sector and flushes everything to disk. */
 void ss_set_shutdown(bool in_progress);

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -30,8 +29,6 @@ inline constexpr std::uint32_t health_disk_full = SS_HEALTH_DISK_FULL;
 
 class DiskTier final : public ColdTier {
 public:
-    using Clock = std::chrono::steady_clock;
-
     DiskTier(const SsInitCfg& cfg, Engine& engine, FileSystem& fs, SsLogFn log, void* log_ctx);
     ~DiskTier();
     DiskTier(const DiskTier&) = delete;
@@ -50,10 +47,11 @@ public:
     Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept override;
     void erase_all_pending(std::uint32_t slot) noexcept override;
     Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept override;
+    bool accepts(std::uint32_t slot) const noexcept override;
     void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
     std::uint64_t seq_limit(std::uint32_t slot) const noexcept override;
     void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept override;
-    void tick(bool shutdown) noexcept override;
+    void tick(const Tick& tick) noexcept override;
     bool flushed() const noexcept override;
     void add_system_stats(SsSystemStats& out) const noexcept override;
 
@@ -67,7 +65,10 @@ public:
     /// A meta that only records a new acknowledged boundary is rewritten at most this often per
     /// sensor: each rewrite costs two syncs, and a stale boundary only means re-sends after a
     /// crash (at-least-once), never loss. Reservations and shutdown write at once.
-    static constexpr std::chrono::milliseconds ack_meta_interval{1000};
+    static constexpr std::uint64_t ack_meta_interval_ms = 1000;
+    /// After a failed sync_all, files are synced one by one this long, so a lasting fault shows
+    /// which file it is in.
+    static constexpr std::uint64_t sync_all_refusal_ms = 10'000;
 
 private:
     struct Unit {
@@ -104,7 +105,8 @@ private:
         std::uint64_t staged_reserved = 0;   // written to the meta, durable once its directory is
         std::uint64_t staged_head = 0;
         bool meta_staged = false;
-        Clock::time_point meta_written_at{};
+        std::uint64_t meta_written_at_ms = 0;
+        bool meta_ever_written = false;
         std::uint64_t erased = 0;
         std::uint64_t dropped_quota = 0;
         std::uint64_t dropped_corrupt = 0;
@@ -148,7 +150,6 @@ private:
     void recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept;
 
     // The manager's steps, each under the sensor's cold lock.
-    void spill(bool everything) noexcept;
     enum class Wrote { nothing, some, failed };
     /// Writes s's units that are not durable yet, without a sync: `end` is the file offset they
     /// reach, `whole` whether every unit of s is then written (a quota may stop it short).
@@ -205,15 +206,13 @@ private:
     std::uint64_t used_chunks_ = 0;
     std::uint64_t quota_chunks_;
     std::uint32_t health_ = 0;
-    Clock::time_point last_periodic_;
-    Clock::time_point quota_lowered_at_{};
-    Clock::time_point shutdown_since_{}; // when the current shutdown began (epoch = none)
-    bool budget_spent_ = false;
+    policy::DiskFullQuota disk_full_{};
+    std::uint64_t now_ms_ = 0; // the time of the tick in progress (the last one between ticks)
     bool sync_all_unsupported_ = false;
     // A ledger is (or may be) on disk. Written by the manager (and open), read by attach too.
     std::atomic<bool> ledger_on_disk_{false};
     std::map<std::pair<int, std::uint32_t>, std::uint64_t> ledger_at_open_; // as read at open        // the kernel cannot report syncfs errors
-    Clock::time_point sync_all_refused_until_{}; // after a failed sync_all: file by file
+    std::uint64_t sync_all_refused_until_ms_ = 0; // after a failed sync_all: file by file
     bool flushed_ = false;
 };
 
