@@ -4,9 +4,9 @@
 //
 //   pipeline  SimAdc (its own real-time thread, 512-sample halves, ramp) → its callback calls
 //             AdcPipeline::on_capture (copy into a pool buffer, index onto the SPSC ring) and
-//             releases a semaphore → a consumer thread drains process_next (processing +
-//             ss_ts_add_many into a RAM store) → an uploader thread reads and erases the store every
-//             5 ms, as a gateway's uploader does.
+//             releases a semaphore → a consumer thread drains process_next (processing + the
+//             route's HandleSink: ss_ts_add_many into a RAM store) → an uploader thread reads and
+//             erases the store every 5 ms, as a gateway's uploader does.
 //   baseline  what a gateway developer writes without this library's capture side: the callback
 //             copies the half into a std::vector pushed onto a std::deque under a std::mutex, with
 //             a std::condition_variable notify; the consumer pops and calls ss_ts_add per sample.
@@ -51,6 +51,7 @@
 
 #include "ss/capture/adc_pipeline.hpp"
 #include "ss/capture/latency_histogram.hpp"
+#include "ss/handle_sink.hpp"
 #include "ss/hal/capture/clock.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 #include "ss/sensor_storage.h"
@@ -405,10 +406,15 @@ RunResult run_pipeline(const Options& o) {
         r.fail(why);
         return r;
     }
+    auto sink = ss::HandleSink::open(ram.store());
+    if (!sink) {
+        r.fail("HandleSink::open: not a registered sensor");
+        return r;
+    }
     auto rig = std::make_unique<PipelineRig>(o.wake);
     AdcRoute route;
     route.channel = 0;
-    route.store = ram.store();
+    route.sink = &*sink;
     route.processing.sample_rate_hz = o.rate_hz;
     ss::Text text;
     if (!rig->pipeline.configure(1, {&route, 1}, text)) {
@@ -669,7 +675,7 @@ int main(int argc, char** argv) {
     std::printf("ss_bench_capture: %s\n", machine().c_str());
     std::printf("workload: SimAdc %u samples/s, 1 channel, %u-sample halves, ramp; RAM-only store; uploader every %lld ms\n",
                 o.rate_hz, samples_per_half, static_cast<long long>(upload_period.count()));
-    std::printf("pipeline: AdcPipeline<%u, %zu> (copying on_capture), %s wake-up, process_next -> ss_ts_add_many; "
+    std::printf("pipeline: AdcPipeline<%u, %zu> (copying on_capture), %s wake-up, process_next -> HandleSink -> ss_ts_add_many; "
                 "%.0f s\n",
                 samples_per_half, pipeline_buffers,
                 o.wake == WakeKind::posix_semaphore ? "POSIX semaphore" : "std::counting_semaphore", o.seconds);

@@ -21,12 +21,21 @@ ss::capture::SimAdcConfig adc_config() {
 
 std::uint64_t now_us() { return ss::capture::posix_monotonic_now_us(); }
 
+ss::HandleSink sink_of(SensorStore* store) {
+    auto sink = ss::HandleSink::open(store);
+    if (!sink) {
+        std::fprintf(stderr, "capture pipeline: the store is not a registered sensor\n");
+        std::exit(1);
+    }
+    return *sink;
+}
+
 } // namespace
 
 CaptureStage::CaptureStage(SensorStore* store, std::atomic<std::uint64_t>& records_offered)
-    : adc_(adc_config()), offered_(records_offered) {
+    : sink_(sink_of(store)), adc_(adc_config()), offered_(records_offered) {
     sem_init(&ready_, 0, 0);
-    ss::capture::AdcRoute route{0, {}, store};
+    ss::capture::AdcRoute route{0, {}, &sink_};
     route.processing.sample_rate_hz = rate_hz;
     route.processing.stages[0].kind = ss::capture::FilterKind::decimate;
     route.processing.stages[0].factor = decimation;

@@ -1,7 +1,8 @@
 // The demo's high-rate sensor: a simulated ADC (a vibration probe sampled at 100 kHz) whose DMA
 // halves go through the capture pipeline — copied into pool buffers by the "interrupt", handed
 // over by index through the lock-free ring, averaged down by 50 and stored as 2000 time-series
-// records a second in one sensor's store, which the demo's uploader drains like any other.
+// records a second in one sensor's store (through a HandleSink over its C API handle), which the
+// demo's uploader drains like any other.
 #pragma once
 
 #include <semaphore.h>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "ss/capture/adc_pipeline.hpp"
+#include "ss/handle_sink.hpp"
 #include "ss/hal/capture/clock.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 #include "ss/sensor_storage.h"
@@ -40,6 +42,7 @@ private:
     static bool on_half(void* self, const ss::capture::AdcHalfEvent& e) noexcept;
     void process_loop();
 
+    ss::HandleSink sink_; // the pipeline's route writes through it
     ss::capture::AdcPipeline<half_samples, 16> pipeline_;
     ss::capture::SimAdc adc_;
     std::uint16_t dma_[2 * half_samples] = {};

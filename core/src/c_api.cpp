@@ -6,6 +6,7 @@
 
 #include "ss/config.hpp"
 #include "ss/engine.hpp"
+#include "ss/source_name.hpp"
 #include "ss/sensor_storage.h"
 
 namespace {
@@ -54,14 +55,6 @@ const ss::StoreContext& ctx() noexcept { return g_engine.context(); }
 
 bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
 bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
-
-const char* source_name(std::uint8_t s) noexcept {
-    switch (s) {
-    case SS_SOURCE_HOST: return "host";
-    case SS_SOURCE_APP: return "app";
-    default: return "can";
-    }
-}
 
 #if defined(__ARM_ARCH) && !defined(__aarch64__)
 // 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB: the arena
@@ -323,15 +316,22 @@ int ss_dump_stats(uint32_t sensor_id) {
         SsSensorStats st;
         g_engine.stats(store, st);
         ss::Text t;
-        t << "sensor " << st.sensor_id << " (" << source_name(st.source) << ", " << (st.type == SENSOR_TS ? "ts" : "evt")
+        t << "sensor " << st.sensor_id << " (" << ss::source_name(st.source) << ", " << (st.type == SENSOR_TS ? "ts" : "evt")
           << "): retained " << st.retained << " pending " << st.pending << " unsent " << st.unsent << " seq "
           << st.head_seq << ".." << st.pending_seq << ".." << st.next_seq << " sectors " << st.sectors;
         log(ss::port::LogLevel::info, t.c_str());
         t.clear();
-        t << "sensor " << st.sensor_id << " (" << source_name(st.source) << "): written " << st.written << " erased "
+        t << "sensor " << st.sensor_id << " (" << ss::source_name(st.source) << "): written " << st.written << " erased "
           << st.erased << " dropped new " << st.dropped_new << " recycled " << st.dropped_recycled << " corrupt "
-          << st.dropped_corrupt << " in " << st.corrupt_sectors << " sectors";
+          << st.dropped_corrupt << " in " << st.corrupt_sectors << " sectors, quota " << st.dropped_quota;
         log(ss::port::LogLevel::info, t.c_str());
+        if (st.lost_units != 0) {
+            // What recovery found lost on disk: an operator must see it, not only the log at start.
+            t.clear();
+            t << "sensor " << st.sensor_id << " (" << ss::source_name(st.source) << "): lost " << st.lost_records
+              << " records in " << st.lost_units << " corrupt or torn units (found by recovery)";
+            log(ss::port::LogLevel::warning, t.c_str());
+        }
     }
     return found != 0 ? 0 : -EINVAL;
 }

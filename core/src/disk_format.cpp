@@ -16,7 +16,11 @@ constexpr std::size_t head_seq = 16;
 constexpr std::size_t seq_reserved = 24;
 constexpr std::size_t dropped_quota = 32;
 constexpr std::size_t corrupt_units = 40;
-constexpr std::size_t crc = 60; // bytes 48..59 are zero
+constexpr std::size_t crc_v1 = 60; // version 1: bytes 48..59 are zero
+constexpr std::size_t lost_records = 48;
+constexpr std::size_t lost_until_seq = 56;
+constexpr std::size_t lost_units = 64;
+constexpr std::size_t crc = 76; // version 2: bytes 68..75 are zero
 } // namespace off
 
 using sector::load;
@@ -41,16 +45,23 @@ void encode_meta(const Meta& m, std::byte* out) noexcept {
     store<std::uint64_t>(out + off::seq_reserved, m.seq_reserved);
     store<std::uint64_t>(out + off::dropped_quota, m.dropped_quota);
     store<std::uint64_t>(out + off::corrupt_units, m.corrupt_units);
+    store<std::uint64_t>(out + off::lost_records, m.lost_records);
+    store<std::uint64_t>(out + off::lost_until_seq, m.lost_until_seq);
+    store<std::uint32_t>(out + off::lost_units, m.lost_units);
     store<std::uint32_t>(out + off::crc, crc32c(out, off::crc));
 }
 
 MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcept {
-    if (len < meta_bytes) return MetaError::too_short;
+    if (len < meta_v1_bytes) return MetaError::too_short;
     if (load<std::uint32_t>(data + off::magic) != meta_magic) return MetaError::bad_magic;
-    if (load<std::uint16_t>(data + off::version) != meta_version) return MetaError::bad_version;
-    if (load<std::uint32_t>(data + off::crc) != crc32c(data, off::crc)) return MetaError::bad_crc;
-    // Reserved bytes are zero in version 1; a format that uses them gets a new version.
-    if (!all_zero(data + off::corrupt_units + 8, off::crc - off::corrupt_units - 8)) return MetaError::bad_fields;
+    const std::uint16_t version = load<std::uint16_t>(data + off::version);
+    if (version != 1 && version != meta_version) return MetaError::bad_version;
+    if (version == meta_version && len < meta_bytes) return MetaError::too_short;
+    const std::size_t crc_at = version == 1 ? off::crc_v1 : off::crc;
+    if (load<std::uint32_t>(data + crc_at) != crc32c(data, crc_at)) return MetaError::bad_crc;
+    // Reserved bytes are zero; a format that uses them gets a new version.
+    const std::size_t reserved_at = version == 1 ? off::corrupt_units + 8 : off::lost_units + 4;
+    if (!all_zero(data + reserved_at, crc_at - reserved_at)) return MetaError::bad_fields;
     const auto source = static_cast<std::uint8_t>(data[off::source]);
     const auto type = static_cast<std::uint8_t>(data[off::type]);
     Meta m;
@@ -60,6 +71,13 @@ MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcep
     m.seq_reserved = load<std::uint64_t>(data + off::seq_reserved);
     m.dropped_quota = load<std::uint64_t>(data + off::dropped_quota);
     m.corrupt_units = load<std::uint64_t>(data + off::corrupt_units);
+    if (version == meta_version) {
+        m.lost_records = load<std::uint64_t>(data + off::lost_records);
+        m.lost_until_seq = load<std::uint64_t>(data + off::lost_until_seq);
+        m.lost_units = load<std::uint32_t>(data + off::lost_units);
+    }
+    if (m.lost_until_seq > sector::max_seq + 1 || (m.lost_units == 0 && (m.lost_records != 0 || m.lost_until_seq != 0)))
+        return MetaError::bad_fields;
     if (source > SS_SOURCE_CAN || (type != 1 && type != 2) || m.unit_bytes < sector::min_bytes ||
         m.unit_bytes > sector::max_bytes || m.unit_bytes % 4 != 0 || m.head_seq > m.seq_reserved ||
         m.seq_reserved > sector::max_seq + 1)
@@ -130,19 +148,47 @@ LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept {
     return out;
 }
 
+LostUnit read_lost_unit(std::uint64_t offset, const std::byte* data, std::size_t len, RecordType type,
+                        std::uint32_t unit_bytes) noexcept {
+    LostUnit u;
+    u.offset = offset;
+    u.torn = len < unit_bytes;
+    if (len < sector::header_bytes) return u;
+    const std::uint16_t count = sector::count(data);
+    const std::uint64_t first = sector::first_seq(data);
+    // The CRC covers the header too, so a failed unit's header is only evidence: it is believed
+    // when it reads exactly as one of ours would.
+    u.header_readable = static_cast<std::uint8_t>(data[0]) == sector::magic &&
+                        sector::type_code(data) == static_cast<std::uint8_t>(type) && count != 0 &&
+                        count <= sector::capacity(unit_bytes, type) && first + count <= sector::max_seq + 1;
+    if (u.header_readable) {
+        u.first_seq = first;
+        u.records = count;
+    }
+    return u;
+}
+
 bool UnitScanner::feed(std::uint64_t offset, const std::byte* data, UnitInfo& unit) noexcept {
+    lost_valid_ = false;
     if (all_zero(data, sector::header_bytes)) {
         ++totals_.empty_units;
         return false;
     }
     if (!sector::verify(data, type_, unit_bytes_) || sector::count(data) == 0) {
         ++totals_.skipped_units;
+        ++totals_.corrupt_units;
+        lost_ = read_lost_unit(offset, data, unit_bytes_, type_, unit_bytes_);
+        lost_valid_ = true;
         return false;
     }
     const std::uint64_t first = sector::first_seq(data);
     const std::uint16_t count = sector::count(data);
     if (first + count > sector::max_seq + 1) {
-        ++totals_.skipped_units; // numbers past 2^56 are never written: a forged or garbled unit
+        // Numbers past 2^56 are never written: a forged or garbled unit, its records unknown.
+        ++totals_.skipped_units;
+        ++totals_.corrupt_units;
+        lost_ = LostUnit{offset, 0, 0, false, false};
+        lost_valid_ = true;
         return false;
     }
     if (any_ && first < end_seq_) {

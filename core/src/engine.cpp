@@ -318,6 +318,8 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
         out.dropped_recycled += s.dropped_recycled;
         out.dropped_corrupt += s.dropped_corrupt;
         out.corrupt_sectors += s.corrupt_sectors;
+        out.lost_units += s.lost_units;
+        out.lost_records += s.lost_records;
     }
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;

@@ -3,16 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ss/counter.hpp"
+
 namespace ss {
-
-namespace {
-
-void saturating_add(std::size_t& counter, std::uint64_t n) noexcept {
-    const std::size_t room = static_cast<std::size_t>(-1) - counter;
-    counter += n > room ? room : static_cast<std::size_t>(n);
-}
-
-} // namespace
 
 SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
                          SectorIndex first_sector, std::uint64_t first_seq) noexcept
@@ -85,7 +78,7 @@ bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorInde
     pending_ -= pending_in_s;
     if (corrupt) {
         saturating_add(dropped_corrupt_, held);
-        if (corrupt_sectors_ != 0xFFFF) ++corrupt_sectors_;
+        saturating_add(corrupt_sectors_, 1);
         note_health(ctx, SS_HEALTH_CORRUPTION);
     } else {
         saturating_add(dropped_recycled_, held);
@@ -233,10 +226,8 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     const std::size_t rb = record_bytes();
-    auto* dst = static_cast<std::byte*>(out);
-    Batch batch;
-    std::uint64_t expected_seq = 0;
-    while (batch.count < max) {
+    BatchCopy copy(out, rb, max, seq_limit);
+    while (!copy.full()) {
         const SectorIndex s = pend_.sector;
         const std::uint32_t n = count_of(pool, s);
         if (pend_.offset == n) break; // by the cursor invariant, s is the tail: all consumed
@@ -245,16 +236,10 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
             else pool.release(s);
             continue;
         }
-        const std::uint64_t seq = sector::first_seq(pool.data(s)) + pend_.offset;
-        if (batch.count != 0 && seq != expected_seq) break; // a batch never spans a gap
-        if (seq >= seq_limit) break;
-        const std::uint32_t take = static_cast<std::uint32_t>(
-            std::min<std::uint64_t>({n - pend_.offset, max - batch.count, seq_limit - seq}));
-        std::memcpy(dst + std::size_t{batch.count} * rb, sector::payload(pool.data(s)) + std::size_t{pend_.offset} * rb,
-                    std::size_t{take} * rb);
-        if (batch.count == 0) batch.first_seq = seq;
-        batch.count += take;
-        expected_seq = seq + take;
+        const std::uint32_t take = copy.take(sector::first_seq(pool.data(s)) + pend_.offset,
+                                             sector::payload(pool.data(s)) + std::size_t{pend_.offset} * rb,
+                                             n - pend_.offset);
+        if (take == 0) break;
         pend_.offset = static_cast<std::uint16_t>(pend_.offset + take);
         pending_ += take;
         if (pend_.offset == n && s != tail_) {
@@ -262,8 +247,8 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
             flags_ &= static_cast<std::uint8_t>(~pend_verified);
         }
     }
-    if (batch.count == 0) return std::unexpected(Errc::try_again);
-    return batch;
+    if (copy.empty()) return std::unexpected(Errc::try_again);
+    return copy.batch();
 }
 
 std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept {

@@ -26,6 +26,8 @@ bool ForceSealTimer::due(std::uint64_t now_ms) noexcept {
         last_ms_ = now_ms;
         return false;
     }
+    // A clock that went back restarts the interval instead of wrapping into "long overdue".
+    if (now_ms < last_ms_) last_ms_ = now_ms;
     if (now_ms - last_ms_ < interval_ms_) return false;
     last_ms_ = now_ms;
     return true;
@@ -43,7 +45,7 @@ ShutdownBudget::Verdict ShutdownBudget::at(std::uint64_t now_ms, bool shutdown) 
         return Verdict::run;
     }
     if (spent_) return Verdict::spent;
-    if (now_ms - since_ms_ > budget_ms_) {
+    if (now_ms > since_ms_ && now_ms - since_ms_ > budget_ms_) {
         spent_ = true;
         return Verdict::just_spent;
     }
@@ -63,7 +65,7 @@ bool DiskFullQuota::restore_due(std::uint64_t now_ms) noexcept {
         since_ms_ = now_ms;
         return false;
     }
-    if (now_ms - since_ms_ <= hold_ms) return false;
+    if (now_ms < since_ms_ || now_ms - since_ms_ <= hold_ms) return false;
     lowered_ = false;
     stamped_ = false;
     return true;

@@ -1,5 +1,7 @@
 // The ADC pipeline on one thread, deterministically: blocks in, records out of the store, every
 // sample accounted for; overflow, zero copy, malformed blocks, interleaved channels, decimation.
+// The routes write through HandleSinks over C API stores (the pipeline's accounting against a
+// sink that refuses records is adc_pipeline_sink_test.cpp).
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "ss/capture/adc_pipeline.hpp"
+#include "ss/handle_sink.hpp"
 #include "ss/sensor_storage.h"
 
 using namespace ss::capture;
@@ -36,6 +39,13 @@ struct Storage {
     SsInitCfg cfg{};
 };
 
+/// The route's sink over a C API store.
+ss::HandleSink sink_of(SensorStore* s) {
+    auto sink = ss::HandleSink::open(s);
+    REQUIRE(sink);
+    return *sink;
+}
+
 std::vector<std::uint32_t> drain(SensorStore* s) {
     std::vector<std::uint32_t> out;
     std::uint32_t buf[1024];
@@ -60,7 +70,8 @@ TEST_CASE("blocks go through the queue into the store in order, with the seed's 
     SensorStore* s = st.ts(1);
     AdcPipeline<64, 4> p;
     ss::Text why;
-    const AdcRoute route{0, {}, s};
+    ss::HandleSink sink = sink_of(s);
+    const AdcRoute route{0, {}, &sink};
     REQUIRE(p.configure(1, {&route, 1}, why));
     std::vector<std::uint32_t> expect;
     for (std::uint64_t b = 0; b < 10; ++b) {
@@ -97,7 +108,8 @@ TEST_CASE("with every buffer queued the next block is dropped and counted, never
     SensorStore* s = st.ts(1);
     AdcPipeline<32, 3> p;
     ss::Text why;
-    const AdcRoute route{0, {}, s};
+    ss::HandleSink sink = sink_of(s);
+    const AdcRoute route{0, {}, &sink};
     REQUIRE(p.configure(1, {&route, 1}, why));
     for (std::uint64_t b = 0; b < 5; ++b) {
         const bool queued = p.on_capture(ramp(b * 32, 32), b * 32, b);
@@ -127,7 +139,8 @@ TEST_CASE("zero copy: the DMA fills a pool buffer and only its index is queued")
     SensorStore* s = st.ts(1);
     AdcPipeline<16, 2> p;
     ss::Text why;
-    const AdcRoute route{0, {}, s};
+    ss::HandleSink sink = sink_of(s);
+    const AdcRoute route{0, {}, &sink};
     REQUIRE(p.configure(1, {&route, 1}, why));
     const auto a = p.acquire_buffer();
     const auto b = p.acquire_buffer();
@@ -157,7 +170,9 @@ TEST_CASE("interleaved channels go to their own stores, each through its own pro
     SensorStore* decimated = st.ts(2);
     AdcPipeline<64, 4, 2> p;
     ss::Text why;
-    AdcRoute routes[2] = {{0, {}, raw}, {1, {}, decimated}};
+    ss::HandleSink raw_sink = sink_of(raw);
+    ss::HandleSink decimated_sink = sink_of(decimated);
+    AdcRoute routes[2] = {{0, {}, &raw_sink}, {1, {}, &decimated_sink}};
     routes[1].processing.stages[0] = FilterStage{FilterKind::decimate, 0, 4, DecimationMode::average};
     REQUIRE(p.configure(2, routes, why));
     // Channel 0 counts up, channel 1 holds 1000 + 4 * (scan / 4) so each group of 4 averages exactly.
@@ -187,18 +202,22 @@ TEST_CASE("a bad route or interleave is refused with a reason") {
     SensorStore* s = st.ts(1);
     SensorStore* evt = nullptr;
     REQUIRE(ss_sensor_init(9, SENSOR_EVT, &evt) == 0);
+    ss::HandleSink ts_sink = sink_of(s);
+    ss::HandleSink evt_sink = sink_of(evt);
     AdcPipeline<64, 4, 2> p;
     ss::Text why;
-    const AdcRoute good{0, {}, s};
+    const AdcRoute good{0, {}, &ts_sink};
     CHECK_FALSE(p.configure(0, {&good, 1}, why));
     CHECK_FALSE(p.configure(3, {&good, 1}, why)); // 64 is not whole scans of 3
     CHECK_FALSE(p.configure(1, {}, why));
-    const AdcRoute wrong_channel{1, {}, s};
+    const AdcRoute wrong_channel{1, {}, &ts_sink};
     CHECK_FALSE(p.configure(1, {&wrong_channel, 1}, why));
-    const AdcRoute event_store{0, {}, evt};
+    const AdcRoute event_store{0, {}, &evt_sink};
     CHECK_FALSE(p.configure(1, {&event_store, 1}, why));
     CHECK(std::string(why.c_str()).find("time-series") != std::string::npos);
-    AdcRoute bad_filter{0, {}, s};
+    const AdcRoute no_sink{0, {}, nullptr};
+    CHECK_FALSE(p.configure(1, {&no_sink, 1}, why));
+    AdcRoute bad_filter{0, {}, &ts_sink};
     bad_filter.processing.stages[0] = FilterStage{FilterKind::decimate, 0, 0, DecimationMode::average};
     CHECK_FALSE(p.configure(1, {&bad_filter, 1}, why));
     CHECK(p.configure(1, {&good, 1}, why));
@@ -217,7 +236,8 @@ TEST_CASE("a store that runs out of room drops records and the pipeline counts t
     // Everything pending: the store has nothing it may recycle.
     AdcPipeline<64, 4> p;
     ss::Text why;
-    const AdcRoute route{0, {}, s};
+    ss::HandleSink sink = sink_of(s);
+    const AdcRoute route{0, {}, &sink};
     REQUIRE(p.configure(1, {&route, 1}, why));
     REQUIRE(p.on_capture(ramp(0, 64), 0, 0));
     REQUIRE(p.process_next(now_us));

@@ -24,6 +24,7 @@
 
 #include "ss/capture/adc_pipeline.hpp"
 #include "ss/hal/capture/clock.hpp"
+#include "ss/handle_sink.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 #include "ss/sensor_storage.h"
 
@@ -235,13 +236,18 @@ void run_e2e(const E2eSetup& setup) {
 
     std::vector<RouteReader> readers(setup.routes.size());
     std::vector<AdcRoute> routes(setup.routes.size());
+    std::vector<ss::HandleSink> sinks;
+    sinks.reserve(setup.routes.size()); // the routes point into it
     for (std::size_t r = 0; r < setup.routes.size(); ++r) {
         const RouteSpec& spec = setup.routes[r];
         REQUIRE(samples_per_half % spec.factor == 0); // groups never straddle a block
         REQUIRE(ss_sensor_init(static_cast<std::uint32_t>(r + 1), SENSOR_TS, &readers[r].store) == 0);
         readers[r].spec = spec;
+        auto sink = ss::HandleSink::open(readers[r].store);
+        REQUIRE(sink);
+        sinks.push_back(*sink);
         routes[r].channel = spec.channel;
-        routes[r].store = readers[r].store;
+        routes[r].sink = &sinks.back();
         routes[r].processing.sample_rate_hz = static_cast<double>(setup.rate_hz);
         if (spec.factor > 1) routes[r].processing.stages[0] = FilterStage{FilterKind::decimate, 0, spec.factor, spec.mode};
     }

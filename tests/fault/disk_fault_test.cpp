@@ -50,7 +50,7 @@
 #include "ss/config.hpp"
 #include "ss/disk_format.hpp"
 #include "ss/engine.hpp"
-#include "ss/hal/disk_tier.hpp"
+#include "posix/disk/disk_tier.hpp"
 #include "ss/port.hpp"
 
 using ss::RecordType;

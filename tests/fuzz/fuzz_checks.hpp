@@ -29,7 +29,8 @@ inline std::unique_ptr<std::byte[]> exact_copy(const std::uint8_t* data, std::si
 inline bool same_meta(const disk::Meta& a, const disk::Meta& b) noexcept {
     return a.source == b.source && a.type == b.type && a.sensor_id == b.sensor_id && a.unit_bytes == b.unit_bytes &&
            a.head_seq == b.head_seq && a.seq_reserved == b.seq_reserved && a.dropped_quota == b.dropped_quota &&
-           a.corrupt_units == b.corrupt_units;
+           a.corrupt_units == b.corrupt_units && a.lost_units == b.lost_units && a.lost_records == b.lost_records &&
+           a.lost_until_seq == b.lost_until_seq;
 }
 
 /// A Meta no decode can produce (unit_bytes 1 is out of range): a rejected decode must leave it.
@@ -49,22 +50,23 @@ inline disk::Meta sentinel_meta() noexcept {
 /// fuzz_meta: the input is a meta record of any length. It is checked as it is and, if it is
 /// long enough, once more with its CRC recomputed: a fuzzer cannot forge a CRC32C by mutation, so
 /// without the second pass it would rarely get past the CRC check to the field checks.
-///  - decode_meta never reads past `size` bytes (ASan), and rejects anything under 64 bytes;
+///  - decode_meta never reads past `size` bytes (ASan), rejects anything under 64 bytes (the
+///    version 1 size) and nothing of 80 bytes (the version 2 size) or more as too short;
 ///  - a rejected record leaves the output untouched;
-///  - an accepted record has its fields in range, re-encodes to the same bytes 0..47 (every
-///    field), and the re-encoding decodes to the same Meta;
-///  - a longer input decodes as its first 64 bytes do.
+///  - an accepted record has its fields in range, re-encodes (as version 2) to the same field
+///    bytes, and the re-encoding decodes to the same Meta;
+///  - a longer input decodes as its first 80 bytes do.
 inline std::string check_meta_once(const std::uint8_t* data, std::size_t size) {
     const auto buf = exact_copy(data, size);
     disk::Meta m = sentinel_meta();
     const disk::MetaError e = disk::decode_meta(buf.get(), size, m);
-    if (size < disk::meta_bytes && e != disk::MetaError::too_short) return "a record under 64 bytes was not too_short";
-    if (size >= disk::meta_bytes && e == disk::MetaError::too_short) return "a record of 64 bytes or more was too_short";
+    if (size < disk::meta_v1_bytes && e != disk::MetaError::too_short) return "a record under 64 bytes was not too_short";
+    if (size >= disk::meta_bytes && e == disk::MetaError::too_short) return "a record of 80 bytes or more was too_short";
     if (size > disk::meta_bytes) {
         const auto head = exact_copy(data, disk::meta_bytes);
         disk::Meta h = sentinel_meta();
         const disk::MetaError he = disk::decode_meta(head.get(), disk::meta_bytes, h);
-        if (he != e || !same_meta(h, m)) return "a longer record decoded differently from its first 64 bytes";
+        if (he != e || !same_meta(h, m)) return "a longer record decoded differently from its first 80 bytes";
     }
     if (e != disk::MetaError::none) {
         if (!same_meta(m, sentinel_meta())) return "a rejected record changed the output";
@@ -76,10 +78,16 @@ inline std::string check_meta_once(const std::uint8_t* data, std::size_t size) {
         return "accepted unit_bytes out of range";
     if (m.head_seq > m.seq_reserved) return "accepted head_seq > seq_reserved";
     if (m.seq_reserved > sector::max_seq + 1) return "accepted seq_reserved > 2^56";
+    if (m.lost_until_seq > sector::max_seq + 1) return "accepted lost_until_seq > 2^56";
+    if (m.lost_units == 0 && (m.lost_records != 0 || m.lost_until_seq != 0)) return "accepted losses without lost units";
 
     auto again = std::make_unique<std::byte[]>(disk::meta_bytes);
     disk::encode_meta(m, again.get());
-    if (std::memcmp(again.get(), data, 48) != 0) return "re-encoding changed bytes 0..47 (the fields)";
+    const bool v2 = sector::load<std::uint16_t>(buf.get() + 4) == 2;
+    // Every field but the version (a version 1 record is re-encoded as version 2).
+    if (std::memcmp(again.get(), data, 4) != 0 || std::memcmp(again.get() + 6, data + 6, 42) != 0 ||
+        (v2 && std::memcmp(again.get() + 48, data + 48, 20) != 0))
+        return "re-encoding changed the fields' bytes";
     disk::Meta m2 = sentinel_meta();
     if (disk::decode_meta(again.get(), disk::meta_bytes, m2) != disk::MetaError::none)
         return "the re-encoding of an accepted record is rejected";
@@ -89,9 +97,12 @@ inline std::string check_meta_once(const std::uint8_t* data, std::size_t size) {
 
 inline std::string check_meta(const std::uint8_t* data, std::size_t size) {
     std::string broken = check_meta_once(data, size);
-    if (!broken.empty() || size < disk::meta_bytes) return broken;
+    if (!broken.empty() || size < disk::meta_v1_bytes) return broken;
     const auto sealed = exact_copy(data, size);
-    sector::store<std::uint32_t>(sealed.get() + 60, crc32c(sealed.get(), 60));
+    const bool v2 = sector::load<std::uint16_t>(sealed.get() + 4) == 2;
+    if (v2 && size < disk::meta_bytes) return broken;
+    const std::size_t crc_at = v2 ? 76 : 60;
+    sector::store<std::uint32_t>(sealed.get() + crc_at, crc32c(sealed.get(), crc_at));
     broken = check_meta_once(reinterpret_cast<const std::uint8_t*>(sealed.get()), size);
     return broken.empty() ? broken : "with its CRC recomputed: " + broken;
 }

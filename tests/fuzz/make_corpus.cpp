@@ -61,10 +61,10 @@ Bytes encode(const disk::Meta& m) {
     return b;
 }
 
-/// Recomputes the CRC of an edited record (bytes 60..63 over 0..59).
+/// Recomputes the CRC of an edited record (version 2: bytes 76..79 over 0..75).
 void reseal_meta(Bytes& b) {
-    const std::uint32_t c = crc32c(b.data(), 60);
-    std::memcpy(b.data() + 60, &c, 4);
+    const std::uint32_t c = crc32c(b.data(), 76);
+    std::memcpy(b.data() + 76, &c, 4);
 }
 
 // ---- units and data file images ----
@@ -158,8 +158,18 @@ int main(int argc, char** argv) {
     }
     {
         Bytes b = encode(meta(SS_SOURCE_HOST, ts, 1, 4096, 1, 2));
-        b[60] ^= 0x01;
+        b[76] ^= 0x01;
         write("corpus/meta/bad-crc.bin", b);
+    }
+    {
+        // Version 1 (64 bytes, no loss fields), as sessions before version 2 wrote it.
+        Bytes b = encode(meta(SS_SOURCE_HOST, ts, 42, 4096, 1000, 5000, 3, 1));
+        b.resize(64);
+        b[4] = 1;
+        for (std::size_t i = 48; i < 60; ++i) b[i] = 0;
+        const std::uint32_t c = crc32c(b.data(), 60);
+        std::memcpy(b.data() + 60, &c, 4);
+        write("corpus/meta/v1-host-ts-4096.bin", b);
     }
 
     // Seed corpus: data file images.
@@ -188,10 +198,9 @@ int main(int argc, char** argv) {
 
     // Regressions: inputs at the edges of the rules, replayed by fuzz_regression_test.
     {
-        // Bytes 48..59 are written as zero but not checked on decode: a record with them set and a
-        // matching CRC decodes, and its re-encoding (zeros again) decodes to the same Meta.
+        // Reserved bytes 68..75 set, with a matching CRC: rejected as bad fields.
         Bytes b = encode(meta(SS_SOURCE_APP, evt, 77, 512, 10, 11));
-        for (std::size_t i = 48; i < 60; ++i) b[i] = static_cast<std::uint8_t>(0xC0 + i);
+        for (std::size_t i = 68; i < 76; ++i) b[i] = static_cast<std::uint8_t>(0xC0 + i);
         reseal_meta(b);
         write("regressions/meta/reserved-bytes-nonzero.bin", b);
     }

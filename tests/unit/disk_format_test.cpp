@@ -39,7 +39,7 @@ MetaBytes encoded(const disk::Meta& m) {
 }
 
 /// Recomputes the CRC after a field was edited, so that only the field check can reject it.
-void reseal(MetaBytes& b) { sector::store<std::uint32_t>(b.data() + 60, crc32c(b.data(), 60)); }
+void reseal(MetaBytes& b) { sector::store<std::uint32_t>(b.data() + 76, crc32c(b.data(), 76)); }
 
 template <class T>
 MetaBytes with_field(const disk::Meta& m, std::size_t offset, T value) {
@@ -52,7 +52,8 @@ MetaBytes with_field(const disk::Meta& m, std::size_t offset, T value) {
 bool same(const disk::Meta& a, const disk::Meta& b) {
     return a.source == b.source && a.type == b.type && a.sensor_id == b.sensor_id && a.unit_bytes == b.unit_bytes &&
            a.head_seq == b.head_seq && a.seq_reserved == b.seq_reserved && a.dropped_quota == b.dropped_quota &&
-           a.corrupt_units == b.corrupt_units;
+           a.corrupt_units == b.corrupt_units && a.lost_units == b.lost_units && a.lost_records == b.lost_records &&
+           a.lost_until_seq == b.lost_until_seq;
 }
 
 MetaError decode(const MetaBytes& b, disk::Meta& out) { return disk::decode_meta(b.data(), b.size(), out); }
@@ -191,7 +192,7 @@ TEST_CASE("a meta record with a wrong magic, version or CRC is rejected for that
     }
     SUBCASE("version") {
         CHECK(decode(with_field<std::uint16_t>(m, 4, 0)) == MetaError::bad_version);
-        CHECK(decode(with_field<std::uint16_t>(m, 4, 2)) == MetaError::bad_version);
+        CHECK(decode(with_field<std::uint16_t>(m, 4, 3)) == MetaError::bad_version);
     }
     SUBCASE("crc") {
         MetaBytes b = encoded(m);

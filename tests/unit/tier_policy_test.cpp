@@ -164,3 +164,20 @@ TEST_CASE("the disk-full quota holds for ten seconds from the first tick after t
     CHECK_FALSE(q.restore_due(119'000));
     CHECK(q.restore_due(119'001));
 }
+
+TEST_CASE("a clock that goes back never makes an interval fall due early or a budget run out") {
+    ForceSealTimer t(1'000);
+    CHECK_FALSE(t.due(50'000));
+    CHECK_FALSE(t.due(10'000)); // back: the interval restarts here
+    CHECK_FALSE(t.due(10'999));
+    CHECK(t.due(11'000));
+    ShutdownBudget b(1'000);
+    CHECK(b.at(50'000, true) == ShutdownBudget::Verdict::run);
+    CHECK(b.at(10'000, true) == ShutdownBudget::Verdict::run);
+    CHECK(b.at(51'001, true) == ShutdownBudget::Verdict::just_spent);
+    DiskFullQuota q;
+    q.lower();
+    CHECK_FALSE(q.restore_due(50'000));
+    CHECK_FALSE(q.restore_due(1'000));
+    CHECK(q.restore_due(60'001));
+}

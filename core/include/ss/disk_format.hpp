@@ -32,18 +32,27 @@ struct Meta {
     /// Lifetime counts, carried across restarts for diagnostics.
     std::uint64_t dropped_quota = 0;
     std::uint64_t corrupt_units = 0;
+    /// What recovery found lost (CRC-bad or torn units) and has not yet passed out of the
+    /// stream: the units, the records known lost with them, and the sequence number the
+    /// acknowledged boundary must reach before they are history (version 2; zero in version 1).
+    std::uint32_t lost_units = 0;
+    std::uint64_t lost_records = 0;
+    std::uint64_t lost_until_seq = 0;
 };
 
-inline constexpr std::size_t meta_bytes = 64;
+/// Version 2 (written): 80 bytes. Version 1 (still read): 64 bytes, no loss fields.
+inline constexpr std::size_t meta_bytes = 80;
+inline constexpr std::size_t meta_v1_bytes = 64;
 inline constexpr std::uint32_t meta_magic = 0x544D5353; // "SSMT"
-inline constexpr std::uint16_t meta_version = 1;
+inline constexpr std::uint16_t meta_version = 2;
 
-/// Encodes m into exactly meta_bytes bytes.
+/// Encodes m into exactly meta_bytes bytes (version 2).
 void encode_meta(const Meta& m, std::byte* out) noexcept;
 
 enum class MetaError { none, too_short, bad_magic, bad_version, bad_crc, bad_fields };
 
-/// Decodes and checks a meta record of `len` bytes. On success, out is filled.
+/// Decodes and checks a meta record of `len` bytes, version 1 or 2. On success, out is filled.
+/// too_short: fewer bytes than the record's version needs (64 at least).
 MetaError decode_meta(const std::byte* data, std::size_t len, Meta& out) noexcept;
 
 /// The shutdown ledger (`<root>/shutdown.ledger`): written once a shutdown has made everything
@@ -82,7 +91,23 @@ struct ScanTotals {
     std::uint64_t valid_units = 0;
     std::uint64_t skipped_units = 0; ///< present but invalid: torn, corrupt, foreign or stale
     std::uint64_t empty_units = 0;   ///< all zero (holes, preallocated space)
+    std::uint64_t corrupt_units = 0; ///< of the skipped: failed their check (data lost), not stale
 };
+
+/// A slot that held a unit whose data is lost: it failed its CRC, or the file ends inside it.
+/// Where its header still reads as one of ours (magic, type, a count within capacity), the
+/// records it held are known: [first_seq, first_seq + records). Else records is 0 (unknown).
+struct LostUnit {
+    std::uint64_t offset = 0;
+    std::uint64_t first_seq = 0;
+    std::uint32_t records = 0;
+    bool header_readable = false;
+    bool torn = false; ///< the file ends inside it
+};
+
+/// What the header of a slot that failed its check still says (`len` bytes of it are there).
+LostUnit read_lost_unit(std::uint64_t offset, const std::byte* data, std::size_t len, RecordType type,
+                        std::uint32_t unit_bytes) noexcept;
 
 /// Feeds the units of one data file through `next`, which is called with each unit-sized slot
 /// in file order; it decides which slots are valid units in order. A unit is valid if its
@@ -96,6 +121,9 @@ public:
     /// Examines the slot at `offset` (unit_bytes bytes at `data`). Returns true and fills
     /// `unit` if it is the next valid unit.
     bool feed(std::uint64_t offset, const std::byte* data, UnitInfo& unit) noexcept;
+    /// After a feed that returned false: the slot's lost unit, if it failed its check (not an
+    /// empty slot, nor a valid but stale one); nullptr otherwise.
+    const LostUnit* lost() const noexcept { return lost_valid_ ? &lost_ : nullptr; }
 
     const ScanTotals& totals() const noexcept { return totals_; }
     /// Sequence number just past the last valid unit (0 if none).
@@ -107,6 +135,8 @@ private:
     ScanTotals totals_;
     std::uint64_t end_seq_ = 0;
     bool any_ = false;
+    LostUnit lost_{};
+    bool lost_valid_ = false;
 };
 
 } // namespace ss::disk

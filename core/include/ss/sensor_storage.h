@@ -152,6 +152,10 @@ typedef struct SsSensorStats {
     uint32_t sectors;          /**< RAM sectors held */
     uint64_t dropped_quota;    /**< unsent records dropped from disk at the disk quota */
     uint64_t disk_records;     /**< records retained in the disk tier (spilled) */
+    uint32_t lost_units;       /**< disk units recovery found CRC-bad or torn (cut short by a crash),
+                                    until the acknowledged boundary passes them; kept across restarts */
+    uint64_t lost_records;     /**< records known lost with those units (from their sequence numbers
+                                    where the unit's header survived) */
 } SsSensorStats;
 
 /** System-wide figures (ss_get_system_stats). */
@@ -173,11 +177,13 @@ typedef struct SsSystemStats {
     uint64_t disk_bytes_used;     /**< disk tier: allocation units held, bytes */
     uint64_t disk_quota_bytes;    /**< disk tier: the quota in force (lowered when the disk is full) */
     uint64_t dropped_quota;       /**< disk tier: unsent records dropped at the quota */
+    uint32_t lost_units;          /**< disk tier: units recovery found corrupt or torn (see SsSensorStats) */
+    uint64_t lost_records;        /**< disk tier: records known lost with them */
 } SsSystemStats;
 
 /* CORRUPTION and DROPPING stay set once raised (the stats count how often); DISK_ERROR and
  * DISK_FULL describe the present and clear when the condition has passed. */
-#define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC */
+#define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC (in RAM, on a read, or found by recovery) */
 #define SS_HEALTH_DROPPING    0x2u /**< records were dropped for lack of space */
 #define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing, or files could not be read; data is held in RAM and retried */
 #define SS_HEALTH_DISK_FULL   0x8u /**< the file system ran out of space in the last 10 s; treated as the quota */

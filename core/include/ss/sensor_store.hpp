@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ss/batch_copy.hpp"
 #include "ss/cold_tier.hpp"
 #include "ss/expected.hpp"
 #include "ss/port.hpp"
@@ -54,11 +55,6 @@ struct StoreContext {
     void* lock_of(const SensorStore& s) const noexcept;
 };
 
-/// A batch handed out by consume: records [first_seq, first_seq + count).
-struct Batch {
-    std::uint32_t count = 0;
-    std::uint64_t first_seq = 0;
-};
 
 /// Stores sit side by side in the arena. On 64-bit hosts, where writer threads run on several
 /// cores, each store has its own cache lines so that neighbouring sensors never contend; on the

@@ -1,13 +1,19 @@
 // Seed 000's logging pipeline for one ADC: capture → queue of buffer indices → processing →
-// store. The capture side (a DMA interrupt, or a capture thread) puts each completed DMA block in a
+// sink. The capture side (a DMA interrupt, or a capture thread) puts each completed DMA block in a
 // pool buffer — copying it, or having the DMA write straight into one — and queues only the
 // buffer's index with the block's sample number and completion time; the processing side takes
 // indices off the queue, runs each channel of the block through its processing chain and hands
-// the records to its store in one call (ss_ts_add_many), then gives the buffer back.
+// the records to that route's RecordSink in one call (add_values), then gives the buffer back.
+//
+// The pipeline never names a store: each route is given a time-series sink (ss/record_sink.hpp) —
+// a StoreSink over a store of the caller's own Engine (an actor, an MCU task) or a HandleSink over
+// a C API handle — so whoever owns the storage decides where the records go. The sinks must
+// outlive the pipeline's processing.
 //
 // The capture side is wait-free and never blocks on the processing side: when no buffer is free
 // or the queue is full the block is dropped and counted (buffer_overflows, samples_lost), never
-// written over. Everything captured is accounted for: processed, or counted as lost.
+// written over. Everything captured is accounted for: processed, or counted as lost; every record
+// offered to a sink is counted as stored or dropped.
 #pragma once
 
 #include <atomic>
@@ -23,28 +29,30 @@
 #include "ss/capture/latency_histogram.hpp"
 #include "ss/capture/spsc_ring.hpp"
 #include "ss/expected.hpp"
-#include "ss/sensor_storage.h"
+#include "ss/record_sink.hpp"
+#include "ss/sector_format.hpp"
 #include "ss/text.hpp"
 
 namespace ss::capture {
 
-/// Where one channel of an ADC block goes: its processing and its (TS) store.
+/// Where one channel of an ADC block goes: its processing and the sink that takes its records.
 struct AdcRoute {
     std::uint32_t channel = 0;       ///< which of the interleaved channels, 0 .. channels − 1
     ProcessingConfig processing{};   ///< moving average, decimation, low-pass, summary
-    SensorStore* store = nullptr;    ///< a registered time-series sensor
+    RecordSink* sink = nullptr;      ///< takes time-series records; not owned, outlives the pipeline's use
 };
 
 /// A snapshot of the pipeline's counters (seed 000's LoggerStats and more). Sample counts are
 /// std::size_t: 64-bit on a gateway, 32-bit (wrapping) on a Cortex-M4.
 struct AdcPipelineStats {
     std::size_t samples_captured = 0;  ///< samples (all channels) in blocks that were queued
-    std::size_t samples_processed = 0; ///< of those, through processing and offered to the stores
+    std::size_t samples_processed = 0; ///< of those, through processing and offered to the sinks
     std::size_t samples_lost = 0;      ///< samples in blocks dropped at capture (no buffer, queue full)
     std::size_t buffer_overflows = 0;  ///< blocks dropped at capture
     std::size_t buffers_pending = 0;   ///< blocks queued, not processed yet (approximate)
-    std::size_t records_stored = 0;    ///< records the stores took
-    std::size_t records_dropped = 0;   ///< records the stores refused (no room; counted there too)
+    std::size_t records_stored = 0;    ///< records the sinks took
+    std::size_t records_dropped = 0;   ///< records the sinks did not take (no room: counted there too;
+                                       ///< a refused call, e.g. a store that is gone: counted only here)
     std::uint32_t worst_latency_us = 0; ///< the longest capture-to-store time seen
     std::uint32_t pool_low_watermark = 0; ///< fewest free buffers ever (sizing figure)
 };
@@ -71,7 +79,7 @@ public:
     AdcPipeline& operator=(const AdcPipeline&) = delete;
 
     /// Sets the interleave (`channels` per scan) and the routes; checks every route's channel,
-    /// processing and store (why names the route and field). Before the capture starts.
+    /// processing and sink (why names the route and field). Before the capture starts.
     Expected<void> configure(std::uint32_t channels, std::span<const AdcRoute> routes, Text& why) noexcept {
         if (channels == 0 || Length % channels != 0) {
             why.clear();
@@ -84,12 +92,12 @@ public:
             return std::unexpected(Errc::invalid_argument);
         }
         for (std::size_t r = 0; r < routes.size(); ++r) {
-            SsSensorStats st{};
-            if (routes[r].channel >= channels || routes[r].store == nullptr ||
-                ss_get_sensor_stats(routes[r].store, &st) != 0 || st.type != SENSOR_TS) {
+            // The sink's type is fixed, so checking it here spares process_next a refusal per block.
+            if (routes[r].channel >= channels || routes[r].sink == nullptr ||
+                routes[r].sink->record_type() != RecordType::ts) {
                 why.clear();
                 why << "route " << static_cast<std::uint64_t>(r)
-                    << ": its channel must be below channels and its store a registered time-series sensor";
+                    << ": its channel must be below channels and its sink one that takes time-series records";
                 return std::unexpected(Errc::invalid_argument);
             }
             if (auto ok = processors_[r].configure(routes[r].processing, why); !ok) return ok;
@@ -145,7 +153,7 @@ public:
 
     // ---- processing side (one consumer) --------------------------------------------------------
 
-    /// Takes the oldest queued block through every route into its store and returns the buffer.
+    /// Takes the oldest queued block through every route into its sink and returns the buffer.
     /// `now_us` is read once the records are stored (the latency's end). nullopt if none queued.
     std::optional<AdcBlockResult> process_next(std::uint64_t (*now_us)()) noexcept {
         Block b{};
@@ -159,10 +167,11 @@ public:
             auto out = decode_adc(processors_[r], block, std::span<std::uint32_t>(records_));
             if (!out) continue; // cannot happen: sizes were checked at capture and configure
             if (r == 0) result.summary[0] = out->summary;
-            std::uint32_t stored = 0;
-            (void)ss_ts_add_many(routes_[r].store, records_, static_cast<std::uint32_t>(out->produced), &stored);
+            const auto produced = static_cast<std::uint32_t>(out->produced);
+            // A refused call stored nothing: all of it counts as dropped, as a full store's would.
+            const std::uint32_t stored = routes_[r].sink->add_values(records_, produced).value_or(0);
             bump(stored_, stored);
-            bump(dropped_records_, out->produced - stored);
+            bump(dropped_records_, produced - stored);
         }
         (void)pool_.release_index(b.index);
         const std::uint64_t end = now_us();

@@ -1,0 +1,59 @@
+// The one batch-consume loop body, shared by the RAM store and the cold tier: records are
+// copied out of consecutive segments (a RAM sector, a disk unit) into the uploader's buffer
+// until it is full, the sequence jumps (a batch never spans a gap: the receiver learns of
+// losses from first_seq and count alone) or the sequence limit is reached (numbers not yet
+// durably reserved are never handed out).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace ss {
+
+/// A batch handed out by consume: records [first_seq, first_seq + count).
+struct Batch {
+    std::uint32_t count = 0;
+    std::uint64_t first_seq = 0;
+};
+
+class BatchCopy {
+public:
+    BatchCopy(void* out, std::size_t record_bytes, std::uint32_t max, std::uint64_t seq_limit) noexcept
+        : out_(static_cast<std::byte*>(out)), record_bytes_(record_bytes), max_(max), seq_limit_(seq_limit) {}
+
+    /// Whether a record numbered seq would be taken (checked before a segment is read, so that
+    /// nothing is read for a batch that ends here).
+    bool wants(std::uint64_t seq) const noexcept {
+        return !full() && (batch_.count == 0 || seq == next_seq_) && seq < seq_limit_;
+    }
+
+    /// Offers `available` records starting at sequence number seq, packed at `records`. Returns
+    /// how many were taken: 0 if the batch ends before them (full, a gap, the limit).
+    std::uint32_t take(std::uint64_t seq, const std::byte* records, std::uint32_t available) noexcept {
+        if (!wants(seq)) return 0;
+        std::uint64_t n = available;
+        if (n > max_ - batch_.count) n = max_ - batch_.count;
+        if (n > seq_limit_ - seq) n = seq_limit_ - seq;
+        const auto taken = static_cast<std::uint32_t>(n);
+        std::memcpy(out_ + std::size_t{batch_.count} * record_bytes_, records, std::size_t{taken} * record_bytes_);
+        if (batch_.count == 0) batch_.first_seq = seq;
+        batch_.count += taken;
+        next_seq_ = seq + taken;
+        return taken;
+    }
+
+    bool full() const noexcept { return batch_.count == max_; }
+    bool empty() const noexcept { return batch_.count == 0; }
+    const Batch& batch() const noexcept { return batch_; }
+
+private:
+    std::byte* out_;
+    std::size_t record_bytes_;
+    std::uint32_t max_;
+    std::uint64_t seq_limit_;
+    std::uint64_t next_seq_ = 0;
+    Batch batch_{};
+};
+
+} // namespace ss
