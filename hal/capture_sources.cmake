@@ -1,14 +1,14 @@
 # Capture sources: the hardware-shaped interfaces (ADC, UART, SPI, CAN, clock) and their POSIX
 # implementations (real-time simulations on their own threads, Linux SocketCAN).
 add_library(ss_hal_capture STATIC
-  src/capture/device_thread.cpp
-  src/capture/posix_clock.cpp
-  src/capture/realtime.cpp
-  src/capture/sim_adc.cpp
-  src/capture/sim_can.cpp
-  src/capture/sim_spi.cpp
-  src/capture/sim_uart.cpp
-  src/capture/socket_can.cpp
+  posix/capture/device_thread.cpp
+  posix/capture/posix_clock.cpp
+  posix/capture/realtime.cpp
+  posix/capture/sim_adc.cpp
+  posix/capture/sim_can.cpp
+  posix/capture/sim_spi.cpp
+  posix/capture/sim_uart.cpp
+  posix/capture/socket_can.cpp
 )
 add_library(ss::hal_capture ALIAS ss_hal_capture)
 target_include_directories(ss_hal_capture PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>)

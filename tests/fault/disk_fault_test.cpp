@@ -1295,7 +1295,7 @@ TEST_CASE("the checks catch a disk that rots durable data") {
 
 // ---- known bugs ------------------------------------------------------------------------------------
 //
-// The suites found these in the disk tier (hal/src/disk_tier.cpp). The scenarios each one breaks
+// The suites found these in the disk tier (then hal/src/disk_tier.cpp, now hal/posix/disk/). The scenarios each one breaks
 // are kept in test cases of their own, marked may_fail, so that everything else stays enforced.
 // Each names a replay: SS_FAULT_PLAN="..." ./disk_fault_test -tc='replay*' (add SS_FAULT_DEBUG=1
 // for the tier's log and per-step figures).

@@ -1,4 +1,4 @@
-// Time arithmetic and deadline sleeps shared by the simulated devices (private to hal/src/capture).
+// Time arithmetic and deadline sleeps shared by the simulated devices (private to hal/posix/capture).
 #pragma once
 
 #include <atomic>
