@@ -37,7 +37,8 @@ void order_spill(SpillCandidate* candidates, std::uint32_t n) noexcept;
 class ForceSealTimer {
 public:
     constexpr explicit ForceSealTimer(std::uint32_t interval_ms = 0) noexcept : interval_ms_(interval_ms) {}
-    /// True once per interval; the first call starts the interval.
+    /// True once per interval (at the first tick at or past start + interval_ms); the first
+    /// call starts the interval, and each due tick starts the next.
     bool due(std::uint64_t now_ms) noexcept;
 
 private:
@@ -52,7 +53,8 @@ private:
 class ShutdownBudget {
 public:
     constexpr explicit ShutdownBudget(std::uint32_t budget_ms = 0) noexcept : budget_ms_(budget_ms) {}
-    /// What this tick may do.
+    /// What this tick may do: a tick exactly budget_ms after the first still runs; the first
+    /// one past it is just_spent (the tier logs it once), every later one spent.
     enum class Verdict : std::uint8_t { run, just_spent, spent };
     Verdict at(std::uint64_t now_ms, bool shutdown) noexcept;
 
@@ -132,7 +134,7 @@ public:
         lowered_ = true;
         stamped_ = false;
     }
-    /// True at the tick where the hold has passed and the configured quota returns.
+    /// True at the first tick more than hold_ms after the first tick that followed lower().
     bool restore_due(std::uint64_t now_ms) noexcept;
     bool is_lowered() const noexcept { return lowered_; }
 
