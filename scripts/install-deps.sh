@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build g++-12
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
+  libcaf-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 )
 

@@ -116,6 +116,10 @@ public:
     void tick(std::uint64_t now_ms) noexcept;
     void set_shutdown(bool in_progress) noexcept { shutdown_.store(in_progress, std::memory_order_relaxed); }
     bool shutdown_in_progress() const noexcept { return shutdown_.load(std::memory_order_relaxed); }
+    /// True once the shutdown in progress spent its budget (shutdown_budget_ms of tick time):
+    /// the manager has stopped flushing and flushed() will not turn true. Read by the thread
+    /// that ticks.
+    bool shutdown_budget_spent() const noexcept { return shutdown_budget_.spent(); }
     /// True when nothing retained lives only in RAM (always false without a cold tier if
     /// anything is retained: RAM does not survive a stop).
     bool flushed() const noexcept;

@@ -57,6 +57,8 @@ public:
     /// one past it is just_spent (the tier logs it once), every later one spent.
     enum class Verdict : std::uint8_t { run, just_spent, spent };
     Verdict at(std::uint64_t now_ms, bool shutdown) noexcept;
+    /// True once the budget of the shutdown in progress ran out.
+    bool spent() const noexcept { return spent_; }
 
 private:
     std::uint32_t budget_ms_;

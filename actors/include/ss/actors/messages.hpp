@@ -1,0 +1,51 @@
+// The messages the runtime's actors exchange. They carry indices, handles, counts and times,
+// never sample data: every one is trivially copyable and small (checked below), so a message
+// costs a few words whatever the data rate.
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+namespace ss::actors {
+
+/// Asks the storage-flush stage for the shutdown flush (replies with a FlushReport).
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+/// How a shutdown flush ended.
+struct FlushReport {
+    bool complete = false;       ///< everything retained is durable; a stop now loses nothing
+    std::uint32_t ticks = 0;     ///< ticks the flush took
+    std::uint64_t elapsed_ms = 0; ///< from the request to the report, in the actor clock's time
+};
+
+/// What the storage-flush stage has done so far.
+struct FlushStats {
+    std::uint64_t ticks = 0;
+    std::uint64_t last_tick_ms = 0; ///< the time handed to the engine at the last tick
+    std::uint64_t max_tick_us = 0;  ///< the longest tick, measured on the steady clock
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, FlushReport& x) {
+    return f(caf::meta::type_name("flush_report"), x.complete, x.ticks, x.elapsed_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, FlushStats& x) {
+    return f(caf::meta::type_name("flush_stats"), x.ticks, x.last_tick_ms, x.max_tick_us);
+}
+
+inline bool operator==(const FlushReport& a, const FlushReport& b) noexcept {
+    return a.complete == b.complete && a.ticks == b.ticks && a.elapsed_ms == b.elapsed_ms;
+}
+
+/// Messages stay a few words and copy as bytes.
+template <class T>
+inline constexpr bool is_small_message = std::is_trivially_copyable_v<T> && sizeof(T) <= 32;
+static_assert(is_small_message<FlushReport>);
+static_assert(is_small_message<FlushStats>);
+
+} // namespace ss::actors
