@@ -39,7 +39,7 @@ done
 echo "=== configure ${build_dir} (clang, SS_FUZZ=ON) ==="
 cmake -S "$src" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSS_FUZZ=ON -DSS_BUILD_TESTS=ON -DSS_BUILD_BENCH=OFF -DSS_BUILD_TOOLS=OFF -DSS_SANITIZE= >/dev/null
+  -DSS_FUZZ=ON -DSS_BUILD_TESTS=ON -DSS_BUILD_BENCH=OFF -DSS_BUILD_TOOLS=OFF -DSS_BUILD_ACTORS=OFF -DSS_SANITIZE= >/dev/null
 echo "=== build ${targets[*]} ==="
 cmake --build "$build_dir" --target "${targets[@]}"
 
