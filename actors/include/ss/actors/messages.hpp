@@ -49,3 +49,21 @@ static_assert(is_small_message<FlushReport>);
 static_assert(is_small_message<FlushStats>);
 
 } // namespace ss::actors
+
+namespace ss::actors {
+
+/// What the uploader stage has done so far.
+struct UploadStats {
+    std::uint64_t batches_sent = 0;  ///< send attempts, re-sends included
+    std::uint64_t batches_acked = 0;
+    std::uint64_t records_acked = 0;
+    std::uint64_t retries = 0;       ///< attempts that failed and were scheduled again
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, UploadStats& x) {
+    return f(caf::meta::type_name("upload_stats"), x.batches_sent, x.batches_acked, x.records_acked, x.retries);
+}
+static_assert(is_small_message<UploadStats>);
+
+} // namespace ss::actors

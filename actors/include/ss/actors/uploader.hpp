@@ -1,0 +1,56 @@
+// The uploader stage: drains the engine's stores with the consume/erase contract. Each period
+// it takes the next sensor (round robin) with unsent records, consumes a batch (the records turn
+// pending), hands it to the transport, and erases it only when the transport says the receiver
+// has it. A failed attempt keeps the batch — the same records, the same sequence numbers — and
+// sends it again after a full-jitter exponential backoff (or the receiver's Retry-After, if
+// longer); nothing else goes out meanwhile, so batches reach the receiver in order. Transports
+// may block: the runtime spawns this stage detached (tests run it under the test coordinator).
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <vector>
+
+#include "ss/actors/messages.hpp"
+#include "ss/engine.hpp"
+#include "ss/hal/upload_transport.hpp"
+#include "ss/retry_backoff.hpp"
+
+namespace ss::actors {
+
+using uploader_actor =
+    caf::typed_actor<caf::reacts_to<caf::tick_atom>, caf::replies_to<caf::get_atom>::with<UploadStats>>;
+
+struct UploaderSettings {
+    caf::timespan period{};          ///< how often it looks for unsent records
+    std::uint32_t batch_records = 256; ///< most records per batch
+    std::uint32_t batches_per_tick = 64; ///< most batches sent per period
+    std::uint32_t backoff_base_ms = 1'000;
+    std::uint32_t backoff_cap_ms = 300'000;
+    std::uint64_t seed = 1;          ///< of the backoff's jitter
+};
+
+struct UploaderState {
+    static inline const char* name = "uploader";
+    Engine* engine = nullptr;
+    hal::UploadTransport* transport = nullptr;
+    UploaderSettings settings{};
+    caf::actor_clock::time_point next{};
+    std::vector<std::byte> buffer; ///< the batch in flight
+    hal::UploadBatch batch{};
+    SensorStore* store = nullptr;  ///< whose batch is in flight; nullptr = none
+    std::uint32_t failures = 0;
+    std::uint64_t retry_at_ms = 0;
+    std::uint32_t cursor = 0;      ///< the next slot the round robin looks at
+    RetryBackoff backoff{1'000, 300'000, 1};
+    UploadStats stats{};
+};
+
+/// Spawn with sys.spawn(uploader, &engine, &transport, settings); both must outlive it.
+uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<UploaderState> self, Engine* engine,
+                                       hal::UploadTransport* transport, UploaderSettings settings);
+
+} // namespace ss::actors

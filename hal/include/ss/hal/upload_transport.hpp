@@ -1,0 +1,45 @@
+// What the uploader hands a batch to: the interface every upload transport implements (the
+// local archive, HTTP, MQTT, the MCU uplink, a test's scripted one). A batch is records of one
+// sensor with consecutive sequence numbers; the transport says whether the receiver has it
+// (acknowledged: the uploader erases it), whether to try again, and when.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ss/sector_format.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss::hal {
+
+/// Records [first_seq, first_seq + count) of one sensor, packed as the store keeps them (4 bytes
+/// a time-series value, 12 bytes an event). Valid for the duration of the send call only.
+struct UploadBatch {
+    SsSource source = SS_SOURCE_HOST;
+    std::uint32_t sensor_id = 0;
+    RecordType type = RecordType::ts;
+    std::uint64_t first_seq = 0;
+    std::uint32_t count = 0;
+    const std::byte* records = nullptr;
+};
+
+enum class UploadOutcome : std::uint8_t {
+    acknowledged, ///< the receiver has every record of the batch, durably
+    retry,        ///< not delivered (unreachable, busy, timed out): send the same batch again
+};
+
+struct UploadResult {
+    UploadOutcome outcome = UploadOutcome::retry;
+    /// With retry: the earliest time to try again that the receiver asked for, in ms (0 = the
+    /// uploader's own backoff decides).
+    std::uint32_t retry_after_ms = 0;
+};
+
+class UploadTransport {
+public:
+    virtual ~UploadTransport() = default;
+    /// Delivers one batch; may block (the uploader runs on its own thread).
+    virtual UploadResult send(const UploadBatch& batch) noexcept = 0;
+};
+
+} // namespace ss::hal

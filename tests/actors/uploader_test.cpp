@@ -1,0 +1,223 @@
+// The uploader stage under CAF's test coordinator, against an in-process transport whose
+// answers the test scripts: every record is delivered once and in order, a batch is erased only
+// once acknowledged, a failed batch is sent again — the same records, the same numbers — after
+// the backoff or the receiver's Retry-After, and an outage costs time, never records.
+#include "caf_doctest_dsl.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "ss/actors/storage_flush.hpp"
+#include "ss/actors/storage_host.hpp"
+#include "ss/actors/uploader.hpp"
+
+using namespace std::chrono_literals;
+using ss::hal::UploadBatch;
+using ss::hal::UploadOutcome;
+using ss::hal::UploadResult;
+
+namespace {
+
+void silent(void*, int, const char*) {}
+
+/// An in-process receiver: answers from a script (acknowledged once the script is empty) and
+/// keeps every attempt and every record it acknowledged.
+class ScriptedTransport final : public ss::hal::UploadTransport {
+public:
+    struct Attempt {
+        std::uint64_t at_ms;
+        std::uint32_t sensor;
+        std::uint64_t first_seq;
+        std::uint32_t count;
+        std::uint32_t first_value;
+    };
+    explicit ScriptedTransport(caf::scheduler::test_coordinator& sched) : sched_(sched) {}
+
+    UploadResult send(const UploadBatch& b) noexcept override {
+        std::uint32_t first_value = 0;
+        std::memcpy(&first_value, b.records, sizeof first_value);
+        attempts.push_back({ss::actors::actor_clock_ms(sched_.clock().now()), b.sensor_id, b.first_seq, b.count, first_value});
+        UploadResult r{UploadOutcome::acknowledged, 0};
+        if (down) r = UploadResult{UploadOutcome::retry, 0};
+        else if (!script.empty()) {
+            r = script.front();
+            script.pop_front();
+        }
+        if (r.outcome == UploadOutcome::acknowledged)
+            for (std::uint32_t i = 0; i < b.count; ++i) {
+                std::uint32_t v = 0;
+                std::memcpy(&v, b.records + std::size_t{i} * 4, 4);
+                received[b.sensor_id].emplace_back(b.first_seq + i, v);
+            }
+        return r;
+    }
+
+    std::deque<UploadResult> script;
+    bool down = false;
+    std::vector<Attempt> attempts;
+    std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint32_t>>> received;
+
+private:
+    caf::scheduler::test_coordinator& sched_;
+};
+
+struct fixture : test_coordinator_fixture<> {
+    fixture() {
+        ss_config_defaults(&storage_cfg, SS_TARGET_LINUX);
+        storage_cfg.max_sensors = 3;
+        storage_cfg.ram_sector_bytes = 256;
+        storage_cfg.ram_pool_bytes = 64 * 256;
+        storage_cfg.log = silent;
+        auto h = ss::actors::StorageHost::open(storage_cfg, why);
+        REQUIRE_MESSAGE(h, why.c_str());
+        host = std::move(*h);
+        for (std::uint32_t id = 1; id <= 3; ++id) {
+            auto s = host->engine().register_sensor(SS_SOURCE_APP, id, ss::RecordType::ts, why);
+            REQUIRE(s);
+            stores.push_back(*s);
+        }
+    }
+    void add(std::uint32_t sensor, std::uint32_t n) {
+        ss::SensorStore& s = *stores[sensor - 1];
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint32_t v = sensor * 100'000 + next_value[sensor]++;
+            REQUIRE(s.add(host->engine().context(), &v));
+        }
+    }
+    SsSensorStats stats(std::uint32_t sensor) {
+        SsSensorStats st{};
+        host->engine().stats(*stores[sensor - 1], st);
+        return st;
+    }
+    ss::actors::uploader_actor start(ScriptedTransport& t, ss::actors::UploaderSettings settings) {
+        auto up = sys.spawn(ss::actors::uploader, &host->engine(), &t, settings);
+        sched.run();
+        return up;
+    }
+    void step(caf::timespan d = 100ms) {
+        CHECK(sched.advance_time(d) == 1u);
+        sched.run();
+    }
+    void stop(const ss::actors::uploader_actor& up) {
+        caf::anon_send_exit(up, caf::exit_reason::kill);
+        sched.run();
+    }
+
+    SsInitCfg storage_cfg{};
+    ss::Text why;
+    std::unique_ptr<ss::actors::StorageHost> host;
+    std::vector<ss::SensorStore*> stores;
+    std::map<std::uint32_t, std::uint32_t> next_value;
+};
+
+ss::actors::UploaderSettings settings(std::uint32_t batch = 50) {
+    ss::actors::UploaderSettings s;
+    s.period = caf::timespan{100ms};
+    s.batch_records = batch;
+    return s;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "every record is delivered once, in order, and erased once acknowledged") {
+    ScriptedTransport t(sched);
+    add(1, 130);
+    add(2, 7);
+    add(3, 61);
+    auto up = start(t, settings());
+    step();
+    for (std::uint32_t id = 1; id <= 3; ++id) {
+        INFO("sensor " << id);
+        const auto& got = t.received[id];
+        REQUIRE(got.size() == next_value[id]);
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CHECK(got[i].first == i);
+            CHECK(got[i].second == id * 100'000 + i);
+        }
+        CHECK(stats(id).retained == 0);
+        CHECK(stats(id).erased == next_value[id]);
+    }
+    // A batch never spans two sensors or more than batch_records records.
+    for (const auto& a : t.attempts) CHECK(a.count <= 50);
+    // Records added later go out at the next period.
+    add(2, 5);
+    step();
+    CHECK(t.received[2].size() == 12);
+    stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "a failed batch stays pending and is sent again, the same records, after the backoff") {
+    ScriptedTransport t(sched);
+    t.script = {{UploadOutcome::retry, 0}, {UploadOutcome::retry, 0}};
+    add(1, 30);
+    auto up = start(t, settings());
+    const std::uint64_t t0 = ss::actors::actor_clock_ms(sched.clock().now());
+    step();
+    REQUIRE(t.attempts.size() == 1);
+    CHECK(stats(1).pending == 30); // handed out, not erased
+    CHECK(stats(1).retained == 30);
+    // Full jitter: the second attempt comes within [0, 1 s) of the failure, the third within
+    // [0, 2 s) of the second; nothing else goes out meanwhile.
+    for (int i = 0; i < 40 && t.attempts.size() < 3; ++i) step();
+    REQUIRE(t.attempts.size() == 3);
+    CHECK(t.attempts[1].at_ms - t.attempts[0].at_ms <= 1'000 + 100);
+    CHECK(t.attempts[2].at_ms - t.attempts[1].at_ms <= 2'000 + 100);
+    for (const auto& a : t.attempts) {
+        CHECK(a.sensor == 1);
+        CHECK(a.first_seq == 0);
+        CHECK(a.count == 30);
+        CHECK(a.first_value == 100'000);
+    }
+    CHECK(t.attempts[0].at_ms == t0 + 100);
+    // The third attempt was acknowledged: erased, delivered once.
+    CHECK(stats(1).retained == 0);
+    CHECK(t.received[1].size() == 30);
+    ss::actors::UploadStats us = deref<ss::actors::uploader_actor::stateful_base<ss::actors::UploaderState>>(up).state.stats;
+    CHECK(us.batches_sent == 3);
+    CHECK(us.retries == 2);
+    CHECK(us.batches_acked == 1);
+    CHECK(us.records_acked == 30);
+    stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "the receiver's Retry-After is honoured when it asks for longer than the backoff") {
+    ScriptedTransport t(sched);
+    t.script = {{UploadOutcome::retry, 5'000}};
+    add(3, 10);
+    auto up = start(t, settings());
+    step();
+    REQUIRE(t.attempts.size() == 1);
+    for (int i = 0; i < 49; ++i) step();
+    CHECK(t.attempts.size() == 1); // 4.9 s later: still waiting
+    step();
+    REQUIRE(t.attempts.size() == 2);
+    CHECK(t.attempts[1].at_ms - t.attempts[0].at_ms == 5'000);
+    CHECK(stats(3).retained == 0);
+    stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "an outage of ten minutes costs time, never records: everything arrives once after it") {
+    ScriptedTransport t(sched);
+    t.down = true;
+    auto up = start(t, settings(40));
+    for (int i = 0; i < 6'000; ++i) { // ten minutes of 100 ms periods, records arriving meanwhile
+        if (i % 50 == 0) add(1 + static_cast<std::uint32_t>(i / 50) % 3, 9);
+        step();
+    }
+    CHECK(t.received.empty());
+    // The backoff grew but stayed under its cap: attempts are few, not one a period.
+    CHECK(t.attempts.size() < 40);
+    t.down = false;
+    for (int i = 0; i < 3'100 && (stats(1).retained + stats(2).retained + stats(3).retained) != 0; ++i) step();
+    for (std::uint32_t id = 1; id <= 3; ++id) {
+        INFO("sensor " << id);
+        CHECK(stats(id).retained == 0);
+        const auto& got = t.received[id];
+        REQUIRE(got.size() == next_value[id]);
+        for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i].first == i);
+    }
+    stop(up);
+}
