@@ -59,6 +59,27 @@ struct fixture : test_coordinator_fixture<> {
         CHECK(sched.advance_time(d) == 1u);
         sched.run();
     }
+    /// A storage host with sensor app/7 and its storage-flush stage, after the first tick.
+    struct Running {
+        std::unique_ptr<ss::actors::StorageHost> host;
+        ss::SensorStore* sensor = nullptr;
+        ss::actors::storage_flush_actor flush;
+        ss::Engine& engine() { return host->engine(); }
+    };
+    Running start(const SsInitCfg& c, ss::hal::FileSystem* fs = nullptr) {
+        ss::Text why;
+        Running r;
+        auto h = ss::actors::StorageHost::open(c, why, fs);
+        REQUIRE_MESSAGE(h, why.c_str());
+        r.host = std::move(*h);
+        auto sensor = r.engine().register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
+        REQUIRE(sensor);
+        r.sensor = *sensor;
+        r.flush = sys.spawn(ss::actors::storage_flush, &r.engine(), caf::timespan{100ms});
+        sched.run();
+        step(); // the first tick starts the force-seal interval
+        return r;
+    }
     FlushStats stats_of(const ss::actors::storage_flush_actor& a) {
         return deref<ss::actors::storage_flush_actor::stateful_base<ss::actors::StorageFlushState>>(a).state.stats;
     }
@@ -124,56 +145,40 @@ TEST_CASE_FIXTURE(fixture, "the storage-flush stage ticks the engine every perio
 
 TEST_CASE_FIXTURE(fixture, "records that fill no sector reach the disk at the force-seal interval, in virtual time") {
     TempDir dir;
-    ss::Text why;
-    const SsInitCfg ss_cfg = config(dir.data);
-    auto host = ss::actors::StorageHost::open(ss_cfg, why);
-    REQUIRE_MESSAGE(host, why.c_str());
-    ss::Engine& engine = (*host)->engine();
-    auto sensor = engine.register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
-    REQUIRE(sensor);
-    auto flush = sys.spawn(ss::actors::storage_flush, &engine, caf::timespan{100ms});
-    sched.run();
-    step(); // the first tick starts the force-seal interval
-    add(engine, **sensor, 10);
+    Running r = start(config(dir.data));
+    add(r.engine(), *r.sensor, 10);
     // 59.9 s after the first tick: still only in RAM.
     for (int i = 0; i < 599; ++i) step();
-    CHECK(stats(engine, **sensor).disk_records == 0);
+    CHECK(stats(r.engine(), *r.sensor).disk_records == 0);
     step(); // 60 s after the first tick
-    CHECK(stats(engine, **sensor).disk_records == 10);
-    CHECK(stats_of(flush).ticks == 601);
-    caf::anon_send_exit(flush, caf::exit_reason::kill);
+    CHECK(stats(r.engine(), *r.sensor).disk_records == 10);
+    CHECK(stats_of(r.flush).ticks == 601);
+    caf::anon_send_exit(r.flush, caf::exit_reason::kill);
     sched.run();
 }
 
 TEST_CASE_FIXTURE(fixture, "a shutdown flush reports complete once everything is durable, and the stage stops") {
     TempDir dir;
-    ss::Text why;
     const SsInitCfg ss_cfg = config(dir.data);
     {
-        auto host = ss::actors::StorageHost::open(ss_cfg, why);
-        REQUIRE_MESSAGE(host, why.c_str());
-        ss::Engine& engine = (*host)->engine();
-        auto sensor = engine.register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
-        REQUIRE(sensor);
-        auto flush = sys.spawn(ss::actors::storage_flush, &engine, caf::timespan{100ms});
-        sched.run();
-        step();
-        add(engine, **sensor, 130); // two full sectors and an open one
+        Running r = start(ss_cfg);
+        add(r.engine(), *r.sensor, 130); // two full sectors and an open one
         step();
         Reply reply;
-        request_shutdown(sys, flush, reply);
+        request_shutdown(sys, r.flush, reply);
         sched.run();
         for (int i = 0; i < 10 && !reply.replied; ++i) step();
         REQUIRE(reply.replied);
         CHECK(reply.report.complete);
         CHECK(reply.report.ticks >= 1);
         CHECK(reply.report.elapsed_ms == reply.report.ticks * 100u);
-        CHECK(engine.flushed());
-        CHECK(stats(engine, **sensor).disk_records == 130);
+        CHECK(r.engine().flushed());
+        CHECK(stats(r.engine(), *r.sensor).disk_records == 130);
         // The stage quit after its report: nothing is left ticking.
         CHECK(sched.advance_time(10s) == 0u);
     }
     // A restart recovers every record.
+    ss::Text why;
     auto again = ss::actors::StorageHost::open(ss_cfg, why);
     REQUIRE_MESSAGE(again, why.c_str());
     auto sensor = (*again)->engine().register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
@@ -183,23 +188,15 @@ TEST_CASE_FIXTURE(fixture, "a shutdown flush reports complete once everything is
 }
 
 TEST_CASE_FIXTURE(fixture, "a shutdown flush on a failing disk gives up when the budget is spent, in virtual time") {
-    ss::Text why;
     FaultFileSystem fs;
     const std::string root = "/data";
     SsInitCfg ss_cfg = config(root);
     ss_cfg.shutdown_budget_ms = 2'000;
-    auto host = ss::actors::StorageHost::open(ss_cfg, why, &fs);
-    REQUIRE_MESSAGE(host, why.c_str());
-    ss::Engine& engine = (*host)->engine();
-    auto sensor = engine.register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
-    REQUIRE(sensor);
-    auto flush = sys.spawn(ss::actors::storage_flush, &engine, caf::timespan{100ms});
-    sched.run();
-    step();
-    add(engine, **sensor, 130);
+    Running r = start(ss_cfg, &fs);
+    add(r.engine(), *r.sensor, 130);
     fs.fail_kinds_from(fs.calls(), call_bit(FsCall::write) | call_bit(FsCall::sync) | call_bit(FsCall::sync_all), -EIO);
     Reply reply;
-    request_shutdown(sys, flush, reply);
+    request_shutdown(sys, r.flush, reply);
     sched.run();
     int ticks = 0;
     for (; ticks < 100 && !reply.replied; ++ticks) step();
@@ -210,6 +207,6 @@ TEST_CASE_FIXTURE(fixture, "a shutdown flush on a failing disk gives up when the
     CHECK(reply.report.elapsed_ms == 2'200);
     CHECK(reply.report.ticks == 22);
     CHECK(ticks == 22);
-    CHECK_FALSE(engine.flushed());
-    CHECK(stats(engine, **sensor).retained == 130); // held in RAM, not lost
+    CHECK_FALSE(r.engine().flushed());
+    CHECK(stats(r.engine(), *r.sensor).retained == 130); // held in RAM, not lost
 }

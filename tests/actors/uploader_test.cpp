@@ -6,13 +6,20 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "ss/actors/storage_flush.hpp"
 #include "ss/actors/storage_host.hpp"
 #include "ss/actors/uploader.hpp"
+#include "posix/upload/archive_transport.hpp"
 
 using namespace std::chrono_literals;
 using ss::hal::UploadBatch;
@@ -220,4 +227,45 @@ TEST_CASE_FIXTURE(fixture, "an outage of ten minutes costs time, never records: 
         for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i].first == i);
     }
     stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "through the local archive transport every record lands in the archive once") {
+    char tmpl[] = "/tmp/ss-uploader-archive-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    const std::string dir = std::string(tmpl) + "/archive";
+    {
+        ss::hal::ArchiveTransport archive({dir, 600});
+        add(1, 130);
+        add(2, 40);
+        auto up = sys.spawn(ss::actors::uploader, &host->engine(), static_cast<ss::hal::UploadTransport*>(&archive),
+                            settings(32));
+        sched.run();
+        step();
+        CHECK(stats(1).retained == 0);
+        CHECK(stats(2).retained == 0);
+        stop(up);
+    }
+    // Every line names its batch; the batches of each sensor cover its records exactly once.
+    std::vector<std::tuple<unsigned, unsigned long long, unsigned>> batches; // sensor, first, count
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        ++files;
+        std::ifstream in(e.path());
+        for (std::string l; std::getline(in, l);) {
+            unsigned sensor = 0, count = 0;
+            unsigned long long first = 0;
+            REQUIRE(std::sscanf(l.c_str(), "{\"key\":\"app:%u:%llu:%u\"", &sensor, &first, &count) == 3);
+            batches.emplace_back(sensor, first, count);
+        }
+    }
+    CHECK(files > 1); // it rotated
+    std::sort(batches.begin(), batches.end());
+    std::map<unsigned, unsigned long long> next;
+    for (const auto& [sensor, first, count] : batches) {
+        CHECK(first == next[sensor]); // no gap, no overlap
+        next[sensor] += count;
+    }
+    CHECK(next[1] == 130);
+    CHECK(next[2] == 40);
+    std::filesystem::remove_all(tmpl);
 }

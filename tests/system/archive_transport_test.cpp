@@ -1,0 +1,127 @@
+// The local archive transport on real files: one JSON line per batch with its idempotency key,
+// durable before it is acknowledged; files rotate at their size; numbering goes on after a
+// restart in a new file.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "posix/upload/archive_transport.hpp"
+
+namespace fs = std::filesystem;
+using ss::hal::ArchiveTransport;
+using ss::hal::UploadBatch;
+using ss::hal::UploadOutcome;
+
+namespace {
+
+struct TempDir {
+    TempDir() {
+        char tmpl[] = "/tmp/ss-archive-test-XXXXXX";
+        REQUIRE(mkdtemp(tmpl) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() { fs::remove_all(path); }
+    std::string path;
+};
+
+std::vector<std::byte> ts_records(std::initializer_list<std::uint32_t> values) {
+    std::vector<std::byte> out(values.size() * 4);
+    std::size_t i = 0;
+    for (std::uint32_t v : values) std::memcpy(out.data() + 4 * i++, &v, 4);
+    return out;
+}
+
+std::vector<std::string> lines_of(const std::string& file) {
+    std::vector<std::string> out;
+    std::ifstream in(file);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    // In archive order: archive-2 before archive-10.
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a batch becomes one JSON line with its idempotency key") {
+    const auto v = ts_records({1, 2, 4294967295u});
+    const UploadBatch ts{SS_SOURCE_APP, 7, ss::RecordType::ts, 40, 3, v.data()};
+    CHECK(ArchiveTransport::line_of(ts) ==
+          R"({"key":"app:7:40:3","source":"app","sensor":7,"type":"ts","first_seq":40,"count":3,"values":[1,2,4294967295]})");
+    std::vector<std::byte> e(24);
+    const std::uint32_t a = 5, b = 6;
+    const std::uint64_t ta = 1'700'000'000'000, tb = 1'700'000'000'100;
+    std::memcpy(e.data(), &a, 4);
+    std::memcpy(e.data() + 4, &ta, 8);
+    std::memcpy(e.data() + 12, &b, 4);
+    std::memcpy(e.data() + 16, &tb, 8);
+    const UploadBatch evt{SS_SOURCE_CAN, 9, ss::RecordType::evt, 0, 2, e.data()};
+    CHECK(ArchiveTransport::line_of(evt) ==
+          R"({"key":"can:9:0:2","source":"can","sensor":9,"type":"evt","first_seq":0,"count":2,"events":[[5,1700000000000],[6,1700000000100]]})");
+}
+
+TEST_CASE("batches are appended in order and acknowledged; files rotate at their size") {
+    TempDir dir;
+    const std::string root = dir.path + "/archive";
+    std::vector<std::string> expected;
+    {
+        ArchiveTransport t({root, 400});
+        for (std::uint32_t k = 0; k < 20; ++k) {
+            const auto v = ts_records({k, k + 1, k + 2});
+            const UploadBatch b{SS_SOURCE_HOST, 1, ss::RecordType::ts, 3ull * k, 3, v.data()};
+            expected.push_back(ArchiveTransport::line_of(b));
+            CHECK(t.send(b).outcome == UploadOutcome::acknowledged);
+        }
+    }
+    const auto files = files_in(root);
+    REQUIRE(files.size() > 1);
+    std::vector<std::string> all;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        CHECK(files[i] == "archive-" + std::to_string(i + 1) + ".jsonl");
+        CHECK(fs::file_size(root + "/" + files[i]) <= 400);
+        for (auto& l : lines_of(root + "/" + files[i])) all.push_back(l);
+    }
+    CHECK(all == expected);
+    CHECK((fs::status(root).permissions() & fs::perms::all) == fs::perms::owner_all);
+}
+
+TEST_CASE("after a restart the archive goes on in a new file, never after an old file's tail") {
+    TempDir dir;
+    const std::string root = dir.path + "/archive";
+    const auto v = ts_records({42});
+    const UploadBatch b{SS_SOURCE_APP, 3, ss::RecordType::ts, 0, 1, v.data()};
+    {
+        ArchiveTransport t({root, 1 << 20});
+        REQUIRE(t.send(b).outcome == UploadOutcome::acknowledged);
+        CHECK(fs::path(t.current_file()).filename() == "archive-1.jsonl");
+    }
+    // An old file with a torn last line (a crash mid-write in another program's life).
+    std::ofstream(root + "/archive-1.jsonl", std::ios::app) << "{\"key\":\"app:3:1";
+    ArchiveTransport again({root, 1 << 20});
+    REQUIRE(again.send(b).outcome == UploadOutcome::acknowledged);
+    CHECK(fs::path(again.current_file()).filename() == "archive-2.jsonl");
+    CHECK(lines_of(root + "/archive-2.jsonl") == std::vector<std::string>{ArchiveTransport::line_of(b)});
+}
+
+TEST_CASE("a directory that cannot hold the archive makes every send a retry, never an acknowledgement") {
+    TempDir dir;
+    // A file where the directory should be.
+    std::ofstream(dir.path + "/archive") << "x";
+    ArchiveTransport t({dir.path + "/archive", 1 << 20});
+    const auto v = ts_records({1});
+    const UploadBatch b{SS_SOURCE_APP, 3, ss::RecordType::ts, 0, 1, v.data()};
+    for (int i = 0; i < 3; ++i) CHECK(t.send(b).outcome == UploadOutcome::retry);
+}
