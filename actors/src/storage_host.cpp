@@ -1,14 +1,9 @@
 #include "ss/actors/storage_host.hpp"
 
-#include "posix/disk/disk_tier.hpp"
 #include "ss/hal/disk_tier.hpp"
 #include "ss/port.hpp"
 
 namespace ss::actors {
-
-namespace {
-void delete_disk_tier(ColdTier* tier) { delete static_cast<hal::DiskTier*>(tier); }
-} // namespace
 
 Expected<std::unique_ptr<StorageHost>> StorageHost::open(const SsInitCfg& cfg, Text& why, hal::FileSystem* fs) noexcept {
     const port::Platform& platform = port::platform();
@@ -20,11 +15,11 @@ Expected<std::unique_ptr<StorageHost>> StorageHost::open(const SsInitCfg& cfg, T
     if (auto ok = host->engine_.init(cfg, arena, host->arena_.size() * sizeof(std::uint64_t), platform.lock, why); !ok)
         return std::unexpected(ok.error());
     if (cfg.disk_root != nullptr) {
-        auto tier = std::make_unique<hal::DiskTier>(cfg, host->engine_, fs != nullptr ? *fs : hal::posix_file_system(),
-                                                    cfg.log != nullptr ? cfg.log : platform.log, cfg.log_ctx);
-        if (auto ok = tier->open(why); !ok) return std::unexpected(ok.error());
-        host->engine_.attach_cold_tier(tier.get());
-        host->tier_ = std::unique_ptr<ColdTier, void (*)(ColdTier*)>(tier.release(), delete_disk_tier);
+        auto tier = hal::open_disk_tier(cfg, host->engine_, fs != nullptr ? *fs : hal::posix_file_system(),
+                                        cfg.log != nullptr ? cfg.log : platform.log, cfg.log_ctx, why);
+        if (!tier) return std::unexpected(tier.error());
+        host->tier_ = std::unique_ptr<ColdTier, void (*)(ColdTier*)>(*tier, hal::destroy_disk_tier);
+        host->engine_.attach_cold_tier(*tier);
     }
     return host;
 }

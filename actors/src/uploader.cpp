@@ -33,8 +33,6 @@ bool take_next(UploaderState& s) {
     for (std::uint32_t k = 0; k < n; ++k) {
         const std::uint32_t slot = (s.cursor + k) % n;
         SensorStore& store = s.engine->store_at(slot);
-        const std::size_t rb = sector::record_bytes(store.type());
-        s.buffer.resize(std::size_t{s.settings.batch_records} * rb);
         auto got = s.engine->consume(store, s.buffer.data(), s.settings.batch_records);
         if (!got) continue; // nothing unsent (or a read error: the records stay for later)
         s.cursor = (slot + 1) % n;
@@ -54,6 +52,8 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
     st.transport = transport;
     st.settings = settings;
     st.backoff = RetryBackoff(settings.backoff_base_ms, settings.backoff_cap_ms, settings.seed);
+    // Room for a batch of the widest records, once.
+    st.buffer.resize(std::size_t{settings.batch_records} * sector::evt_record_bytes);
     st.next = self->clock().now() + settings.period;
     self->scheduled_send(self, st.next, caf::tick_atom::value);
     return {

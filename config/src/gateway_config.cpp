@@ -12,9 +12,14 @@ namespace ss::config {
 namespace {
 // The sections this file owns: every key in them must be one of ours.
 constexpr const char* own_sections[] = {"system"};
+// CAF's own sections: CAF checks them.
+constexpr const char* caf_sections[] = {"scheduler", "middleman", "work-stealing", "logger", "stream", "global"};
 
-/// A knob's value too wide for the core's field: refused here, not silently cut.
-bool fits_u8(std::uint32_t v) noexcept { return v <= 0xFF; }
+bool is_one_of(const std::string& name, const auto& names) {
+    for (const char* n : names)
+        if (name == n) return true;
+    return false;
+}
 } // namespace
 
 std::string ConfigError::to_string() const {
@@ -71,16 +76,10 @@ bool GatewayConfig::check_file_strictly(ConfigError& error) {
         return false;
     }
     for (const auto& [section, value] : *raw) {
-        bool ours = false;
-        for (const char* s : own_sections) ours = ours || section == s;
         const auto* dict = caf::get_if<caf::settings>(&value);
-        if (!ours) {
-            // CAF's own sections ([scheduler], [middleman], ...) are CAF's to check; anything
-            // else is a misspelled section of ours or a leftover.
-            if (dict != nullptr && (custom_options_.qualified_name_lookup(section, "") != nullptr ||
-                                    section == "scheduler" || section == "middleman" || section == "work-stealing" ||
-                                    section == "logger" || section == "stream" || section == "global"))
-                continue;
+        // Anything but our sections and CAF's is a misspelled section of ours or a leftover.
+        if (dict != nullptr && is_one_of(section, caf_sections)) continue;
+        if (!is_one_of(section, own_sections)) {
             error = ConfigError{file_, section, "unknown section"};
             return false;
         }
@@ -122,14 +121,20 @@ bool GatewayConfig::load(int argc, char** argv, const std::string& file, ConfigE
         error = ConfigError{"", "", render(err)};
         return false;
     }
-    // The core's own rules, with the core's own words; its knob names are our keys.
-    if (!fits_u8(ram_high_watermark_pct_) || !fits_u8(ram_low_watermark_pct_) || !fits_u8(verify_level_)) {
-        const char* key = !fits_u8(ram_high_watermark_pct_) ? "system.ram_high_watermark_pct"
-                          : !fits_u8(ram_low_watermark_pct_) ? "system.ram_low_watermark_pct"
-                                                              : "system.verify_level";
-        error = ConfigError{file_, key, "out of range"};
-        return false;
+    // Knobs the core keeps in a byte: a wider value is refused here, not silently cut.
+    const struct {
+        std::uint32_t value;
+        const char* key;
+    } bytes[] = {{ram_high_watermark_pct_, "system.ram_high_watermark_pct"},
+                 {ram_low_watermark_pct_, "system.ram_low_watermark_pct"},
+                 {verify_level_, "system.verify_level"}};
+    for (const auto& b : bytes) {
+        if (b.value > 0xFF) {
+            error = ConfigError{file_, b.key, "out of range"};
+            return false;
+        }
     }
+    // The core's own rules, with the core's own words; its knob names are our keys.
     const SsInitCfg c = storage();
     Text why;
     if (auto ok = ss::validate_config(c, why); !ok) {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fault/fault_file_system.hpp"
 #include "posix/upload/archive_transport.hpp"
 
 namespace fs = std::filesystem;
@@ -124,4 +126,43 @@ TEST_CASE("a directory that cannot hold the archive makes every send a retry, ne
     const auto v = ts_records({1});
     const UploadBatch b{SS_SOURCE_APP, 3, ss::RecordType::ts, 0, 1, v.data()};
     for (int i = 0; i < 3; ++i) CHECK(t.send(b).outcome == UploadOutcome::retry);
+}
+
+namespace {
+std::string text_of(const std::vector<std::byte>& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+} // namespace
+
+TEST_CASE("a failed sync is cut back: no half or unacknowledged line stays in front of the next") {
+    using ss::test::call_bit;
+    using ss::test::FsCall;
+    ss::test::FaultFileSystem fs;
+    ArchiveTransport t({"/archive", 1 << 20}, fs);
+    const auto v = ts_records({7, 8});
+    const UploadBatch b{SS_SOURCE_APP, 3, ss::RecordType::ts, 0, 2, v.data()};
+    const std::string line = ArchiveTransport::line_of(b) + "\n";
+    fs.fail_kinds_from(fs.calls(), call_bit(FsCall::sync), -EIO);
+    CHECK(t.send(b).outcome == UploadOutcome::retry);
+    fs.clear_faults();
+    CHECK(t.send(b).outcome == UploadOutcome::acknowledged);
+    // The line is there once, and durable.
+    CHECK(text_of(fs.image(false).at("archive-1.jsonl")) == line);
+    CHECK(text_of(fs.image(true).at("archive-1.jsonl")) == line);
+}
+
+TEST_CASE("a file that cannot be cut back is left: the next attempt starts a new one") {
+    using ss::test::call_bit;
+    using ss::test::FsCall;
+    ss::test::FaultFileSystem fs;
+    ArchiveTransport t({"/archive", 1 << 20}, fs);
+    const auto v = ts_records({9});
+    const UploadBatch b{SS_SOURCE_CAN, 4, ss::RecordType::ts, 5, 1, v.data()};
+    const auto first = ts_records({1});
+    REQUIRE(t.send(UploadBatch{SS_SOURCE_CAN, 4, ss::RecordType::ts, 4, 1, first.data()}).outcome ==
+            UploadOutcome::acknowledged);
+    fs.fail_kinds_from(fs.calls(), call_bit(FsCall::sync) | call_bit(FsCall::truncate), -EIO);
+    CHECK(t.send(b).outcome == UploadOutcome::retry);
+    fs.clear_faults();
+    CHECK(t.send(b).outcome == UploadOutcome::acknowledged);
+    CHECK(fs::path(t.current_file()).filename() == "archive-2.jsonl");
+    CHECK(text_of(fs.image(true).at("archive-2.jsonl")) == ArchiveTransport::line_of(b) + "\n");
 }

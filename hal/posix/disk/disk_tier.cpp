@@ -262,10 +262,15 @@ void DiskTier::note_failure(Sensor& s, int err, const char* what, bool log_it) n
     }
 }
 
-Expected<ColdTier*> create_disk_tier(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx, Text& why) {
-    auto tier = std::make_unique<DiskTier>(cfg, engine, posix_file_system(), log, log_ctx);
+Expected<ColdTier*> open_disk_tier(const SsInitCfg& cfg, Engine& engine, FileSystem& fs, SsLogFn log, void* log_ctx,
+                                   Text& why) {
+    auto tier = std::make_unique<DiskTier>(cfg, engine, fs, log, log_ctx);
     if (auto ok = tier->open(why); !ok) return std::unexpected(ok.error());
     return tier.release();
+}
+
+Expected<ColdTier*> create_disk_tier(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx, Text& why) {
+    return open_disk_tier(cfg, engine, posix_file_system(), log, log_ctx, why);
 }
 
 void destroy_disk_tier(ColdTier* tier) { delete static_cast<DiskTier*>(tier); }

@@ -39,8 +39,8 @@ struct Numbering {
     std::uint64_t staged_head = 0;
     bool meta_staged = false;
     bool meta_dirty = false;              ///< the meta must be written again
-    bool meta_ever_written = false;
-    std::uint64_t meta_written_at_ms = 0;
+    bool meta_ever_written = false;       ///< a meta of this session became durable
+    std::uint64_t meta_written_at_ms = 0; ///< when the last one did (tick time)
 };
 
 struct Sensor {

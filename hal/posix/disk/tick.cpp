@@ -85,13 +85,9 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
         std::lock_guard g(locks_[i]);
         std::uint64_t next = 0;
         if (!meta_due(s, i, now, shutdown, next)) continue;
-        s.numbering.meta_written_at_ms = now;
-        s.numbering.meta_ever_written = true;
         if (!stage_meta(s, next, !batch)) all_clean = false;
         else if (!batch) all_clean = commit_meta(s) && all_clean;
         else staged.push_back(i);
-        // A failed write is retried at the next tick, not an interval later.
-        if (s.numbering.meta_dirty) s.numbering.meta_ever_written = false;
     }
     if (!staged.empty()) {
         const int all = syncs_.sync_all(staged.size(), now);
@@ -101,7 +97,6 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
             if (all != 0) {
                 // Written again next tick (file by file if syncfs is not to be trusted now).
                 s.numbering.meta_dirty = true;
-                s.numbering.meta_ever_written = false;
                 note_failure(s, all, "syncing the meta files (syncfs)", false);
                 all_clean = false;
             } else if (!commit_meta(s)) {
@@ -126,9 +121,12 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
             num.reserved_durable = num.staged_reserved;
             num.seq_reserved = cap_for(at(i));
             num.head_seq_durable = num.staged_head;
+            // The interval counts from the last meta that became durable: a failed write is
+            // tried again at the next tick the interval allows.
+            num.meta_written_at_ms = now;
+            num.meta_ever_written = true;
         } else {
             num.meta_dirty = true; // written again next tick
-            num.meta_ever_written = false;
             all_clean = false;
         }
     }

@@ -1,11 +1,5 @@
 #include "posix/upload/archive_transport.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -24,52 +18,51 @@ bool archive_index(const char* name, std::uint64_t& n) {
     return true;
 }
 
-bool write_all(int fd, const char* p, std::size_t n) {
-    while (n > 0) {
-        const ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return true;
-}
-
 } // namespace
 
-ArchiveTransport::ArchiveTransport(Settings settings) : settings_(std::move(settings)) {
-    ::mkdir(settings_.directory.c_str(), 0700);
+ArchiveTransport::ArchiveTransport(Settings settings, FileSystem& fs) : settings_(std::move(settings)), fs_(fs) {
+    dir_ = fs_.open_root(settings_.directory.c_str());
     // Numbering continues after the highest file already there: a restart never appends to a
     // file another session may have left with a torn tail.
-    if (DIR* d = ::opendir(settings_.directory.c_str())) {
-        while (const dirent* e = ::readdir(d)) {
+    if (dir_ >= 0)
+        fs_.list(dir_, [](void* self, const char* name) {
+            auto& t = *static_cast<ArchiveTransport*>(self);
             std::uint64_t n = 0;
-            if (archive_index(e->d_name, n) && n >= index_) index_ = n;
-        }
-        ::closedir(d);
-    }
+            if (archive_index(name, n) && n >= t.index_) t.index_ = n;
+        }, this);
 }
 
 ArchiveTransport::~ArchiveTransport() {
-    if (fd_ >= 0) ::close(fd_);
+    close_current();
+    if (dir_ >= 0) fs_.close(dir_);
+}
+
+void ArchiveTransport::close_current() noexcept {
+    if (fd_ >= 0) fs_.close(fd_);
+    fd_ = -1;
 }
 
 bool ArchiveTransport::open_next() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    ++index_;
+    close_current();
+    if (dir_ < 0) dir_ = fs_.open_root(settings_.directory.c_str()); // the directory may heal
+    if (dir_ < 0) return false;
+    // The number is taken only once the file is ready: a failed attempt opens the same (empty,
+    // never acknowledged into) file again.
+    const std::uint64_t next = index_ + 1;
     char name[48];
-    std::snprintf(name, sizeof name, "/archive-%llu.jsonl", static_cast<unsigned long long>(index_));
-    current_ = settings_.directory + name;
-    fd_ = ::open(current_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd_ < 0) return false;
-    size_ = 0;
+    std::snprintf(name, sizeof name, "archive-%llu.jsonl", static_cast<unsigned long long>(next));
+    current_ = settings_.directory + "/" + name;
+    const int fd = fs_.open_file(dir_, name, true);
     // The new name must survive a power cut too.
-    const int dir = ::open(settings_.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return false;
-    const bool ok = ::fsync(dir) == 0;
-    ::close(dir);
-    return ok;
+    if (fd < 0) return false;
+    if (fs_.truncate(fd, 0) != 0 || fs_.sync(dir_) != 0) {
+        fs_.close(fd);
+        return false;
+    }
+    fd_ = fd;
+    size_ = 0;
+    index_ = next;
+    return true;
 }
 
 std::string ArchiveTransport::line_of(const UploadBatch& b) {
@@ -115,14 +108,11 @@ UploadResult ArchiveTransport::send(const UploadBatch& batch) noexcept {
     if (fd_ < 0 || (size_ != 0 && size_ + line.size() > settings_.max_file_bytes)) {
         if (!open_next()) return {UploadOutcome::retry, 0};
     }
-    const off_t before = static_cast<off_t>(size_);
-    if (!write_all(fd_, line.data(), line.size()) || ::fdatasync(fd_) != 0) {
-        // Half a line must not stay in front of the next attempt's whole one.
-        if (::ftruncate(fd_, before) != 0 || ::lseek(fd_, before, SEEK_SET) != before) {
-            // The file's end is unknown: the next attempt starts a new file.
-            ::close(fd_);
-            fd_ = -1;
-        }
+    const iovec v{line.data(), line.size()};
+    if (fs_.write(fd_, &v, 1, size_) < 0 || fs_.sync(fd_) != 0) {
+        // Half a line must not stay in front of the next attempt's whole one; if the file cannot
+        // be cut back, its end is unknown and the next attempt starts a new file.
+        if (fs_.truncate(fd_, size_) != 0) close_current();
         return {UploadOutcome::retry, 0};
     }
     size_ += line.size();

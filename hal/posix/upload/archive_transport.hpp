@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ss/hal/file_system.hpp"
 #include "ss/hal/upload_transport.hpp"
 
 namespace ss::hal {
@@ -23,7 +24,8 @@ public:
         std::uint64_t max_file_bytes = 64ull << 20;  ///< a file is closed once it would pass this
     };
 
-    explicit ArchiveTransport(Settings settings);
+    /// Over the real file system, or one a test hands in (fault injection).
+    explicit ArchiveTransport(Settings settings, FileSystem& fs = posix_file_system());
     ~ArchiveTransport() override;
     ArchiveTransport(const ArchiveTransport&) = delete;
     ArchiveTransport& operator=(const ArchiveTransport&) = delete;
@@ -40,8 +42,11 @@ public:
 
 private:
     bool open_next() noexcept;
+    void close_current() noexcept;
 
     Settings settings_;
+    FileSystem& fs_;
+    int dir_ = -1;
     std::string current_;
     int fd_ = -1;
     std::uint64_t size_ = 0;

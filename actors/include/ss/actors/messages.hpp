@@ -25,7 +25,7 @@ struct FlushReport {
 struct FlushStats {
     std::uint64_t ticks = 0;
     std::uint64_t last_tick_ms = 0; ///< the time handed to the engine at the last tick
-    std::uint64_t max_tick_us = 0;  ///< the longest tick, measured on the steady clock
+    std::uint64_t max_tick_us = 0;  ///< the longest tick, measured on the actor clock
 };
 
 template <class Inspector>
