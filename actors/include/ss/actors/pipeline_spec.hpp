@@ -1,0 +1,126 @@
+// What a pipeline runs: its storage, sources, sensors, processing chains, datasets, uploader and
+// endpoints, as plain values. The actor config file (config/) reads into this; a gateway that
+// embeds the runtime may fill it in code instead. Defaults are the spec's (003 §18) and
+// config/examples/gateway.ini documents each one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ss/sensor_storage.h"
+
+namespace ss::actors {
+
+/// What produces a source's data.
+enum class SourceKind : std::uint8_t {
+    sim_adc,    ///< a simulated DMA double-buffered ADC (hal SimAdc), one sensor per routed channel
+    sim_poll,   ///< slow scalar sensors read every `period` (an I²C/1-Wire/Modbus poll, simulated)
+    sim_events, ///< event sensors firing at random moments (door contacts, alarms), simulated
+};
+
+/// The waveform a simulated source produces.
+enum class SignalShape : std::uint8_t { sine, ramp, noise };
+
+struct SourceSpec {
+    std::string name;                  ///< unique among sources
+    SourceKind kind = SourceKind::sim_adc;
+    SsSource bus = SS_SRC_ADC;         ///< the 003 source the stores are registered under
+    // sim_adc
+    std::uint32_t rate_hz = 100'000;   ///< samples (scans) per second, 1 .. 1 000 000
+    std::uint16_t channels = 1;        ///< values per scan, 1 .. 16
+    std::uint32_t samples_per_half = 512; ///< scans per DMA half
+    std::uint32_t buffers = 16;        ///< capture buffers in the source's pool, 2 .. 1024
+    SignalShape signal = SignalShape::sine;
+    double amplitude = 2000.0;         ///< counts: sine peak, noise half-width
+    double offset = 2048.0;            ///< counts: sine and noise centre
+    double frequency_hz = 50.0;        ///< sine frequency
+    std::uint16_t ramp_step = 1;
+    std::uint64_t seed = 1;            ///< noise and event timing
+    // sim_poll and sim_events
+    std::chrono::milliseconds period{1000}; ///< sim_poll: time between two readings of a sensor
+    double events_per_second = 0.2;    ///< sim_events: mean rate per sensor
+};
+
+/// One stage of a processing chain (seed 001's filters).
+enum class StageKind : std::uint8_t { moving_average, decimate, low_pass, high_pass, band_pass };
+
+struct StageSpec {
+    StageKind kind = StageKind::moving_average;
+    std::uint32_t window = 0;   ///< moving_average: samples
+    std::uint32_t factor = 0;   ///< decimate: one output per `factor` inputs
+    bool average = true;        ///< decimate: the group's mean (else its first sample)
+    double cutoff_hz = 0.0;     ///< low_pass and high_pass
+    double low_hz = 0.0;        ///< band_pass: lower edge
+    double high_hz = 0.0;       ///< band_pass: upper edge
+};
+
+struct ChainSpec {
+    std::string name;              ///< unique among chains
+    std::vector<StageSpec> stages; ///< applied in order
+    bool summarize = true;         ///< per-block min/max/mean (published in the metrics)
+    std::string processor;         ///< a user processor registered under this name ("" = none),
+                                   ///< applied after the stages (see ss/actors/user_processor.hpp)
+};
+
+/// A sensor, or `count` identical sensors with consecutive ids (`name` then gets "-<id>").
+struct SensorSpec {
+    std::string name;             ///< unique among sensors (expanded names too)
+    std::string source;           ///< a SourceSpec name
+    std::uint32_t id = 0;         ///< first id; unique per source bus
+    std::uint32_t count = 1;
+    RecordType type = RecordType::ts;
+    std::uint16_t channel = 0;    ///< sim_adc: which interleaved channel
+    std::string chain;            ///< sim_adc: a ChainSpec name ("" = values as captured)
+    std::string unit;
+    double valid_low = 0.0, valid_high = 4095.0;         ///< quality: good inside
+    double plausible_low = 0.0, plausible_high = 4095.0; ///< suspect inside, bad beyond
+    double slope = 1.0, offset = 0.0;                    ///< physical = slope · raw + offset
+    std::uint64_t calibrated_ms = 0;                     ///< UTC ms of the calibration; 0 = unknown
+};
+
+struct DatasetSpec {
+    std::string name;                             ///< unique among datasets
+    std::string id;                               ///< e.g. "DS-2026-001"
+    std::string description;
+    std::vector<std::string> sensors;             ///< SensorSpec names
+    std::map<std::string, std::string> metadata;  ///< free-form
+};
+
+enum class TransportKind : std::uint8_t { none, archive };
+
+struct UploaderSpec {
+    TransportKind transport = TransportKind::archive;
+    std::string archive_dir;                    ///< archive: "" = <disk_root>/archive (RAM-only: required)
+    std::uint64_t archive_file_bytes = 64ull << 20; ///< archive: a file rotates past this size
+    std::chrono::milliseconds period{100};      ///< how often it looks for unsent records
+    std::uint32_t batch_records = 256;
+    std::uint32_t batches_per_tick = 64;
+    std::chrono::milliseconds backoff_base{1000};
+    std::chrono::milliseconds backoff_cap{300'000};
+};
+
+struct HttpSpec {
+    bool enabled = true;
+    std::string address = "127.0.0.1"; ///< loopback unless an operator opens it up
+    std::uint16_t port = 9464;          ///< 0 = any free port (tests)
+    std::uint32_t max_sensor_series = 1000; ///< per-sensor metrics only up to this many sensors
+};
+
+struct PipelineSpec {
+    std::string gateway = "gateway";        ///< this gateway's name (upload keys, metrics)
+    SsInitCfg storage{};                    ///< the core's knobs; its disk_root is not read: data_dir is
+    std::string data_dir;                   ///< the disk tier's directory; "" = RAM only
+    std::chrono::milliseconds tick{100};    ///< the manager tick
+    std::chrono::milliseconds status_interval{1000}; ///< the daemon's status line; 0 = none
+    std::vector<SourceSpec> sources;
+    std::vector<SensorSpec> sensors;
+    std::vector<ChainSpec> chains;
+    std::vector<DatasetSpec> datasets;
+    UploaderSpec uploader{};
+    HttpSpec http{};
+};
+
+} // namespace ss::actors

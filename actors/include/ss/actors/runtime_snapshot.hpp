@@ -1,0 +1,63 @@
+// A consistent picture of a running pipeline at one moment: what the daemon's status line,
+// /health and /metrics render. Taken by the runtime on request (Pipeline::snapshot), so the
+// renderers never touch the engine or an actor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ss/actors/messages.hpp"
+#include "ss/sensor_storage.h"
+
+namespace ss::actors {
+
+struct SensorSnapshot {
+    std::string name;            ///< the configured name (expanded for sensor groups)
+    std::string source;          ///< the configured source's name
+    SsSensorStats stats{};       ///< the engine's counters for the store
+    std::uint64_t oldest_unsent_age_ms = 0; ///< 0 when nothing is unsent
+    std::uint64_t quality_good = 0, quality_suspect = 0, quality_bad = 0; ///< processed values by the sensor's rules
+};
+
+struct SourceSnapshot {
+    std::string name;
+    std::string kind;            ///< "sim_adc", "sim_poll", "sim_events"
+    std::uint64_t blocks = 0;    ///< buffers handed to processing
+    std::uint64_t overflows = 0; ///< buffers dropped at capture (no free buffer)
+    std::uint64_t samples_lost = 0;
+    std::uint64_t records_stored = 0;
+    std::uint64_t records_dropped = 0; ///< refused by the store (counted there by cause too)
+};
+
+struct StageSnapshot {
+    std::string name;            ///< "capture:adc0", "processing", "storage-flush", "quota", "integrity", "uploader"
+    std::uint64_t mailbox = 0;   ///< messages waiting
+    std::uint64_t restarts = 0;  ///< times the supervisor restarted it
+};
+
+/// Upload latency: from a batch's consume to its acknowledgement, as cumulative buckets.
+struct LatencyBuckets {
+    static constexpr double bounds_s[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60};
+    static constexpr std::size_t count = sizeof(bounds_s) / sizeof(bounds_s[0]);
+    std::uint64_t le[count] = {}; ///< observations <= bounds_s[i] (cumulative)
+    std::uint64_t total = 0;      ///< all observations (the +Inf bucket)
+    double sum_s = 0.0;
+};
+
+struct RuntimeSnapshot {
+    std::string gateway;
+    std::uint64_t uptime_ms = 0;
+    bool healthy = true;
+    std::vector<std::string> problems; ///< why not healthy, one line each
+    SsSystemStats system{};
+    std::uint64_t ram_bytes_used = 0;  ///< sectors in use × sector size
+    std::vector<SensorSnapshot> sensors;
+    std::vector<SourceSnapshot> sources;
+    std::vector<StageSnapshot> stages;
+    UploadStats upload{};
+    LatencyBuckets upload_latency{};
+    std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
+};
+
+} // namespace ss::actors
