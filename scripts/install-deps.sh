@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build g++-12
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
-  libcaf-dev
+  libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev
+  prometheus systemd
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 )
 
