@@ -9,9 +9,10 @@ std::uint64_t actor_clock_ms(caf::actor_clock::time_point t) noexcept {
 }
 
 storage_flush_actor::behavior_type storage_flush(storage_flush_actor::stateful_pointer<StorageFlushState> self,
-                                                 Engine* engine, caf::timespan period) {
+                                                 Engine* engine, caf::timespan period, StageBoard* board) {
     auto& st = self->state;
     st.engine = engine;
+    st.board = board;
     st.period = period;
     // Absolute time points: a tick that runs late does not push every later one back.
     st.next = self->clock().now() + period;
@@ -29,6 +30,10 @@ storage_flush_actor::behavior_type storage_flush(storage_flush_actor::stateful_p
             s.stats.last_tick_ms = now_ms;
             if (static_cast<std::uint64_t>(took.count()) > s.stats.max_tick_us)
                 s.stats.max_tick_us = static_cast<std::uint64_t>(took.count());
+            if (s.board != nullptr) {
+                s.board->set_flush(s.stats);
+                s.board->set_mailbox(StorageFlushState::name, self->mailbox().size());
+            }
             if (s.shutting_down) {
                 ++s.shutdown_ticks;
                 const bool complete = s.engine->flushed();

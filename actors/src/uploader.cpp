@@ -17,6 +17,8 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
         s.engine->erase_all_pending(*s.store);
         ++s.stats.batches_acked;
         s.stats.records_acked += s.batch.count;
+        if (s.settings.board != nullptr)
+            s.settings.board->observe_upload_latency(static_cast<double>(now_ms - s.consumed_at_ms) / 1000.0);
         s.store = nullptr;
         s.failures = 0;
         return true;
@@ -28,7 +30,7 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
 }
 
 /// Consumes the next batch, round robin over the sensors; false if nothing is unsent.
-bool take_next(UploaderState& s) {
+bool take_next(UploaderState& s, std::uint64_t now_ms) {
     const std::uint32_t n = s.engine->sensor_count();
     for (std::uint32_t k = 0; k < n; ++k) {
         const std::uint32_t slot = (s.cursor + k) % n;
@@ -37,6 +39,7 @@ bool take_next(UploaderState& s) {
         if (!got) continue; // nothing unsent (or a read error: the records stay for later)
         s.cursor = (slot + 1) % n;
         s.store = &store;
+        s.consumed_at_ms = now_ms;
         s.batch = hal::UploadBatch{store.source(), store.id(), store.type(), got->first_seq, got->count, s.buffer.data()};
         return true;
     }
@@ -66,7 +69,11 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
                     if (now_ms < s.retry_at_ms || !attempt(s, now_ms)) break;
                     continue;
                 }
-                if (!take_next(s) || !attempt(s, now_ms)) break;
+                if (!take_next(s, now_ms) || !attempt(s, now_ms)) break;
+            }
+            if (s.settings.board != nullptr) {
+                s.settings.board->set_upload(s.stats);
+                s.settings.board->set_mailbox(UploaderState::name, self->mailbox().size());
             }
             s.next += s.settings.period;
             self->scheduled_send(self, s.next, caf::tick_atom::value);

@@ -75,7 +75,7 @@ struct fixture : test_coordinator_fixture<> {
         auto sensor = r.engine().register_sensor(SS_SOURCE_APP, 7, ss::RecordType::ts, why);
         REQUIRE(sensor);
         r.sensor = *sensor;
-        r.flush = sys.spawn(ss::actors::storage_flush, &r.engine(), caf::timespan{100ms});
+        r.flush = sys.spawn(ss::actors::storage_flush, &r.engine(), caf::timespan{100ms}, static_cast<ss::actors::StageBoard*>(nullptr));
         sched.run();
         step(); // the first tick starts the force-seal interval
         return r;
@@ -127,7 +127,7 @@ TEST_CASE_FIXTURE(fixture, "the storage-flush stage ticks the engine every perio
     const SsInitCfg ss_cfg = config(dir.data);
     auto host = ss::actors::StorageHost::open(ss_cfg, why);
     REQUIRE_MESSAGE(host, why.c_str());
-    auto flush = sys.spawn(ss::actors::storage_flush, &(*host)->engine(), caf::timespan{100ms});
+    auto flush = sys.spawn(ss::actors::storage_flush, &(*host)->engine(), caf::timespan{100ms}, static_cast<ss::actors::StageBoard*>(nullptr));
     sched.run();
     CHECK(sched.advance_time(99ms) == 0u);
     CHECK(stats_of(flush).ticks == 0);

@@ -13,6 +13,10 @@ namespace ss::actors {
 
 /// Asks the storage-flush stage for the shutdown flush (replies with a FlushReport).
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+/// Tells a processing stage that its source's ring has blocks.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+/// Asks a processing stage to process everything queued (replies true when the ring is empty).
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 /// How a shutdown flush ended.
 struct FlushReport {

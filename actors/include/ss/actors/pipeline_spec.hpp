@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ss/sector_format.hpp"
 #include "ss/sensor_storage.h"
 
 namespace ss::actors {
@@ -27,7 +28,7 @@ enum class SignalShape : std::uint8_t { sine, ramp, noise };
 struct SourceSpec {
     std::string name;                  ///< unique among sources
     SourceKind kind = SourceKind::sim_adc;
-    SsSource bus = SS_SRC_ADC;         ///< the 003 source the stores are registered under
+    SsSource bus = SS_SOURCE_APP;      ///< the 003 source (host, app, can) the stores are registered under
     // sim_adc
     std::uint32_t rate_hz = 100'000;   ///< samples (scans) per second, 1 .. 1 000 000
     std::uint16_t channels = 1;        ///< values per scan, 1 .. 16

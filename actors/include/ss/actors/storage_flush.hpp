@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "ss/actors/messages.hpp"
+#include "ss/actors/stage_board.hpp"
 #include "ss/engine.hpp"
 
 namespace ss::actors {
@@ -25,6 +26,7 @@ using storage_flush_actor = caf::typed_actor<caf::reacts_to<caf::tick_atom>,
 struct StorageFlushState {
     static inline const char* name = "storage-flush";
     Engine* engine = nullptr;
+    StageBoard* board = nullptr; ///< where the stats are posted; may be null
     caf::timespan period{};
     caf::actor_clock::time_point next{};
     FlushStats stats{};
@@ -34,9 +36,10 @@ struct StorageFlushState {
     caf::typed_response_promise<FlushReport> report{};
 };
 
-/// Spawn with sys.spawn(storage_flush, &engine, period). The engine must outlive the actor.
+/// Spawn with sys.spawn(storage_flush, &engine, period, &board) (board may be null). The engine
+/// and the board must outlive the actor.
 storage_flush_actor::behavior_type storage_flush(storage_flush_actor::stateful_pointer<StorageFlushState> self,
-                                                 Engine* engine, caf::timespan period);
+                                                 Engine* engine, caf::timespan period, StageBoard* board);
 
 /// Milliseconds of an actor clock's time point (the engine's monotonic time).
 std::uint64_t actor_clock_ms(caf::actor_clock::time_point t) noexcept;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ss/actors/messages.hpp"
+#include "ss/actors/stage_board.hpp"
 #include "ss/engine.hpp"
 #include "ss/hal/upload_transport.hpp"
 #include "ss/retry_backoff.hpp"
@@ -31,6 +32,7 @@ struct UploaderSettings {
     std::uint32_t backoff_base_ms = 1'000;
     std::uint32_t backoff_cap_ms = 300'000;
     std::uint64_t seed = 1;          ///< of the backoff's jitter
+    StageBoard* board = nullptr;     ///< where stats and latencies are posted; may be null
 };
 
 struct UploaderState {
@@ -43,6 +45,7 @@ struct UploaderState {
     hal::UploadBatch batch{};
     SensorStore* store = nullptr;  ///< whose batch is in flight; nullptr = none
     std::uint32_t failures = 0;
+    std::uint64_t consumed_at_ms = 0; ///< when the batch in flight was taken
     std::uint64_t retry_at_ms = 0;
     std::uint32_t cursor = 0;      ///< the next slot the round robin looks at
     RetryBackoff backoff{1'000, 300'000, 1};

@@ -1,0 +1,71 @@
+// What a pipeline's stages share, owned by the Pipeline and outliving every actor (so a stage
+// that is restarted finds it as it was): per sensor its store and sink and quality counters; per
+// source its block link, the sensors its blocks feed, its counters, and where to wake its
+// processing stage.
+#pragma once
+
+#include <absl/synchronization/mutex.h>
+#include <caf/typed_actor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ss/actors/block_link.hpp"
+#include "ss/actors/messages.hpp"
+#include "ss/actors/pipeline_spec.hpp"
+#include "ss/capture/channel.hpp"
+#include "ss/capture/latency_histogram.hpp"
+#include "ss/engine.hpp"
+#include "ss/store_sink.hpp"
+
+namespace ss::actors {
+
+/// One slow sensor's reading, as a sim_poll or sim_events capture produces it.
+struct Reading {
+    std::uint32_t sensor = 0; ///< index into the pipeline's sensors
+    std::uint32_t value = 0;
+    std::uint64_t time_ms = 0; ///< events: UTC ms of the event
+};
+
+struct SensorBinding {
+    std::string name;
+    const SensorSpec* spec = nullptr;   ///< the group it was expanded from
+    std::uint32_t id = 0;
+    SsSource bus = SS_SOURCE_HOST;
+    std::uint32_t source = 0;           ///< index into the pipeline's sources
+    SensorStore* store = nullptr;
+    std::unique_ptr<StoreSink> sink;
+    capture::ChannelMetadata channel{}; ///< quality rules and calibration
+    std::atomic<std::uint64_t> good{0}, suspect{0}, bad{0};
+};
+
+using processing_actor = caf::typed_actor<caf::reacts_to<wake_atom>, caf::replies_to<drain_atom>::with<bool>>;
+
+struct SourceBinding {
+    const SourceSpec* spec = nullptr;
+    std::uint32_t index = 0;
+    std::vector<std::uint32_t> sensors;           ///< sensors this source feeds (indices)
+    std::unique_ptr<BlockLink<std::uint16_t>> adc; ///< sim_adc: interleaved scans
+    std::unique_ptr<BlockLink<Reading>> readings;  ///< sim_poll, sim_events
+    // Capture side counters (one writer: whoever captures now).
+    std::atomic<std::uint64_t> blocks{0}, overflows{0}, samples_lost{0};
+    // Processing side counters.
+    std::atomic<std::uint64_t> records_stored{0}, records_dropped{0};
+    capture::LatencyHistogram latency;             ///< capture to stored, µs
+
+    /// Wakes the processing stage that serves this source now, if one does (a stage being
+    /// restarted drains on start instead).
+    void wake() noexcept;
+    void set_processing(processing_actor handle) noexcept;
+
+    std::uint64_t queued() const noexcept { return adc ? adc->queued() : readings ? readings->queued() : 0; }
+
+private:
+    absl::Mutex mutex_;
+    processing_actor processing_ ABSL_GUARDED_BY(mutex_);
+};
+
+} // namespace ss::actors

@@ -1,0 +1,97 @@
+// The Linux runtime as a library: a gateway application hands its CAF actor system and a
+// PipelineSpec (usually read from the actor config file) to Pipeline::start, and gets the whole
+// pipeline running in that system — the storage (engine, disk tier), per source a capture and a
+// processing stage, the storage-flush stage with the manager tick, the uploader and the supervisor
+// that restarts failed stages. The application may write its own sensors through sink(), read
+// snapshot() for status, and must call shutdown() (or let the destructor do it) to flush.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ss/actors/bindings.hpp"
+#include "ss/actors/capture.hpp"
+#include "ss/actors/messages.hpp"
+#include "ss/actors/pipeline_spec.hpp"
+#include "ss/actors/runtime_snapshot.hpp"
+#include "ss/actors/stage_board.hpp"
+#include "ss/actors/storage_host.hpp"
+#include "ss/actors/supervisor.hpp"
+#include "ss/actors/user_processor.hpp"
+#include "ss/expected.hpp"
+#include "ss/hal/upload_transport.hpp"
+#include "ss/record_sink.hpp"
+
+namespace ss::actors {
+
+struct PipelineOptions {
+    /// Used instead of the transport the spec names (tests, a gateway's own); must outlive the pipeline.
+    hal::UploadTransport* transport = nullptr;
+    /// The user processors chains may name; must outlive the pipeline.
+    const ProcessorRegistry* processors = nullptr;
+    /// Log lines of the runtime (restarts, failures); stderr when empty.
+    std::function<void(int level, const std::string& line)> log;
+};
+
+class Pipeline {
+public:
+    /// Checks the spec against what the runtime can run (chains against their sources' rates,
+    /// user processors registered), opens the storage (recovering what is on disk), registers
+    /// every sensor and spawns the stages. `why` says what failed.
+    static std::unique_ptr<Pipeline> start(caf::actor_system& system, PipelineSpec spec, std::string& why,
+                                           PipelineOptions options = {});
+    /// Shuts down first if that has not been done.
+    ~Pipeline();
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    /// Stops capture, processes what was captured, stops the uploader and runs the shutdown flush
+    /// (within the storage's budget). Blocks; call it from outside the actor system's workers.
+    /// Idempotent: later calls return the first report.
+    FlushReport shutdown();
+
+    /// A consistent picture for status lines and metrics; any thread.
+    RuntimeSnapshot snapshot();
+
+    /// The sink of a configured sensor (by its expanded name), for an application that feeds
+    /// data itself; nullptr if there is none.
+    RecordSink* sink(std::string_view sensor) noexcept;
+    Engine& engine() noexcept { return host_->engine(); }
+    const PipelineSpec& spec() const noexcept { return spec_; }
+    /// The supervisor (for an application that monitors or links to the runtime).
+    caf::actor supervisor() const noexcept { return supervisor_; }
+    /// The current handle of a stage ("storage-flush", "uploader", "capture:<source>",
+    /// "processing:<source>"), or an invalid handle.
+    caf::actor stage(const std::string& name) const { return directory_.get(name); }
+    StageBoard& board() noexcept { return board_; }
+
+private:
+    explicit Pipeline(caf::actor_system& system) : system_(system) {}
+    bool open(std::string& why);
+    void spawn_stages();
+    void log(int level, const std::string& line) const;
+
+    caf::actor_system& system_;
+    PipelineSpec spec_;
+    PipelineOptions options_;
+    std::unique_ptr<StorageHost> host_;
+    std::unique_ptr<hal::UploadTransport> own_transport_;
+    hal::UploadTransport* transport_ = nullptr;
+    SensorBindings sensors_;
+    std::vector<std::unique_ptr<SourceBinding>> sources_;
+    StageBoard board_;
+    StageDirectory directory_;
+    caf::actor supervisor_;
+    std::uint64_t started_ms_ = 0;
+    bool stopped_ = false;
+    FlushReport report_{};
+    absl::Mutex snapshot_mutex_;
+    std::vector<std::uint64_t> unsent_since_ms_ ABSL_GUARDED_BY(snapshot_mutex_);
+};
+
+} // namespace ss::actors

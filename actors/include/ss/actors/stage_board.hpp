@@ -1,0 +1,44 @@
+// Where the stages post what they have done, for readers on other threads (the daemon's status
+// line, /health, /metrics): each stage writes its own entries as it works, a reader copies them
+// out. One short lock, never held across work, so a slow reader never holds up a stage.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ss/actors/messages.hpp"
+#include "ss/actors/runtime_snapshot.hpp"
+
+namespace ss::actors {
+
+class StageBoard {
+public:
+    /// The stage's mailbox length now (the stage itself reads it: only it may).
+    void set_mailbox(std::string_view stage, std::uint64_t messages);
+    void count_restart(std::string_view stage);
+    std::uint64_t restarts(std::string_view stage) const;
+
+    void set_upload(const UploadStats& stats);
+    /// One batch's time from consume to acknowledgement.
+    void observe_upload_latency(double seconds);
+    void set_flush(const FlushStats& stats);
+
+    std::vector<StageSnapshot> stages() const;
+    UploadStats upload() const;
+    LatencyBuckets upload_latency() const;
+    FlushStats flush() const;
+
+private:
+    mutable absl::Mutex mutex_;
+    absl::flat_hash_map<std::string, StageSnapshot> stages_ ABSL_GUARDED_BY(mutex_);
+    UploadStats upload_ ABSL_GUARDED_BY(mutex_);
+    LatencyBuckets latency_ ABSL_GUARDED_BY(mutex_);
+    FlushStats flush_ ABSL_GUARDED_BY(mutex_);
+};
+
+} // namespace ss::actors

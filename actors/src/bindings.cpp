@@ -1,0 +1,21 @@
+#include "ss/actors/bindings.hpp"
+
+#include <caf/all.hpp>
+
+namespace ss::actors {
+
+void SourceBinding::wake() noexcept {
+    processing_actor target;
+    {
+        absl::MutexLock lock(&mutex_);
+        target = processing_;
+    }
+    if (target) caf::anon_send(target, wake_atom::value);
+}
+
+void SourceBinding::set_processing(processing_actor handle) noexcept {
+    absl::MutexLock lock(&mutex_);
+    processing_ = std::move(handle);
+}
+
+} // namespace ss::actors

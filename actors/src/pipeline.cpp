@@ -1,0 +1,341 @@
+#include "ss/actors/pipeline.hpp"
+
+#include <absl/container/flat_hash_set.h>
+#include <absl/strings/str_cat.h>
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "posix/upload/archive_transport.hpp"
+#include "ss/actors/processing.hpp"
+#include "ss/actors/storage_flush.hpp"
+#include "ss/actors/uploader.hpp"
+
+namespace ss::actors {
+
+namespace {
+
+std::uint64_t steady_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+const char* kind_name(SourceKind k) {
+    switch (k) {
+    case SourceKind::sim_adc: return "sim_adc";
+    case SourceKind::sim_poll: return "sim_poll";
+    case SourceKind::sim_events: return "sim_events";
+    }
+    return "?";
+}
+
+/// What the runtime needs of a spec that the config file's checks may not have seen (a spec
+/// built in code): references resolve, chains fit their sources, processors are registered.
+bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, std::string& why) {
+    absl::flat_hash_set<std::string> sources;
+    for (const SourceSpec& s : spec.sources) {
+        if (!sources.insert(s.name).second) {
+            why = absl::StrCat("source ", s.name, ": defined twice");
+            return false;
+        }
+        if (s.buffers < 2) {
+            why = absl::StrCat("source ", s.name, ": needs at least 2 buffers");
+            return false;
+        }
+    }
+    for (const SensorSpec& sensor : spec.sensors) {
+        const SourceSpec* source = nullptr;
+        for (const SourceSpec& s : spec.sources)
+            if (s.name == sensor.source) source = &s;
+        if (source == nullptr) {
+            why = absl::StrCat("sensor ", sensor.name, ": no source named ", sensor.source);
+            return false;
+        }
+        if (sensor.count == 0) {
+            why = absl::StrCat("sensor ", sensor.name, ": count must be at least 1");
+            return false;
+        }
+        if (source->kind == SourceKind::sim_adc) {
+            if (sensor.channel >= source->channels || sensor.type != RecordType::ts || sensor.count != 1) {
+                why = absl::StrCat("sensor ", sensor.name, ": an ADC sensor is one time-series channel below ",
+                                   source->channels);
+                return false;
+            }
+        } else if (!sensor.chain.empty()) {
+            why = absl::StrCat("sensor ", sensor.name, ": chains apply to ADC channels only");
+            return false;
+        }
+        if (source->kind == SourceKind::sim_poll && sensor.type != RecordType::ts) {
+            why = absl::StrCat("sensor ", sensor.name, ": polled sensors keep time series");
+            return false;
+        }
+        if (source->kind == SourceKind::sim_events && sensor.type != RecordType::evt) {
+            why = absl::StrCat("sensor ", sensor.name, ": event sensors keep events");
+            return false;
+        }
+        if (sensor.chain.empty()) continue;
+        const ChainSpec* chain = nullptr;
+        for (const ChainSpec& c : spec.chains)
+            if (c.name == sensor.chain) chain = &c;
+        if (chain == nullptr) {
+            why = absl::StrCat("sensor ", sensor.name, ": no chain named ", sensor.chain);
+            return false;
+        }
+        Text text;
+        if (!processing_config(*chain, source->rate_hz, text)) {
+            why = absl::StrCat("sensor ", sensor.name, ": ", text.c_str());
+            return false;
+        }
+        if (!chain->processor.empty() && (processors == nullptr || !processors->contains(chain->processor))) {
+            why = absl::StrCat("chain ", chain->name, ": no processor registered as ", chain->processor);
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+std::unique_ptr<Pipeline> Pipeline::start(caf::actor_system& system, PipelineSpec spec, std::string& why,
+                                          PipelineOptions options) {
+    std::unique_ptr<Pipeline> p(new Pipeline(system));
+    p->spec_ = std::move(spec);
+    p->options_ = std::move(options);
+    if (!check_spec(p->spec_, p->options_.processors, why)) return nullptr;
+    if (!p->open(why)) return nullptr;
+    p->spawn_stages();
+    return p;
+}
+
+void Pipeline::log(int level, const std::string& line) const {
+    if (options_.log) {
+        options_.log(level, line);
+        return;
+    }
+    std::fprintf(stderr, "sensor-storage: %s: %s\n", level == 0 ? "error" : level == 1 ? "warning" : "info", line.c_str());
+}
+
+bool Pipeline::open(std::string& why) {
+    SsInitCfg storage = spec_.storage;
+    storage.disk_root = spec_.data_dir.empty() ? nullptr : spec_.data_dir.c_str();
+    Text text;
+    auto host = StorageHost::open(storage, text);
+    if (!host) {
+        why = absl::StrCat("storage: ", text.c_str());
+        return false;
+    }
+    host_ = std::move(*host);
+    Engine& engine = host_->engine();
+
+    for (std::uint32_t i = 0; i < spec_.sources.size(); ++i) {
+        auto source = std::make_unique<SourceBinding>();
+        source->spec = &spec_.sources[i];
+        source->index = i;
+        sources_.push_back(std::move(source));
+    }
+    for (const SensorSpec& group : spec_.sensors) {
+        std::uint32_t source_index = 0;
+        while (spec_.sources[source_index].name != group.source) ++source_index;
+        const SourceSpec& source = spec_.sources[source_index];
+        for (std::uint32_t k = 0; k < group.count; ++k) {
+            auto sensor = std::make_unique<SensorBinding>();
+            sensor->spec = &group;
+            sensor->id = group.id + k;
+            sensor->bus = source.bus;
+            sensor->source = source_index;
+            sensor->name = group.count == 1 ? group.name : absl::StrCat(group.name, "-", sensor->id);
+            // A store recovery brought back is the same sensor: it carries on where it was.
+            SensorStore* store = engine.find(sensor->bus, sensor->id);
+            if (store == nullptr) {
+                auto made = engine.register_sensor(sensor->bus, sensor->id, group.type, text);
+                if (!made) {
+                    why = absl::StrCat("sensor ", sensor->name, ": ", text.c_str());
+                    return false;
+                }
+                store = *made;
+            } else if (store->type() != group.type) {
+                why = absl::StrCat("sensor ", sensor->name, ": its stored data has the other record type");
+                return false;
+            }
+            sensor->store = store;
+            sensor->sink = std::make_unique<StoreSink>(engine, *store);
+            // Metadata names are short (the export's limit); the rules are what matter here.
+            const std::string short_name = sensor->name.substr(0, capture::channel_name_capacity);
+            auto channel = capture::make_channel(short_name, group.unit.substr(0, capture::channel_unit_capacity),
+                                                 {group.valid_low, group.valid_high},
+                                                 {group.plausible_low, group.plausible_high},
+                                                 {group.slope, group.offset, group.calibrated_ms}, text);
+            if (!channel) {
+                why = absl::StrCat("sensor ", sensor->name, ": ", text.c_str());
+                return false;
+            }
+            sensor->channel = *channel;
+            sources_[source_index]->sensors.push_back(static_cast<std::uint32_t>(sensors_.size()));
+            sensors_.push_back(std::move(sensor));
+        }
+    }
+    for (auto& source : sources_) {
+        const SourceSpec& s = *source->spec;
+        if (s.kind == SourceKind::sim_adc)
+            source->adc = std::make_unique<BlockLink<std::uint16_t>>(s.buffers, s.samples_per_half * s.channels);
+        else
+            source->readings = std::make_unique<BlockLink<Reading>>(
+                s.buffers, std::max<std::uint32_t>(64, static_cast<std::uint32_t>(source->sensors.size())));
+    }
+
+    transport_ = options_.transport;
+    if (transport_ == nullptr && spec_.uploader.transport == TransportKind::archive) {
+        std::string dir = spec_.uploader.archive_dir;
+        if (dir.empty() && !spec_.data_dir.empty()) dir = spec_.data_dir + "/archive";
+        if (dir.empty()) {
+            why = "uploader: the archive transport needs archive_dir when there is no data directory";
+            return false;
+        }
+        own_transport_ = std::make_unique<hal::ArchiveTransport>(
+            hal::ArchiveTransport::Settings{dir, spec_.uploader.archive_file_bytes});
+        transport_ = own_transport_.get();
+    }
+    unsent_since_ms_.assign(sensors_.size(), steady_ms());
+    started_ms_ = steady_ms();
+    return true;
+}
+
+void Pipeline::spawn_stages() {
+    SupervisorSetup setup;
+    setup.board = &board_;
+    setup.directory = &directory_;
+    setup.log = [this](int level, const std::string& line) { log(level, line); };
+    Engine* engine = &host_->engine();
+    StageBoard* board = &board_;
+    const caf::timespan tick = spec_.tick;
+    setup.stages.push_back({"storage-flush", [engine, tick, board](caf::event_based_actor* self) {
+                                return caf::actor_cast<caf::actor>(self->spawn(storage_flush, engine, tick, board));
+                            }});
+    if (transport_ != nullptr) {
+        UploaderSettings u;
+        u.period = spec_.uploader.period;
+        u.batch_records = spec_.uploader.batch_records;
+        u.batches_per_tick = spec_.uploader.batches_per_tick;
+        u.backoff_base_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_base.count());
+        u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
+        u.seed = steady_ms();
+        u.board = board;
+        hal::UploadTransport* transport = transport_;
+        // The transport may block on I/O: the uploader has a thread of its own.
+        setup.stages.push_back({"uploader", [engine, transport, u](caf::event_based_actor* self) {
+                                    return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(uploader, engine, transport, u));
+                                }});
+    }
+    for (auto& source : sources_) {
+        SourceBinding* s = source.get();
+        const SensorBindings* sensors = &sensors_;
+        ProcessingSetup ps{&spec_.chains, options_.processors, board};
+        setup.stages.push_back({"processing:" + s->spec->name, [s, sensors, ps](caf::event_based_actor* self) {
+                                    return caf::actor_cast<caf::actor>(self->spawn(processing, s, sensors, ps));
+                                }});
+        setup.stages.push_back({"capture:" + s->spec->name, [s, sensors, board](caf::event_based_actor* self) {
+                                    return caf::actor_cast<caf::actor>(self->spawn(capture, s, sensors, board));
+                                }});
+    }
+    supervisor_ = system_.spawn(ss::actors::supervisor, std::move(setup));
+}
+
+FlushReport Pipeline::shutdown() {
+    if (stopped_) return report_;
+    stopped_ = true;
+    caf::scoped_actor self{system_};
+    const auto stop = [&](const std::string& name) {
+        caf::actor h = directory_.get(name);
+        if (!h) return;
+        self->send_exit(h, caf::exit_reason::user_shutdown);
+        self->wait_for(h);
+    };
+    // No restarts from here on: the stages are stopped in order.
+    self->request(supervisor_, caf::infinite, shutdown_atom::value).receive([](caf::ok_atom) {}, [](caf::error&) {});
+    // Capture first, so what processing drains is all there is.
+    for (auto& source : sources_) stop("capture:" + source->spec->name);
+    for (auto& source : sources_) {
+        const std::string name = "processing:" + source->spec->name;
+        if (caf::actor h = directory_.get(name))
+            self->request(caf::actor_cast<processing_actor>(h), caf::infinite, drain_atom::value)
+                .receive([](bool) {}, [](caf::error&) {});
+        stop(name);
+        source->set_processing({});
+    }
+    stop("uploader");
+    if (caf::actor h = directory_.get("storage-flush")) {
+        self->request(caf::actor_cast<storage_flush_actor>(h), caf::infinite, shutdown_atom::value)
+            .receive([this](FlushReport& r) { report_ = r; },
+                     [this](caf::error& e) { log(0, "shutdown flush: " + system_.render(e)); });
+        self->wait_for(h);
+    } else {
+        // The flush stage was given up on: nothing more can be made durable.
+        report_.complete = host_->engine().flushed();
+    }
+    self->send_exit(supervisor_, caf::exit_reason::user_shutdown);
+    self->wait_for(supervisor_);
+    return report_;
+}
+
+Pipeline::~Pipeline() {
+    if (supervisor_) shutdown();
+}
+
+RecordSink* Pipeline::sink(std::string_view sensor) noexcept {
+    for (auto& s : sensors_)
+        if (s->name == sensor) return s->sink.get();
+    return nullptr;
+}
+
+RuntimeSnapshot Pipeline::snapshot() {
+    RuntimeSnapshot snap;
+    Engine& engine = host_->engine();
+    const std::uint64_t now = steady_ms();
+    snap.gateway = spec_.gateway;
+    snap.uptime_ms = now - started_ms_;
+    engine.system_stats(snap.system);
+    snap.ram_bytes_used = std::uint64_t{snap.system.sectors_total - snap.system.sectors_free} * snap.system.sector_bytes;
+    snap.sensors.reserve(sensors_.size());
+    {
+        absl::MutexLock lock(&snapshot_mutex_);
+        for (std::size_t i = 0; i < sensors_.size(); ++i) {
+            const SensorBinding& b = *sensors_[i];
+            SensorSnapshot s;
+            s.name = b.name;
+            s.source = spec_.sources[b.source].name;
+            engine.stats(*b.store, s.stats);
+            // The oldest unsent record is at most as old as the last moment nothing was unsent.
+            if (s.stats.unsent == 0) unsent_since_ms_[i] = now;
+            s.oldest_unsent_age_ms = s.stats.unsent == 0 ? 0 : now - unsent_since_ms_[i];
+            s.quality_good = b.good.load(std::memory_order_relaxed);
+            s.quality_suspect = b.suspect.load(std::memory_order_relaxed);
+            s.quality_bad = b.bad.load(std::memory_order_relaxed);
+            snap.sensors.push_back(std::move(s));
+        }
+    }
+    for (const auto& source : sources_) {
+        SourceSnapshot s;
+        s.name = source->spec->name;
+        s.kind = kind_name(source->spec->kind);
+        s.blocks = source->blocks.load(std::memory_order_relaxed);
+        s.overflows = source->overflows.load(std::memory_order_relaxed);
+        s.samples_lost = source->samples_lost.load(std::memory_order_relaxed);
+        s.records_stored = source->records_stored.load(std::memory_order_relaxed);
+        s.records_dropped = source->records_dropped.load(std::memory_order_relaxed);
+        snap.sources.push_back(std::move(s));
+    }
+    snap.stages = board_.stages();
+    snap.upload = board_.upload();
+    snap.upload_latency = board_.upload_latency();
+    for (const std::string& failed : directory_.failed()) {
+        snap.healthy = false;
+        snap.problems.push_back("stage " + failed + " failed and was not restarted");
+    }
+    if (snap.system.health_flags & SS_HEALTH_DISK_ERROR) snap.problems.push_back("disk writes are failing; data is held in RAM");
+    if (snap.system.health_flags & SS_HEALTH_DISK_FULL) snap.problems.push_back("the file system is full");
+    if (snap.system.health_flags & (SS_HEALTH_DISK_ERROR | SS_HEALTH_DISK_FULL)) snap.healthy = false;
+    return snap;
+}
+
+} // namespace ss::actors

@@ -1,0 +1,191 @@
+#include "ss/actors/processing.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+
+namespace ss::actors {
+
+namespace {
+
+std::uint64_t monotonic_us() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+void count_quality(SensorBinding& sensor, const std::uint32_t* values, std::size_t n) {
+    std::uint64_t good = 0, suspect = 0, bad = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        switch (capture::quality_of_raw(sensor.channel, values[i])) {
+        case capture::Quality::good: ++good; break;
+        case capture::Quality::suspect: ++suspect; break;
+        default: ++bad; break;
+        }
+    }
+    sensor.good.fetch_add(good, std::memory_order_relaxed);
+    sensor.suspect.fetch_add(suspect, std::memory_order_relaxed);
+    sensor.bad.fetch_add(bad, std::memory_order_relaxed);
+}
+
+void store(SourceBinding& source, SensorBinding& sensor, const std::uint32_t* values, std::uint32_t n) {
+    // A refused call stored nothing; the store counts its own drops by cause.
+    const std::uint32_t stored = sensor.sink->add_values(values, n).value_or(0);
+    source.records_stored.fetch_add(stored, std::memory_order_relaxed);
+    source.records_dropped.fetch_add(n - stored, std::memory_order_relaxed);
+}
+
+void process_adc_block(ProcessingState& st, const BlockRef& ref) {
+    SourceBinding& source = *st.source;
+    const std::span<const std::uint16_t> samples = source.adc->block(ref.index).first(ref.count);
+    const std::uint16_t channels = source.spec->channels;
+    for (ProcessingRoute& route : st.routes) {
+        SensorBinding& sensor = *(*st.sensors)[route.sensor];
+        auto done = route.filters.process(samples.subspan(route.channel), st.out, channels);
+        if (!done) continue; // sizes are fixed at start: cannot happen
+        std::size_t n = done->produced;
+        if (route.user) n = std::min(n, route.user->process(std::span<std::uint32_t>(st.out.data(), n)));
+        count_quality(sensor, st.out.data(), n);
+        store(source, sensor, st.out.data(), static_cast<std::uint32_t>(n));
+    }
+}
+
+void process_readings(ProcessingState& st, const BlockRef& ref) {
+    SourceBinding& source = *st.source;
+    for (const Reading& r : source.readings->block(ref.index).first(ref.count)) {
+        SensorBinding& sensor = *(*st.sensors)[r.sensor];
+        count_quality(sensor, &r.value, 1);
+        if (sensor.spec->type == RecordType::ts) {
+            store(source, sensor, &r.value, 1);
+            continue;
+        }
+        const SsEventRecord event{r.value, r.time_ms};
+        const std::uint32_t stored = sensor.sink->add_events(&event, 1).value_or(0);
+        source.records_stored.fetch_add(stored, std::memory_order_relaxed);
+        source.records_dropped.fetch_add(1 - stored, std::memory_order_relaxed);
+    }
+}
+
+/// Counts a block's samples as lost unless its processing completed (a user processor that
+/// throws takes its stage down mid-block).
+struct LossOnUnwind {
+    SourceBinding& source;
+    std::uint32_t values;
+    bool completed = false;
+    ~LossOnUnwind() {
+        if (!completed) source.samples_lost.fetch_add(values, std::memory_order_relaxed);
+    }
+};
+
+template <class T>
+void drain(ProcessingState& st, BlockLink<T>& link) {
+    link.begin_drain();
+    BlockRef ref;
+    while (link.next(ref)) {
+        // Given back however this block ends, a throwing user processor included.
+        typename BlockLink<T>::Lease lease(link, ref.index);
+        LossOnUnwind loss{*st.source, ref.count};
+        if constexpr (std::is_same_v<T, std::uint16_t>)
+            process_adc_block(st, ref);
+        else
+            process_readings(st, ref);
+        loss.completed = true;
+        const std::uint64_t now = monotonic_us();
+        st.source->latency.record(now > ref.time_us ? now - ref.time_us : 0);
+    }
+}
+
+void drain_all(ProcessingState& st) {
+    if (st.source->adc)
+        drain(st, *st.source->adc);
+    else
+        drain(st, *st.source->readings);
+}
+
+} // namespace
+
+Expected<capture::ProcessingConfig> processing_config(const ChainSpec& chain, double rate_hz, Text& why) noexcept {
+    capture::ProcessingConfig c;
+    c.sample_rate_hz = rate_hz;
+    c.summarize = chain.summarize;
+    if (chain.stages.size() > capture::max_filter_stages) {
+        why.clear();
+        why << "chain " << chain.name.c_str() << ": at most " << static_cast<std::uint64_t>(capture::max_filter_stages)
+            << " stages";
+        return std::unexpected(Errc::invalid_argument);
+    }
+    for (std::size_t i = 0; i < chain.stages.size(); ++i) {
+        const StageSpec& s = chain.stages[i];
+        capture::FilterStage& f = c.stages[i];
+        switch (s.kind) {
+        case StageKind::moving_average:
+            f.kind = capture::FilterKind::moving_average;
+            f.window = s.window;
+            break;
+        case StageKind::decimate:
+            f.kind = capture::FilterKind::decimate;
+            f.factor = s.factor;
+            f.mode = s.average ? capture::DecimationMode::average : capture::DecimationMode::pick_first;
+            break;
+        case StageKind::low_pass:
+            f.kind = capture::FilterKind::low_pass;
+            f.cutoff_hz = s.cutoff_hz;
+            break;
+        case StageKind::high_pass:
+        case StageKind::band_pass:
+            why.clear();
+            why << "chain " << chain.name.c_str() << ": high_pass and band_pass need the core's filters of those kinds";
+            return std::unexpected(Errc::invalid_argument);
+        }
+    }
+    // The core checks every stage's parameters against the rate.
+    capture::ChannelProcessor probe;
+    if (auto ok = probe.configure(c, why); !ok) return std::unexpected(ok.error());
+    return c;
+}
+
+processing_actor::behavior_type processing(processing_actor::stateful_pointer<ProcessingState> self,
+                                           SourceBinding* source, const SensorBindings* sensors, ProcessingSetup setup) {
+    auto& st = self->state;
+    st.source = source;
+    st.sensors = sensors;
+    st.board = setup.board;
+    st.stage = "processing:" + source->spec->name;
+    if (source->adc) {
+        const SourceSpec& spec = *source->spec;
+        st.routes.reserve(source->sensors.size());
+        std::size_t widest = 0;
+        for (std::uint32_t index : source->sensors) {
+            const SensorBinding& sensor = *(*sensors)[index];
+            ProcessingRoute& route = st.routes.emplace_back();
+            route.sensor = index;
+            route.channel = sensor.spec->channel;
+            capture::ProcessingConfig config;
+            config.sample_rate_hz = spec.rate_hz;
+            Text why;
+            for (const ChainSpec& chain : *setup.chains) {
+                if (chain.name != sensor.spec->chain) continue;
+                // Checked when the pipeline started: a chain that got this far fits.
+                if (auto c = processing_config(chain, spec.rate_hz, why)) config = *c;
+                if (!chain.processor.empty() && setup.processors != nullptr) route.user = setup.processors->make(chain.processor);
+            }
+            (void)route.filters.configure(config, why);
+            widest = std::max(widest, route.filters.required_output(spec.samples_per_half));
+        }
+        st.out.resize(widest);
+    }
+    source->set_processing(caf::actor_cast<processing_actor>(self));
+    // Whatever capture queued while no stage served the source (at start, or after a failure).
+    drain_all(st);
+    return {
+        [self](wake_atom) {
+            drain_all(self->state);
+            self->state.board->set_mailbox(self->state.stage, self->mailbox().size());
+        },
+        [self](drain_atom) {
+            drain_all(self->state);
+            return self->state.source->queued() == 0;
+        },
+    };
+}
+
+} // namespace ss::actors
