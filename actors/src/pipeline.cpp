@@ -323,6 +323,13 @@ RuntimeSnapshot Pipeline::snapshot() {
         s.samples_lost = source->samples_lost.load(std::memory_order_relaxed);
         s.records_stored = source->records_stored.load(std::memory_order_relaxed);
         s.records_dropped = source->records_dropped.load(std::memory_order_relaxed);
+        s.queued = source->queued();
+        if (source->latency.count() > 0) {
+            s.latency_p50_us = source->latency.quantile_us(0.5);
+            s.latency_p99_us = source->latency.quantile_us(0.99);
+            s.latency_p999_us = source->latency.quantile_us(0.999);
+            s.latency_max_us = source->latency.max_us();
+        }
         snap.sources.push_back(std::move(s));
     }
     snap.stages = board_.stages();

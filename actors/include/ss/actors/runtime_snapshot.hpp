@@ -28,6 +28,9 @@ struct SourceSnapshot {
     std::uint64_t samples_lost = 0;
     std::uint64_t records_stored = 0;
     std::uint64_t records_dropped = 0; ///< refused by the store (counted there by cause too)
+    std::uint64_t queued = 0;          ///< blocks waiting for processing now
+    /// Capture-to-stored latency of its blocks, µs (upper bucket edges; 2 µs buckets to 128 µs).
+    std::uint64_t latency_p50_us = 0, latency_p99_us = 0, latency_p999_us = 0, latency_max_us = 0;
 };
 
 struct StageSnapshot {
