@@ -38,7 +38,7 @@ namespace ss::capture {
 /// Where one channel of an ADC block goes: its processing and the sink that takes its records.
 struct AdcRoute {
     std::uint32_t channel = 0;       ///< which of the interleaved channels, 0 .. channels − 1
-    ProcessingConfig processing{};   ///< moving average, decimation, low-pass, summary
+    ProcessingConfig processing{};   ///< moving average, decimation, low-/high-/band-pass, summary
     RecordSink* sink = nullptr;      ///< takes time-series records; not owned, outlives the pipeline's use
 };
 

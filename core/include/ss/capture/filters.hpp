@@ -1,11 +1,15 @@
 // Per-channel processing of captured samples, chosen by configuration: moving average, decimation,
-// first-order low-pass, chained in a fixed order of up to four stages, plus a min/max/mean summary
-// of every buffer (seed 000's ProcessedData). State is fixed-size and carries across buffers, so a
-// signal split into buffers anywhere filters exactly as if it came in one piece.
+// first-order low-pass, high-pass and band-pass, chained in a fixed order of up to four stages,
+// plus a min/max/mean summary of every buffer (seed 000's ProcessedData). State is fixed-size and
+// carries across buffers, so a signal split into buffers anywhere filters exactly as if it came in
+// one piece.
 //
 // Values: the input is 16-bit ADC counts; every stage averages or picks, so every intermediate and
 // output value stays within 0 .. 65535 and is written as a 32-bit time-series value (raw counts,
-// calibration is applied at export). Exact formulas and rounding: docs/capture-processing.md.
+// calibration is applied at export). High-pass and band-pass outputs swing around zero, so they are
+// written centred on the ADC's mid-scale, 2^(adc_bits − 1), and clamped to its range: records stay
+// unsigned counts of the same scale as the raw ones. Exact formulas and rounding:
+// docs/capture-processing.md.
 //
 // Cost: one switch per stage per buffer, then a tight loop per stage; divisions by the window or
 // decimation factor are multiplications by a precomputed reciprocal (exact for these ranges).
@@ -36,6 +40,8 @@ enum class FilterKind : std::uint8_t {
     moving_average, ///< mean of the last `window` samples (at most one such stage per chain)
     decimate,       ///< one output per `factor` inputs
     low_pass,       ///< first-order IIR: y += alpha · (x − y)
+    high_pass,      ///< first-order: x − low_pass(x), centred on mid-scale (ProcessingConfig::adc_bits)
+    band_pass,      ///< high-pass at low_hz, then low-pass at high_hz, centred like high_pass
 };
 
 /// How a decimation stage makes its one output per group of `factor` inputs.
@@ -51,8 +57,12 @@ struct FilterStage {
     std::uint32_t factor = 0;   ///< decimate: 1 .. max_decimation_factor
     DecimationMode mode = DecimationMode::average; ///< decimate
     std::uint32_t alpha_q16 = 0; ///< low_pass: alpha · 65536, 1 .. 65536 (65536 passes through);
-                                 ///< 0 = derive from cutoff_hz and the sample rate
-    double cutoff_hz = 0.0;      ///< low_pass with alpha_q16 == 0: 0 < cutoff_hz < sample rate / 2
+                                 ///< high_pass: that of the low-pass it subtracts (65536 passes
+                                 ///< nothing); 0 = derive from cutoff_hz and the sample rate
+    double cutoff_hz = 0.0;      ///< low_pass, high_pass with alpha_q16 == 0: 0 < cutoff_hz < the
+                                 ///< stage's sample rate / 2
+    double low_hz = 0.0;         ///< band_pass: the high-pass edge, 0 < low_hz < high_hz
+    double high_hz = 0.0;        ///< band_pass: the low-pass edge, high_hz < the stage's sample rate / 2
 };
 
 /// A channel's processing: stages applied in order, then the summary.
@@ -61,6 +71,8 @@ struct ProcessingConfig {
                                  ///< cutoff_hz and a summary duration of 0 unless a clock gives one)
     FilterStage stages[max_filter_stages] = {};
     bool summarize = true;       ///< compute the per-buffer summary (costs a pass over the input)
+    std::uint8_t adc_bits = 12;  ///< resolution of the input counts, 1 .. 16: high_pass and band_pass
+                                 ///< output 2^(adc_bits − 1) + y, clamped to 0 .. 2^adc_bits − 1
 };
 
 /// Per-buffer summary of the *input* samples (seed 000's ProcessedData).
@@ -98,13 +110,17 @@ struct Reciprocal {
 struct StageState {
     FilterKind kind = FilterKind::none;
     DecimationMode mode = DecimationMode::average;
-    std::uint32_t parameter = 0;  // window, factor or alpha_q16
+    std::uint16_t midscale = 0;   // high/band pass: the output of a zero signal, 2^(adc_bits − 1)
+    std::uint32_t parameter = 0;  // window, factor or the alpha_q16 of smooth_q16
     Reciprocal reciprocal{};      // by window or factor
     std::uint32_t position = 0;   // moving average: next history slot; decimate: place in group
     std::uint32_t filled = 0;     // moving average: samples in the history (≤ window)
     std::uint32_t sum = 0;        // moving average: sum of the history; decimate: of the group
-    std::int64_t y_q16 = 0;       // low pass: output · 65536
-    bool primed = false;          // low pass: has seen its first sample
+    std::uint32_t band_alpha_q16 = 0; // band pass: alpha of the low-pass at high_hz
+    std::int64_t smooth_q16 = 0;  // low/high/band pass: the low-pass state · 65536 (low pass: its
+                                  // output; high and band pass: what they subtract from the input)
+    std::int64_t band_q16 = 0;    // band pass: output before centring · 65536 (signed)
+    bool primed = false;          // low/high/band pass: has seen its first sample
 };
 
 } // namespace detail
@@ -118,7 +134,7 @@ public:
     /// fresh state. Without a successful configure the processor passes samples through.
     Expected<void> configure(const ProcessingConfig& cfg, Text& why) noexcept;
 
-    /// Forgets the signal's history (moving-average window, decimation phase, low-pass state)
+    /// Forgets the signal's history (moving-average window, decimation phase, filter states)
     /// and keeps the configuration: the next sample starts a new signal.
     void reset() noexcept;
 
