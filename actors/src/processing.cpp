@@ -131,10 +131,14 @@ Expected<capture::ProcessingConfig> processing_config(const ChainSpec& chain, do
             f.cutoff_hz = s.cutoff_hz;
             break;
         case StageKind::high_pass:
+            f.kind = capture::FilterKind::high_pass;
+            f.cutoff_hz = s.cutoff_hz;
+            break;
         case StageKind::band_pass:
-            why.clear();
-            why << "chain " << chain.name.c_str() << ": high_pass and band_pass need the core's filters of those kinds";
-            return std::unexpected(Errc::invalid_argument);
+            f.kind = capture::FilterKind::band_pass;
+            f.low_hz = s.low_hz;
+            f.high_hz = s.high_hz;
+            break;
         }
     }
     // The core checks every stage's parameters against the rate.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "ss/actors/pipeline.hpp"
+#include "ss/actors/processing.hpp"
 #include "ss/config.hpp"
 
 using namespace std::chrono_literals;
@@ -211,4 +212,28 @@ TEST_CASE("the pipeline refuses a spec it cannot run, saying why") {
     spec.sensors[0].channel = 2;
     CHECK_FALSE(ss::actors::Pipeline::start(*as.sys, spec, why));
     CHECK(why.find("sensor vib: an ADC sensor") == 0);
+}
+
+TEST_CASE("a chain maps onto the core's processing, every stage kind, checked against the rate") {
+    ss::actors::ChainSpec chain;
+    chain.name = "all";
+    chain.stages = {{ss::actors::StageKind::moving_average, 8, 0, true, 0, 0, 0},
+                    {ss::actors::StageKind::decimate, 0, 10, false, 0, 0, 0},
+                    {ss::actors::StageKind::high_pass, 0, 0, true, 1.0, 0, 0},
+                    {ss::actors::StageKind::band_pass, 0, 0, true, 0, 5.0, 200.0}};
+    ss::Text why;
+    auto c = ss::actors::processing_config(chain, 10'000, why);
+    REQUIRE_MESSAGE(c, why.c_str());
+    CHECK(c->stages[0].kind == ss::capture::FilterKind::moving_average);
+    CHECK(c->stages[0].window == 8);
+    CHECK(c->stages[1].mode == ss::capture::DecimationMode::pick_first);
+    CHECK(c->stages[2].kind == ss::capture::FilterKind::high_pass);
+    CHECK(c->stages[3].kind == ss::capture::FilterKind::band_pass);
+    CHECK(c->stages[3].high_hz == 200.0);
+    // After decimation by ten the band-pass sees 1 kHz: 600 Hz is above half of it.
+    chain.stages[3].high_hz = 600.0;
+    CHECK_FALSE(ss::actors::processing_config(chain, 10'000, why));
+    CHECK(std::string(why.c_str()).find("high_hz") != std::string::npos);
+    chain.stages.push_back(chain.stages[0]);
+    CHECK_FALSE(ss::actors::processing_config(chain, 10'000, why));
 }
