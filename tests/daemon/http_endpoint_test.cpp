@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,10 +35,10 @@ HttpEndpointConfig loopback_any_port() {
     return c;
 }
 
-/// A provider whose snapshot the test changes between requests (requests are served one at a
-/// time on the endpoint's thread, and the test waits for each answer before changing it).
+/// A provider whose snapshot the test changes between requests. The lock is for the memory
+/// model: the endpoint's thread reads it, and a socket round trip is no synchronisation a race
+/// detector can see.
 struct SnapshotSource {
-    ss::actors::RuntimeSnapshot snapshot = ss::test::sample_snapshot(3);
     std::atomic<int> calls{0};
     std::atomic<bool> fail{false};
 
@@ -45,9 +46,23 @@ struct SnapshotSource {
         return [this] {
             ++calls;
             if (fail) throw std::runtime_error("the runtime did not answer");
-            return snapshot;
+            std::lock_guard lock(mutex_);
+            return snapshot_;
         };
     }
+    ss::actors::RuntimeSnapshot snapshot() const {
+        std::lock_guard lock(mutex_);
+        return snapshot_;
+    }
+    void degrade(std::string problem) {
+        std::lock_guard lock(mutex_);
+        snapshot_.healthy = false;
+        snapshot_.problems = {std::move(problem)};
+    }
+
+private:
+    mutable std::mutex mutex_;
+    ss::actors::RuntimeSnapshot snapshot_ = ss::test::sample_snapshot(3);
 };
 
 } // namespace
@@ -67,7 +82,7 @@ TEST_CASE("GET /metrics and /health; 404, 405 and HEAD") {
         REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error()));
         CHECK(r->status == 200);
         CHECK(r->header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
-        CHECK(r->body == ss::daemon::render_metrics(source.snapshot, 1000));
+        CHECK(r->body == ss::daemon::render_metrics(source.snapshot(), 1000));
         CHECK(source.calls == 1);
         const auto with_query = http_get("127.0.0.1", port, "/metrics?name[]=x");
         REQUIRE(with_query.has_value());
@@ -78,13 +93,12 @@ TEST_CASE("GET /metrics and /health; 404, 405 and HEAD") {
         REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error()));
         CHECK(r->status == 200);
         CHECK(r->header("content-type") == "application/json");
-        CHECK(r->body == ss::daemon::render_health_json(source.snapshot));
+        CHECK(r->body == ss::daemon::render_health_json(source.snapshot()));
         auto doc = ss::test::parse_json(r->body);
         REQUIRE(doc.has_value());
         CHECK(doc->find("status")->string == "ok");
 
-        source.snapshot.healthy = false;
-        source.snapshot.problems = {"uploader stopped"};
+        source.degrade("uploader stopped");
         r = http_get("127.0.0.1", port, "/health");
         REQUIRE(r.has_value());
         CHECK(r->status == 503);

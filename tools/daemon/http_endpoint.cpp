@@ -132,7 +132,8 @@ struct HttpEndpointCallbacks {
                                  const char* /*version*/, const char* /*upload_data*/,
                                  std::size_t* /*upload_data_size*/, void** /*request_state*/) noexcept {
         // Every answer is known from the request line, so it is queued at the first call, before
-        // any body: libmicrohttpd then discards a body and closes the connection after replying.
+        // any body arrives: libmicrohttpd then discards a body that follows and closes that
+        // connection after the reply, so a client cannot make the endpoint buffer an upload.
         auto* endpoint = static_cast<HttpEndpoint*>(self);
         HttpEndpoint::Reply reply = endpoint->answer(url, method);
         auto* body = new (std::nothrow) std::string(std::move(reply.body));
