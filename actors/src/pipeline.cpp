@@ -57,8 +57,8 @@ bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, s
             return false;
         }
         if (source->kind == SourceKind::sim_adc) {
-            if (sensor.channel >= source->channels || sensor.type != RecordType::ts || sensor.count != 1) {
-                why = absl::StrCat("sensor ", sensor.name, ": an ADC sensor is one time-series channel below ",
+            if (std::uint32_t{sensor.channel} + sensor.count > source->channels || sensor.type != RecordType::ts) {
+                why = absl::StrCat("sensor ", sensor.name, ": ADC sensors keep time series of channels below ",
                                    source->channels);
                 return false;
             }
@@ -144,6 +144,7 @@ bool Pipeline::open(std::string& why) {
             sensor->id = group.id + k;
             sensor->bus = source.bus;
             sensor->source = source_index;
+            sensor->channel = static_cast<std::uint16_t>(group.channel + k);
             sensor->name = group.count == 1 ? group.name : absl::StrCat(group.name, "-", sensor->id);
             // A store recovery brought back is the same sensor: it carries on where it was.
             SensorStore* store = engine.find(sensor->bus, sensor->id);

@@ -162,7 +162,7 @@ processing_actor::behavior_type processing(processing_actor::stateful_pointer<Pr
             const SensorBinding& sensor = *(*sensors)[index];
             ProcessingRoute& route = st.routes.emplace_back();
             route.sensor = index;
-            route.channel = sensor.spec->channel;
+            route.channel = sensor.channel;
             capture::ProcessingConfig config;
             config.sample_rate_hz = spec.rate_hz;
             Text why;

@@ -36,6 +36,7 @@ struct SensorBinding {
     std::uint32_t id = 0;
     SsSource bus = SS_SOURCE_HOST;
     std::uint32_t source = 0;           ///< index into the pipeline's sources
+    std::uint16_t channel = 0;          ///< sim_adc: the interleaved channel (a group's k-th sensor reads channel + k)
     SensorStore* store = nullptr;
     std::unique_ptr<StoreSink> sink;
     capture::ChannelMetadata channel{}; ///< quality rules and calibration
