@@ -171,7 +171,7 @@ bool Pipeline::open(std::string& why) {
                 why = absl::StrCat("sensor ", sensor->name, ": ", text.c_str());
                 return false;
             }
-            sensor->channel = *channel;
+            sensor->metadata = *channel;
             sources_[source_index]->sensors.push_back(static_cast<std::uint32_t>(sensors_.size()));
             sensors_.push_back(std::move(sensor));
         }

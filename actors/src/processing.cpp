@@ -16,7 +16,7 @@ std::uint64_t monotonic_us() {
 void count_quality(SensorBinding& sensor, const std::uint32_t* values, std::size_t n) {
     std::uint64_t good = 0, suspect = 0, bad = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        switch (capture::quality_of_raw(sensor.channel, values[i])) {
+        switch (capture::quality_of_raw(sensor.metadata, values[i])) {
         case capture::Quality::good: ++good; break;
         case capture::Quality::suspect: ++suspect; break;
         default: ++bad; break;

@@ -39,7 +39,7 @@ struct SensorBinding {
     std::uint16_t channel = 0;          ///< sim_adc: the interleaved channel (a group's k-th sensor reads channel + k)
     SensorStore* store = nullptr;
     std::unique_ptr<StoreSink> sink;
-    capture::ChannelMetadata channel{}; ///< quality rules and calibration
+    capture::ChannelMetadata metadata{}; ///< quality rules and calibration
     std::atomic<std::uint64_t> good{0}, suspect{0}, bad{0};
 };
 
