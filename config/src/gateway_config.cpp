@@ -3,27 +3,50 @@
 #include <caf/all.hpp>
 
 #include <fstream>
+#include <sstream>
 
+#include "sections.hpp"
 #include "ss/config.hpp"
-#include "ss/text.hpp"
+#include "ss/config/spec_writer.hpp"
+#include "words.hpp"
 
 namespace ss::config {
 
 namespace {
-// The sections this file owns: every key in them must be one of ours.
-constexpr const char* own_sections[] = {"system"};
-// CAF's own sections: CAF checks them.
-constexpr const char* caf_sections[] = {"scheduler", "middleman", "work-stealing", "logger", "stream", "global"};
+// Sections whose keys are CAF options bound to members: each key is held against its option, and
+// the command line may override it.
+constexpr const char* option_sections[] = {"system", "daemon", "uploader", "http"};
 
-bool is_one_of(const std::string& name, const auto& names) {
+bool is_one_of(std::string_view name, const auto& names) {
     for (const char* n : names)
         if (name == n) return true;
     return false;
+}
+
+std::string as_string(caf::string_view s) { return std::string(s.data(), s.size()); }
+
+// The line CAF's parser names in its error context ({"column" = C, "line" = L}), else 0.
+std::uint32_t parser_error_line(const caf::error& err) {
+    const caf::message& context = err.context();
+    if (context.size() != 1 || !context.match_element<caf::settings>(0)) return 0;
+    const auto& where = context.get_as<caf::settings>(0);
+    const auto at = where.find("line");
+    if (at == where.end()) return 0;
+    const auto* line = caf::get_if<caf::config_value::integer>(&at->second);
+    return line != nullptr && *line > 0 && *line <= 0xFFFF'FFFF ? static_cast<std::uint32_t>(*line) : 0;
+}
+
+// Milliseconds from a bound timespan; the spec keeps whole milliseconds.
+std::optional<Problem> to_millis(caf::timespan t, const char* key, std::chrono::milliseconds& out) {
+    if (t.count() % 1'000'000 != 0) return Problem{key, "must be a whole number of milliseconds"};
+    out = std::chrono::duration_cast<std::chrono::milliseconds>(t);
+    return std::nullopt;
 }
 } // namespace
 
 std::string ConfigError::to_string() const {
     std::string out = file.empty() ? std::string("command line") : file;
+    if (!file.empty() && line != 0) out += ":" + std::to_string(line);
     if (!key.empty()) out += ": " + key;
     return out + ": " + message;
 }
@@ -64,63 +87,91 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
         .add(force_seal_interval_ms_, "force_seal_interval_ms", "seal and write everything this often; 0 = never")
         .add(shutdown_budget_ms_, "shutdown_budget_ms", "time the shutdown flush may take")
         .add(disk_sync_all_min_files_, "disk_sync_all_min_files", "files per tick from which one syncfs is used");
+
+    const actors::PipelineSpec defaults;
+    gateway_ = defaults.gateway;
+    status_interval_ = defaults.status_interval;
+    opt_group{custom_options_, "daemon"}
+        .add(gateway_, "gateway", "this gateway's name (upload keys, metrics)")
+        .add(status_interval_, "status_interval", "period of the status line; 0 = none");
+
+    const actors::UploaderSpec& u = defaults.uploader;
+    transport_ = caf::atom_from_string(words::name_of<actors::TransportKind>(words::transports, u.transport));
+    archive_dir_ = u.archive_dir;
+    archive_file_bytes_ = u.archive_file_bytes;
+    upload_period_ = u.period;
+    batch_records_ = u.batch_records;
+    batches_per_tick_ = u.batches_per_tick;
+    backoff_base_ = u.backoff_base;
+    backoff_cap_ = u.backoff_cap;
+    opt_group{custom_options_, "uploader"}
+        .add(transport_, "transport", "'archive' (local files) or 'none'")
+        .add(archive_dir_, "archive_dir", "archive: directory; empty = <disk_root>/archive")
+        .add(archive_file_bytes_, "archive_file_bytes", "archive: a file rotates past this size")
+        .add(upload_period_, "period", "how often the uploader looks for unsent records")
+        .add(batch_records_, "batch_records", "most records per batch")
+        .add(batches_per_tick_, "batches_per_tick", "most batches sent per period")
+        .add(backoff_base_, "backoff_base", "first retry delay after a failed batch")
+        .add(backoff_cap_, "backoff_cap", "longest retry delay");
+
+    const actors::HttpSpec& h = defaults.http;
+    http_enabled_ = h.enabled;
+    http_address_ = h.address;
+    http_port_ = h.port;
+    max_sensor_series_ = h.max_sensor_series;
+    opt_group{custom_options_, "http"}
+        .add(http_enabled_, "enabled", "serve /health and /metrics")
+        .add(http_address_, "address", "IPv4 or IPv6 address to listen on")
+        .add(http_port_, "port", "TCP port; 0 = any free port")
+        .add(max_sensor_series_, "max_sensor_series", "per-sensor metrics only up to this many sensors");
 }
 
-bool GatewayConfig::check_file_strictly(ConfigError& error) {
-    // CAF keeps a default when a file's value has the wrong type or range, and accepts unknown
-    // keys: the file is read again without type checks and each key of our sections is held
-    // against its option.
-    auto raw = parse_config_file(file_.c_str());
-    if (!raw) {
-        error = ConfigError{file_, "", render(raw.error())};
+ConfigError GatewayConfig::error_at(const Problem& problem) const {
+    // A key the command line set ("--section.key=...") is the command line's fault.
+    const auto second_dot = problem.key.find('.', problem.key.find('.') + 1);
+    const std::string option = problem.key.substr(0, second_dot);
+    for (const auto& a : args_)
+        if (a.rfind("--" + option + "=", 0) == 0) return ConfigError{"", 0, problem.key, problem.reason};
+    return ConfigError{file_, index_.line_of(problem.key), problem.key, problem.reason};
+}
+
+bool GatewayConfig::check_raw(const caf::settings& raw, ConfigError& error) const {
+    const auto fail = [&](const std::string& key, std::string message) {
+        error = ConfigError{file_, index_.line_of(key), key, std::move(message)};
         return false;
-    }
-    for (const auto& [section, value] : *raw) {
+    };
+    const auto is_caf_section = [&](const std::string& name) {
+        if (name == "global") return false; // CAF's global options belong on the command line
+        for (const auto& opt : custom_options_)
+            if (as_string(opt.category()) == name) return true;
+        return false;
+    };
+    for (const auto& [section, value] : raw) {
         const auto* dict = caf::get_if<caf::settings>(&value);
-        // Anything but our sections and CAF's is a misspelled section of ours or a leftover.
-        if (dict != nullptr && is_one_of(section, caf_sections)) continue;
-        if (!is_one_of(section, own_sections)) {
-            error = ConfigError{file_, section, "unknown section"};
-            return false;
-        }
-        if (dict == nullptr) {
-            error = ConfigError{file_, section, "must be a [section]"};
-            return false;
-        }
+        const bool entries = is_one_of(section, entry_sections);
+        const bool options = is_one_of(section, option_sections) || is_caf_section(section);
+        if (dict == nullptr)
+            return fail(section, "is outside any [section] (keys before the first section and in [global] are CAF's "
+                                 "command-line options)");
+        if (!entries && !options) return fail(section, "unknown section");
+        if (entries) continue; // read entry by entry in build_spec
+        // CAF keeps a default when a file's value has the wrong type or range, and accepts unknown
+        // keys: each key is held against its option here.
         for (const auto& [key, val] : *dict) {
             const std::string name = section + "." + key;
-            auto opt = custom_options_.qualified_name_lookup(section, key);
-            if (opt == nullptr) {
-                error = ConfigError{file_, name, "unknown key"};
-                return false;
-            }
-            if (auto err = opt->check(val)) {
-                error = ConfigError{file_, name,
-                                    std::string("expects ") + std::string(opt->type_name().data(), opt->type_name().size()) +
-                                        ", got " + caf::to_string(val)};
-                return false;
-            }
+            const caf::config_option* opt = custom_options_.qualified_name_lookup(section, key);
+            if (opt == nullptr) return fail(name, "unknown key");
+            if (auto err = opt->check(val)) return fail(name, "expects " + as_string(opt->type_name()) + ", got " + value_text(val));
         }
     }
     return true;
 }
 
-bool GatewayConfig::load(int argc, char** argv, const std::string& file, ConfigError& error) {
-    // --config-file on the command line names another file than the default.
-    file_ = file;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a.rfind("--config-file=", 0) == 0) file_ = a.substr(14);
-    }
-    if (!file_.empty() && !std::ifstream(file_).good()) {
-        error = ConfigError{file_, "", "cannot be read"};
+bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
+    const auto fail = [&](const Problem& p) {
+        error = error_at(p);
         return false;
-    }
-    if (!file_.empty() && !check_file_strictly(error)) return false;
-    if (auto err = parse(argc, argv, file_.empty() ? nullptr : file_.c_str())) {
-        error = ConfigError{"", "", render(err)};
-        return false;
-    }
+    };
     // Knobs the core keeps in a byte: a wider value is refused here, not silently cut.
     const struct {
         std::uint32_t value;
@@ -128,29 +179,115 @@ bool GatewayConfig::load(int argc, char** argv, const std::string& file, ConfigE
     } bytes[] = {{ram_high_watermark_pct_, "system.ram_high_watermark_pct"},
                  {ram_low_watermark_pct_, "system.ram_low_watermark_pct"},
                  {verify_level_, "system.verify_level"}};
-    for (const auto& b : bytes) {
-        if (b.value > 0xFF) {
-            error = ConfigError{file_, b.key, "out of range"};
+    for (const auto& b : bytes)
+        if (b.value > 0xFF) return fail(Problem{b.key, "out of range"});
+
+    actors::PipelineSpec s;
+    s.storage = storage();
+    s.storage.disk_root = nullptr; // the spec's directory is data_dir
+    s.data_dir = data_dir_;
+    s.gateway = gateway_;
+    actors::UploaderSpec& u = s.uploader;
+    const struct {
+        caf::timespan value;
+        const char* key;
+        std::chrono::milliseconds& out;
+    } spans[] = {{tick_, "system.tick", s.tick},
+                 {status_interval_, "daemon.status_interval", s.status_interval},
+                 {upload_period_, "uploader.period", u.period},
+                 {backoff_base_, "uploader.backoff_base", u.backoff_base},
+                 {backoff_cap_, "uploader.backoff_cap", u.backoff_cap}};
+    for (const auto& t : spans)
+        if (auto p = to_millis(t.value, t.key, t.out)) return fail(*p);
+    const auto transport = words::find<actors::TransportKind>(words::transports, caf::to_string(transport_));
+    if (!transport) {
+        return fail(Problem{"uploader.transport", "must be " + words::choices<actors::TransportKind>(words::transports) +
+                                                      ", not '" + caf::to_string(transport_) + "'"});
+    }
+    u.transport = *transport;
+    u.archive_dir = archive_dir_;
+    u.archive_file_bytes = archive_file_bytes_;
+    u.batch_records = batch_records_;
+    u.batches_per_tick = batches_per_tick_;
+    s.http.enabled = http_enabled_;
+    s.http.address = http_address_;
+    s.http.port = http_port_;
+    s.http.max_sensor_series = max_sensor_series_;
+
+    if (auto p = read_entry_sections(raw, index_, s)) return fail(*p);
+    if (auto p = check_spec(s)) return fail(*p);
+    spec_ = std::move(s);
+    return true;
+}
+
+bool GatewayConfig::load_text(const std::vector<std::string>& args, const std::string& file, const std::string& text,
+                              ConfigError& error) {
+    file_ = file;
+    args_ = args;
+    // The file on its own, without type checks: what it really says.
+    std::istringstream raw_in(text);
+    auto raw = parse_config(raw_in);
+    if (!raw) {
+        error = ConfigError{file_, parser_error_line(raw.error()), "", render(raw.error())};
+        return false;
+    }
+    // CAF lets a second key or section replace the first without a word.
+    index_ = LineIndex(text);
+    if (const auto& r = index_.repeat()) {
+        const std::string what = r->section ? "duplicate section" : "duplicate key";
+        error = ConfigError{file_, r->line, r->path, what + " (first at line " + std::to_string(r->first_line) + ")"};
+        return false;
+    }
+    if (!check_raw(*raw, error)) return false;
+    // The file again with the command line over it, into the bound members.
+    std::istringstream in(text);
+    if (auto err = parse(args, in)) {
+        error = ConfigError{"", 0, "", render(err)};
+        return false;
+    }
+    return build_spec(*raw, error);
+}
+
+bool GatewayConfig::load(int argc, char** argv, const std::string& file, ConfigError& error) {
+    // --config-file on the command line names another file than the default.
+    std::string path = file;
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        args.emplace_back(argv[i]);
+        if (args.back().rfind("--config-file=", 0) == 0) path = args.back().substr(14);
+    }
+    std::string text;
+    if (!path.empty()) {
+        std::ifstream in(path);
+        if (!in.good()) {
+            error = ConfigError{path, 0, "", "cannot be read"};
             return false;
         }
+        std::ostringstream all;
+        all << in.rdbuf();
+        if (in.bad()) {
+            error = ConfigError{path, 0, "", "cannot be read"};
+            return false;
+        }
+        text = all.str();
     }
-    // The core's own rules, with the core's own words; its knob names are our keys.
-    const SsInitCfg c = storage();
-    Text why;
-    if (auto ok = ss::validate_config(c, why); !ok) {
-        // "invalid configuration: KNOB RULE" -> key system.KNOB, message RULE.
-        std::string m = why.c_str();
-        const std::string prefix = "invalid configuration: ";
-        if (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
-        const auto space = m.find(' ');
-        error = ConfigError{file_, "system." + m.substr(0, space), space == std::string::npos ? m : m.substr(space + 1)};
-        return false;
+    return load_text(args, path, text, error);
+}
+
+std::string GatewayConfig::dump() const {
+    std::string out = "; The effective configuration";
+    out += file_.empty() ? std::string(" (no file)") : " (from " + file_ + " and the command line)";
+    out += "; every key, defaults included.\n";
+    out += write_spec(spec_);
+    // CAF's sections as far as the file or the command line set them; CAF keeps its defaults for
+    // the rest.
+    for (const auto& [section, value] : content) {
+        const auto* dict = caf::get_if<caf::settings>(&value);
+        if (dict == nullptr || is_one_of(section, option_sections) || is_one_of(section, entry_sections)) continue;
+        out += "\n[" + section + "]\n";
+        for (const auto& [key, val] : *dict) out += key + " = " + value_text(val) + "\n";
     }
-    if (tick_ <= caf::timespan{0}) {
-        error = ConfigError{file_, "system.tick", "must be positive"};
-        return false;
-    }
-    return true;
+    return out;
 }
 
 SsInitCfg GatewayConfig::storage() const {

@@ -2,6 +2,9 @@
 // endpoints, as plain values. The actor config file (config/) reads into this; a gateway that
 // embeds the runtime may fill it in code instead. Defaults are the spec's (003 §18) and
 // config/examples/gateway.ini documents each one.
+// The parts compare with ==, so a spec written out as a config
+// file and read back can be checked for equality; PipelineSpec itself holds the C struct
+// SsInitCfg, which has no ==, so ss::config::spec_difference compares whole specs.
 #pragma once
 
 #include <chrono>
@@ -28,7 +31,7 @@ enum class SignalShape : std::uint8_t { sine, ramp, noise };
 struct SourceSpec {
     std::string name;                  ///< unique among sources
     SourceKind kind = SourceKind::sim_adc;
-    SsSource bus = SS_SOURCE_APP;      ///< the 003 source (host, app, can) the stores are registered under
+    SsSource bus = SS_SOURCE_HOST;     ///< the 003 source the stores are registered under
     // sim_adc
     std::uint32_t rate_hz = 100'000;   ///< samples (scans) per second, 1 .. 1 000 000
     std::uint16_t channels = 1;        ///< values per scan, 1 .. 16
@@ -43,6 +46,8 @@ struct SourceSpec {
     // sim_poll and sim_events
     std::chrono::milliseconds period{1000}; ///< sim_poll: time between two readings of a sensor
     double events_per_second = 0.2;    ///< sim_events: mean rate per sensor
+
+    friend bool operator==(const SourceSpec&, const SourceSpec&) = default;
 };
 
 /// One stage of a processing chain (seed 001's filters).
@@ -56,6 +61,8 @@ struct StageSpec {
     double cutoff_hz = 0.0;     ///< low_pass and high_pass
     double low_hz = 0.0;        ///< band_pass: lower edge
     double high_hz = 0.0;       ///< band_pass: upper edge
+
+    friend bool operator==(const StageSpec&, const StageSpec&) = default;
 };
 
 struct ChainSpec {
@@ -64,6 +71,8 @@ struct ChainSpec {
     bool summarize = true;         ///< per-block min/max/mean (published in the metrics)
     std::string processor;         ///< a user processor registered under this name ("" = none),
                                    ///< applied after the stages (see ss/actors/user_processor.hpp)
+
+    friend bool operator==(const ChainSpec&, const ChainSpec&) = default;
 };
 
 /// A sensor, or `count` identical sensors with consecutive ids (`name` then gets "-<id>").
@@ -73,13 +82,16 @@ struct SensorSpec {
     std::uint32_t id = 0;         ///< first id; unique per source bus
     std::uint32_t count = 1;
     RecordType type = RecordType::ts;
-    std::uint16_t channel = 0;    ///< sim_adc: which interleaved channel
+    std::uint16_t channel = 0;    ///< sim_adc: which interleaved channel (a group's k-th sensor
+                                  ///< reads channel + k)
     std::string chain;            ///< sim_adc: a ChainSpec name ("" = values as captured)
     std::string unit;
     double valid_low = 0.0, valid_high = 4095.0;         ///< quality: good inside
     double plausible_low = 0.0, plausible_high = 4095.0; ///< suspect inside, bad beyond
     double slope = 1.0, offset = 0.0;                    ///< physical = slope · raw + offset
     std::uint64_t calibrated_ms = 0;                     ///< UTC ms of the calibration; 0 = unknown
+
+    friend bool operator==(const SensorSpec&, const SensorSpec&) = default;
 };
 
 struct DatasetSpec {
@@ -88,6 +100,8 @@ struct DatasetSpec {
     std::string description;
     std::vector<std::string> sensors;             ///< SensorSpec names
     std::map<std::string, std::string> metadata;  ///< free-form
+
+    friend bool operator==(const DatasetSpec&, const DatasetSpec&) = default;
 };
 
 enum class TransportKind : std::uint8_t { none, archive };
@@ -101,6 +115,8 @@ struct UploaderSpec {
     std::uint32_t batches_per_tick = 64;
     std::chrono::milliseconds backoff_base{1000};
     std::chrono::milliseconds backoff_cap{300'000};
+
+    friend bool operator==(const UploaderSpec&, const UploaderSpec&) = default;
 };
 
 struct HttpSpec {
@@ -108,6 +124,8 @@ struct HttpSpec {
     std::string address = "127.0.0.1"; ///< loopback unless an operator opens it up
     std::uint16_t port = 9464;          ///< 0 = any free port (tests)
     std::uint32_t max_sensor_series = 1000; ///< per-sensor metrics only up to this many sensors
+
+    friend bool operator==(const HttpSpec&, const HttpSpec&) = default;
 };
 
 struct PipelineSpec {

@@ -1,0 +1,164 @@
+#include "sections.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "map_reader.hpp"
+#include "words.hpp"
+
+namespace ss::config {
+
+namespace {
+
+using Need = MapReader::Need;
+
+// Every key a source may have; which of them a kind takes is read_source's, and finish() tells a
+// key of another kind from a typo.
+constexpr const char* all_source_keys[] = {"kind",    "bus",       "seed",   "rate",      "channels",
+                                           "samples_per_half", "buffers", "signal", "amplitude", "offset",
+                                           "frequency", "ramp_step", "period", "events_per_second"};
+constexpr const char* sensor_keys[] = {"source", "id",        "count", "type",   "channel",    "chain", "unit",
+                                       "valid",  "plausible", "slope", "offset", "calibrated"};
+constexpr const char* chain_keys[] = {"stages", "summarize", "processor"};
+constexpr const char* all_stage_keys[] = {"kind", "window", "factor", "mode", "cutoff", "low", "high"};
+constexpr const char* dataset_keys[] = {"id", "description", "sensors", "metadata"};
+
+void read_source(MapReader& r, actors::SourceSpec& s) {
+    using actors::SourceKind;
+    r.word<SourceKind>("kind", words::source_kinds, s.kind);
+    r.word<SsSource>("bus", words::buses, s.bus);
+    r.integer("seed", s.seed);
+    if (!r.ok()) return;
+    if (s.kind == SourceKind::sim_adc) {
+        r.integer("rate", s.rate_hz);
+        r.integer("channels", s.channels);
+        r.integer("samples_per_half", s.samples_per_half);
+        r.integer("buffers", s.buffers);
+    }
+    if (s.kind == SourceKind::sim_poll) r.millis("period", s.period);
+    if (s.kind == SourceKind::sim_events) r.real("events_per_second", s.events_per_second);
+    if (s.kind == SourceKind::sim_adc || s.kind == SourceKind::sim_poll) {
+        r.word<actors::SignalShape>("signal", words::signals, s.signal);
+        r.real("amplitude", s.amplitude);
+        r.real("offset", s.offset);
+        r.real("frequency", s.frequency_hz);
+        r.integer("ramp_step", s.ramp_step);
+    }
+    const std::string why = "not for a '" + std::string(words::name_of<SourceKind>(words::source_kinds, s.kind)) +
+                            "' source (see docs/configuration.md)";
+    r.finish(all_source_keys, all_source_keys, why);
+}
+
+void read_sensor(MapReader& r, actors::SensorSpec& s) {
+    r.text("source", s.source, Need::required);
+    r.integer("id", s.id, Need::required);
+    r.integer("count", s.count);
+    r.word<RecordType>("type", words::record_types, s.type);
+    r.integer("channel", s.channel);
+    r.text("chain", s.chain);
+    r.text("unit", s.unit);
+    r.range("valid", s.valid_low, s.valid_high);
+    // The plausible range is the valid one unless it is given.
+    s.plausible_low = s.valid_low;
+    s.plausible_high = s.valid_high;
+    r.range("plausible", s.plausible_low, s.plausible_high);
+    r.real("slope", s.slope);
+    r.real("offset", s.offset);
+    r.date("calibrated", s.calibrated_ms);
+    r.finish(sensor_keys);
+}
+
+void read_stage(MapReader& r, actors::StageSpec& st) {
+    using actors::StageKind;
+    if (!r.word<StageKind>("kind", words::stage_kinds, st.kind, Need::required)) return;
+    switch (st.kind) {
+    case StageKind::moving_average: r.integer("window", st.window, Need::required); break;
+    case StageKind::decimate:
+        r.integer("factor", st.factor, Need::required);
+        r.word<bool>("mode", words::decimation_modes, st.average);
+        break;
+    case StageKind::low_pass:
+    case StageKind::high_pass: r.real("cutoff", st.cutoff_hz, Need::required); break;
+    case StageKind::band_pass:
+        r.real("low", st.low_hz, Need::required);
+        r.real("high", st.high_hz, Need::required);
+        break;
+    }
+    const std::string why = "not for a '" + std::string(words::name_of<StageKind>(words::stage_kinds, st.kind)) + "' stage";
+    r.finish(all_stage_keys, all_stage_keys, why);
+}
+
+void read_chain(MapReader& r, actors::ChainSpec& c, std::optional<Problem>& problem) {
+    if (const auto* stages = r.list("stages")) {
+        for (std::size_t i = 0; i < stages->size() && r.ok(); ++i) {
+            const std::string path = r.key_path("stages") + "[" + std::to_string(i) + "]";
+            const auto* map = caf::get_if<caf::settings>(&(*stages)[i]);
+            if (map == nullptr) {
+                r.refuse("stages[" + std::to_string(i) + "]",
+                         "expects a stage { kind = ..., ... }, got " + describe((*stages)[i]));
+                break;
+            }
+            actors::StageSpec st;
+            MapReader stage(*map, path, problem);
+            read_stage(stage, st);
+            c.stages.push_back(st);
+        }
+    }
+    r.flag("summarize", c.summarize);
+    r.text("processor", c.processor);
+    r.finish(chain_keys);
+}
+
+void read_dataset(MapReader& r, actors::DatasetSpec& d) {
+    r.text("id", d.id, Need::required);
+    r.text("description", d.description);
+    r.texts("sensors", d.sensors);
+    r.text_map("metadata", d.metadata);
+    r.finish(dataset_keys);
+}
+
+// Calls read(reader, entry) for every key of the section, each entry named after its key, and
+// puts the entries in file order.
+template <class Entry, class Read>
+void read_entries(const caf::settings& section, const char* section_name, const LineIndex& index,
+                  std::vector<Entry>& out, std::optional<Problem>& problem, Read read) {
+    for (const auto& [name, value] : section) {
+        const std::string path = std::string(section_name) + "." + name;
+        const auto* map = caf::get_if<caf::settings>(&value);
+        if (map == nullptr) {
+            problem = Problem{path, "expects a map { key = value, ... }, got " + describe(value)};
+            return;
+        }
+        Entry e;
+        e.name = name;
+        MapReader r(*map, path, problem);
+        read(r, e);
+        if (problem) return;
+        out.push_back(std::move(e));
+    }
+    const auto line = [&](const Entry& e) { return index.line_of(std::string(section_name) + "." + e.name); };
+    std::stable_sort(out.begin(), out.end(), [&](const Entry& a, const Entry& b) { return line(a) < line(b); });
+}
+
+} // namespace
+
+std::optional<Problem> read_entry_sections(const caf::settings& raw, const LineIndex& index,
+                                           actors::PipelineSpec& spec) {
+    std::optional<Problem> problem;
+    const auto section = [&](const char* name) -> const caf::settings* {
+        const auto at = raw.find(name);
+        return at == raw.end() ? nullptr : caf::get_if<caf::settings>(&at->second);
+    };
+    if (const auto* s = section("sources")) read_entries(*s, "sources", index, spec.sources, problem, read_source);
+    if (problem) return problem;
+    if (const auto* s = section("sensors")) read_entries(*s, "sensors", index, spec.sensors, problem, read_sensor);
+    if (problem) return problem;
+    if (const auto* s = section("chains"))
+        read_entries(*s, "chains", index, spec.chains, problem,
+                     [&](MapReader& r, actors::ChainSpec& c) { read_chain(r, c, problem); });
+    if (problem) return problem;
+    if (const auto* s = section("datasets")) read_entries(*s, "datasets", index, spec.datasets, problem, read_dataset);
+    return problem;
+}
+
+} // namespace ss::config

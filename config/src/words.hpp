@@ -1,0 +1,84 @@
+// The words the config file uses for the spec's enumerations, in one table each, so reading,
+// checking and writing a file cannot disagree on them.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ss/actors/pipeline_spec.hpp"
+#include "ss/source_name.hpp"
+
+namespace ss::config::words {
+
+template <class E>
+struct Word {
+    const char* text;
+    E value;
+};
+
+inline constexpr Word<actors::SourceKind> source_kinds[] = {
+    {"sim_adc", actors::SourceKind::sim_adc},
+    {"sim_poll", actors::SourceKind::sim_poll},
+    {"sim_events", actors::SourceKind::sim_events},
+};
+// The core's own names (ss/source_name.hpp), which are also the disk tier's directory names.
+inline constexpr Word<SsSource> buses[] = {
+    {source_name(SS_SOURCE_HOST), SS_SOURCE_HOST},
+    {source_name(SS_SOURCE_APP), SS_SOURCE_APP},
+    {source_name(SS_SOURCE_CAN), SS_SOURCE_CAN},
+};
+inline constexpr Word<actors::SignalShape> signals[] = {
+    {"sine", actors::SignalShape::sine},
+    {"ramp", actors::SignalShape::ramp},
+    {"noise", actors::SignalShape::noise},
+};
+inline constexpr Word<RecordType> record_types[] = {
+    {"ts", RecordType::ts},
+    {"evt", RecordType::evt},
+};
+inline constexpr Word<actors::StageKind> stage_kinds[] = {
+    {"moving_average", actors::StageKind::moving_average},
+    {"decimate", actors::StageKind::decimate},
+    {"low_pass", actors::StageKind::low_pass},
+    {"high_pass", actors::StageKind::high_pass},
+    {"band_pass", actors::StageKind::band_pass},
+};
+// decimate's mode; the spec keeps it as `average` (true) or not.
+inline constexpr Word<bool> decimation_modes[] = {
+    {"average", true},
+    {"first", false},
+};
+inline constexpr Word<actors::TransportKind> transports[] = {
+    {"archive", actors::TransportKind::archive},
+    {"none", actors::TransportKind::none},
+};
+
+template <class E>
+std::optional<E> find(std::span<const Word<E>> table, std::string_view text) {
+    for (const auto& w : table)
+        if (text == w.text) return w.value;
+    return std::nullopt;
+}
+
+/// The word for `value`, or nullptr if the table has none (a value cast from outside the enum).
+template <class E>
+const char* name_of(std::span<const Word<E>> table, E value) {
+    for (const auto& w : table)
+        if (w.value == value) return w.text;
+    return nullptr;
+}
+
+/// "'a', 'b' or 'c'", for messages.
+template <class E>
+std::string choices(std::span<const Word<E>> table) {
+    std::string out;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (i != 0) out += i + 1 == table.size() ? " or " : ", ";
+        out += std::string("'") + table[i].text + "'";
+    }
+    return out;
+}
+
+} // namespace ss::config::words
