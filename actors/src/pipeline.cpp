@@ -97,6 +97,20 @@ bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, s
 
 } // namespace
 
+std::uint64_t Pipeline::oldest_unsent_age(std::deque<SeqMark>& marks, const SsSensorStats& s, std::uint64_t now) {
+    if (marks.empty() || marks.back().next_seq != s.next_seq) {
+        // Marks thin out with age (each at least a 32nd of the span they cover apart), so a long
+        // outage keeps a few dozen per sensor, not one per snapshot.
+        const std::uint64_t span = marks.empty() ? 0 : now - marks.front().at_ms;
+        if (marks.empty() || now - marks.back().at_ms >= std::max<std::uint64_t>(1, span / 32))
+            marks.push_back({s.next_seq, now});
+    }
+    // Marks from before the oldest unsent record was written say nothing about it.
+    while (marks.size() > 1 && marks.front().next_seq <= s.pending_seq) marks.pop_front();
+    if (s.unsent == 0 || marks.front().next_seq <= s.pending_seq) return 0;
+    return now - marks.front().at_ms;
+}
+
 std::unique_ptr<Pipeline> Pipeline::start(caf::actor_system& system, PipelineSpec spec, std::string& why,
                                           PipelineOptions options) {
     std::unique_ptr<Pipeline> p(new Pipeline(system));
@@ -197,8 +211,14 @@ bool Pipeline::open(std::string& why) {
             hal::ArchiveTransport::Settings{dir, spec_.uploader.archive_file_bytes});
         transport_ = own_transport_.get();
     }
-    unsent_since_ms_.assign(sensors_.size(), steady_ms());
     started_ms_ = steady_ms();
+    // Recovered records were written before this start: their age counts from it at least.
+    marks_.assign(sensors_.size(), {});
+    for (std::size_t i = 0; i < sensors_.size(); ++i) {
+        SsSensorStats s{};
+        engine.stats(*sensors_[i]->store, s);
+        marks_[i].push_back({s.next_seq, started_ms_});
+    }
     return true;
 }
 
@@ -306,9 +326,7 @@ RuntimeSnapshot Pipeline::snapshot() {
             s.name = b.name;
             s.source = spec_.sources[b.source].name;
             engine.stats(*b.store, s.stats);
-            // The oldest unsent record is at most as old as the last moment nothing was unsent.
-            if (s.stats.unsent == 0) unsent_since_ms_[i] = now;
-            s.oldest_unsent_age_ms = s.stats.unsent == 0 ? 0 : now - unsent_since_ms_[i];
+            s.oldest_unsent_age_ms = oldest_unsent_age(marks_[i], s.stats, now);
             s.quality_good = b.good.load(std::memory_order_relaxed);
             s.quality_suspect = b.suspect.load(std::memory_order_relaxed);
             s.quality_bad = b.bad.load(std::memory_order_relaxed);

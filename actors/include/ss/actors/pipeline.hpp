@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,6 +76,11 @@ private:
     bool open(std::string& why);
     void spawn_stages();
     void log(int level, const std::string& line) const;
+    struct SeqMark {
+        std::uint64_t next_seq;
+        std::uint64_t at_ms;
+    };
+    static std::uint64_t oldest_unsent_age(std::deque<SeqMark>& marks, const SsSensorStats& s, std::uint64_t now);
 
     caf::actor_system& system_;
     PipelineSpec spec_;
@@ -90,8 +96,10 @@ private:
     std::uint64_t started_ms_ = 0;
     bool stopped_ = false;
     FlushReport report_{};
+    /// When each sensor's numbering had reached a point: the oldest unsent record (its number is
+    /// the first unsent) existed at the first mark past it, so its age is at least that mark's.
     absl::Mutex snapshot_mutex_;
-    std::vector<std::uint64_t> unsent_since_ms_ ABSL_GUARDED_BY(snapshot_mutex_);
+    std::vector<std::deque<SeqMark>> marks_ ABSL_GUARDED_BY(snapshot_mutex_);
 };
 
 } // namespace ss::actors
