@@ -353,6 +353,7 @@ RuntimeSnapshot Pipeline::snapshot() {
     }
     snap.stages = board_.stages();
     snap.upload = board_.upload();
+    snap.flush = board_.flush();
     snap.upload_latency = board_.upload_latency();
     for (const std::string& failed : directory_.failed()) {
         snap.healthy = false;

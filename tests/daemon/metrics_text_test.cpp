@@ -98,6 +98,8 @@ TEST_CASE("every promised family is there, with its type") {
     const std::vector<std::pair<std::string, std::string>> expected = {
         {"sensor_storage_info", "gauge"},
         {"sensor_storage_uptime_seconds", "gauge"},
+        {"sensor_storage_manager_ticks_total", "counter"},
+        {"sensor_storage_manager_tick_max_seconds", "gauge"},
         {"sensor_storage_healthy", "gauge"},
         {"sensor_storage_problems", "gauge"},
         {"sensor_storage_health_flag", "gauge"},
@@ -165,6 +167,8 @@ TEST_CASE("values equal the snapshot's") {
 
     CHECK(value_of(e, "sensor_storage_info", {{"gateway", "gw-hall-7"}, {"version", "0.1.0"}}) == 1);
     CHECK(value_of(e, "sensor_storage_uptime_seconds") == doctest::Approx(3723.456));
+    CHECK(value_of(e, "sensor_storage_manager_ticks_total") == 37234);
+    CHECK(value_of(e, "sensor_storage_manager_tick_max_seconds") == doctest::Approx(0.0015));
     CHECK(value_of(e, "sensor_storage_healthy") == 1);
     CHECK(value_of(e, "sensor_storage_ram_used_bytes") == static_cast<double>(snapshot.ram_bytes_used));
     CHECK(value_of(e, "sensor_storage_ram_capacity_bytes") == 16384.0 * 4096);

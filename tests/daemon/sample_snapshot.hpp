@@ -98,6 +98,8 @@ inline actors::RuntimeSnapshot sample_snapshot(std::size_t sensor_count) {
     sys.disk_quota_bytes = 256ull << 20;
     s.ram_bytes_used = std::uint64_t{sectors_used} * sector_bytes;
 
+    s.flush.ticks = 37'234;
+    s.flush.max_tick_us = 1'500;
     s.upload.batches_sent = 4210;
     s.upload.batches_acked = 4200;
     s.upload.records_acked = 1'075'200;

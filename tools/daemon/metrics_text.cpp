@@ -209,6 +209,10 @@ void write_identity_and_health(ExpositionWriter& w, const RuntimeSnapshot& snaps
 
     w.single("sensor_storage_uptime_seconds", MetricType::gauge, "Time since the runtime started.",
              seconds_from_ms(snapshot.uptime_ms));
+    w.single("sensor_storage_manager_ticks_total", MetricType::counter,
+             "Storage manager ticks (seal, spill, write, sync) since start.", snapshot.flush.ticks);
+    w.single("sensor_storage_manager_tick_max_seconds", MetricType::gauge,
+             "The longest storage manager tick since start.", static_cast<double>(snapshot.flush.max_tick_us) / 1e6);
     w.single("sensor_storage_healthy", MetricType::gauge,
              "1 when the runtime reports itself healthy (/health answers 200), else 0.", snapshot.healthy);
     w.single("sensor_storage_problems", MetricType::gauge,

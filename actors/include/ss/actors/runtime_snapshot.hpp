@@ -59,6 +59,7 @@ struct RuntimeSnapshot {
     std::vector<SourceSnapshot> sources;
     std::vector<StageSnapshot> stages;
     UploadStats upload{};
+    FlushStats flush{};                ///< the storage manager's ticks: how many, the longest
     LatencyBuckets upload_latency{};
     std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
 };
