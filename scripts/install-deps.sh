@@ -8,7 +8,7 @@ packages=(
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
   libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev
-  prometheus systemd
+  prometheus systemd curl
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 )
 
