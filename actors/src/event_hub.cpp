@@ -79,8 +79,6 @@ private:
     HubPointer self_;
 };
 
-bool valid_kinds(std::uint32_t kinds) noexcept { return kinds != 0 && (kinds & ~std::uint32_t{SS_EVENTS_ALL}) == 0; }
-
 } // namespace
 
 event_hub_actor::behavior_type event_hub(event_hub_actor::stateful_pointer<EventHubState> self, const Engine* engine,
@@ -122,7 +120,7 @@ event_hub_actor::behavior_type event_hub(event_hub_actor::stateful_pointer<Event
         },
         [self](caf::subscribe_atom, event_subscriber_actor who, std::uint32_t kinds) -> caf::result<caf::ok_atom> {
             auto& s = self->state;
-            if (!who || !valid_kinds(kinds))
+            if (!who || !valid_event_kinds(kinds))
                 return caf::make_error(caf::sec::invalid_argument, "event hub: no subscriber, or no or unknown kinds");
             if (Subscriber* known = find(s, who.address())) {
                 known->kinds = kinds;

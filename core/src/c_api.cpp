@@ -13,8 +13,9 @@
 namespace {
 
 ss::Engine g_engine;
-// The event subscriptions (ss_subscribe) and their tracker, over memory at the arena's end.
-constinit ss::CallbackSubscriptions g_subscriptions;
+// The event subscriptions (ss_subscribe), built in the memory at the arena's end; null without
+// that memory. Set in init before g_ready, cleared in deinit after it.
+ss::CallbackSubscriptions* g_subscriptions = nullptr;
 // Set last in init and cleared first in deinit: calls before init see it false.
 std::atomic<bool> g_ready{false};
 void* g_owned_arena = nullptr;
@@ -152,10 +153,11 @@ int ss_init_system(const SsInitCfg* cfg) {
         if (!tier) return fail(tier.error());
         g_engine.attach_cold_tier(*tier);
     }
-    const bool events = bytes >= events_at + events_bytes &&
-                        g_subscriptions.init(arena + events_at, bytes - events_at, cfg->max_sensors, platform.lock,
-                                             platform.thread_id);
     ++g_generation;
+    if (bytes >= events_at + events_bytes)
+        g_subscriptions = ss::CallbackSubscriptions::create(arena + events_at, bytes - events_at, cfg->max_sensors,
+                                                            platform.lock, platform.thread_id, g_generation);
+    const bool events = g_subscriptions != nullptr;
     g_last_error.clear();
     g_ready.store(true, std::memory_order_release);
     ss::Text t;
@@ -171,7 +173,8 @@ int ss_init_system(const SsInitCfg* cfg) {
 
 int ss_deinit_system(void) {
     if (!g_ready.exchange(false, std::memory_order_acq_rel)) return -EINVAL;
-    g_subscriptions.deinit();
+    if (g_subscriptions != nullptr) g_subscriptions->destroy();
+    g_subscriptions = nullptr;
     if (ss::ColdTier* tier = g_engine.cold_tier()) ss::port::platform().cold_tier_destroy(tier);
     g_engine.deinit();
     if (g_owned_arena != nullptr) ss::port::platform().arena_free(g_owned_arena, g_owned_bytes);
@@ -304,7 +307,7 @@ int ss_erase_all_pending(SensorStore* handle) {
 void ss_manager_tick_at(uint64_t now_ms) {
     if (!g_ready.load(std::memory_order_acquire)) return;
     g_engine.tick(now_ms);
-    g_subscriptions.deliver(g_engine);
+    if (g_subscriptions != nullptr) g_subscriptions->deliver(g_engine);
 }
 
 void ss_manager_tick(void) {
@@ -370,16 +373,19 @@ int ss_scrub(SsScrubReport* out) {
 }
 
 int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void* ctx, uint32_t* out_token) {
-    if (out_token == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
-    auto token = g_subscriptions.subscribe(g_engine, kinds_mask, fn, ctx);
+    if (out_token == nullptr || fn == nullptr || !ss::valid_event_kinds(kinds_mask) ||
+        !g_ready.load(std::memory_order_acquire))
+        return -EINVAL;
+    if (g_subscriptions == nullptr) return -ENOSPC;
+    auto token = g_subscriptions->subscribe(g_engine, kinds_mask, fn, ctx);
     if (!token) return ss::to_rc(token.error());
     *out_token = *token;
     return 0;
 }
 
 int ss_unsubscribe(uint32_t token) {
-    if (!g_ready.load(std::memory_order_acquire)) return -EINVAL;
-    return ss::to_rc(g_subscriptions.unsubscribe(token));
+    if (!g_ready.load(std::memory_order_acquire) || g_subscriptions == nullptr) return -EINVAL;
+    return ss::to_rc(g_subscriptions->unsubscribe(token));
 }
 
 } // extern "C"

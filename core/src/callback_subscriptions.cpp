@@ -1,29 +1,30 @@
 #include "ss/callback_subscriptions.hpp"
 
+#include <new>
+
 #include "ss/engine.hpp"
 
 namespace ss {
 
 namespace {
 
-// token = generation (28 bits) << 4 | (slot + 1): never 0, and a token of an ended subscription
-// misses the slot's next one.
+// token = generation (28 bits) << 4 | (slot + 1): never 0. A generation is the system's epoch
+// (8 bits) and the slot's subscription count (20 bits), so the token of an ended subscription
+// misses the slot's later ones, and a token from an earlier system misses this one's.
 constexpr std::uint32_t slot_bits = 4;
+constexpr std::uint32_t count_bits = 20;
+constexpr std::uint32_t count_mask = (1u << count_bits) - 1;
 constexpr std::uint32_t generation_mask = 0x0FFF'FFFFu;
 static_assert(CallbackSubscriptions::max_subscribers < (1u << slot_bits), "slot + 1 fits the token's slot bits");
 static_assert(SS_EVENTS_ALL <= 0xFFu, "a slot keeps its kinds in a byte");
 
 struct MemoryLayout {
-    std::size_t align;       ///< of the locks and the tracker's table
+    std::size_t align;       ///< of every part
+    std::size_t object;      ///< bytes of the object, rounded up to align
     std::size_t lock_stride; ///< bytes per lock, 0 without locks
 };
 
-MemoryLayout layout_of(const port::LockOps& locks) noexcept {
-    std::size_t align = locks.align > EventTracker::memory_align ? locks.align : EventTracker::memory_align;
-    if (align < 1) align = 1;
-    const std::size_t stride = locks.size == 0 ? 0 : (locks.size + align - 1) / align * align;
-    return {align, stride};
-}
+constexpr std::size_t round_up(std::size_t v, std::size_t a) noexcept { return (v + a - 1) / a * a; }
 
 } // namespace
 
@@ -36,65 +37,61 @@ private:
     CallbackSubscriptions& to_;
 };
 
-std::size_t CallbackSubscriptions::bytes_needed(std::uint32_t max_sensors, const port::LockOps& locks) noexcept {
-    const MemoryLayout l = layout_of(locks);
-    // Room to align the start, then the registry and pass locks, then the tracker's table.
-    return (l.align > 8 ? l.align - 8 : 0) + 2 * l.lock_stride + EventTracker::bytes_needed(max_sensors);
+namespace {
+
+MemoryLayout layout_of(const port::LockOps& locks) noexcept {
+    std::size_t align = alignof(CallbackSubscriptions);
+    if (locks.align > align) align = locks.align;
+    if (EventTracker::memory_align > align) align = EventTracker::memory_align;
+    return {align, round_up(sizeof(CallbackSubscriptions), align), locks.size == 0 ? 0 : round_up(locks.size, align)};
 }
 
-bool CallbackSubscriptions::init(void* memory, std::size_t bytes, std::uint32_t max_sensors,
-                                 const port::LockOps& locks, std::uintptr_t (*thread_id)()) noexcept {
-    if (ready_ || memory == nullptr || bytes < bytes_needed(max_sensors, locks)) return false;
+} // namespace
+
+std::size_t CallbackSubscriptions::bytes_needed(std::uint32_t max_sensors, const port::LockOps& locks) noexcept {
+    const MemoryLayout l = layout_of(locks);
+    // Room to align the start, the object, the registry and pass locks, the tracker's table.
+    return (l.align > 8 ? l.align - 8 : 0) + l.object + 2 * l.lock_stride + EventTracker::bytes_needed(max_sensors);
+}
+
+CallbackSubscriptions* CallbackSubscriptions::create(void* memory, std::size_t bytes, std::uint32_t max_sensors,
+                                                     const port::LockOps& locks, std::uintptr_t (*thread_id)(),
+                                                     std::uint32_t epoch) noexcept {
+    if (memory == nullptr || reinterpret_cast<std::uintptr_t>(memory) % 8 != 0 ||
+        bytes < bytes_needed(max_sensors, locks))
+        return nullptr;
     const MemoryLayout l = layout_of(locks);
     auto* at = static_cast<std::byte*>(memory);
     const auto misalign = reinterpret_cast<std::uintptr_t>(at) % l.align;
     if (misalign != 0) at += l.align - misalign;
+    auto* self = ::new (at) CallbackSubscriptions();
+    at += l.object;
     if (l.lock_stride != 0) {
-        registry_lock_ = at;
-        pass_lock_ = at + l.lock_stride;
-        locks.init(registry_lock_);
-        locks.init(pass_lock_);
+        self->registry_lock_ = at;
+        self->pass_lock_ = at + l.lock_stride;
+        locks.init(self->registry_lock_);
+        locks.init(self->pass_lock_);
     }
     at += 2 * l.lock_stride;
-    if (!tracker_.init(at, EventTracker::bytes_needed(max_sensors), max_sensors, TrackerConfig{overflow_quiet_ticks})) {
-        if (l.lock_stride != 0) {
-            locks.destroy(registry_lock_);
-            locks.destroy(pass_lock_);
-        }
-        registry_lock_ = pass_lock_ = nullptr;
-        return false;
-    }
-    locks_ = &locks;
-    thread_id_ = thread_id;
-    active_.store(0, std::memory_order_relaxed);
-    delivering_thread_.store(0, std::memory_order_relaxed);
-    ready_ = true;
-    return true;
+    // The memory is large enough and aligned for the table: this cannot fail.
+    self->tracker_.init(at, EventTracker::bytes_needed(max_sensors), max_sensors, TrackerConfig{overflow_quiet_ticks});
+    self->locks_ = &locks;
+    self->thread_id_ = thread_id;
+    for (Slot& s : self->slots_) s.generation = (epoch << count_bits) & generation_mask;
+    return self;
 }
 
-void CallbackSubscriptions::deinit() noexcept {
-    if (!ready_) return;
-    ready_ = false;
-    for (Slot& s : slots_) {
-        s.active = false;
-        s.fn = nullptr;
-        s.ctx = nullptr;
-    }
-    version_.fetch_add(1, std::memory_order_relaxed);
-    active_.store(0, std::memory_order_relaxed);
+void CallbackSubscriptions::destroy() noexcept {
     if (registry_lock_ != nullptr) {
         locks_->destroy(registry_lock_);
         locks_->destroy(pass_lock_);
     }
-    registry_lock_ = pass_lock_ = nullptr;
-    tracker_ = EventTracker{};
+    this->~CallbackSubscriptions();
 }
 
 Expected<std::uint32_t> CallbackSubscriptions::subscribe(const Engine& engine, std::uint32_t kinds, SsEventFn fn,
                                                          void* ctx) noexcept {
-    if (fn == nullptr || kinds == 0 || (kinds & ~std::uint32_t{SS_EVENTS_ALL}) != 0)
-        return std::unexpected(Errc::invalid_argument);
-    if (!ready_) return std::unexpected(Errc::no_space);
+    if (fn == nullptr || !valid_event_kinds(kinds)) return std::unexpected(Errc::invalid_argument);
     // Inside a callback this thread holds the pass lock already, and the tracker is live.
     const bool in_pass = delivering_thread_.load(std::memory_order_acquire) == this_thread();
     if (!in_pass) lock(pass_lock_);
@@ -106,7 +103,7 @@ Expected<std::uint32_t> CallbackSubscriptions::subscribe(const Engine& engine, s
     for (std::uint32_t i = 0; i < max_subscribers; ++i) {
         Slot& s = slots_[i];
         if (s.active) continue;
-        s.generation = (s.generation + 1) & generation_mask;
+        s.generation = (s.generation & ~count_mask) | ((s.generation + 1) & count_mask);
         s.fn = fn;
         s.ctx = ctx;
         s.kinds = static_cast<std::uint8_t>(kinds);
@@ -124,7 +121,7 @@ Expected<std::uint32_t> CallbackSubscriptions::subscribe(const Engine& engine, s
 
 Expected<void> CallbackSubscriptions::unsubscribe(std::uint32_t token) noexcept {
     const std::uint32_t slot_plus_one = token & ((1u << slot_bits) - 1);
-    if (!ready_ || slot_plus_one == 0 || slot_plus_one > max_subscribers) return std::unexpected(Errc::invalid_argument);
+    if (slot_plus_one == 0 || slot_plus_one > max_subscribers) return std::unexpected(Errc::invalid_argument);
     bool ended = false;
     lock(registry_lock_);
     Slot& s = slots_[slot_plus_one - 1];
@@ -149,7 +146,7 @@ Expected<void> CallbackSubscriptions::unsubscribe(std::uint32_t token) noexcept 
 }
 
 void CallbackSubscriptions::deliver(const Engine& engine) noexcept {
-    if (!ready_ || active_.load(std::memory_order_acquire) == 0) return;
+    if (active_.load(std::memory_order_acquire) == 0) return;
     lock(pass_lock_);
     delivering_thread_.store(this_thread(), std::memory_order_release);
     // Subscriptions made before this pass take part in it; those made during it wait.

@@ -329,9 +329,20 @@ TEST_CASE("ss_deinit_system ends every subscription; its tokens mean nothing to 
     }
     System sys;
     CHECK(ss_unsubscribe(token) == -EINVAL);
-    sys.add(sys.sensor(1), 3);
+    SensorStore* s = sys.sensor(1);
+    sys.add(s, 3);
     sys.tick();
     CHECK(got.take().empty());
+    // The new system's first subscription takes the same slot, as the first one of its own:
+    // still the old token does not name it.
+    Collected now;
+    const std::uint32_t fresh = subscribe(SS_EVENTS_ALL, collect, &now);
+    CHECK(fresh != token);
+    CHECK(ss_unsubscribe(token) == -EINVAL);
+    sys.add(s, 1);
+    sys.tick();
+    CHECK(now.take().size() == 1);
+    CHECK(ss_unsubscribe(fresh) == 0);
 }
 
 namespace {

@@ -9,7 +9,11 @@
 // held: writers never wait for a callback, and a callback may call back into the API. Bounded
 // queues belong where delivery is asynchronous (the actor hub, ss/actors/event_hub.hpp).
 //
-// Two platform locks, in the memory handed in with the tracker's table:
+// Everything lives in the memory handed to create() — the object, its two locks and the
+// tracker's table — so a system without subscriptions pays no static RAM for them (the MCU's
+// 32 KB store budget counts the C API's statics).
+//
+// Two platform locks:
 //   registry  guards the slots; held only to read or change them, never across a callback.
 //   pass      held by the tick for its whole event pass, so an unsubscribe from another thread
 //             can wait for a delivery in progress; and by the first subscribe, which sets the
@@ -36,25 +40,26 @@ public:
     /// A C subscriber hears that an overflow ended after about a second of 100 ms ticks.
     static constexpr std::uint16_t overflow_quiet_ticks = 10;
 
-    constexpr CallbackSubscriptions() noexcept = default;
     CallbackSubscriptions(const CallbackSubscriptions&) = delete;
     CallbackSubscriptions& operator=(const CallbackSubscriptions&) = delete;
 
-    /// Bytes of memory init needs for max_sensors with these locks, at any 8-byte alignment.
+    /// Bytes of memory create() needs for max_sensors with these locks, at any 8-byte alignment.
     static std::size_t bytes_needed(std::uint32_t max_sensors, const port::LockOps& locks) noexcept;
 
-    /// Takes `memory` (8-byte aligned, bytes_needed bytes). `locks` must outlive the object (the
-    /// platform's); thread_id as in port::Platform. False if the memory does not do;
-    /// subscriptions are then refused.
-    bool init(void* memory, std::size_t bytes, std::uint32_t max_sensors, const port::LockOps& locks,
-              std::uintptr_t (*thread_id)()) noexcept;
-    /// Ends every subscription and gives the memory back. Must not race with any other call.
-    void deinit() noexcept;
-    bool ready() const noexcept { return ready_; }
+    /// Builds the subscriptions in `memory` (8-byte aligned, bytes_needed bytes), or returns
+    /// nullptr if it does not do. `locks` must outlive them (the platform's); thread_id as in
+    /// port::Platform. `epoch` differs from one system to the next (the C API's init count):
+    /// a token from an earlier system never names a subscription of this one.
+    static CallbackSubscriptions* create(void* memory, std::size_t bytes, std::uint32_t max_sensors,
+                                         const port::LockOps& locks, std::uintptr_t (*thread_id)(),
+                                         std::uint32_t epoch) noexcept;
+    /// Ends every subscription and destroys the object; the memory may then go. Must not race
+    /// with any other call.
+    void destroy() noexcept;
 
     /// A token (never 0) for fn(ctx, event) on the events of `kinds` (SS_EVENT_MASK bits), from
-    /// the next pass on (also when made inside a callback, during a pass). invalid_argument: no fn, no kind, an unknown kind; no_space: every slot
-    /// taken, or not ready.
+    /// the next pass on (also when made inside a callback, during a pass). invalid_argument:
+    /// no fn, no kind, an unknown kind; no_space: every slot taken.
     Expected<std::uint32_t> subscribe(const Engine& engine, std::uint32_t kinds, SsEventFn fn, void* ctx) noexcept;
     /// Ends the subscription; on return its callback is not running and will not run again.
     /// invalid_argument if the token names no live subscription.
@@ -72,10 +77,11 @@ private:
         bool active = false;
         bool from_next_pass = false; ///< subscribed since the current pass began: not yet called
     };
-    // The sink the tracker publishes to; a member with a vtable would move the whole object from
-    // .bss to .data (RAM and flash, on the MCU).
+    // The sink the tracker publishes to.
     class Fanout;
 
+    CallbackSubscriptions() noexcept = default;
+    ~CallbackSubscriptions() = default;
     void publish(const SsEvent& event) noexcept;
     std::uintptr_t this_thread() const noexcept { return thread_id_ != nullptr ? thread_id_() : 1; }
     void lock(void* l) const noexcept {
@@ -85,8 +91,6 @@ private:
         if (l != nullptr) locks_->unlock(l);
     }
 
-    // Every member starts as zero, so the C API's instance sits in .bss.
-    bool ready_ = false;
     const port::LockOps* locks_ = nullptr;
     void* registry_lock_ = nullptr;
     void* pass_lock_ = nullptr;

@@ -20,6 +20,11 @@ class Engine;
 
 static_assert(sizeof(SsEvent) == 32, "an event is four words: it travels by value through queues and messages");
 
+/// A subscription's kinds: SS_EVENT_MASK bits, at least one, none unknown.
+constexpr bool valid_event_kinds(std::uint32_t kinds) noexcept {
+    return kinds != 0 && (kinds & ~std::uint32_t{SS_EVENTS_ALL}) == 0;
+}
+
 /// Where a tick's events go, in the order they are derived.
 class EventSink {
 public:

@@ -417,7 +417,7 @@ int ss_scrub(SsScrubReport *out);
  * delivers on another. Once ss_unsubscribe returns, the callback is not running and is never
  * called again, so its ctx may be freed.
  *
- * Memory: event tracking keeps a few counters per sensor, ss_events_bytes in all. When the
+ * Memory: the subscriptions and a few counters per sensor, ss_events_bytes in all. When the
  * platform allocates the arena (cfg->arena NULL, Linux) it allocates these bytes with it. A
  * caller that gives the arena gives them at its end: arena_bytes >= ss_arena_bytes +
  * ss_events_bytes; with less, the system works and ss_subscribe returns -ENOSPC.
@@ -442,8 +442,9 @@ int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_tok
  * be called again. Called while a tick delivers events on another thread, it waits until that
  * tick's delivery is over (so do not call it holding a lock your callback takes); called from
  * inside a callback (on the ticking thread) it returns at once, and the subscription gets no
- * further event, not even the rest of that tick's. Returns 0, or -EINVAL for a token that names no subscription (never
- * issued, already ended, or from before ss_deinit_system, which ends every subscription).
+ * further event, not even the rest of that tick's. Returns 0, or -EINVAL for a token that
+ * names no subscription (never issued, already ended, or from before ss_deinit_system, which
+ * ends every subscription).
  */
 int ss_unsubscribe(uint32_t token);
 
