@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ss/callback_subscriptions.hpp"
 #include "ss/config.hpp"
 #include "ss/engine.hpp"
 #include "ss/source_name.hpp"
@@ -12,6 +13,9 @@
 namespace {
 
 ss::Engine g_engine;
+// The event subscriptions (ss_subscribe), built in the memory at the arena's end; null without
+// that memory. Set in init before g_ready, cleared in deinit after it.
+ss::CallbackSubscriptions* g_subscriptions = nullptr;
 // Set last in init and cleared first in deinit: calls before init see it false.
 std::atomic<bool> g_ready{false};
 void* g_owned_arena = nullptr;
@@ -73,6 +77,15 @@ int ss_config_defaults(SsInitCfg* cfg, SsTarget target) {
     return 0;
 }
 
+int ss_events_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
+    if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
+    const ss::port::Platform& platform = ss::port::platform();
+    auto plan = ss::Engine::plan(*cfg, platform.lock, g_last_error);
+    if (!plan) return ss::to_rc(plan.error());
+    *out_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, platform.lock);
+    return 0;
+}
+
 int ss_arena_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
     if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
     auto plan = ss::Engine::plan(*cfg, ss::port::platform().lock, g_last_error);
@@ -103,16 +116,21 @@ int ss_init_system(const SsInitCfg* cfg) {
     }
     auto* arena = static_cast<std::byte*>(cfg->arena);
     std::size_t bytes = cfg->arena_bytes;
+    // Event tracking's memory follows the engine's: the engine's part of the arena, and with it
+    // the 32 KB budget of the MCU's store, stays what it was for a system without subscribers.
+    const std::size_t events_at = (plan->total + 7) / 8 * 8;
+    const std::size_t events_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, platform.lock);
     if (arena == nullptr) {
-        if (platform.arena_alloc == nullptr || (arena = static_cast<std::byte*>(platform.arena_alloc(plan->total))) == nullptr) {
+        const std::size_t total = events_at + events_bytes;
+        if (platform.arena_alloc == nullptr || (arena = static_cast<std::byte*>(platform.arena_alloc(total))) == nullptr) {
             g_last_error.clear();
-            g_last_error << "no arena given and the platform could not allocate "
-                         << static_cast<std::uint64_t>(plan->total) << " bytes";
+            g_last_error << "no arena given and the platform could not allocate " << static_cast<std::uint64_t>(total)
+                         << " bytes";
             log(ss::port::LogLevel::error, g_last_error.c_str());
             g_log = nullptr;
             return -ENOSPC;
         }
-        bytes = plan->total;
+        bytes = total;
         g_owned_arena = arena;
         g_owned_bytes = bytes;
     }
@@ -136,17 +154,27 @@ int ss_init_system(const SsInitCfg* cfg) {
         g_engine.attach_cold_tier(*tier);
     }
     ++g_generation;
+    if (bytes >= events_at + events_bytes)
+        g_subscriptions = ss::CallbackSubscriptions::create(arena + events_at, bytes - events_at, cfg->max_sensors,
+                                                            platform.lock, platform.thread_id, g_generation);
+    const bool events = g_subscriptions != nullptr;
     g_last_error.clear();
     g_ready.store(true, std::memory_order_release);
     ss::Text t;
     t << "sensor-storage ready: " << cfg->max_sensors << " sensors, " << plan->sector_count << " RAM sectors of "
       << cfg->ram_sector_bytes << " B, arena " << static_cast<std::uint64_t>(plan->total) << " B";
+    if (events) t << ", event subscriptions " << static_cast<std::uint64_t>(events_bytes) << " B";
+    else
+        t << ", event subscriptions off (they need " << static_cast<std::uint64_t>(events_at + events_bytes)
+          << " B of arena: ss_arena_bytes + ss_events_bytes)";
     log(ss::port::LogLevel::info, t.c_str());
     return 0;
 }
 
 int ss_deinit_system(void) {
     if (!g_ready.exchange(false, std::memory_order_acq_rel)) return -EINVAL;
+    if (g_subscriptions != nullptr) g_subscriptions->destroy();
+    g_subscriptions = nullptr;
     if (ss::ColdTier* tier = g_engine.cold_tier()) ss::port::platform().cold_tier_destroy(tier);
     g_engine.deinit();
     if (g_owned_arena != nullptr) ss::port::platform().arena_free(g_owned_arena, g_owned_bytes);
@@ -277,7 +305,9 @@ int ss_erase_all_pending(SensorStore* handle) {
 }
 
 void ss_manager_tick_at(uint64_t now_ms) {
-    if (g_ready.load(std::memory_order_acquire)) g_engine.tick(now_ms);
+    if (!g_ready.load(std::memory_order_acquire)) return;
+    g_engine.tick(now_ms);
+    if (g_subscriptions != nullptr) g_subscriptions->deliver(g_engine);
 }
 
 void ss_manager_tick(void) {
@@ -340,6 +370,22 @@ int ss_scrub(SsScrubReport* out) {
     if (out == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
     g_engine.scrub(*out);
     return 0;
+}
+
+int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void* ctx, uint32_t* out_token) {
+    if (out_token == nullptr || fn == nullptr || !ss::valid_event_kinds(kinds_mask) ||
+        !g_ready.load(std::memory_order_acquire))
+        return -EINVAL;
+    if (g_subscriptions == nullptr) return -ENOSPC;
+    auto token = g_subscriptions->subscribe(g_engine, kinds_mask, fn, ctx);
+    if (!token) return ss::to_rc(token.error());
+    *out_token = *token;
+    return 0;
+}
+
+int ss_unsubscribe(uint32_t token) {
+    if (!g_ready.load(std::memory_order_acquire) || g_subscriptions == nullptr) return -EINVAL;
+    return ss::to_rc(g_subscriptions->unsubscribe(token));
 }
 
 } // extern "C"

@@ -326,6 +326,12 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     if (cold_ != nullptr) cold_->add_system_stats(out);
 }
 
+std::uint32_t Engine::health_flags() const noexcept {
+    if (!ready()) return 0;
+    const std::uint32_t own = health_.load(std::memory_order_relaxed);
+    return cold_ != nullptr ? own | cold_->health_flags() : own;
+}
+
 void Engine::scrub(SsScrubReport& out) noexcept {
     out = SsScrubReport{};
     if (!ready()) return;

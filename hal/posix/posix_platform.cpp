@@ -35,6 +35,12 @@ std::uint64_t monotonic_ms() noexcept {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1'000'000u;
 }
 
+// The address of a thread-local object: distinct for every live thread, never 0.
+std::uintptr_t thread_id() noexcept {
+    static thread_local char marker;
+    return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
 void log_stderr(void*, int level, const char* msg) noexcept {
     static const char* const names[] = {"error", "warning", "info"};
     const char* name = level >= 0 && level <= 2 ? names[level] : "log";
@@ -56,6 +62,7 @@ const ss::port::Platform posix_platform{
     .log = log_stderr,
     .cold_tier_create = ss::hal::create_disk_tier,
     .cold_tier_destroy = ss::hal::destroy_disk_tier,
+    .thread_id = thread_id,
 };
 
 } // namespace

@@ -74,6 +74,8 @@ public:
     virtual bool flushed() const noexcept = 0;
     /// Adds the tier's figures to the system's.
     virtual void add_system_stats(SsSystemStats& out) const noexcept = 0;
+    /// The tier's SS_HEALTH_* bits (the system's are the engine's ORed with these).
+    virtual std::uint32_t health_flags() const noexcept = 0;
 
 protected:
     ~ColdTier() = default;

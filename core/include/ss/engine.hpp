@@ -125,6 +125,9 @@ public:
     bool flushed() const noexcept;
 
     void system_stats(SsSystemStats& out) const noexcept;
+    /// SsSystemStats::health_flags alone, without summing every store's figures (read at every
+    /// tick by the event tracker).
+    std::uint32_t health_flags() const noexcept;
     void scrub(SsScrubReport& out) noexcept;
 
 private:

@@ -47,6 +47,10 @@ struct Platform {
     Expected<ColdTier*> (*cold_tier_create)(const SsInitCfg& cfg, Engine& engine, SsLogFn log, void* log_ctx,
                                             Text& why) = nullptr;
     void (*cold_tier_destroy)(ColdTier* tier) = nullptr;
+    /// A non-zero number that tells the calling thread from every other live thread; nullptr on
+    /// a port that runs the core on one thread. An unsubscribe must wait for an event delivery
+    /// on another thread, but not for the one it is called from.
+    std::uintptr_t (*thread_id)() = nullptr;
 };
 
 /// Defined by exactly one port library linked into the program.

@@ -12,8 +12,9 @@
  * A record dropped by policy leaves a gap in the sequence, so the cloud can see losses.
  *
  * Threads: any number of writer threads and one uploader thread may call the record functions
- * concurrently (one lock per sensor store, one for the pool). ss_init_system,
- * ss_deinit_system and ss_config_defaults must not race with any other call.
+ * concurrently (one lock per sensor store, one for the pool). ss_subscribe and ss_unsubscribe
+ * may be called from any thread. ss_init_system, ss_deinit_system and ss_config_defaults must
+ * not race with any other call.
  *
  * Return codes: 0 on success, otherwise a negative errno value:
  *   -EINVAL  null or foreign pointer, wrong record type for the sensor, unknown or duplicate
@@ -196,6 +197,71 @@ typedef struct SsScrubReport {
     uint64_t records_dropped;   /**< records lost with them */
 } SsScrubReport;
 
+/* ---- events (see "event subscriptions" below) ------------------------------------------ */
+
+/** What an event reports (SsEvent.kind). A subscription names the kinds it wants as a mask of
+ *  SS_EVENT_MASK(kind) bits. */
+typedef enum {
+    SS_EVENT_NEW_DATA = 0, /**< a sensor stored records since the last tick: one event per sensor and tick */
+    SS_EVENT_OVERFLOW = 1, /**< a sensor began, or stopped, losing records for lack of space */
+    SS_EVENT_DROP = 2,     /**< a sensor lost records since the last tick: one event per cause */
+    SS_EVENT_ERASED = 3,   /**< a sensor's records were erased after acknowledgement since the last tick */
+    SS_EVENT_HEALTH = 4    /**< the system's health flags (SS_HEALTH_*) changed */
+} SsEventKind;
+
+#define SS_EVENT_MASK(kind) (1u << (kind))
+#define SS_EVENTS_ALL 0x1Fu /**< every kind */
+
+/** Why records were lost (SsEvent.cause of an SS_EVENT_DROP); one per loss counter of SsSensorStats. */
+typedef enum {
+    SS_DROP_NEW = 0,      /**< dropped_new: adds refused because only pending data remained */
+    SS_DROP_RECYCLED = 1, /**< dropped_recycled: unsent records recycled to keep the newest */
+    SS_DROP_CORRUPT = 2,  /**< dropped_corrupt: lost with sectors that failed their CRC */
+    SS_DROP_QUOTA = 3,    /**< dropped_quota: unsent records dropped from disk at the quota */
+    SS_DROP_LOST = 4      /**< lost_records: found lost on disk by recovery (torn or CRC-bad units) */
+} SsDropCause;
+
+/** SsEvent.overflow of an SS_EVENT_OVERFLOW. */
+typedef enum {
+    SS_OVERFLOW_BEGAN = 1, /**< the first tick in which the sensor lost records for lack of space */
+    SS_OVERFLOW_ENDED = 2  /**< ten ticks in a row without such a loss (about 1 s at the usual 100 ms) */
+} SsOverflowPhase;
+
+/**
+ * One event, 32 bytes. Events are derived at each manager tick from the counters of
+ * SsSensorStats and SsSystemStats, so each one sums up everything of its kind that happened to
+ * one sensor since the tick before (coalesced): a sensor written a thousand times between two
+ * ticks gives one SS_EVENT_NEW_DATA with count 1000. A tick reports each sensor in registration
+ * order, its events in this order: NEW_DATA, DROP (by cause, in SsDropCause order), OVERFLOW,
+ * ERASED; then HEALTH. Fields a kind does not use are 0.
+ */
+typedef struct SsEvent {
+    /** NEW_DATA, and DROP of cause SS_DROP_NEW: the sequence numbers the sensor took since the
+     *  last tick, first..last (the same range in both when a tick has both); NEW_DATA's `count`
+     *  of them were stored, the DROP's count dropped. So these ranges cover a sensor's numbers
+     *  without a hole. ERASED: the range the oldest retained record moved across; every record
+     *  numbered up to last_seq is now erased or dropped. */
+    uint64_t first_seq;
+    uint64_t last_seq;
+    /** Records: stored (NEW_DATA), lost by this cause (DROP), erased (ERASED); OVERFLOW: lost for
+     *  lack of space in the tick it began, and over the whole overflow when it ended. Held at
+     *  UINT32_MAX rather than wrapping. */
+    uint32_t count;
+    uint32_t sensor_id;
+    uint8_t kind;     /**< SsEventKind */
+    uint8_t source;   /**< SsSource */
+    uint8_t cause;    /**< DROP: SsDropCause */
+    uint8_t overflow; /**< OVERFLOW: SsOverflowPhase */
+    uint16_t health_before; /**< HEALTH: SS_HEALTH_* bits at the tick before */
+    uint16_t health_after;  /**< HEALTH: SS_HEALTH_* bits now */
+} SsEvent;
+
+/** Called with each event of a subscription's kinds; `event` is valid for the call. */
+typedef void (*SsEventFn)(void *ctx, const SsEvent *event);
+
+/** Subscriptions that can exist at once. */
+#define SS_MAX_SUBSCRIBERS 8
+
 /* ---- configuration and lifetime -------------------------------------------------------- */
 
 /** Fills cfg with the specification defaults for target. Returns 0 or -EINVAL. */
@@ -333,6 +399,54 @@ int ss_dump_stats(uint32_t sensor_id);
 
 /** Verifies the CRC of every sealed sector, drops corrupt ones and reports. Returns 0 or -EINVAL. */
 int ss_scrub(SsScrubReport *out);
+
+/* ---- event subscriptions ------------------------------------------------------------------ */
+/*
+ * A subscription gets the events of its kinds (SsEvent) through a callback. Events are derived
+ * at the manager tick from the stores' counters: writers never meet a subscriber, never wait for
+ * one and never pay for one. Without a subscription a tick derives nothing.
+ *
+ * Delivery: on the thread that calls ss_manager_tick / ss_manager_tick_at, during that call,
+ * after the tick's own work, with no store or pool lock held. So a callback may call any
+ * function of this API except ss_manager_tick*, ss_init_system and ss_deinit_system (it may
+ * consume, erase, read stats, subscribe and unsubscribe), and every event of one sensor reaches
+ * a subscription in the order it happened. A callback's time is the tick's time: it should
+ * hand the event on (copy it to the application's queue) and return.
+ *
+ * Threads: ss_subscribe and ss_unsubscribe may be called from any thread, also while a tick
+ * delivers on another. Once ss_unsubscribe returns, the callback is not running and is never
+ * called again, so its ctx may be freed.
+ *
+ * Memory: the subscriptions and a few counters per sensor, ss_events_bytes in all. When the
+ * platform allocates the arena (cfg->arena NULL, Linux) it allocates these bytes with it. A
+ * caller that gives the arena gives them at its end: arena_bytes >= ss_arena_bytes +
+ * ss_events_bytes; with less, the system works and ss_subscribe returns -ENOSPC.
+ */
+
+/** Bytes beyond ss_arena_bytes that event subscriptions need for cfg. Returns 0 or -EINVAL. */
+int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+
+/**
+ * Calls fn(ctx, event) for every event whose kind is in kinds_mask (SS_EVENT_MASK bits, or
+ * SS_EVENTS_ALL), from the next tick until ss_unsubscribe. The first tick after the first
+ * subscription reports what happened since the subscription; a later subscription's first
+ * events may cover up to one tick period before it. *out_token names the subscription.
+ * Returns 0; -EINVAL for a null fn or out_token, a mask of 0 or of unknown bits, or a call
+ * before ss_init_system; -ENOSPC when SS_MAX_SUBSCRIBERS subscriptions exist, or when the
+ * arena had no room for event tracking (see above; ss_init_system's "ready" log line says so).
+ */
+int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_token);
+
+/**
+ * Ends a subscription. When it returns, the callback is not running on any thread and will not
+ * be called again. Called while a tick delivers events on another thread, it waits until that
+ * tick's delivery is over (so do not call it holding a lock your callback takes); called from
+ * inside a callback (on the ticking thread) it returns at once, and the subscription gets no
+ * further event, not even the rest of that tick's. Returns 0, or -EINVAL for a token that
+ * names no subscription (never issued, already ended, or from before ss_deinit_system, which
+ * ends every subscription).
+ */
+int ss_unsubscribe(uint32_t token);
 
 #ifdef __cplusplus
 }

@@ -242,7 +242,7 @@ void DiskTier::add_system_stats(SsSystemStats& out) const noexcept {
     out.disk_bytes_used = quota_.used_bytes();
     out.disk_quota_bytes = quota_.limit_bytes();
     out.dropped_quota = dq;
-    out.health_flags |= health_.load(std::memory_order_relaxed);
+    out.health_flags |= health_flags();
 }
 
 void DiskTier::note_disk_full() noexcept {

@@ -58,6 +58,7 @@ public:
     void tick(const Tick& tick) noexcept override;
     bool flushed() const noexcept override;
     void add_system_stats(SsSystemStats& out) const noexcept override;
+    std::uint32_t health_flags() const noexcept override { return health_.load(std::memory_order_relaxed); }
 
     /// Bytes of disk in use (allocation units held) over all sensors.
     std::uint64_t used_bytes() const noexcept { return quota_.used_bytes(); }

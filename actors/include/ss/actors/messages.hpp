@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ss/sensor_storage.h"
+
 namespace ss::actors {
 
 /// Asks the storage-flush stage for the shutdown flush (replies with a FlushReport).
@@ -69,5 +71,59 @@ typename Inspector::result_type inspect(Inspector& f, UploadStats& x) {
     return f(caf::meta::type_name("upload_stats"), x.batches_sent, x.batches_acked, x.records_acked, x.retries);
 }
 static_assert(is_small_message<UploadStats>);
+
+} // namespace ss::actors
+
+namespace ss::actors {
+
+/// One storage event (ss/events.hpp, SsEvent in the C header) on its way to a subscriber of the
+/// event hub.
+struct StorageEvent {
+    SsEvent event{};
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, StorageEvent& x) {
+    SsEvent& e = x.event;
+    return f(caf::meta::type_name("storage_event"), e.kind, e.source, e.sensor_id, e.cause, e.overflow, e.count,
+             e.first_seq, e.last_seq, e.health_before, e.health_after);
+}
+
+inline bool operator==(const StorageEvent& a, const StorageEvent& b) noexcept {
+    const SsEvent& x = a.event;
+    const SsEvent& y = b.event;
+    return x.kind == y.kind && x.source == y.source && x.sensor_id == y.sensor_id && x.cause == y.cause &&
+           x.overflow == y.overflow && x.count == y.count && x.first_seq == y.first_seq && x.last_seq == y.last_seq &&
+           x.health_before == y.health_before && x.health_after == y.health_after;
+}
+
+/// What the event hub has done for one subscriber.
+struct SubscriberStats {
+    std::uint64_t delivered = 0; ///< events the subscriber has answered
+    std::uint64_t dropped = 0;   ///< events lost because its queue was full
+    std::uint32_t queued = 0;    ///< waiting for a credit
+    std::uint32_t in_flight = 0; ///< sent, not yet answered
+};
+
+/// What the event hub has done so far.
+struct EventHubStats {
+    std::uint64_t ticks = 0;
+    std::uint64_t events = 0;      ///< derived, before the subscribers' kinds and queues
+    std::uint32_t subscribers = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SubscriberStats& x) {
+    return f(caf::meta::type_name("subscriber_stats"), x.delivered, x.dropped, x.queued, x.in_flight);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, EventHubStats& x) {
+    return f(caf::meta::type_name("event_hub_stats"), x.ticks, x.events, x.subscribers);
+}
+
+static_assert(is_small_message<StorageEvent>);
+static_assert(is_small_message<SubscriberStats>);
+static_assert(is_small_message<EventHubStats>);
 
 } // namespace ss::actors
