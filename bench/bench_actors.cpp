@@ -129,8 +129,9 @@ void usage(std::FILE* to) {
                  "                   default 2, 0 skips them\n"
                  "  --caf-policy=sharing|stealing  the actor system's scheduler (default sharing)\n"
                  "  --caf-threads=N  its worker threads (default 2)\n"
-                 "  --actor-side=pipeline|wired|wired-detached  the actor side: ss::actors::Pipeline (default), or its\n"
-                 "                   stages spawned by hand with the processing stage on the shared workers or detached\n"
+                 "  --actor-side=pipeline|wired|wired-detached\n"
+                 "                   the actor side: ss::actors::Pipeline (default), or its stages spawned by\n"
+                 "                   hand with the processing stage on the shared workers or detached\n"
                  "The same 1 MSPS ADC workload through the CAF actor pipeline and the direct AdcPipeline:\n"
                  "overflows, capture-to-stored latency, process CPU and the ratio actors / direct. Exits 1 if\n"
                  "a run overflowed or stored wrong data, never on a missed latency or CPU aim.\n");
@@ -210,6 +211,16 @@ double process_cpu_s() {
            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/// CPU time the hypervisor gave to other guests instead of this one, all vCPUs summed (the
+/// "steal" column of /proc/stat): a share of the window in which nothing of ours could run.
+double steal_s() {
+    std::ifstream f("/proc/stat");
+    std::string cpu;
+    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return 0.0;
+    return static_cast<double>(steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::string load_average() {
     std::ifstream f("/proc/loadavg");
     std::string a, b, c;
@@ -273,12 +284,14 @@ struct ThreadUsage {
     double cpu_s = 0.0;
     std::uint64_t sleeps = 0;      ///< voluntary context switches: the thread blocked (each wake-up costs one)
     std::uint64_t preemptions = 0; ///< involuntary ones: the thread was runnable and lost its core
+    double waited_s = 0.0;         ///< time runnable but waiting for a core (schedstat run delay)
 };
 
 /// Per-thread CPU time and context switches between two readings, by role: the split of the
 /// process figure. A thread's CPU clock is read by its id (the kernel's per-thread CPU clock,
 /// what pthread_getcpuclockid hands out), which works for threads this program did not start;
-/// the switches come from /proc/self/task/<id>/status.
+/// the switches come from /proc/self/task/<id>/status, the time spent waiting for a core from
+/// its schedstat.
 class ThreadUsageMeter {
 public:
     /// Names a thread this program starts, so the split can tell it apart (15 characters at most).
@@ -301,12 +314,15 @@ public:
             std::string role = now.name;
             if (tid == main_tid) role = "main";
             else if (CafThreads::instance().contains(tid))
-                role = now.name == "caf.multiplexer" ? "caf.worker" : now.name == "caf.actor" ? "caf.detached" : now.name;
+                role = now.name == "caf.multiplexer" ? "caf.worker"
+                       : now.name == "caf.actor"     ? "caf.detached"
+                                                     : now.name;
             else if (now.name.starts_with("caf.") || now.name == process) role = "sim-adc";
             ThreadUsage& u = out[role];
             u.cpu_s += static_cast<double>(now.cpu_ns - std::min(base.cpu_ns, now.cpu_ns)) / 1e9;
             u.sleeps += now.voluntary - std::min(base.voluntary, now.voluntary);
             u.preemptions += now.involuntary - std::min(base.involuntary, now.involuntary);
+            u.waited_s += static_cast<double>(now.run_delay_ns - std::min(base.run_delay_ns, now.run_delay_ns)) / 1e9;
         }
         return out;
     }
@@ -317,6 +333,7 @@ private:
         std::uint64_t cpu_ns = 0;
         std::uint64_t voluntary = 0;
         std::uint64_t involuntary = 0;
+        std::uint64_t run_delay_ns = 0;
     };
 
     static std::string process_name() {
@@ -349,6 +366,10 @@ private:
                 else if (line.starts_with("nonvoluntary_ctxt_switches:"))
                     s.involuntary = std::strtoull(line.c_str() + 27, nullptr, 10);
             }
+            // "<ns on a core> <ns runnable, waiting for one> <time slices>"
+            std::ifstream schedstat(dir_name + "/schedstat");
+            std::uint64_t on_core_ns = 0;
+            schedstat >> on_core_ns >> s.run_delay_ns;
             out[tid] = std::move(s);
         }
         closedir(dir);
@@ -422,6 +443,8 @@ struct RunFigures {
     bool ok = true;
     std::vector<std::string> errors;
     double wall_s = 0.0; // the measured window
+    double overslept_s = 0.0; // how much later than asked the window's sleep ended: the process waited for a core
+    double steal_s = 0.0;     // vCPU time the hypervisor took over the window
     double cpu_s = 0.0;  // process CPU over the window
     std::map<std::string, ThreadUsage> threads; // over the window, by role
     std::string load_before, load_after;
@@ -460,7 +483,8 @@ void check_records(RunFigures& r, const SsSensorStats& store, const UploadCheck&
     if (up.records + store.dropped_recycled != r.records_stored)
         r.fail("records uploaded + recycled != records stored");
     if (up.backwards != 0) r.fail("record numbers went backwards");
-    if (up.gaps > r.records_dropped + store.dropped_recycled) r.fail("more gaps in the record numbers than records dropped");
+    if (up.gaps > r.records_dropped + store.dropped_recycled)
+        r.fail("more gaps in the record numbers than records dropped");
     r.values_checked = r.samples_lost == 0 && r.records_dropped == 0 && store.dropped_recycled == 0;
     r.values_wrong = r.values_checked && up.mismatches != 0;
     if (r.values_wrong) r.fail(std::to_string(up.mismatches) + " records differ from the ramp");
@@ -472,11 +496,14 @@ void measure_window(const Options& o, RunFigures& r) {
     ThreadUsageMeter threads;
     r.load_before = load_average();
     threads.start();
+    const double steal0 = steal_s();
     const double cpu0 = process_cpu_s();
     const std::uint64_t t0 = mono_ns();
     std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
     r.cpu_s = process_cpu_s() - cpu0;
     r.wall_s = static_cast<double>(mono_ns() - t0) / 1e9;
+    r.steal_s = steal_s() - steal0;
+    r.overslept_s = std::max(0.0, r.wall_s - o.seconds);
     r.threads = threads.since_start();
     r.load_after = load_average();
 }
@@ -707,7 +734,8 @@ void finish_actor_run(RunFigures& r, const SourceCounters& src, ss::Engine& engi
     if (src.queued != 0) r.fail("blocks left unprocessed");
     // Without a chain every captured sample is one record offered; a block lost in processing
     // would be in samples_lost beyond the overflows' share.
-    const std::uint64_t lost_in_processing = src.samples_lost - std::min(src.samples_lost, src.overflows * samples_per_half);
+    const std::uint64_t lost_in_processing =
+        src.samples_lost - std::min(src.samples_lost, src.overflows * samples_per_half);
     if (src.records_stored + src.records_dropped + lost_in_processing != src.blocks * samples_per_half)
         r.fail("records stored + dropped != samples captured");
     UploadCheck check = transport.check();
@@ -764,8 +792,9 @@ RunFigures run_pipeline(const Options& o) {
     }
     const ss::actors::SourceSnapshot& s = snap.sources[0];
     finish_actor_run(r,
-                     SourceCounters{s.blocks, s.overflows, s.samples_lost, s.records_stored, s.records_dropped, s.queued,
-                                    s.latency_p50_us, s.latency_p99_us, s.latency_p999_us, s.latency_max_us},
+                     SourceCounters{s.blocks, s.overflows, s.samples_lost, s.records_stored, s.records_dropped,
+                                    s.queued, s.latency_p50_us, s.latency_p99_us, s.latency_p999_us,
+                                    s.latency_max_us},
                      pipeline->engine(), transport);
     if (!snap.healthy) r.fail("the runtime reports itself unhealthy");
     const std::lock_guard lock(log_mutex);
@@ -917,7 +946,9 @@ void record_hop(HopFigures& f, std::uint64_t stamp_ns) {
     f.hop_ns.push_back(static_cast<std::uint32_t>(std::min<std::uint64_t>(hop, 0xFFFF'FFFFu)));
 }
 
-std::size_t expected_hops(double seconds) { return static_cast<std::size_t>(seconds * rate_hz / samples_per_half) + 16; }
+std::size_t expected_hops(double seconds) {
+    return static_cast<std::size_t>(seconds * rate_hz / samples_per_half) + 16;
+}
 
 /// The direct side's wake: sem_post from the device thread, sem_wait in the consumer.
 HopFigures semaphore_hop(double seconds) {
@@ -1043,9 +1074,11 @@ QualityCost quality_cost() {
     QualityCost cost;
     if (!channel) return cost;
     // The ramp repeats every 4096 values: eight blocks hold every value it takes.
-    std::vector<std::vector<std::uint32_t>> blocks(4096 / samples_per_half, std::vector<std::uint32_t>(samples_per_half));
+    std::vector<std::vector<std::uint32_t>> blocks(4096 / samples_per_half,
+                                                   std::vector<std::uint32_t>(samples_per_half));
     for (std::size_t b = 0; b < blocks.size(); ++b)
-        for (std::uint32_t i = 0; i < samples_per_half; ++i) blocks[b][i] = static_cast<std::uint32_t>((b * samples_per_half + i) & 0xFFFu);
+        for (std::uint32_t i = 0; i < samples_per_half; ++i)
+            blocks[b][i] = static_cast<std::uint32_t>((b * samples_per_half + i) & 0xFFFu);
     constexpr int passes = 5;
     constexpr std::size_t blocks_per_pass = 20'000;
     std::vector<double> per_value, by_extremes;
@@ -1096,8 +1129,10 @@ std::string fix(double v, int decimals) {
 double window_blocks(const RunFigures& r) { return std::max(1.0, r.wall_s * rate_hz / samples_per_half); }
 
 void print_run(int round, const RunFigures& r) {
-    std::printf("round %d %s: window %.3f s, load average %s -> %s\n", round, r.side.c_str(), r.wall_s,
-                r.load_before.c_str(), r.load_after.c_str());
+    std::printf("round %d %s: window %.3f s (the sleep overran by %.0f ms), hypervisor steal %.2f s, load average "
+                "%s -> %s\n",
+                round, r.side.c_str(), r.wall_s, 1e3 * r.overslept_s, r.steal_s, r.load_before.c_str(),
+                r.load_after.c_str());
     std::printf("  blocks %llu, overflows %llu, samples lost %llu; records stored %llu, dropped %llu, recycled %llu, "
                 "uploaded %llu; values %s\n",
                 (unsigned long long)r.blocks, (unsigned long long)r.overflows, (unsigned long long)r.samples_lost,
@@ -1106,22 +1141,26 @@ void print_run(int round, const RunFigures& r) {
                 r.values_wrong     ? "WRONG (see below)"
                 : r.values_checked ? "exact (every record checked against the ramp)"
                                    : "not checked (samples were lost)");
+    const std::string lateness =
+        r.adc_lateness_known ? std::to_string(r.adc_lateness_max_us) + " us" : "? (not exposed by the runtime)";
     std::printf("  capture-to-stored latency: p50 %llu us, p99 %llu us, p99.9 %llu us, max %llu us; ADC simulation "
                 "late by up to %s\n",
                 (unsigned long long)r.p50, (unsigned long long)r.p99, (unsigned long long)r.p999,
-                (unsigned long long)r.max,
-                r.adc_lateness_known ? (std::to_string(r.adc_lateness_max_us) + " us").c_str() : "? (not exposed by the runtime)");
+                (unsigned long long)r.max, lateness.c_str());
     // A full pool means `capture_buffers` blocks in flight. If none of them waited that long,
     // they came faster than the ADC's rate: its thread had run late and caught up in a burst.
-    if (r.overflows != 0 && r.max < std::uint64_t{capture_buffers} * samples_per_half * 1'000'000u / rate_hz)
+    const std::uint32_t pool_us = capture_buffers * samples_per_half * 1'000'000u / rate_hz;
+    if (r.overflows != 0 && r.max < pool_us)
         std::printf("  note: overflows while no block waited %u us: the blocks came in a burst, the ADC simulation's "
                     "thread catching up after running late (the machine), not a slow consumer\n",
-                    capture_buffers * samples_per_half * 1'000'000u / rate_hz);
-    std::printf("  process CPU %.3f s over the window = %.4f s per s; by thread, CPU s (sleeps per block):",
+                    pool_us);
+    std::printf("  process CPU %.3f s over the window = %.4f s per s; by thread, CPU s (sleeps per block, s runnable "
+                "but waiting for a core):",
                 r.cpu_s, r.cpu_per_s());
     for (const auto& [name, u] : r.threads)
         if (u.cpu_s >= 0.0005)
-            std::printf(" %s %.3f (%.2f)", name.c_str(), u.cpu_s, static_cast<double>(u.sleeps) / window_blocks(r));
+            std::printf(" %s %.3f (%.2f, %.3f)", name.c_str(), u.cpu_s,
+                        static_cast<double>(u.sleeps) / window_blocks(r), u.waited_s);
     std::printf("\n");
     for (const auto& e : r.errors) std::printf("  ERROR: %s\n", e.c_str());
     std::fflush(stdout);
@@ -1203,22 +1242,26 @@ void summary(const std::vector<Round>& rounds) {
                 "spread %.3f .. %.3f\n",
                 median(direct_without), median(actors_without), median(ratios_without_device), *lo_w, *hi_w);
     // The split of the CPU: per role, medians over the rounds of CPU s per s, of CPU µs per
-    // block and of the times the role's threads went to sleep per block.
+    // block, of the times its threads went to sleep per block and of their time spent waiting for a core.
     for (const char* side : {"direct", "actors"}) {
-        std::map<std::string, std::vector<double>> cpu, cpu_per_block, sleeps_per_block;
+        std::map<std::string, std::vector<double>> cpu, cpu_per_block, sleeps_per_block, waited;
         for (const Round& rd : rounds) {
             const RunFigures& r = std::string(side) == "direct" ? rd.direct : rd.actors;
+            const double wall = r.wall_s > 0 ? r.wall_s : 1.0;
             for (const auto& [name, usage] : r.threads) {
-                cpu[name].push_back(usage.cpu_s / (r.wall_s > 0 ? r.wall_s : 1.0));
+                cpu[name].push_back(usage.cpu_s / wall);
                 cpu_per_block[name].push_back(1e6 * usage.cpu_s / window_blocks(r));
                 sleeps_per_block[name].push_back(static_cast<double>(usage.sleeps) / window_blocks(r));
+                waited[name].push_back(usage.waited_s / wall);
             }
         }
-        std::printf("by thread, %s (medians): CPU s per s / CPU us per block / sleeps per block:\n", side);
+        std::printf("by thread, %s (medians): CPU s per s, CPU us per block, sleeps per block, s per s runnable but "
+                    "waiting for a core\n",
+                    side);
         for (const auto& [name, v] : cpu)
             if (median(v) >= 0.00005)
-                std::printf("  %-14s %8.4f %8.2f %6.2f\n", name.c_str(), median(v), median(cpu_per_block[name]),
-                            median(sleeps_per_block[name]));
+                std::printf("  %-14s %8.4f %8.2f %6.2f %8.4f\n", name.c_str(), median(v), median(cpu_per_block[name]),
+                            median(sleeps_per_block[name]), median(waited[name]));
     }
     std::uint64_t actor_overflows = 0;
     std::uint64_t worst_p99 = 0;
