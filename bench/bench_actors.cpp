@@ -442,10 +442,10 @@ struct RunFigures {
     std::string side;
     bool ok = true;
     std::vector<std::string> errors;
-    double wall_s = 0.0; // the measured window
-    double overslept_s = 0.0; // how much later than asked the window's sleep ended: the process waited for a core
+    double wall_s = 0.0;      // the measured window
+    double overslept_s = 0.0; // how late the window's sleep ended: the main thread waited that long for a core
     double steal_s = 0.0;     // vCPU time the hypervisor took over the window
-    double cpu_s = 0.0;  // process CPU over the window
+    double cpu_s = 0.0;       // process CPU over the window
     std::map<std::string, ThreadUsage> threads; // over the window, by role
     std::string load_before, load_after;
     std::uint64_t blocks = 0;       // handed to processing
@@ -516,7 +516,7 @@ struct DirectRig {
     DirectPipeline pipeline;
     sem_t wake{};
     std::atomic<bool> stopping{false};
-    std::atomic<bool> adc_named{false};
+    bool adc_named = false; // the device thread's only
 
     DirectRig() { sem_init(&wake, 0, 0); }
     ~DirectRig() { sem_destroy(&wake); }
@@ -525,7 +525,10 @@ struct DirectRig {
 
     static bool on_half(void* ctx, const ss::capture::AdcHalfEvent& e) noexcept {
         auto& rig = *static_cast<DirectRig*>(ctx);
-        if (!rig.adc_named.exchange(true, std::memory_order_relaxed)) ThreadUsageMeter::name_this_thread("sim-adc");
+        if (!rig.adc_named) {
+            ThreadUsageMeter::name_this_thread("sim-adc");
+            rig.adc_named = true;
+        }
         const std::size_t values = std::size_t{e.samples} * e.channels;
         if (e.lost) rig.pipeline.drop_block(values);
         else (void)rig.pipeline.on_capture({e.values, values}, e.first_sample, e.time_us);
