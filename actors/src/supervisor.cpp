@@ -79,6 +79,9 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
         }
     });
     return {
+        // Answered once every stage has been spawned: whoever started the supervisor may then
+        // look the stages up.
+        [](caf::get_atom) { return caf::ok_atom::value; },
         [self](shutdown_atom) {
             self->state.stopping = true;
             return caf::ok_atom::value;

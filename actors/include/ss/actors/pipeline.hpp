@@ -17,6 +17,7 @@
 
 #include "ss/actors/bindings.hpp"
 #include "ss/actors/capture.hpp"
+#include "ss/actors/event_hub.hpp"
 #include "ss/actors/messages.hpp"
 #include "ss/actors/pipeline_spec.hpp"
 #include "ss/actors/runtime_snapshot.hpp"
@@ -66,10 +67,12 @@ public:
     const PipelineSpec& spec() const noexcept { return spec_; }
     /// The supervisor (for an application that monitors or links to the runtime).
     caf::actor supervisor() const noexcept { return supervisor_; }
-    /// The current handle of a stage ("storage-flush", "uploader", "capture:<source>",
+    /// The current handle of a stage ("storage-flush", "uploader", "events", "capture:<source>",
     /// "processing:<source>"), or an invalid handle.
     caf::actor stage(const std::string& name) const { return directory_.get(name); }
     StageBoard& board() noexcept { return board_; }
+    /// The event hub: actors subscribe to storage events here (ss/actors/event_hub.hpp).
+    event_hub_actor events() const { return caf::actor_cast<event_hub_actor>(directory_.get("events")); }
 
 private:
     explicit Pipeline(caf::actor_system& system) : system_(system) {}

@@ -64,7 +64,8 @@ struct SupervisorState {
     bool stopping = false;
 };
 
-/// `shutdown_atom` → ok_atom: no more restarts (the runtime is stopping its stages in order).
+/// `get_atom` → ok_atom once every stage is spawned; `shutdown_atom` → ok_atom: no more restarts
+/// (the runtime is stopping its stages in order).
 caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorSetup setup);
 
 } // namespace ss::actors
