@@ -27,6 +27,7 @@ const char* kind_name(SourceKind k) {
     case SourceKind::sim_adc: return "sim_adc";
     case SourceKind::sim_poll: return "sim_poll";
     case SourceKind::sim_events: return "sim_events";
+    case SourceKind::external: return "external";
     }
     return "?";
 }
@@ -193,6 +194,7 @@ bool Pipeline::open(std::string& why) {
     }
     for (auto& source : sources_) {
         const SourceSpec& s = *source->spec;
+        if (s.kind == SourceKind::external) continue; // the application writes through sink()
         if (s.kind == SourceKind::sim_adc)
             source->adc = std::make_unique<BlockLink<std::uint16_t>>(s.buffers, s.samples_per_half * s.channels);
         else
@@ -257,6 +259,7 @@ void Pipeline::spawn_stages() {
     }
     for (auto& source : sources_) {
         SourceBinding* s = source.get();
+        if (s->spec->kind == SourceKind::external) continue;
         const SensorBindings* sensors = &sensors_;
         ProcessingSetup ps{&spec_.chains, options_.processors, board};
         // A thread of its own: woken through its own condition variable rather than the shared
@@ -291,6 +294,7 @@ FlushReport Pipeline::shutdown() {
     // Capture first, so what processing drains is all there is.
     for (auto& source : sources_) stop("capture:" + source->spec->name);
     for (auto& source : sources_) {
+        if (source->spec->kind == SourceKind::external) continue;
         const std::string name = "processing:" + source->spec->name;
         if (caf::actor h = directory_.get(name))
             self->request(caf::actor_cast<processing_actor>(h), caf::infinite, drain_atom::value)

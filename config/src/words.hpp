@@ -22,6 +22,7 @@ inline constexpr Word<actors::SourceKind> source_kinds[] = {
     {"sim_adc", actors::SourceKind::sim_adc},
     {"sim_poll", actors::SourceKind::sim_poll},
     {"sim_events", actors::SourceKind::sim_events},
+    {"external", actors::SourceKind::external},
 };
 // The core's own names (ss/source_name.hpp), which are also the disk tier's directory names.
 inline constexpr Word<SsSource> buses[] = {

@@ -205,7 +205,7 @@ TEST_CASE("[sources]: unknown keys, keys of another kind, wrong types, ranges") 
     refused(with_line(base, 6, "adc0 = { kind = 'sim_adc', amplitude = 1e400 }"), "sources.adc0.amplitude", 6, "finite");
     refused(with_line(base, 6, "adc0 = { kind = 'sim_adc', bus = 'adc' }"), "sources.adc0.bus", 6,
             "must be 'host', 'app' or 'can', not 'adc'");
-    refused(with_line(base, 6, "adc0 = { kind = 'sim_dma' }"), "sources.adc0.kind", 6, "'sim_adc', 'sim_poll' or 'sim_events'");
+    refused(with_line(base, 6, "adc0 = { kind = 'sim_dma' }"), "sources.adc0.kind", 6, "'sim_adc', 'sim_poll', 'sim_events' or 'external'");
     refused(with_line(base, 6, "adc0 = { kind = 3 }"), "sources.adc0.kind", 6, "expects 'sim_adc'");
     refused(with_line(base, 6, "adc0 = 5"), "sources.adc0", 6, "expects a map");
     refused(with_line(base, 7, "poll = { kind = 'sim_poll', period = 0ms }"), "sources.poll.period", 7, "1ms..24h");

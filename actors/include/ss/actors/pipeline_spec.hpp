@@ -23,6 +23,7 @@ enum class SourceKind : std::uint8_t {
     sim_adc,    ///< a simulated DMA double-buffered ADC (hal SimAdc), one sensor per routed channel
     sim_poll,   ///< slow scalar sensors read every `period` (an I²C/1-Wire/Modbus poll, simulated)
     sim_events, ///< event sensors firing at random moments (door contacts, alarms), simulated
+    external,   ///< fed by the application through Pipeline::sink(): no capture or processing stage
 };
 
 /// The waveform a simulated source produces.
