@@ -7,14 +7,14 @@ namespace ss::actors {
 void SourceBinding::wake() noexcept {
     processing_actor target;
     {
-        absl::MutexLock lock(&mutex_);
+        std::lock_guard<std::mutex> lock(mutex_);
         target = processing_;
     }
     if (target) caf::anon_send(target, wake_atom::value);
 }
 
 void SourceBinding::set_processing(processing_actor handle) noexcept {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     processing_ = std::move(handle);
 }
 

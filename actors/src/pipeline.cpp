@@ -338,7 +338,7 @@ RuntimeSnapshot Pipeline::snapshot() {
     snap.ram_bytes_used = std::uint64_t{snap.system.sectors_total - snap.system.sectors_free} * snap.system.sector_bytes;
     snap.sensors.reserve(sensors_.size());
     {
-        absl::MutexLock lock(&snapshot_mutex_);
+        std::lock_guard<std::mutex> lock(snapshot_mutex_);
         for (std::size_t i = 0; i < sensors_.size(); ++i) {
             const SensorBinding& b = *sensors_[i];
             SensorSnapshot s;

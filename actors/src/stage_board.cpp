@@ -13,28 +13,28 @@ StageSnapshot& entry(absl::flat_hash_map<std::string, StageSnapshot>& stages, st
 } // namespace
 
 void StageBoard::set_mailbox(std::string_view stage, std::uint64_t messages) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     entry(stages_, stage).mailbox = messages;
 }
 
 void StageBoard::count_restart(std::string_view stage) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     ++entry(stages_, stage).restarts;
 }
 
 std::uint64_t StageBoard::restarts(std::string_view stage) const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     auto it = stages_.find(std::string(stage));
     return it == stages_.end() ? 0 : it->second.restarts;
 }
 
 void StageBoard::set_upload(const UploadStats& stats) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     upload_ = stats;
 }
 
 void StageBoard::observe_upload_latency(double seconds) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     for (std::size_t i = 0; i < LatencyBuckets::count; ++i)
         if (seconds <= LatencyBuckets::bounds_s[i]) ++latency_.le[i];
     ++latency_.total;
@@ -42,14 +42,14 @@ void StageBoard::observe_upload_latency(double seconds) {
 }
 
 void StageBoard::set_flush(const FlushStats& stats) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     flush_ = stats;
 }
 
 std::vector<StageSnapshot> StageBoard::stages() const {
     std::vector<StageSnapshot> out;
     {
-        absl::MutexLock lock(&mutex_);
+        std::lock_guard<std::mutex> lock(mutex_);
         out.reserve(stages_.size());
         for (const auto& [name, s] : stages_) out.push_back(s);
     }
@@ -58,17 +58,17 @@ std::vector<StageSnapshot> StageBoard::stages() const {
 }
 
 UploadStats StageBoard::upload() const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return upload_;
 }
 
 LatencyBuckets StageBoard::upload_latency() const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return latency_;
 }
 
 FlushStats StageBoard::flush() const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return flush_;
 }
 

@@ -5,7 +5,7 @@
 namespace ss::actors {
 
 void StageDirectory::set(const std::string& name, caf::actor handle) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [n, h] : handles_) {
         if (n == name) {
             h = std::move(handle);
@@ -16,19 +16,19 @@ void StageDirectory::set(const std::string& name, caf::actor handle) {
 }
 
 caf::actor StageDirectory::get(const std::string& name) const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [n, h] : handles_)
         if (n == name) return h;
     return {};
 }
 
 std::vector<std::string> StageDirectory::failed() const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return failed_;
 }
 
 void StageDirectory::mark_failed(const std::string& name) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     failed_.push_back(name);
 }
 

@@ -4,7 +4,7 @@
 // processing stage.
 #pragma once
 
-#include <absl/synchronization/mutex.h>
+#include <mutex>
 #include <caf/typed_actor.hpp>
 
 #include <atomic>
@@ -65,8 +65,8 @@ struct SourceBinding {
     std::uint64_t queued() const noexcept { return adc ? adc->queued() : readings ? readings->queued() : 0; }
 
 private:
-    absl::Mutex mutex_;
-    processing_actor processing_ ABSL_GUARDED_BY(mutex_);
+    std::mutex mutex_;
+    processing_actor processing_;
 };
 
 } // namespace ss::actors

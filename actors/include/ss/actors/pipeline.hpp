@@ -101,8 +101,8 @@ private:
     FlushReport report_{};
     /// When each sensor's numbering had reached a point: the oldest unsent record (its number is
     /// the first unsent) existed at the first mark past it, so its age is at least that mark's.
-    absl::Mutex snapshot_mutex_;
-    std::vector<std::deque<SeqMark>> marks_ ABSL_GUARDED_BY(snapshot_mutex_);
+    std::mutex snapshot_mutex_;
+    std::vector<std::deque<SeqMark>> marks_;
 };
 
 } // namespace ss::actors

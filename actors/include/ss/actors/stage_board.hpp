@@ -1,10 +1,12 @@
 // Where the stages post what they have done, for readers on other threads (the daemon's status
 // line, /health, /metrics): each stage writes its own entries as it works, a reader copies them
-// out. One short lock, never held across work, so a slow reader never holds up a stage.
+// out. One short lock, never held across work, so a slow reader never holds up a stage. The
+// runtime's locks are std::mutex, not absl::Mutex: Debian's Abseil is not built for
+// ThreadSanitizer, which would then not see them and report every guarded access.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/synchronization/mutex.h>
+#include <mutex>
 
 #include <cstdint>
 #include <string>
@@ -34,11 +36,11 @@ public:
     FlushStats flush() const;
 
 private:
-    mutable absl::Mutex mutex_;
-    absl::flat_hash_map<std::string, StageSnapshot> stages_ ABSL_GUARDED_BY(mutex_);
-    UploadStats upload_ ABSL_GUARDED_BY(mutex_);
-    LatencyBuckets latency_ ABSL_GUARDED_BY(mutex_);
-    FlushStats flush_ ABSL_GUARDED_BY(mutex_);
+    mutable std::mutex mutex_;
+    absl::flat_hash_map<std::string, StageSnapshot> stages_;
+    UploadStats upload_;
+    LatencyBuckets latency_;
+    FlushStats flush_;
 };
 
 } // namespace ss::actors

@@ -6,7 +6,7 @@
 // fault that no restart can mend does not spin.
 #pragma once
 
-#include <absl/synchronization/mutex.h>
+#include <mutex>
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
@@ -38,9 +38,9 @@ public:
     void mark_failed(const std::string& name);
 
 private:
-    mutable absl::Mutex mutex_;
-    std::vector<std::pair<std::string, caf::actor>> handles_ ABSL_GUARDED_BY(mutex_);
-    std::vector<std::string> failed_ ABSL_GUARDED_BY(mutex_);
+    mutable std::mutex mutex_;
+    std::vector<std::pair<std::string, caf::actor>> handles_;
+    std::vector<std::string> failed_;
 };
 
 struct SupervisorSetup {
