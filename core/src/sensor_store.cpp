@@ -15,7 +15,8 @@ SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t
       pend_{no_sector, 0},
       tail_(no_sector),
       source_(static_cast<std::uint8_t>(source)),
-      type_(static_cast<std::uint8_t>(type)) {
+      type_(static_cast<std::uint8_t>(type)),
+      verify_(static_cast<std::uint8_t>(ctx.verify)) {
     append_tail(ctx, first_sector);
 }
 
@@ -213,9 +214,10 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
 }
 
 bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
-    if (ctx.verify == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
+    const VerifyLevel level = verify_level();
+    if (level == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
     const bool is_pend = s == pend_.sector;
-    if (ctx.verify == VerifyLevel::first_read && is_pend && (flags_ & pend_verified) != 0) return true;
+    if (level == VerifyLevel::first_read && is_pend && (flags_ & pend_verified) != 0) return true;
     if (!sector::verify(ctx.pool->data(s), type(), ctx.sector_bytes)) return false;
     if (is_pend) flags_ |= pend_verified;
     return true;
@@ -319,7 +321,7 @@ Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offse
         prev = s;
         s = pool.next(s);
     }
-    if (ctx.verify == VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
+    if (verify_level() >= VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
         !sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
         if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) append_tail(ctx, s);
         else pool.release(s);
@@ -357,6 +359,59 @@ void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept
         }
         s = next;
     }
+}
+
+std::uint32_t SensorStore::scrub_from(const StoreContext& ctx, ScrubCursor& at, std::uint32_t max,
+                                      SsScrubReport& report) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    std::uint32_t checked = 0;
+    // Walked from head: dropping a sector needs its predecessor and the records before it.
+    SectorIndex prev = no_sector;
+    SectorIndex s = head_.sector;
+    std::uint64_t before = 0;
+    bool past_pend = false; // every record from here on is unsent
+    while (s != no_sector && is_sealed(s)) {
+        const SectorIndex next = pool.next(s);
+        const std::uint32_t count = count_of(pool, s);
+        const std::uint32_t held = count - start_of(s);
+        const bool holds_unsent = past_pend || (s == pend_.sector && pend_.offset < count);
+        past_pend = past_pend || s == pend_.sector;
+        // A sector whose last record is below the cursor was checked earlier in this pass (an
+        // empty one holds nothing to lose).
+        const bool due = holds_unsent && sector::first_seq(pool.data(s)) + count > at.next_seq;
+        if (!due || !ctx.crc_enabled) {
+            before += held;
+            prev = s;
+            s = next;
+            continue;
+        }
+        if (checked == max) break;
+        ++checked;
+        at.next_seq = sector::first_seq(pool.data(s)) + count;
+        if (sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
+            before += held;
+            prev = s;
+            s = next;
+            continue;
+        }
+        ++report.corrupt_sectors;
+        report.records_dropped += held;
+        if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) {
+            append_tail(ctx, s);
+            s = no_sector;
+            break;
+        }
+        pool.release(s);
+        s = next;
+    }
+    report.sectors_checked += checked;
+    // Past the last sealed sector (the open tail, or the chain's end): nothing is left to check.
+    if (s == no_sector || !is_sealed(s)) {
+        at.finished = true;
+        ++report.sensors;
+    }
+    return checked;
 }
 
 bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
@@ -409,6 +464,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.written = retained_ + out.erased + out.dropped_recycled + out.dropped_corrupt;
     out.corrupt_sectors = corrupt_sectors_;
     out.sectors = sector_count();
+    out.verify_level = verify_.load(std::memory_order_relaxed);
 }
 
 } // namespace ss
