@@ -34,6 +34,7 @@
 #include "ss/hal/disk_tier.hpp"
 #include "ss/hal/file_system.hpp"
 #include "ss/port.hpp"
+#include "ss/sector_format.hpp"
 
 using ss::RecordType;
 using ss::ScrubCursor;
@@ -297,6 +298,44 @@ TEST_CASE("a scrub read that fails drops nothing, and the next pass checks the u
     s.scrub_pass(10, next);
     CHECK(next.sectors_checked == 4);
     CHECK(next.corrupt_sectors == 0);
+}
+
+TEST_CASE("a unit still in RAM that goes bad is found by the scrub, and the units around it land at their own offsets") {
+    FaultFileSystem fs;
+    Log log;
+    Session s(base_cfg("/data"), fs, log);
+    // The syncs fail: the units wait in RAM, written and rewritten but never durable.
+    fs.fail_kinds_from(fs.calls(), ss::test::call_bit(ss::test::FsCall::sync), -EIO);
+    s.add(0, 4 * per_unit + 1);
+    s.spill_all();
+    REQUIRE(s.stats().disk_records == 4 * per_unit);
+    // Unit 1 (records 60..119) goes bad in the pool.
+    ss::SectorPool& pool = *s.engine.context().pool;
+    std::byte* unit1 = nullptr;
+    for (ss::SectorIndex i = 0; i < pool.capacity(); ++i) {
+        const std::byte* d = pool.data(i);
+        if (static_cast<std::uint8_t>(d[0]) == ss::sector::magic && ss::sector::first_seq(d) == per_unit &&
+            ss::sector::count(d) == per_unit)
+            unit1 = pool.data(i);
+    }
+    REQUIRE(unit1 != nullptr);
+    unit1[ss::sector::header_bytes + 12] ^= std::byte{0x08};
+    SsScrubReport rep{};
+    s.scrub_pass(10, rep);
+    CHECK(rep.sectors_checked == 4);
+    CHECK(rep.corrupt_sectors == 1);
+    CHECK(s.stats().lost_units == 1);
+    CHECK(log.has("scrub: the unit at offset 256 (in RAM, not yet written) failed its check", "records 60..119 lost"));
+    // The disk heals: units 0, 2 and 3 are written, each at its own offset, and read back from
+    // the file in order around the gap.
+    fs.clear_faults();
+    s.tick();
+    s.tick();
+    const auto runs = s.drain();
+    REQUIRE(runs.size() >= 2);
+    CHECK(runs[0] == std::make_pair(std::uint64_t{0}, std::uint64_t{per_unit}));
+    CHECK(runs[1] == std::make_pair(std::uint64_t{2 * per_unit}, std::uint64_t{2 * per_unit + 1}));
+    CHECK(s.stats().dropped_corrupt == per_unit); // the scrub's unit, and none read back wrong
 }
 
 TEST_CASE("at the after-write level a write that lands wrong is caught by the read-back, counted, flagged and written again") {
