@@ -27,11 +27,15 @@ public:
     /// One batch's time from consume to acknowledgement.
     void observe_upload_latency(double seconds);
     void set_flush(const FlushStats& stats);
+    void set_integrity(const IntegrityStats& stats);
+    void set_quota(const QuotaStats& stats);
 
     std::vector<StageSnapshot> stages() const;
     UploadStats upload() const;
     LatencyBuckets upload_latency() const;
     FlushStats flush() const;
+    IntegrityStats integrity() const;
+    QuotaStats quota() const;
 
 private:
     mutable absl::Mutex mutex_;
@@ -39,6 +43,8 @@ private:
     UploadStats upload_ ABSL_GUARDED_BY(mutex_);
     LatencyBuckets latency_ ABSL_GUARDED_BY(mutex_);
     FlushStats flush_ ABSL_GUARDED_BY(mutex_);
+    IntegrityStats integrity_ ABSL_GUARDED_BY(mutex_);
+    QuotaStats quota_ ABSL_GUARDED_BY(mutex_);
 };
 
 } // namespace ss::actors
