@@ -423,6 +423,27 @@ TEST_CASE("a bounded scrub resumes by sequence number: what changed between call
     CHECK(f.stats(s).corrupt_sectors == 2);
 }
 
+TEST_CASE("a bounded scrub does not resume at a sector that was freed and taken again since the last call") {
+    StoreFixture f(8);
+    auto s = f.make();
+    f.add_n(s, 0, 5 * 12 + 1); // A B C D E sealed (pool sectors 0..4), F open
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(s.scrub_from(f.ctx, at, 2, rep) == 2); // A B; it stopped at C
+    CHECK(at.hint == 2);
+    // The uploader takes A B C and erases them; writers fill F and three more sectors, which
+    // come from the freed ones: C's sector now lies past D, E and F, holding new records.
+    CHECK(f.consume(s, 36) == iota(0, 36));
+    s.erase_all_pending(f.ctx);
+    f.add_n(s, 61, 11 + 3 * 12 + 1);
+    REQUIRE(sector::first_seq(f.pool.data(2)) > 24);
+    f.pool.data(3)[sector::header_bytes] ^= std::byte{0x02}; // D
+    std::uint32_t checked = 0;
+    while (!at.finished) checked += s.scrub_from(f.ctx, at, 100, rep);
+    CHECK(checked == 6); // D E F and the three new ones, none skipped
+    CHECK(rep.corrupt_sectors == 1);
+}
+
 TEST_CASE("a scrub finds a corrupt unsent sector that consume at level off would serve, and leaves pending records alone") {
     for (bool scrub : {false, true}) {
         INFO((scrub ? "with a scrub" : "without one"));

@@ -37,6 +37,10 @@ enum class VerifyLevel : std::uint8_t { off = 0, first_read = 1, every_read = 2,
 /// unit holding a record at or after next_seq.
 struct ScrubCursor {
     std::uint64_t next_seq = 0; ///< first sequence number this pass has not checked yet
+    /// RAM: the sector the last call stopped at, and the sequence number it started with; a
+    /// hint that saves walking to it again, checked before it is used.
+    std::uint64_t hint_seq = 0;
+    SectorIndex hint = no_sector;
     bool finished = false;      ///< the pass has reached the end of what it covers
 };
 
