@@ -430,6 +430,21 @@ TEST_CASE("a read-back that keeps differing keeps the units in RAM and the flag 
     CHECK(runs[0] == std::make_pair(std::uint64_t{0}, std::uint64_t{3 * per_unit + 1}));
 }
 
+TEST_CASE("a sensor taken off the after-write level while its read-back differs: its next good write clears the flag") {
+    FaultFileSystem fs;
+    Log log;
+    Session s(base_cfg("/data"), fs, log);
+    REQUIRE(s.engine.set_verify_level(*s.store, VerifyLevel::after_write));
+    s.add(0, 2 * per_unit + 1);
+    fs.flip_writes(dat_path, 1, 16 + 20);
+    s.tick();
+    REQUIRE(s.stats().write_verify_failures == 1);
+    REQUIRE((s.system().health_flags & SS_HEALTH_DISK_ERROR) != 0);
+    REQUIRE(s.engine.set_verify_level(*s.store, VerifyLevel::first_read));
+    s.tick(); // written again, not read back
+    CHECK((s.system().health_flags & SS_HEALTH_DISK_ERROR) == 0);
+}
+
 TEST_CASE("the space limit lowers the quota in force, which drops the oldest unsent data, never pending; lifting it restores the quota") {
     TempDir dir;
     Log log;

@@ -184,7 +184,9 @@ private:
     std::unique_ptr<std::mutex[]> locks_;
     std::map<Key, std::unique_ptr<Sensor>> recovered_; // not yet attached
     std::vector<std::byte> recovery_buffer_;
-    std::vector<std::byte> read_back_; // the manager's (tick) read-back of what it wrote
+    // The manager's read-back of what a tick wrote for one sensor: at most what the RAM pool
+    // holds, since only units still in RAM are written.
+    std::vector<std::byte> read_back_;
     // One scrub at a time, and its buffer. Taken before a cold lock, never after one.
     std::mutex scrub_mutex_;
     std::vector<std::byte> scrub_buffer_;

@@ -41,6 +41,8 @@ bool DiskTier::flush_data(std::uint64_t now) noexcept {
         std::lock_guard g(locks_[w.slot]);
         if (!w.read_back) {
             units_synced(s, w.end);
+            // The sensor left the after-write level: an old mismatch no longer describes its disk.
+            s.files.read_back_differs = false;
             return true;
         }
         units_read_back(s, w.begin, w.end, read_ok);
