@@ -44,7 +44,8 @@ void destroy_disk_tier(ColdTier* tier);
 /// raised, its file and offset logged. A read that fails drops nothing (it is not evidence
 /// about the data; the unit is passed over until the next pass). The sensor's cold lock is held
 /// only between reads, never across one: the uploader waits for no I/O of the scrub's. Adds to
-/// `report` and returns the units checked.
+/// `report` (units checked, corrupt, records lost) and returns the units it took up — checked,
+/// or whose read failed — which is what the caller's budget spent.
 std::uint32_t scrub_disk_units(ColdTier* tier, std::uint32_t slot, ScrubCursor& at, std::uint32_t max_units,
                                SsScrubReport& report) noexcept;
 
