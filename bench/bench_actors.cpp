@@ -839,7 +839,7 @@ RunFigures run_wired(const Options& o, bool detached) {
     sensor.bus = sensor_bus;
     sensor.store = *registered;
     sensor.sink = std::make_unique<ss::StoreSink>(engine, **registered);
-    sensor.channel = *channel;
+    sensor.metadata = *channel;
     auto source = std::make_unique<ss::actors::SourceBinding>();
     source->spec = &spec.sources[0];
     source->sensors = {0};

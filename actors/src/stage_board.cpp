@@ -46,6 +46,16 @@ void StageBoard::set_flush(const FlushStats& stats) {
     flush_ = stats;
 }
 
+void StageBoard::set_integrity(const IntegrityStats& stats) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    integrity_ = stats;
+}
+
+void StageBoard::set_quota(const QuotaStats& stats) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    quota_ = stats;
+}
+
 std::vector<StageSnapshot> StageBoard::stages() const {
     std::vector<StageSnapshot> out;
     {
@@ -70,6 +80,16 @@ LatencyBuckets StageBoard::upload_latency() const {
 FlushStats StageBoard::flush() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return flush_;
+}
+
+IntegrityStats StageBoard::integrity() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return integrity_;
+}
+
+QuotaStats StageBoard::quota() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return quota_;
 }
 
 } // namespace ss::actors

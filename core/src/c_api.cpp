@@ -322,6 +322,14 @@ void ss_set_shutdown(bool in_progress) {
 
 bool ss_shutdown_complete(void) { return !g_ready.load(std::memory_order_acquire) || g_engine.flushed(); }
 
+int ss_sensor_set_verify_level(SensorStore* handle, SsVerifyLevel level) {
+    ss::SensorStore* s = store_of(handle);
+    // Compared as an integer: a C caller may pass any value of the enum's type.
+    const auto raw = static_cast<int>(level);
+    if (s == nullptr || raw < SS_VERIFY_OFF || raw > SS_VERIFY_AFTER_WRITE) return -EINVAL;
+    return ss::to_rc(g_engine.set_verify_level(*s, static_cast<ss::VerifyLevel>(raw)));
+}
+
 int ss_get_sensor_stats(const SensorStore* handle, SsSensorStats* out) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || out == nullptr) return -EINVAL;
@@ -359,7 +367,7 @@ int ss_dump_stats(uint32_t sensor_id) {
             // What recovery found lost on disk: an operator must see it, not only the log at start.
             t.clear();
             t << "sensor " << st.sensor_id << " (" << ss::source_name(st.source) << "): lost " << st.lost_records
-              << " records in " << st.lost_units << " corrupt or torn units (found by recovery)";
+              << " records in " << st.lost_units << " corrupt or torn units (found by recovery or a scrub)";
             log(ss::port::LogLevel::warning, t.c_str());
         }
     }

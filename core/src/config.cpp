@@ -66,7 +66,7 @@ Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
     if (c.ram_low_watermark_pct >= c.ram_high_watermark_pct)
         return reject(why, "ram_low_watermark_pct", "must be below ram_high_watermark_pct");
     if (c.crc_enabled > 1) return reject(why, "crc_enabled", "must be 0 or 1");
-    if (c.verify_level > SS_VERIFY_EVERY_READ) return reject(why, "verify_level", "must be an SsVerifyLevel (0..2)");
+    if (c.verify_level > SS_VERIFY_AFTER_WRITE) return reject(why, "verify_level", "must be an SsVerifyLevel (0..3)");
     if (c.verify_level != SS_VERIFY_OFF && c.crc_enabled == 0)
         return reject(why, "verify_level", "needs crc_enabled = 1 (there is no CRC to verify)");
     if (c.flush_batch_sectors == 0) return reject(why, "flush_batch_sectors", "must be at least 1");

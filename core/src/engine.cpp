@@ -320,6 +320,7 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
         out.corrupt_sectors += s.corrupt_sectors;
         out.lost_units += s.lost_units;
         out.lost_records += s.lost_records;
+        out.write_verify_failures += s.write_verify_failures;
     }
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;
@@ -337,6 +338,17 @@ void Engine::scrub(SsScrubReport& out) noexcept {
     if (!ready()) return;
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) stores_[i].scrub(ctx_, out);
+}
+
+std::uint32_t Engine::scrub_sensor(SensorStore& s, ScrubCursor& at, std::uint32_t max, SsScrubReport& out) noexcept {
+    return s.scrub_from(ctx_, at, max, out);
+}
+
+Expected<void> Engine::set_verify_level(SensorStore& s, VerifyLevel level) noexcept {
+    if (level > VerifyLevel::after_write || (level != VerifyLevel::off && !ctx_.crc_enabled))
+        return std::unexpected(Errc::invalid_argument);
+    s.set_verify_level(level);
+    return {};
 }
 
 } // namespace ss

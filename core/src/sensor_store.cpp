@@ -15,7 +15,8 @@ SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t
       pend_{no_sector, 0},
       tail_(no_sector),
       source_(static_cast<std::uint8_t>(source)),
-      type_(static_cast<std::uint8_t>(type)) {
+      type_(static_cast<std::uint8_t>(type)),
+      verify_(static_cast<std::uint8_t>(ctx.verify)) {
     append_tail(ctx, first_sector);
 }
 
@@ -213,9 +214,10 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
 }
 
 bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
-    if (ctx.verify == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
+    const VerifyLevel level = verify_level();
+    if (level == VerifyLevel::off || !ctx.crc_enabled || !is_sealed(s)) return true;
     const bool is_pend = s == pend_.sector;
-    if (ctx.verify == VerifyLevel::first_read && is_pend && (flags_ & pend_verified) != 0) return true;
+    if (level == VerifyLevel::first_read && is_pend && (flags_ & pend_verified) != 0) return true;
     if (!sector::verify(ctx.pool->data(s), type(), ctx.sector_bytes)) return false;
     if (is_pend) flags_ |= pend_verified;
     return true;
@@ -319,7 +321,7 @@ Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offse
         prev = s;
         s = pool.next(s);
     }
-    if (ctx.verify == VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
+    if (verify_level() >= VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
         !sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
         if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) append_tail(ctx, s);
         else pool.release(s);
@@ -357,6 +359,65 @@ void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept
         }
         s = next;
     }
+}
+
+std::uint32_t SensorStore::scrub_from(const StoreContext& ctx, ScrubCursor& at, std::uint32_t max,
+                                      SsScrubReport& report) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    // Unsent records start in pend's sector. Where the last call stopped, the hint saves reading
+    // the header of every sector before it; it counts only if that sector is still this store's
+    // at or after pend (found on the links from pend to the tail: two bytes a hop) and still
+    // holds what it did (a sector freed and taken again starts at a new sequence number).
+    SectorIndex s = pend_.sector;
+    if (at.hint != no_sector && at.hint != s) {
+        bool ours = false;
+        for (SectorIndex x = s; !ours && x != tail_; x = pool.next(x)) ours = pool.next(x) == at.hint;
+        if (ours && sector::first_seq(pool.data(at.hint)) == at.hint_seq) s = at.hint;
+    }
+    at.hint = no_sector;
+    std::uint32_t checked = 0;
+    while (s != no_sector && is_sealed(s)) {
+        const SectorIndex next = pool.next(s);
+        const std::uint32_t count = count_of(pool, s);
+        const std::uint64_t first_seq = sector::first_seq(pool.data(s));
+        // A sector whose last record is below the cursor was checked earlier in this pass (an
+        // empty one holds nothing to lose); pend's sector may hold pending records only.
+        const bool due = (s != pend_.sector || pend_.offset < count) && first_seq + count > at.next_seq;
+        if (!due || !ctx.crc_enabled) {
+            s = next;
+            continue;
+        }
+        if (checked == max) {
+            at.hint = s;
+            at.hint_seq = first_seq;
+            break;
+        }
+        ++checked;
+        at.next_seq = first_seq + count;
+        if (sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
+            s = next;
+            continue;
+        }
+        ++report.corrupt_sectors;
+        report.records_dropped += count - start_of(s);
+        // Every record from pend on is unsent: only pend's sector can hold pending ones.
+        const std::uint32_t pending_in_s = s == pend_.sector ? pend_.offset - start_of(s) : 0;
+        if (drop_sector(ctx, s, prev_of(pool, s), pending_in_s, true)) {
+            append_tail(ctx, s);
+            s = no_sector;
+            break;
+        }
+        pool.release(s);
+        s = next;
+    }
+    report.sectors_checked += checked;
+    // Past the last sealed sector (the open tail, or the chain's end): nothing is left to check.
+    if (s == no_sector || !is_sealed(s)) {
+        at.finished = true;
+        ++report.sensors;
+    }
+    return checked;
 }
 
 bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
@@ -409,6 +470,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.written = retained_ + out.erased + out.dropped_recycled + out.dropped_corrupt;
     out.corrupt_sectors = corrupt_sectors_;
     out.sectors = sector_count();
+    out.verify_level = verify_.load(std::memory_order_relaxed);
 }
 
 } // namespace ss

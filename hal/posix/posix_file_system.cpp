@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -112,6 +113,12 @@ public:
                    : fail();
     }
 
+    int drop_cache(int fd, std::uint64_t off, std::uint64_t len) override {
+        // posix_fadvise returns the error instead of setting errno.
+        const int r = ::posix_fadvise(fd, static_cast<off_t>(off), static_cast<off_t>(len), POSIX_FADV_DONTNEED);
+        return -r;
+    }
+
     int rename(int dir, const char* from, const char* to) override {
         return ::renameat(dir, from, dir, to) == 0 ? 0 : fail();
     }
@@ -142,6 +149,14 @@ public:
 FileSystem& posix_file_system() noexcept {
     static PosixFileSystem fs;
     return fs;
+}
+
+int file_system_space(const char* path, FsSpace& out) noexcept {
+    struct statvfs st;
+    if (::statvfs(path, &st) != 0) return fail();
+    out.free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    out.total_bytes = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
+    return 0;
 }
 
 } // namespace ss::hal

@@ -16,3 +16,5 @@ int raw_sensor_init_ex(int source, uint32_t sensor_id, int type, SensorStore **o
 int raw_sensor_lookup(int source, uint32_t sensor_id, SensorStore **out) {
     return ss_sensor_lookup((SsSource)source, sensor_id, out);
 }
+
+int raw_sensor_set_verify_level(SensorStore *s, int level) { return ss_sensor_set_verify_level(s, (SsVerifyLevel)level); }

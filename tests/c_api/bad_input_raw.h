@@ -12,6 +12,7 @@ int raw_config_defaults(SsInitCfg *cfg, int target);
 int raw_sensor_init(uint32_t sensor_id, int type, SensorStore **out);
 int raw_sensor_init_ex(int source, uint32_t sensor_id, int type, SensorStore **out);
 int raw_sensor_lookup(int source, uint32_t sensor_id, SensorStore **out);
+int raw_sensor_set_verify_level(SensorStore *s, int level);
 
 #ifdef __cplusplus
 }

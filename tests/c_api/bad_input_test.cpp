@@ -94,6 +94,7 @@ std::string diff(const Snapshot& a, const Snapshot& b) {
     SS_SYS_FIELD(sectors_free_min) SS_SYS_FIELD(sector_bytes) SS_SYS_FIELD(ram_used_pct)
     SS_SYS_FIELD(records_retained) SS_SYS_FIELD(dropped_new) SS_SYS_FIELD(dropped_recycled)
     SS_SYS_FIELD(dropped_corrupt) SS_SYS_FIELD(corrupt_sectors) SS_SYS_FIELD(health_flags) SS_SYS_FIELD(arena_bytes)
+    SS_SYS_FIELD(write_verify_failures)
 #undef SS_SYS_FIELD
     for (std::size_t i = 0; i < a.stats.size() && i < b.stats.size(); ++i) {
         const std::string where = "sensor #" + std::to_string(i) + " ";
@@ -105,7 +106,7 @@ std::string diff(const Snapshot& a, const Snapshot& b) {
         SS_SENSOR_FIELD(pending) SS_SENSOR_FIELD(unsent) SS_SENSOR_FIELD(next_seq) SS_SENSOR_FIELD(head_seq)
         SS_SENSOR_FIELD(pending_seq) SS_SENSOR_FIELD(written) SS_SENSOR_FIELD(erased) SS_SENSOR_FIELD(dropped_new)
         SS_SENSOR_FIELD(dropped_recycled) SS_SENSOR_FIELD(dropped_corrupt) SS_SENSOR_FIELD(corrupt_sectors)
-        SS_SENSOR_FIELD(sectors)
+        SS_SENSOR_FIELD(sectors) SS_SENSOR_FIELD(write_verify_failures) SS_SENSOR_FIELD(verify_level)
 #undef SS_SENSOR_FIELD
         if (a.records[i] != b.records[i]) d += where + "retained records differ; ";
     }
@@ -214,6 +215,7 @@ std::vector<Call> every_handle_call(SensorStore* h, int expected, const std::str
              return rc;
          }},
         {name("ss_erase_all_pending"), expected, [h] { return ss_erase_all_pending(h); }},
+        {name("ss_sensor_set_verify_level"), expected, [h] { return ss_sensor_set_verify_level(h, SS_VERIFY_EVERY_READ); }},
         {name("ss_get_sensor_stats"), expected,
          [h] {
              Canary<sizeof(SsSensorStats)> out;
@@ -517,6 +519,28 @@ TEST_CASE("a null pointer is refused by every function that takes one, and nothi
         {"ss_scrub(NULL)", -EINVAL, [] { return ss_scrub(nullptr); }},
     });
     run_table(calls, r.observer());
+    r.consume_rest_and_compare();
+}
+
+TEST_CASE("a verify level that is not an SsVerifyLevel is refused, and nothing changes") {
+    Running r;
+    SensorStore* ts = r.ts;
+    SensorStore* evt = r.evt;
+    run_table({
+                  {"ss_sensor_set_verify_level(4)", -EINVAL, [ts] { return raw_sensor_set_verify_level(ts, 4); }},
+                  {"ss_sensor_set_verify_level(-1)", -EINVAL, [ts] { return raw_sensor_set_verify_level(ts, -1); }},
+                  {"ss_sensor_set_verify_level(255)", -EINVAL, [evt] { return raw_sensor_set_verify_level(evt, 255); }},
+              },
+              r.observer());
+    SsSensorStats st{};
+    REQUIRE(ss_get_sensor_stats(ts, &st) == 0);
+    CHECK(st.verify_level == SS_VERIFY_FIRST_READ);
+    // Every SsVerifyLevel is taken, and shows in the stats.
+    for (int level = SS_VERIFY_OFF; level <= SS_VERIFY_AFTER_WRITE; ++level) {
+        CHECK(raw_sensor_set_verify_level(evt, level) == 0);
+        REQUIRE(ss_get_sensor_stats(evt, &st) == 0);
+        CHECK(st.verify_level == level);
+    }
     r.consume_rest_and_compare();
 }
 
@@ -852,7 +876,7 @@ std::vector<Knob> bad_knobs() {
          [](SsInitCfg& c) { c.ram_low_watermark_pct = static_cast<std::uint8_t>(c.ram_high_watermark_pct + 1); }},
         {"crc_enabled", "2", [](SsInitCfg& c) { c.crc_enabled = 2; }},
         {"crc_enabled", "255", [](SsInitCfg& c) { c.crc_enabled = 255; }},
-        {"verify_level", "3 (not an SsVerifyLevel)", [](SsInitCfg& c) { c.verify_level = 3; }},
+        {"verify_level", "4 (not an SsVerifyLevel)", [](SsInitCfg& c) { c.verify_level = 4; }},
         {"verify_level", "255", [](SsInitCfg& c) { c.verify_level = 255; }},
         {"flush_batch_sectors", "0", [](SsInitCfg& c) { c.flush_batch_sectors = 0; }},
     };

@@ -209,6 +209,11 @@ std::int64_t FaultFileSystem::write(int fd, const iovec* iov, int iovcnt, std::u
         dead_ = true;
         return -EIO;
     }
+    if (flip_left_ != 0 && f->path == flip_target_ && flip_at_ < total) {
+        op.bytes[flip_at_] ^= std::byte{0x20};
+        --flip_left_;
+        ++flipped_;
+    }
     apply(ino.cur, op);
     ino.pending.push_back(std::move(op));
     return static_cast<std::int64_t>(total);
@@ -376,9 +381,16 @@ void FaultFileSystem::tear_write(std::uint64_t n, std::size_t k, bool zero_tail)
 
 void FaultFileSystem::die_at(std::uint64_t n) { die_at_ = n; }
 
+void FaultFileSystem::flip_writes(const std::string& target, std::uint64_t count, std::size_t at) {
+    flip_target_ = target;
+    flip_left_ = count;
+    flip_at_ = at;
+}
+
 void FaultFileSystem::clear_faults() {
     fail_at_ = persistent_from_ = tear_at_ = die_at_ = never;
     persistent_kinds_ = 0;
+    flip_left_ = 0;
 }
 
 void FaultFileSystem::crash(std::mt19937_64* rng) {

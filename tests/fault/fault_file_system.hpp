@@ -83,6 +83,8 @@ public:
     std::int64_t next_data(int fd, std::uint64_t off) override;
     int truncate(int fd, std::uint64_t len) override;
     int punch_hole(int fd, std::uint64_t off, std::uint64_t len) override;
+    /// The model keeps no cache: reads always see the current content. Not counted.
+    int drop_cache(int, std::uint64_t, std::uint64_t) override { return 0; }
     int rename(int dir, const char* from, const char* to) override;
     int unlink(int dir, const char* name) override;
     int list(int dir, void (*fn)(void* ctx, const char* name), void* ctx) override;
@@ -99,6 +101,12 @@ public:
     void tear_write(std::uint64_t n, std::size_t k, bool zero_tail = false);
     /// The process dies at call number n: that call and all later ones have no effect.
     void die_at(std::uint64_t n);
+    /// Silent corruption on the way to the medium (a bad cable, a controller's bug): the next
+    /// `count` writes to the file at `target` (a path as image() names it) land with byte `at`
+    /// of their data flipped, and report success.
+    void flip_writes(const std::string& target, std::uint64_t count, std::size_t at);
+    /// Writes flip_writes has corrupted so far.
+    std::uint64_t flipped() const noexcept { return flipped_; }
     void clear_faults();
     bool dead() const noexcept { return dead_; }
     /// Calls counted since the last reset_calls() (a dead process's calls are not counted).
@@ -188,6 +196,10 @@ private:
     bool tear_zero_tail_ = false;
     std::uint64_t die_at_ = never;
     std::uint64_t rot_at_ = never;
+    std::string flip_target_;
+    std::uint64_t flip_left_ = 0;
+    std::size_t flip_at_ = 0;
+    std::uint64_t flipped_ = 0;
     bool recording_ = false;
     std::vector<FsCallInfo> log_;
 };

@@ -66,7 +66,7 @@ TEST_CASE("each invalid knob is rejected with a message that names it") {
         {"ram_high_watermark_pct", [](SsInitCfg& c) { c.ram_high_watermark_pct = 101; }},
         {"ram_low_watermark_pct", [](SsInitCfg& c) { c.ram_low_watermark_pct = 80; }},
         {"crc_enabled", [](SsInitCfg& c) { c.crc_enabled = 2; }},
-        {"verify_level", [](SsInitCfg& c) { c.verify_level = 3; }},
+        {"verify_level", [](SsInitCfg& c) { c.verify_level = 4; }},
         {"verify_level", [](SsInitCfg& c) { c.crc_enabled = 0; }},
         {"flush_batch_sectors", [](SsInitCfg& c) { c.flush_batch_sectors = 0; }},
         {"disk_quota_bytes", [](SsInitCfg& c) { c.disk_quota_bytes = 4096; }},

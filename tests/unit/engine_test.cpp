@@ -145,6 +145,40 @@ TEST_CASE("the manager tick seals full open sectors, and every non-empty one dur
     CHECK(rep.corrupt_sectors == 0);
 }
 
+TEST_CASE("a sensor's verify level is set after registration, and refused where there is no CRC to verify") {
+    EngineFixture f(2, 4);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2);
+    CHECK(a.verify_level() == VerifyLevel::first_read); // SsInitCfg::verify_level
+    REQUIRE(f.engine.set_verify_level(a, VerifyLevel::after_write));
+    CHECK(f.stats(a).verify_level == SS_VERIFY_AFTER_WRITE);
+    CHECK(f.stats(b).verify_level == SS_VERIFY_FIRST_READ); // only a changed
+    EngineFixture no_crc(1, 2);
+    no_crc.engine.deinit();
+    no_crc.cfg.crc_enabled = 0;
+    no_crc.cfg.verify_level = SS_VERIFY_OFF;
+    REQUIRE(no_crc.engine.init(no_crc.cfg, reinterpret_cast<std::byte*>(no_crc.arena.data()), no_crc.arena.size() * 8,
+                               no_crc.locks, no_crc.why));
+    ss::SensorStore& c = no_crc.reg(1);
+    CHECK(no_crc.engine.set_verify_level(c, VerifyLevel::first_read).error() == Errc::invalid_argument);
+    CHECK(c.verify_level() == VerifyLevel::off);
+    CHECK(no_crc.engine.set_verify_level(c, VerifyLevel::off));
+}
+
+TEST_CASE("the engine's bounded scrub covers the sealed sectors of the one sensor it is given") {
+    EngineFixture f(2, 8);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2);
+    f.add_n(a, 0, 37); // three sealed
+    f.add_n(b, 0, 25); // two sealed
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(f.engine.scrub_sensor(b, at, 10, rep) == 2);
+    CHECK(at.finished);
+    CHECK(rep.sensors == 1);
+    CHECK(rep.sectors_checked == 2);
+}
+
 TEST_CASE("system stats add up the stores and the pool") {
     EngineFixture f(2, 6);
     ss::SensorStore& a = f.reg(1);

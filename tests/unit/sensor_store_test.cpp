@@ -363,6 +363,163 @@ TEST_CASE("scrub of a corrupt full tail leaves the sensor a fresh open sector") 
     CHECK(seq == 12);
 }
 
+TEST_CASE("a bounded scrub checks at most max sectors a call and finishes a pass over M sectors in ceil(M/N) calls") {
+    StoreFixture f(8);
+    auto s = f.make();
+    f.add_n(s, 0, 5 * 12 + 3); // five sealed sectors, an open one with 3 records
+    for (std::uint32_t n : {1u, 2u, 3u, 5u, 7u}) {
+        INFO("max " << n);
+        ScrubCursor at;
+        SsScrubReport rep{};
+        std::uint32_t calls = 0;
+        std::uint32_t checked = 0;
+        while (!at.finished && calls < 20) {
+            const std::uint32_t k = s.scrub_from(f.ctx, at, n, rep);
+            CHECK(k <= n);
+            checked += k;
+            ++calls;
+        }
+        CHECK(checked == 5);
+        CHECK(calls == (5 + n - 1) / n);
+        CHECK(rep.sectors_checked == 5);
+        CHECK(rep.sensors == 1); // one pass over the sensor completed
+        CHECK(rep.corrupt_sectors == 0);
+        // Done: another call checks nothing and stays done.
+        CHECK(s.scrub_from(f.ctx, at, n, rep) == 0);
+        CHECK(at.finished);
+    }
+    // max 0 takes nothing and does not end the pass.
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(s.scrub_from(f.ctx, at, 0, rep) == 0);
+    CHECK_FALSE(at.finished);
+}
+
+TEST_CASE("a bounded scrub resumes by sequence number: what changed between calls neither repeats nor skips a sector") {
+    StoreFixture f(10);
+    auto s = f.make();
+    f.add_n(s, 0, 4 * 12 + 1); // A B C D sealed, E open
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(s.scrub_from(f.ctx, at, 2, rep) == 2); // A and B
+    CHECK(at.next_seq == 24);
+    // Meanwhile the uploader takes and erases A, writers add two more sectors, and A (checked in
+    // this pass) goes bad where it lies in the pool: none of it is this pass's business.
+    CHECK(f.consume(s, 12) == iota(0, 12));
+    s.erase_all_pending(f.ctx);
+    f.add_n(s, 49, 2 * 12);
+    f.pool.data(1)[sector::header_bytes + 1] ^= std::byte{0x04}; // B: already checked this pass
+    f.pool.data(3)[sector::header_bytes + 1] ^= std::byte{0x04}; // D: not yet
+    std::uint32_t checked = 0;
+    while (!at.finished) checked += s.scrub_from(f.ctx, at, 2, rep);
+    CHECK(checked == 4); // C, D, E (sealed when the adds filled it) and F
+    CHECK(rep.corrupt_sectors == 1);
+    CHECK(rep.records_dropped == 12);
+    // The next pass starts over and finds B.
+    ScrubCursor again;
+    SsScrubReport rep2{};
+    while (!again.finished) s.scrub_from(f.ctx, again, 2, rep2);
+    CHECK(rep2.corrupt_sectors == 1);
+    CHECK(f.stats(s).corrupt_sectors == 2);
+}
+
+TEST_CASE("a bounded scrub does not resume at a sector that was freed and taken again since the last call") {
+    StoreFixture f(8);
+    auto s = f.make();
+    f.add_n(s, 0, 5 * 12 + 1); // A B C D E sealed (pool sectors 0..4), F open
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(s.scrub_from(f.ctx, at, 2, rep) == 2); // A B; it stopped at C
+    CHECK(at.hint == 2);
+    // The uploader takes A B C and erases them; writers fill F and three more sectors, which
+    // come from the freed ones: C's sector now lies past D, E and F, holding new records.
+    CHECK(f.consume(s, 36) == iota(0, 36));
+    s.erase_all_pending(f.ctx);
+    f.add_n(s, 61, 11 + 3 * 12 + 1);
+    REQUIRE(sector::first_seq(f.pool.data(2)) > 24);
+    f.pool.data(3)[sector::header_bytes] ^= std::byte{0x02}; // D
+    std::uint32_t checked = 0;
+    while (!at.finished) checked += s.scrub_from(f.ctx, at, 100, rep);
+    CHECK(checked == 6); // D E F and the three new ones, none skipped
+    CHECK(rep.corrupt_sectors == 1);
+}
+
+TEST_CASE("a scrub finds a corrupt unsent sector that consume at level off would serve, and leaves pending records alone") {
+    for (bool scrub : {false, true}) {
+        INFO((scrub ? "with a scrub" : "without one"));
+        StoreFixture f(8, 0, VerifyLevel::off);
+        auto s = f.make();
+        f.add_n(s, 0, 50); // A B C D sealed, E open
+        CHECK(f.consume(s, 12) == iota(0, 12)); // A wholly pending
+        f.pool.data(0)[sector::header_bytes + 8] ^= std::byte{0x01}; // A (pending): record 2
+        f.pool.data(2)[sector::header_bytes + 8] ^= std::byte{0x01}; // C (unsent): record 26
+        if (scrub) {
+            ScrubCursor at;
+            SsScrubReport rep{};
+            while (!at.finished) s.scrub_from(f.ctx, at, 1, rep);
+            CHECK(rep.sectors_checked == 3); // B C D; E is open, A pending
+            CHECK(rep.corrupt_sectors == 1);
+            CHECK(rep.records_dropped == 12);
+            const auto st = f.stats(s);
+            CHECK(st.dropped_corrupt == 12);
+            CHECK(st.corrupt_sectors == 1);
+            CHECK(st.pending == 12); // A untouched
+            CHECK(f.health.load() == SS_HEALTH_CORRUPTION);
+        }
+        std::uint64_t seq = 0;
+        const auto got = f.consume(s, 100, &seq);
+        if (!scrub) {
+            // Level off: nothing stands between the bad sector and the uploader.
+            CHECK(got.size() == 38);
+            CHECK(got[26 - 12] != 26);
+            continue;
+        }
+        CHECK(got == iota(12, 12)); // B; the gap where C was ends the batch
+        CHECK(f.consume(s, 100, &seq) == iota(36, 14));
+        CHECK(seq == 36);
+    }
+}
+
+TEST_CASE("a bounded scrub that finds the sealed tail corrupt leaves the sensor a fresh open sector") {
+    StoreFixture f(2);
+    auto s = f.make();
+    f.add_n(s, 0, 12);
+    CHECK(s.seal_open_sector(f.ctx, false));
+    f.pool.data(0)[sector::header_bytes] ^= std::byte{0x01};
+    ScrubCursor at;
+    SsScrubReport rep{};
+    CHECK(s.scrub_from(f.ctx, at, 4, rep) == 1);
+    CHECK(at.finished);
+    CHECK(rep.corrupt_sectors == 1);
+    CHECK(f.stats(s).retained == 0);
+    CHECK(f.add(s, 12));
+    std::uint64_t seq = 0;
+    CHECK(f.consume(s, 5, &seq) == iota(12, 1));
+    CHECK(seq == 12);
+}
+
+TEST_CASE("a store's verify level is its own: off serves a bad sector, every_read and after_write drop it") {
+    for (auto level : {VerifyLevel::off, VerifyLevel::first_read, VerifyLevel::every_read, VerifyLevel::after_write}) {
+        INFO("level " << static_cast<int>(level));
+        StoreFixture f(4); // the context's level is first_read
+        auto s = f.make();
+        s.set_verify_level(level);
+        CHECK(s.verify_level() == level);
+        CHECK(f.stats(s).verify_level == static_cast<std::uint8_t>(level));
+        f.add_n(s, 0, 20);
+        CHECK(f.consume(s, 3) == iota(0, 3)); // A read once
+        f.pool.data(0)[sector::header_bytes + 40] ^= std::byte{0x01}; // record 10
+        const auto rest = f.consume(s, 100);
+        if (level == VerifyLevel::off || level == VerifyLevel::first_read) {
+            CHECK(rest.size() == 17); // off never checks; first_read checked A before the damage
+            CHECK(f.stats(s).dropped_corrupt == 0);
+        } else {
+            CHECK(rest == iota(12, 8));
+            CHECK(f.stats(s).dropped_corrupt == 12);
+        }
+    }
+}
+
 TEST_CASE("the manager seals a full open sector, and any non-empty one when forced") {
     StoreFixture f(4);
     auto s = f.make();

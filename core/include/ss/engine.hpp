@@ -128,7 +128,19 @@ public:
     /// SsSystemStats::health_flags alone, without summing every store's figures (read at every
     /// tick by the event tracker).
     std::uint32_t health_flags() const noexcept;
+    /// Verifies every sealed sector in RAM (every store at once; see scrub_sensor for a
+    /// bounded step).
     void scrub(SsScrubReport& out) noexcept;
+    /// One bounded step of a scrub of s's sectors in RAM: verifies up to max sealed sectors
+    /// holding unsent records from `at` on (SensorStore::scrub_from), so a caller can spread a
+    /// pass over a big store across many calls. The cold tier's units are the tier's to scrub
+    /// (the disk tier's: ss/hal/disk_tier.hpp). Returns the sectors checked.
+    std::uint32_t scrub_sensor(SensorStore& s, ScrubCursor& at, std::uint32_t max, SsScrubReport& out) noexcept;
+
+    /// Sets how often s's sectors are verified (the cold tier reads it too: after_write makes
+    /// the disk tier read back what it writes for s). invalid_argument if level is not a
+    /// VerifyLevel, or needs a CRC that crc_enabled = 0 leaves out.
+    Expected<void> set_verify_level(SensorStore& s, VerifyLevel level) noexcept;
 
 private:
     void* lock_at(std::uint32_t i) const noexcept;

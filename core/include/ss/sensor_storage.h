@@ -55,11 +55,17 @@ typedef enum { SS_SOURCE_HOST = 0, SS_SOURCE_APP = 1, SS_SOURCE_CAN = 2 } SsSour
 /** Target whose specification defaults ss_config_defaults fills in. */
 typedef enum { SS_TARGET_LINUX = 0, SS_TARGET_STM32 = 1 } SsTarget;
 
-/** How often a sealed sector's CRC32C is checked before its records are handed out. */
+/** How often a sealed sector's CRC32C is checked, per sensor (ss_sensor_set_verify_level;
+ *  SsInitCfg::verify_level is every sensor's level at registration). In seed 004's words:
+ *  OFF is "minimal", FIRST_READ "standard", EVERY_READ "full", AFTER_WRITE "critical". Units
+ *  read back from disk are checked at every level. */
 typedef enum {
-    SS_VERIFY_OFF = 0,        /**< never (CRC is still written when crc_enabled) */
-    SS_VERIFY_FIRST_READ = 1, /**< once, when consume first reads from the sector (default) */
-    SS_VERIFY_EVERY_READ = 2  /**< on every consume and diagnostic read touching the sector */
+    SS_VERIFY_OFF = 0,         /**< never (CRC is still written when crc_enabled) */
+    SS_VERIFY_FIRST_READ = 1,  /**< once, when consume first reads from the sector (default) */
+    SS_VERIFY_EVERY_READ = 2,  /**< on every consume and diagnostic read touching the sector */
+    SS_VERIFY_AFTER_WRITE = 3  /**< as EVERY_READ, and the disk tier reads back every unit it writes
+                                    for the sensor and compares it before counting it durable; a
+                                    unit that differs is written again (write_verify_failures) */
 } SsVerifyLevel;
 
 /** Event record: 12 bytes, packed to 4-byte alignment, native byte order (003 §3). Read ts_ms by
@@ -101,7 +107,8 @@ typedef struct SsInitCfg {
     uint8_t ram_low_watermark_pct;
     /** Compute CRC32C when sealing sectors: 1 (default) or 0. The disk tier requires 1. */
     uint8_t crc_enabled;
-    /** An SsVerifyLevel. Anything but SS_VERIFY_OFF requires crc_enabled. */
+    /** An SsVerifyLevel: every sensor's level at registration (ss_sensor_set_verify_level
+     *  changes one). Anything but SS_VERIFY_OFF requires crc_enabled. */
     uint8_t verify_level;
     /** Sectors written per flush step of the manager (Linux). >= 1, default 16. */
     uint32_t flush_batch_sectors;
@@ -157,6 +164,9 @@ typedef struct SsSensorStats {
                                     until the acknowledged boundary passes them; kept across restarts */
     uint64_t lost_records;     /**< records known lost with those units (from their sequence numbers
                                     where the unit's header survived) */
+    uint32_t write_verify_failures; /**< disk tier, SS_VERIFY_AFTER_WRITE: writes whose read-back
+                                         differed from what was written (each was written again) */
+    uint8_t verify_level;      /**< the sensor's SsVerifyLevel */
 } SsSensorStats;
 
 /** System-wide figures (ss_get_system_stats). */
@@ -180,13 +190,15 @@ typedef struct SsSystemStats {
     uint64_t dropped_quota;       /**< disk tier: unsent records dropped at the quota */
     uint32_t lost_units;          /**< disk tier: units recovery found corrupt or torn (see SsSensorStats) */
     uint64_t lost_records;        /**< disk tier: records known lost with them */
+    uint32_t write_verify_failures; /**< disk tier: writes whose read-back differed (see SsSensorStats) */
 } SsSystemStats;
 
 /* CORRUPTION and DROPPING stay set once raised (the stats count how often); DISK_ERROR and
  * DISK_FULL describe the present and clear when the condition has passed. */
 #define SS_HEALTH_CORRUPTION  0x1u /**< at least one sector failed its CRC (in RAM, on a read, or found by recovery) */
 #define SS_HEALTH_DROPPING    0x2u /**< records were dropped for lack of space */
-#define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing, or files could not be read; data is held in RAM and retried */
+#define SS_HEALTH_DISK_ERROR  0x4u /**< disk writes keep failing, a write read back differed (SS_VERIFY_AFTER_WRITE),
+                                        or files could not be read; data is held in RAM and retried */
 #define SS_HEALTH_DISK_FULL   0x8u /**< the file system ran out of space in the last 10 s; treated as the quota */
 
 /** Result of ss_scrub. */
@@ -387,6 +399,11 @@ void ss_set_shutdown(bool in_progress);
  *  (RAM does not survive a stop; there is nothing to flush to). */
 bool ss_shutdown_complete(void);
 
+/** Sets how often the sensor's sectors are verified (SsVerifyLevel), from the next read or
+ *  write on. Returns 0, or -EINVAL (bad handle, not an SsVerifyLevel, or a level above
+ *  SS_VERIFY_OFF while crc_enabled is 0). */
+int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
+
 /** Per-sensor figures. Returns 0 or -EINVAL. */
 int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
 
@@ -397,7 +414,9 @@ int ss_get_system_stats(SsSystemStats *out);
  *  Returns 0, or -EINVAL if no such sensor is registered. */
 int ss_dump_stats(uint32_t sensor_id);
 
-/** Verifies the CRC of every sealed sector, drops corrupt ones and reports. Returns 0 or -EINVAL. */
+/** Verifies the CRC of every sealed sector in RAM, drops corrupt ones and reports (units on
+ *  disk are checked when read, at recovery, and by the actor runtime's integrity stage).
+ *  Returns 0 or -EINVAL. */
 int ss_scrub(SsScrubReport *out);
 
 /* ---- event subscriptions ------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 // inside it (store → pool, never the other way round).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,7 +26,23 @@
 
 namespace ss {
 
-enum class VerifyLevel : std::uint8_t { off = 0, first_read = 1, every_read = 2 };
+/// SsVerifyLevel: when a sealed sector's CRC is checked (seed 004: minimal, standard, full,
+/// critical). after_write reads like every_read in RAM; the disk tier also reads back what it
+/// writes for the sensor.
+enum class VerifyLevel : std::uint8_t { off = 0, first_read = 1, every_read = 2, after_write = 3 };
+
+/// Where a bounded scrub of one sensor's stream stands, between calls. Sequence numbers only
+/// grow along a stream, so a position by number stays valid whatever happens between two calls
+/// (records consumed, erased, spilled to disk, dropped): the next call resumes at the first
+/// unit holding a record at or after next_seq.
+struct ScrubCursor {
+    std::uint64_t next_seq = 0; ///< first sequence number this pass has not checked yet
+    /// RAM: the sector the last call stopped at, and the sequence number it started with; a
+    /// hint that saves walking to it again, checked before it is used.
+    std::uint64_t hint_seq = 0;
+    SectorIndex hint = no_sector;
+    bool finished = false;      ///< the pass has reached the end of what it covers
+};
 
 class SensorStore;
 
@@ -106,6 +123,21 @@ public:
     /// Verifies every sealed sector and drops the corrupt ones; adds to the report.
     void scrub(const StoreContext& ctx, SsScrubReport& report) noexcept;
 
+    /// Verifies up to max sealed sectors that hold unsent records, from `at` on, dropping the
+    /// corrupt ones as scrub does; adds to the report and moves `at` past what it checked. Sets
+    /// at.finished once no sealed sector is left after `at` (report.sensors counts that pass).
+    /// Pending records are not checked: they were handed out already, and an acknowledgement
+    /// erases them. Returns the sectors checked.
+    std::uint32_t scrub_from(const StoreContext& ctx, ScrubCursor& at, std::uint32_t max,
+                             SsScrubReport& report) noexcept;
+
+    /// This store's VerifyLevel (ctx.verify at registration); readable from any thread.
+    VerifyLevel verify_level() const noexcept { return static_cast<VerifyLevel>(verify_.load(std::memory_order_relaxed)); }
+    /// Changes it from the next read on; the caller checked that the level has a CRC to verify.
+    void set_verify_level(VerifyLevel level) noexcept {
+        verify_.store(static_cast<std::uint8_t>(level), std::memory_order_relaxed);
+    }
+
     /// Sectors this store holds; readable from any thread (a relaxed snapshot).
     std::uint32_t sector_count() const noexcept { return sectors_.load(std::memory_order_relaxed); }
 
@@ -174,6 +206,8 @@ private:
     std::uint8_t source_;
     std::uint8_t type_;
     std::uint8_t flags_ = 0;
+    // Read without the lock by the disk tier (whether to read back what it writes).
+    std::atomic<std::uint8_t> verify_;
 };
 
 inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {

@@ -102,14 +102,17 @@ void DiskTier::release_ram(Unit& u) noexcept {
     u.ram = no_sector;
 }
 
-DiskTier::Read DiskTier::unit_data(Sensor& s, const Unit& u, const std::byte*& data) noexcept {
+bool DiskTier::unit_intact(const Sensor& s, const Unit& u, const std::byte* data) const noexcept {
+    return sector::verify(data, s.type, unit_bytes_) && sector::first_seq(data) == u.first_seq;
+}
+
+DiskTier::Read DiskTier::unit_data(Sensor& s, const Unit& u, VerifyLevel level, const std::byte*& data) noexcept {
     tier::SensorFiles& f = s.files;
     if (u.ram != no_sector) {
         const std::byte* d = engine_.context().pool->data(u.ram);
-        const bool check = cfg_.verify_level == SS_VERIFY_EVERY_READ ||
-                           (cfg_.verify_level == SS_VERIFY_FIRST_READ && f.ram_verified != u.offset);
+        const bool check = level >= VerifyLevel::every_read || (level == VerifyLevel::first_read && f.ram_verified != u.offset);
         if (check) {
-            if (!sector::verify(d, s.type, unit_bytes_)) return Read::corrupt;
+            if (!unit_intact(s, u, d)) return Read::corrupt;
             f.ram_verified = u.offset;
         }
         data = d;
@@ -125,9 +128,7 @@ DiskTier::Read DiskTier::unit_data(Sensor& s, const Unit& u, const std::byte*& d
         }
         // Disk units are always checked: the CRC is all that stands between the medium and the
         // cloud. A unit cut short (the file shrank under us) is as bad as a corrupt one.
-        if (n != static_cast<std::int64_t>(unit_bytes_) || !sector::verify(f.cache.data(), s.type, unit_bytes_) ||
-            sector::first_seq(f.cache.data()) != u.first_seq)
-            return Read::corrupt;
+        if (n != static_cast<std::int64_t>(unit_bytes_) || !unit_intact(s, u, f.cache.data())) return Read::corrupt;
         f.cache_offset = u.offset;
     }
     data = f.cache.data();
@@ -152,7 +153,7 @@ Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t m
         const Unit* u = s.stream.next_unsent();
         if (u == nullptr || !copy.wants(s.stream.next_unsent_seq())) break;
         const std::byte* d = nullptr;
-        const Read got = unit_data(s, *u, d);
+        const Read got = unit_data(s, *u, level_of(slot), d);
         if (got == Read::io_error) {
             // Nothing is dropped for a failed read: the records stay unsent for a later call.
             if (copy.empty()) return std::unexpected(Errc::io_error);
@@ -191,7 +192,7 @@ Expected<void> DiskTier::read_at(std::uint32_t slot, std::uint64_t offset, void*
     std::uint32_t record = 0;
     if (!s.stream.locate(offset, i, record)) return std::unexpected(Errc::invalid_argument);
     const std::byte* d = nullptr;
-    const Read got = unit_data(s, s.stream.units[i], d);
+    const Read got = unit_data(s, s.stream.units[i], level_of(slot), d);
     if (got == Read::io_error) return std::unexpected(Errc::io_error);
     if (got == Read::corrupt) {
         drop_unit(s, i, tier::DropCause::corrupt);
@@ -215,7 +216,10 @@ void DiskTier::accept(std::uint32_t slot, const DetachedSector* sectors, std::ui
     }
 }
 
-void DiskTier::add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept { at(slot).stream.add_stats(out); }
+void DiskTier::add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept {
+    at(slot).stream.add_stats(out);
+    out.write_verify_failures = at(slot).files.write_verify_failures;
+}
 
 bool DiskTier::flushed() const noexcept {
     {
@@ -274,5 +278,20 @@ Expected<ColdTier*> create_disk_tier(const SsInitCfg& cfg, Engine& engine, SsLog
 }
 
 void destroy_disk_tier(ColdTier* tier) { delete static_cast<DiskTier*>(tier); }
+
+std::uint32_t scrub_disk_units(ColdTier* tier, std::uint32_t slot, ScrubCursor& at, std::uint32_t max_units,
+                               SsScrubReport& report) noexcept {
+    return static_cast<DiskTier*>(tier)->scrub(slot, at, max_units, report);
+}
+
+void set_disk_space_limit(ColdTier* tier, std::uint64_t bytes) noexcept {
+    static_cast<DiskTier*>(tier)->set_space_limit(bytes);
+}
+
+DiskSpace disk_space(const ColdTier* tier) noexcept { return static_cast<const DiskTier*>(tier)->space(); }
+
+DiskSpace DiskTier::space() const noexcept {
+    return DiskSpace{quota_.used_bytes(), quota_.limit_bytes(), quota_.configured_bytes(), quota_.space_limit_bytes()};
+}
 
 } // namespace ss::hal

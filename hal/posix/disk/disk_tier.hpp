@@ -7,8 +7,8 @@
 // (recovery.cpp); a clean stop writes the shutdown ledger (shutdown_ledger.cpp).
 //
 // Files: disk_tier.cpp (the stream: the ColdTier calls), tick.cpp (a tick's write, sync and meta
-// passes), write_path.cpp (writing units, claiming chunks, trimming), meta_writer.cpp,
-// recovery.cpp, shutdown_ledger.cpp.
+// passes), write_path.cpp (writing units, reading them back, claiming chunks, trimming),
+// meta_writer.cpp, recovery.cpp, scrub.cpp, shutdown_ledger.cpp.
 #pragma once
 
 #include <atomic>
@@ -63,6 +63,12 @@ public:
     /// Bytes of disk in use (allocation units held) over all sensors.
     std::uint64_t used_bytes() const noexcept { return quota_.used_bytes(); }
 
+    /// scrub_disk_units (ss/hal/disk_tier.hpp). Takes scrub_mutex_, then the cold lock.
+    std::uint32_t scrub(std::uint32_t slot, ScrubCursor& at, std::uint32_t max, SsScrubReport& report) noexcept;
+    /// set_disk_space_limit and disk_space (ss/hal/disk_tier.hpp).
+    void set_space_limit(std::uint64_t bytes) noexcept { quota_.set_space_limit(bytes); }
+    DiskSpace space() const noexcept;
+
     /// Sequence numbers reserved ahead of use, so that a restart after a crash never reuses a
     /// number that may have been handed out: a crash leaves a gap of at most this many.
     static constexpr std::uint64_t seq_reservation = 1u << 20;
@@ -87,10 +93,17 @@ private:
 
     // The stream (disk_tier.cpp).
     enum class Read { ok, corrupt, io_error };
-    /// The unit's bytes (RAM, or a verified read into the cache) in `data`. A read error is not
-    /// evidence about the data: it is io_error, and nothing is dropped for it.
-    Read unit_data(Sensor& s, const Unit& u, const std::byte*& data) noexcept;
+    /// The unit's bytes (RAM, checked as the sensor's level asks, or a verified read into the
+    /// cache) in `data`. A read error is not evidence about the data: it is io_error, and
+    /// nothing is dropped for it.
+    Read unit_data(Sensor& s, const Unit& u, VerifyLevel level, const std::byte*& data) noexcept;
+    /// Whether `data` (unit_bytes_) is a good image of unit u: header, CRC, sequence number.
+    bool unit_intact(const Sensor& s, const Unit& u, const std::byte* data) const noexcept;
+    VerifyLevel level_of(std::uint32_t slot) const noexcept { return engine_.store_at(slot).verify_level(); }
     void drop_unit(Sensor& s, std::size_t i, tier::DropCause cause) noexcept;
+    /// Drops unit i (at or past the unsent position), found bad by a scrub, counting it as
+    /// recovery counts a lost unit; returns the unsent records lost with it.
+    std::uint64_t drop_lost_unit(Sensor& s, std::size_t i) noexcept;
     void release_ram(Unit& u) noexcept;
 
     // Recovery (recovery.cpp).
@@ -108,11 +121,18 @@ private:
 
     // Writing (write_path.cpp), each under the sensor's cold lock.
     enum class Wrote { nothing, some, failed };
-    /// Writes s's units that are not durable yet, without a sync: `end` is the file offset they
-    /// reach, `whole` whether every unit of s is then written (a quota may stop it short).
-    Wrote write_units(Sensor& s, std::uint64_t& end, bool& whole) noexcept;
+    /// Writes s's units that are not durable yet, without a sync: they span the file offsets
+    /// [begin, end); `whole` says whether every unit of s is then written (a quota may stop it
+    /// short).
+    Wrote write_units(Sensor& s, std::uint64_t& begin, std::uint64_t& end, bool& whole) noexcept;
     /// Marks the units below `end` durable once their file is synced, and frees their RAM.
     void units_synced(Sensor& s, std::uint64_t end) noexcept;
+    /// After the sync, for a sensor at VerifyLevel::after_write: reads [begin, end) of fd back
+    /// from the device into read_back_ (without the cold lock); false if the read failed.
+    bool read_back(int fd, std::uint64_t begin, std::uint64_t end) noexcept;
+    /// Then, under the cold lock: the units that read back as written are durable; from the
+    /// first that differs on, they stay in RAM and are written again next tick (a write error).
+    void units_read_back(Sensor& s, std::uint64_t begin, std::uint64_t end, bool read_ok) noexcept;
     /// Claims chunk c for s under the quotas, dropping oldest unsent chunks if needed.
     bool claim_chunk(Sensor& s, std::uint64_t c) noexcept;
     void release_chunk(Sensor& s, std::uint64_t c) noexcept;
@@ -165,6 +185,12 @@ private:
     std::unique_ptr<std::mutex[]> locks_;
     std::map<Key, std::unique_ptr<Sensor>> recovered_; // not yet attached
     std::vector<std::byte> recovery_buffer_;
+    // The manager's read-back of what a tick wrote for one sensor: at most what the RAM pool
+    // holds, since only units still in RAM are written.
+    std::vector<std::byte> read_back_;
+    // One scrub at a time, and its buffer. Taken before a cold lock, never after one.
+    std::mutex scrub_mutex_;
+    std::vector<std::byte> scrub_buffer_;
     tier::Quota quota_;
     tier::SyncScheduler syncs_;
     std::atomic<std::uint32_t> health_{0};

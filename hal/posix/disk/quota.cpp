@@ -4,7 +4,7 @@ namespace ss::hal::tier {
 
 bool Quota::try_claim() noexcept {
     std::lock_guard g(mutex_);
-    if (used_ + 1 > limit_) return false;
+    if (used_ + 1 > in_force()) return false;
     ++used_;
     return true;
 }
@@ -37,9 +37,19 @@ std::uint64_t Quota::used_chunks() const noexcept {
     return used_;
 }
 
+void Quota::set_space_limit(std::uint64_t bytes) noexcept {
+    std::lock_guard g(mutex_);
+    space_ = bytes == no_limit ? no_limit : bytes / chunk_bytes_;
+}
+
 std::uint64_t Quota::limit_bytes() const noexcept {
     std::lock_guard g(mutex_);
-    return limit_ * chunk_bytes_;
+    return in_force() * chunk_bytes_;
+}
+
+std::uint64_t Quota::space_limit_bytes() const noexcept {
+    std::lock_guard g(mutex_);
+    return space_ == no_limit ? no_limit : space_ * chunk_bytes_;
 }
 
 } // namespace ss::hal::tier

@@ -22,6 +22,8 @@ struct SensorFiles {
     /// disk is overwritten or truncated on the strength of a partial view.
     bool disk_failed = false;
     std::uint32_t write_failures = 0; ///< in a row
+    std::uint32_t write_verify_failures = 0; ///< writes whose read-back differed (after_write)
+    bool read_back_differs = false;   ///< the last read-back differed: SS_HEALTH_DISK_ERROR holds
     bool trim_due = false;
     std::vector<std::byte> cache;     ///< one verified unit read from disk
     std::uint64_t cache_offset = ~std::uint64_t{0};

@@ -1,8 +1,9 @@
 // A tick of the disk tier, after the engine has sealed and spilled: the data pass (every
-// sensor's new units written, then made durable together, then marked durable), the meta pass
+// sensor's new units written, then made durable together, read back where the sensor's level
+// asks for it, then marked durable), the meta pass
 // (boundaries and reservations replaced atomically), one directory sync per source directory,
-// and at a shutdown the ledger. The syncs run without cold locks: the uploader is never held up
-// by them.
+// and at a shutdown the ledger. The syncs and read-backs run without cold locks: the uploader is
+// never held up by them.
 #include <cerrno>
 
 #include "posix/disk/disk_tier.hpp"
@@ -14,44 +15,66 @@ bool DiskTier::flush_data(std::uint64_t now) noexcept {
     bool all_durable = true;
     struct Written {
         std::uint32_t slot;
+        std::uint64_t begin;
         std::uint64_t end;
         int fd;
+        bool read_back; // VerifyLevel::after_write: durable only once read back as written
     };
     std::vector<Written> written;
     for (std::uint32_t i = 0; i < n; ++i) {
         Sensor& s = at(i);
         std::lock_guard g(locks_[i]);
         if (s.files.trim_due) trim(s);
+        std::uint64_t begin = 0;
         std::uint64_t end = 0;
         bool whole = false;
-        if (write_units(s, end, whole) == Wrote::some) written.push_back(Written{i, end, s.files.fd});
+        if (write_units(s, begin, end, whole) == Wrote::some)
+            written.push_back(Written{i, begin, end, s.files.fd, level_of(i) == VerifyLevel::after_write});
         if (!whole) all_durable = false;
     }
     if (written.empty()) return all_durable;
+    // Synced: durable, or for a read-back sensor durable once the read-back (without the cold
+    // lock, like the sync) matches. Returns whether all of w is durable.
+    const auto settle = [this](const Written& w) {
+        const bool read_ok = w.read_back && read_back(w.fd, w.begin, w.end);
+        Sensor& s = at(w.slot);
+        std::lock_guard g(locks_[w.slot]);
+        if (!w.read_back) {
+            units_synced(s, w.end);
+            // The sensor left the after-write level: an old mismatch no longer describes its disk.
+            s.files.read_back_differs = false;
+            return true;
+        }
+        units_read_back(s, w.begin, w.end, read_ok);
+        return !s.files.read_back_differs;
+    };
     if (syncs_.batch(written.size(), now)) {
         const int all = syncs_.sync_all(written.size(), now);
         if (all != -ENOSYS) {
             for (const Written& w : written) {
+                if (all == 0) {
+                    all_durable = settle(w) && all_durable;
+                    continue;
+                }
                 Sensor& s = at(w.slot);
                 std::lock_guard g(locks_[w.slot]);
-                if (all == 0) units_synced(s, w.end);
-                else note_failure(s, all, "syncing the data files (syncfs)", false);
+                note_failure(s, all, "syncing the data files (syncfs)", false);
             }
             return all_durable && all == 0;
         }
     }
     for (const Written& w : written) {
         const int r = fs_.sync(w.fd);
+        if (r == 0) {
+            all_durable = settle(w) && all_durable;
+            continue;
+        }
+        // After a failed sync the kernel may have dropped the pages: everything since the last
+        // good sync is written again from RAM next tick.
         Sensor& s = at(w.slot);
         std::lock_guard g(locks_[w.slot]);
-        if (r == 0) {
-            units_synced(s, w.end);
-        } else {
-            // After a failed sync the kernel may have dropped the pages: everything since the
-            // last good sync is written again from RAM next tick.
-            note_failure(s, r, "syncing the data file");
-            all_durable = false;
-        }
+        note_failure(s, r, "syncing the data file");
+        all_durable = false;
     }
     return all_durable;
 }
@@ -154,7 +177,7 @@ void DiskTier::tick(const Tick& tick) noexcept {
     bool failing = dir_failed_[0] || dir_failed_[1] || dir_failed_[2];
     for (std::uint32_t i = 0; i < n && !failing; ++i) {
         std::lock_guard g(locks_[i]);
-        failing = at(i).files.write_failures >= 3 || at(i).files.disk_failed;
+        failing = at(i).files.write_failures >= 3 || at(i).files.disk_failed || at(i).files.read_back_differs;
     }
     if (!failing) health_.fetch_and(~SS_HEALTH_DISK_ERROR, std::memory_order_relaxed);
     std::lock_guard g(global_);

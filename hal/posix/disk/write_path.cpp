@@ -1,13 +1,16 @@
 // Writing a sensor's units: claiming their space under the quotas (dropping the chunk the
-// policy picks when the quota is reached), appending them, marking them durable once synced,
-// and giving back the space of erased units. Every function runs under the sensor's cold lock.
+// policy picks when the quota is reached), appending them, marking them durable once synced
+// (for a sensor at VerifyLevel::after_write, once they read back as written), and giving back
+// the space of erased units. Every function but read_back runs under the sensor's cold lock.
 #include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "posix/disk/disk_tier.hpp"
 #include "posix/disk/file_names.hpp"
+#include "ss/counter.hpp"
 #include "ss/source_name.hpp"
 
 namespace ss::hal {
@@ -73,7 +76,7 @@ bool DiskTier::claim_chunk(Sensor& s, std::uint64_t c) noexcept {
     }
 }
 
-DiskTier::Wrote DiskTier::write_units(Sensor& s, std::uint64_t& end, bool& whole) noexcept {
+DiskTier::Wrote DiskTier::write_units(Sensor& s, std::uint64_t& begin, std::uint64_t& end, bool& whole) noexcept {
     auto& units = s.stream.units;
     whole = false;
     if (s.files.disk_failed) {
@@ -123,16 +126,23 @@ DiskTier::Wrote DiskTier::write_units(Sensor& s, std::uint64_t& end, bool& whole
     if (first >= last) return Wrote::failed;
     const std::size_t batch = std::max<std::uint32_t>(cfg_.flush_batch_sectors, 1);
     std::vector<iovec> iov;
-    for (std::size_t i = first; i < last; i += batch) {
-        const std::size_t stop = std::min(last, i + batch);
+    for (std::size_t i = first; i < last;) {
+        // One write covers adjacent units only: a unit dropped from between two that wait (found
+        // corrupt by a read or a scrub) leaves its offset unwritten, not filled by the next one.
+        std::size_t stop = i;
         iov.clear();
-        for (std::size_t k = i; k < stop; ++k) iov.push_back(iovec{engine_.context().pool->data(units[k].ram), unit_bytes_});
+        while (stop < last && stop - i < batch && units[stop].offset == units[i].offset + (stop - i) * unit_bytes_) {
+            iov.push_back(iovec{engine_.context().pool->data(units[stop].ram), unit_bytes_});
+            ++stop;
+        }
         const std::int64_t r = fs_.write(s.files.fd, iov.data(), static_cast<int>(iov.size()), units[i].offset);
         if (r < 0) {
             note_failure(s, static_cast<int>(r), "writing units");
             return Wrote::failed;
         }
+        i = stop;
     }
+    begin = units[first].offset;
     end = units[last - 1].offset + unit_bytes_;
     whole = last == units.size();
     return Wrote::some;
@@ -148,6 +158,47 @@ void DiskTier::units_synced(Sensor& s, std::uint64_t end) noexcept {
         release_ram(u);
     }
     s.files.write_failures = 0;
+}
+
+bool DiskTier::read_back(int fd, std::uint64_t begin, std::uint64_t end) noexcept {
+    const std::size_t len = static_cast<std::size_t>(end - begin);
+    read_back_.resize(len);
+    // From the device where the kernel lets us: a read served from the page cache would only
+    // show what the kernel was asked to write.
+    fs_.drop_cache(fd, begin, len);
+    return fs_.read(fd, read_back_.data(), len, begin) == static_cast<std::int64_t>(len);
+}
+
+void DiskTier::units_read_back(Sensor& s, std::uint64_t begin, std::uint64_t end, bool read_ok) noexcept {
+    // Units are written from the first one that is not durable to the end of the batch, so
+    // durable ones form a prefix of the stream: the units up to the first one that differs
+    // become durable, and that one and all after it are written again.
+    std::uint64_t good_end = begin;
+    bool differs = !read_ok;
+    for (const Unit& u : s.stream.units) {
+        if (!read_ok || u.offset >= end) break;
+        if (u.durable || u.offset < begin) continue;
+        const std::byte* wrote = engine_.context().pool->data(u.ram);
+        if (std::memcmp(read_back_.data() + (u.offset - begin), wrote, unit_bytes_) != 0) {
+            differs = true;
+            break;
+        }
+        good_end = u.offset + unit_bytes_;
+    }
+    if (!differs) {
+        units_synced(s, end);
+        s.files.read_back_differs = false;
+        return;
+    }
+    // The good prefix is durable, but the failures in a row go on counting.
+    const std::uint32_t failures = s.files.write_failures;
+    units_synced(s, good_end);
+    s.files.write_failures = failures;
+    saturating_add(s.files.write_verify_failures, 1);
+    s.files.read_back_differs = true;
+    // A write that lands wrong is worse than one that fails: flagged at once, not after three.
+    raise_health(SS_HEALTH_DISK_ERROR);
+    note_failure(s, -EIO, read_ok ? "verifying a unit written (its read-back differed)" : "reading back the units written");
 }
 
 void DiskTier::trim(Sensor& s) noexcept {

@@ -125,5 +125,35 @@ typename Inspector::result_type inspect(Inspector& f, EventHubStats& x) {
 static_assert(is_small_message<StorageEvent>);
 static_assert(is_small_message<SubscriberStats>);
 static_assert(is_small_message<EventHubStats>);
+/// What the integrity stage has done so far.
+struct IntegrityStats {
+    std::uint64_t units_checked = 0; ///< RAM sectors and disk units whose CRC was verified
+    std::uint64_t records_lost = 0;  ///< unsent records dropped with the corrupt ones
+    std::uint32_t corrupt_found = 0; ///< RAM sectors and disk units found corrupt (and dropped)
+    std::uint32_t passes = 0;        ///< passes over every sensor completed
+    std::uint32_t ticks = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, IntegrityStats& x) {
+    return f(caf::meta::type_name("integrity_stats"), x.units_checked, x.records_lost, x.corrupt_found, x.passes,
+             x.ticks);
+}
+static_assert(is_small_message<IntegrityStats>);
+
+/// What the quota stage has seen so far.
+struct QuotaStats {
+    std::uint64_t quota_bytes = 0;     ///< the disk quota in force at the last check
+    std::uint64_t free_bytes = 0;      ///< free space of the data root's file system at the last check
+    std::uint64_t records_dropped = 0; ///< unsent records the quota dropped since the stage started
+    std::uint32_t checks = 0;
+    bool lowered = false;              ///< the quota is lowered to what fits the free space
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, QuotaStats& x) {
+    return f(caf::meta::type_name("quota_stats"), x.quota_bytes, x.free_bytes, x.records_dropped, x.checks, x.lowered);
+}
+static_assert(is_small_message<QuotaStats>);
 
 } // namespace ss::actors

@@ -29,11 +29,15 @@ public:
     /// One batch's time from consume to acknowledgement.
     void observe_upload_latency(double seconds);
     void set_flush(const FlushStats& stats);
+    void set_integrity(const IntegrityStats& stats);
+    void set_quota(const QuotaStats& stats);
 
     std::vector<StageSnapshot> stages() const;
     UploadStats upload() const;
     LatencyBuckets upload_latency() const;
     FlushStats flush() const;
+    IntegrityStats integrity() const;
+    QuotaStats quota() const;
 
 private:
     mutable std::mutex mutex_;
@@ -41,6 +45,8 @@ private:
     UploadStats upload_;
     LatencyBuckets latency_;
     FlushStats flush_;
+    IntegrityStats integrity_;
+    QuotaStats quota_;
 };
 
 } // namespace ss::actors

@@ -42,6 +42,10 @@ public:
     virtual int truncate(int fd, std::uint64_t len) = 0;
     /// Gives [off, off + len) back to the file system; it reads as zeros after.
     virtual int punch_hole(int fd, std::uint64_t off, std::uint64_t len) = 0;
+    /// Asks the kernel to forget its cached copy of [off, off + len) of a synced file, so that
+    /// the next read of it comes from the device (posix_fadvise DONTNEED). Advisory: a file
+    /// system may keep serving it from memory (tmpfs has nothing else).
+    virtual int drop_cache(int fd, std::uint64_t off, std::uint64_t len) = 0;
 
     virtual int rename(int dir, const char* from, const char* to) = 0;
     virtual int unlink(int dir, const char* name) = 0;
@@ -51,5 +55,13 @@ public:
 
 /// The process-wide POSIX file system.
 FileSystem& posix_file_system() noexcept;
+
+/// What the file system holding a path reports about its space, in bytes.
+struct FsSpace {
+    std::uint64_t free_bytes = 0;  ///< available to an unprivileged writer (statvfs f_bavail)
+    std::uint64_t total_bytes = 0; ///< the file system's size
+};
+/// statvfs(2) of `path`. Returns 0 and fills out, or a negative errno value.
+int file_system_space(const char* path, FsSpace& out) noexcept;
 
 } // namespace ss::hal
