@@ -9,6 +9,8 @@
 
 #include "posix/upload/archive_transport.hpp"
 #include "ss/actors/event_hub.hpp"
+#include "ss/actors/integrity.hpp"
+#include "ss/actors/quota.hpp"
 #include "ss/actors/processing.hpp"
 #include "ss/actors/storage_flush.hpp"
 #include "ss/actors/uploader.hpp"
@@ -236,6 +238,23 @@ void Pipeline::spawn_stages() {
     setup.stages.push_back({"storage-flush", [engine, tick, board](caf::event_based_actor* self) {
                                 return caf::actor_cast<caf::actor>(self->spawn(storage_flush, engine, tick, board));
                             }});
+    const StageLog stage_log = [this](int level, const std::string& line) { log(level, line); };
+    // The scrub reads back units from disk: a thread of its own, so it never holds up a worker.
+    IntegritySettings integrity_settings;
+    integrity_settings.log = stage_log;
+    setup.stages.push_back({"integrity", [engine, integrity_settings, board](caf::event_based_actor* self) {
+                                return caf::actor_cast<caf::actor>(
+                                    self->spawn<caf::detached>(integrity, engine, integrity_settings, board));
+                            }});
+    if (!spec_.data_dir.empty()) {
+        QuotaSettings quota_settings;
+        quota_settings.data_root = spec_.data_dir;
+        quota_settings.quota_per_sensor_bytes = spec_.storage.disk_quota_per_sensor_bytes;
+        quota_settings.log = stage_log;
+        setup.stages.push_back({"quota", [engine, quota_settings, board](caf::event_based_actor* self) {
+                                    return caf::actor_cast<caf::actor>(self->spawn(quota, engine, quota_settings, board));
+                                }});
+    }
     // Storage events for subscribers, derived at the manager tick's period.
     setup.stages.push_back({"events", [engine, tick](caf::event_based_actor* self) {
                                 EventHubConfig hub;
@@ -304,6 +323,8 @@ FlushReport Pipeline::shutdown() {
     }
     stop("uploader");
     stop("events");
+    stop("integrity");
+    stop("quota");
     if (caf::actor h = directory_.get("storage-flush")) {
         self->request(caf::actor_cast<storage_flush_actor>(h), caf::infinite, shutdown_atom::value)
             .receive([this](FlushReport& r) { report_ = r; },
@@ -373,6 +394,9 @@ RuntimeSnapshot Pipeline::snapshot() {
     snap.stages = board_.stages();
     snap.upload = board_.upload();
     snap.flush = board_.flush();
+    const IntegrityStats scrub = board_.integrity();
+    snap.scrub_units_checked = scrub.units_checked;
+    snap.scrub_corrupt_found = scrub.corrupt_found;
     snap.upload_latency = board_.upload_latency();
     for (const std::string& failed : directory_.failed()) {
         snap.healthy = false;

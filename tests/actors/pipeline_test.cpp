@@ -124,6 +124,11 @@ TEST_CASE("the pipeline captures, processes, stores and uploads; shutdown accoun
     auto pipeline = ss::actors::Pipeline::start(*as.sys, small_gateway(), why, options);
     REQUIRE_MESSAGE(pipeline, why);
     CHECK(pipeline->snapshot().sensors.size() == 27);
+    // Every stage of a RAM-only pipeline runs; the quota stage only watches a disk tier.
+    for (const char* stage : {"storage-flush", "uploader", "events", "integrity", "capture:adc0", "processing:adc0",
+                              "capture:env", "processing:env", "capture:doors", "processing:doors"})
+        CHECK_MESSAGE(pipeline->stage(stage), stage);
+    CHECK_FALSE(pipeline->stage("quota"));
     std::this_thread::sleep_for(1200ms);
     const auto report = pipeline->shutdown();
     CHECK(report.complete);
@@ -137,6 +142,8 @@ TEST_CASE("the pipeline captures, processes, stores and uploads; shutdown accoun
     CHECK(vib == raw / 10);           // channel 0 decimated by ten
     CHECK(snap.sources[1].records_stored > 20 * 10);
     CHECK(snap.sources[2].records_stored > 0);
+    CHECK(pipeline->board().integrity().ticks >= 1); // the integrity stage's first step, a second in
+    CHECK(snap.scrub_corrupt_found == 0);
     // Accounting: every record written is uploaded or still retained; none dropped here.
     std::lock_guard<std::mutex> lock(transport.mutex);
     CHECK_FALSE(transport.out_of_order);

@@ -67,8 +67,8 @@ public:
     const PipelineSpec& spec() const noexcept { return spec_; }
     /// The supervisor (for an application that monitors or links to the runtime).
     caf::actor supervisor() const noexcept { return supervisor_; }
-    /// The current handle of a stage ("storage-flush", "uploader", "events", "capture:<source>",
-    /// "processing:<source>"), or an invalid handle.
+    /// The current handle of a stage ("storage-flush", "uploader", "events", "integrity",
+    /// "quota", "capture:<source>", "processing:<source>"), or an invalid handle.
     caf::actor stage(const std::string& name) const { return directory_.get(name); }
     StageBoard& board() noexcept { return board_; }
     /// The event hub: actors subscribe to storage events here (ss/actors/event_hub.hpp).
