@@ -224,7 +224,11 @@ bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
 bool GatewayConfig::load_text(const std::vector<std::string>& args, const std::string& file, const std::string& text,
                               ConfigError& error) {
     file_ = file;
-    args_ = args;
+    args_.clear();
+    for (const auto& a : args) {
+        if (a == "--dump-config") dump_requested_ = true;
+        else args_.push_back(a);
+    }
     // Our sections nest three levels deep (a chain's stages); CAF's parser would overflow its
     // stack on some ten thousand.
     constexpr std::uint32_t max_nesting = 32;
@@ -249,7 +253,7 @@ bool GatewayConfig::load_text(const std::vector<std::string>& args, const std::s
     if (!check_raw(*raw, error)) return false;
     // The file again with the command line over it, into the bound members.
     std::istringstream in(text);
-    if (auto err = parse(args, in)) {
+    if (auto err = parse(args_, in)) {
         error = ConfigError{"", 0, "", render(err)};
         return false;
     }
