@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the disk tier's parsers with clang (ASan + UBSan) and runs each
-# for a bounded time on a temporary copy of its seed corpus (tests/fuzz/README.md).
+# Builds the libFuzzer targets (the disk tier's parsers, the actor config file's loader) with clang
+# (ASan + UBSan) and runs each for a bounded time on a temporary copy of its seed corpus
+# (tests/fuzz/README.md).
 #
 # Usage: scripts/fuzz.sh [seconds per target, default 30] [target ...]
-#   targets: fuzz_meta fuzz_unit_scanner (default: both)
+#   targets: fuzz_meta fuzz_unit_scanner fuzz_config (default: all three)
 # Environment:
 #   SS_FUZZ_BUILD_DIR  the clang build directory        (default: build/fuzz)
 #   SS_FUZZ_OUT        where crash inputs and logs go    (default: <build dir>/out)
 #
 # Exits non-zero if any target found a crash or broke an invariant; the input that did it is left
 # in $SS_FUZZ_OUT/<target>/ (crash-*, leak-*, timeout-*, oom-*) with the command to replay it.
-# Needs clang and libclang-rt-14-dev (scripts/install-deps.sh installs them).
+# Needs clang, libclang-rt-14-dev and libcaf-dev (scripts/install-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
 
 seconds=${1:-30}
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: $0 [seconds per target] [fuzz_meta|fuzz_unit_scanner ...]" >&2
+  echo "usage: $0 [seconds per target] [fuzz_meta|fuzz_unit_scanner|fuzz_config ...]" >&2
   exit 2
 fi
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_meta fuzz_unit_scanner)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_meta fuzz_unit_scanner fuzz_config)
 
 build_dir=${SS_FUZZ_BUILD_DIR:-build/fuzz}
 out_dir=${SS_FUZZ_OUT:-$build_dir/out}
@@ -34,12 +35,14 @@ for tool in clang clang++ cmake ninja; do
   command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool not found; run scripts/install-deps.sh" >&2; exit 1; }
 done
 
-# A separate clang build: only the fuzz targets are built (they compile the parsers themselves),
-# so the benchmarks and tools are switched off; the tests directory must be on, as it holds them.
+# A separate clang build: only the fuzz targets are built (they compile the code they fuzz
+# themselves), so the benchmarks and tools are switched off; the tests directory must be on, as it
+# holds them, and the actor runtime too, as fuzz_config links Debian's CAF (g++-built; see
+# tests/fuzz/CMakeLists.txt for what that takes under clang 14).
 echo "=== configure ${build_dir} (clang, SS_FUZZ=ON) ==="
 cmake -S "$src" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSS_FUZZ=ON -DSS_BUILD_TESTS=ON -DSS_BUILD_BENCH=OFF -DSS_BUILD_TOOLS=OFF -DSS_BUILD_ACTORS=OFF -DSS_SANITIZE= >/dev/null
+  -DSS_FUZZ=ON -DSS_BUILD_TESTS=ON -DSS_BUILD_BENCH=OFF -DSS_BUILD_TOOLS=OFF -DSS_BUILD_ACTORS=ON -DSS_SANITIZE= >/dev/null
 echo "=== build ${targets[*]} ==="
 cmake --build "$build_dir" --target "${targets[@]}"
 
@@ -52,6 +55,7 @@ for target in "${targets[@]}"; do
   case "$target" in
     fuzz_meta) name=meta; max_len=256 ;;
     fuzz_unit_scanner) name=scanner; max_len=20000 ;; # room for a few 4096-byte units
+    fuzz_config) name=config; max_len=12000 ;;         # room for config/examples/gateway.ini
     *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
   esac
   bin="$build_dir/tests/fuzz/$target"
@@ -61,6 +65,8 @@ for target in "${targets[@]}"; do
   corpus="$work/$name"
   mkdir -p "$corpus"
   cp "$src/tests/fuzz/corpus/$name/"* "$corpus/"
+  # The example configurations are seeds too: they reach every section.
+  [ "$name" != config ] || cp "$src/config/examples/"*.ini "$corpus/"
   artifacts="$out_dir/$target"
   mkdir -p "$artifacts"
   log="$artifacts/last-run.log"

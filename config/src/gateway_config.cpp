@@ -96,7 +96,8 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
         .add(status_interval_, "status_interval", "period of the status line; 0 = none");
 
     const actors::UploaderSpec& u = defaults.uploader;
-    transport_ = caf::atom_from_string(words::name_of<actors::TransportKind>(words::transports, u.transport));
+    const std::string transport = words::name_of<actors::TransportKind>(words::transports, u.transport);
+    transport_ = caf::atom_from_string(caf::string_view(transport.data(), transport.size()));
     archive_dir_ = u.archive_dir;
     archive_file_bytes_ = u.archive_file_bytes;
     upload_period_ = u.period;
@@ -223,7 +224,18 @@ bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
 bool GatewayConfig::load_text(const std::vector<std::string>& args, const std::string& file, const std::string& text,
                               ConfigError& error) {
     file_ = file;
-    args_ = args;
+    args_.clear();
+    for (const auto& a : args) {
+        if (a == "--dump-config") dump_requested_ = true;
+        else args_.push_back(a);
+    }
+    // Our sections nest three levels deep (a chain's stages); CAF's parser would overflow its
+    // stack on some ten thousand.
+    constexpr std::uint32_t max_nesting = 32;
+    if (const Nesting n = deepest_nesting(text); n.depth > max_nesting) {
+        error = ConfigError{file_, n.line, "", "lists and maps nest deeper than 32 levels"};
+        return false;
+    }
     // The file on its own, without type checks: what it really says.
     std::istringstream raw_in(text);
     auto raw = parse_config(raw_in);
@@ -241,7 +253,7 @@ bool GatewayConfig::load_text(const std::vector<std::string>& args, const std::s
     if (!check_raw(*raw, error)) return false;
     // The file again with the command line over it, into the bound members.
     std::istringstream in(text);
-    if (auto err = parse(args, in)) {
+    if (auto err = parse(args_, in)) {
         error = ConfigError{"", 0, "", render(err)};
         return false;
     }

@@ -181,4 +181,29 @@ std::string_view parent_path(std::string_view path) noexcept {
     return dot == std::string_view::npos ? std::string_view{} : path.substr(0, dot);
 }
 
+Nesting deepest_nesting(std::string_view text) noexcept {
+    Nesting deepest;
+    std::uint32_t depth = 0, line = 1;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+        } else if (c == ';') {
+            while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        } else if (c == '"' || c == '\'') {
+            // Up to the closing quote, but not past the line: CAF's strings and atoms end there.
+            while (i + 1 < text.size() && text[i + 1] != c && text[i + 1] != '\n') {
+                const bool escape = c == '"' && text[i + 1] == '\\';
+                i += escape ? 2 : 1;
+            }
+            if (i + 1 < text.size() && text[i + 1] == c) ++i;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest.depth) deepest = Nesting{depth, line};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
 } // namespace ss::config

@@ -194,7 +194,8 @@ const caf::config_value::list* MapReader::list(std::string_view key) {
 bool MapReader::finish(std::span<const char* const> known, std::span<const char* const> elsewhere,
                        std::string_view why_not) {
     if (!ok()) return false;
-    for (const auto& [key, value] : map_) {
+    for (const auto& entry : map_) {
+        const std::string& key = entry.first;
         if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
         const auto is = [&](const char* k) { return key == k; };
         if (std::any_of(elsewhere.begin(), elsewhere.end(), is)) return refuse(key, "does not apply: " + std::string(why_not));

@@ -1,6 +1,7 @@
 #include "sections.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "map_reader.hpp"
@@ -146,7 +147,7 @@ std::optional<Problem> read_entry_sections(const caf::settings& raw, const LineI
                                            actors::PipelineSpec& spec) {
     std::optional<Problem> problem;
     const auto section = [&](const char* name) -> const caf::settings* {
-        const auto at = raw.find(name);
+        const auto at = raw.find(caf::string_view(name, std::strlen(name)));
         return at == raw.end() ? nullptr : caf::get_if<caf::settings>(&at->second);
     };
     if (const auto* s = section("sources")) read_entries(*s, "sources", index, spec.sources, problem, read_source);

@@ -335,9 +335,14 @@ bool check_sensors(Checker& c, const actors::PipelineSpec& spec, SensorsSeen& se
     for (std::size_t i = 0; i < spec.chains.size(); ++i) {
         if (!seen.chains.emplace(spec.chains[i].name, i).second) return c.fail("chains." + spec.chains[i].name, "is given twice");
     }
+    for (const auto& s : spec.sensors)
+        if (!check_sensor(c, spec, s, seen)) return false;
+    // Before the groups are expanded below: a count of billions is refused here, not spelled out.
+    if (const std::uint64_t total = sensor_total(spec); total > spec.storage.max_sensors)
+        return c.fail("sensors", std::to_string(total) + " sensors, more than system.max_sensors (" +
+                                     std::to_string(spec.storage.max_sensors) + ")");
     for (std::size_t i = 0; i < spec.sensors.size(); ++i) {
         const auto& s = spec.sensors[i];
-        if (!check_sensor(c, spec, s, seen)) return false;
         for (std::uint32_t k = 0; k < s.count; ++k) {
             const auto [at, fresh] = seen.names.emplace(member_name(s, k), i);
             if (!fresh) {
@@ -347,11 +352,7 @@ bool check_sensors(Checker& c, const actors::PipelineSpec& spec, SensorsSeen& se
             }
         }
     }
-    if (!check_bus_ids(c, spec, seen)) return false;
-    if (const std::uint64_t total = sensor_total(spec); total > spec.storage.max_sensors)
-        return c.fail("sensors", std::to_string(total) + " sensors, more than system.max_sensors (" +
-                                     std::to_string(spec.storage.max_sensors) + ")");
-    return true;
+    return check_bus_ids(c, spec, seen);
 }
 
 // Every chain at the rate of each sensor that uses it (several sensors on one source check once).

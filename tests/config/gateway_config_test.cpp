@@ -154,6 +154,20 @@ TEST_CASE("a file that cannot be read or parsed is refused, naming it and the li
     CHECK(r.error.to_string().find(f.path + ":3: ") == 0);
 }
 
+TEST_CASE("lists and maps nested deeper than 32 levels are refused before CAF's parser recurses into them") {
+    // 100 000 levels overflow the stack of CAF 0.17's recursive parser.
+    const std::string deep = "[system]\nmax_sensors = 16\n\n[sources]\nx = " + std::string(100'000, '[') +
+                             std::string(100'000, ']') + "\n";
+    ConfigFile f(deep);
+    GatewayConfig cfg;
+    const Loaded r = load(cfg, f.path);
+    REQUIRE_FALSE(r.ok);
+    CHECK(r.error.line == 5);
+    CHECK(r.error.to_string() == f.path + ":5: lists and maps nest deeper than 32 levels");
+    // 32 levels pass the guard (and are then refused for what they are).
+    refused("[sources]\nx = " + std::string(31, '[') + std::string(31, ']') + "\n", "sources.x", 2, "expects a map");
+}
+
 TEST_CASE("--config-file names another file than the default") {
     ConfigFile f(std::string("[system]\nmax_sensors = 12\n") + no_upload);
     GatewayConfig cfg;

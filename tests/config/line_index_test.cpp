@@ -6,6 +6,7 @@
 
 #include "ss/config/line_index.hpp"
 
+using ss::config::deepest_nesting;
 using ss::config::LineIndex;
 using ss::config::parent_path;
 
@@ -147,4 +148,18 @@ TEST_CASE("parent_path strips one step") {
     CHECK(parent_path("a.b") == "a");
     CHECK(parent_path("a") == "");
     CHECK(parent_path("") == "");
+}
+
+TEST_CASE("nesting depth: brackets and braces outside quoted text and comments") {
+    CHECK(deepest_nesting("").depth == 0);
+    CHECK(deepest_nesting("[system]\ntick = 1s\n").depth == 1); // a header is one level
+    const auto chain = deepest_nesting("[chains]\nc = { stages = [\n  { kind = 'decimate' } ] }\n");
+    CHECK(chain.depth == 3);
+    CHECK(chain.line == 3);
+    CHECK(deepest_nesting("[d]\nx = { a = \"[[[{{{\\\"[[[\", b = '[[[' } ; [[[[[[\n").depth == 1);
+    // Unbalanced closers do not go below 0; an unterminated string ends at its line.
+    CHECK(deepest_nesting("]]]}}} [ [\n").depth == 2);
+    CHECK(deepest_nesting("x = \"[[[\n[[[[\n").depth == 4);
+    const std::string deep = "[a]\nx = " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
+    CHECK(deepest_nesting(deep).depth == 100'000);
 }

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -415,6 +416,21 @@ TEST_CASE("the effective configuration reads back as the same spec") {
             reloads_as(cfg);
         }
     }
+}
+
+TEST_CASE("--dump-config is ours: CAF does not print its own dump while parsing") {
+    ConfigFile f(base);
+    GatewayConfig cfg;
+    std::ostringstream captured;
+    std::streambuf* const stdout_buf = std::cout.rdbuf(captured.rdbuf());
+    const Loaded r = load(cfg, f.path, {"--dump-config"});
+    std::cout.rdbuf(stdout_buf);
+    REQUIRE_MESSAGE(r.ok, r.error.to_string());
+    CHECK(cfg.dump_requested());
+    CHECK(captured.str().empty());
+    GatewayConfig plain;
+    accepted(plain, base);
+    CHECK_FALSE(plain.dump_requested());
 }
 
 TEST_CASE("the dump is a full config: a changed spec gives a different dump") {

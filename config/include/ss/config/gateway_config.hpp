@@ -64,6 +64,9 @@ public:
     /// value (defaults included) and the keys of CAF's sections that were set. Loading it gives an
     /// equal spec.
     std::string dump() const;
+    /// Whether the arguments held `--dump-config`: the caller prints dump() and exits. The flag is
+    /// kept from CAF, whose own dump (printed while it parses) is not in the file's format.
+    bool dump_requested() const noexcept { return dump_requested_; }
 
     /// The core's configuration for these knobs (disk_root points into this object).
     SsInitCfg storage() const;
@@ -81,6 +84,7 @@ private:
 
     std::string file_;
     std::vector<std::string> args_;
+    bool dump_requested_ = false;
     LineIndex index_;
     actors::PipelineSpec spec_;
 

@@ -50,4 +50,14 @@ private:
 /// The parent of a dotted path: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a" -> "".
 std::string_view parent_path(std::string_view path) noexcept;
 
+/// How deep lists and maps nest in `text` (brackets and braces outside quoted text and comments;
+/// a [section] header counts as one level), and the line where the deepest level is first reached.
+/// CAF's parser recurses once per level and runs out of stack on a few ten thousand, so a file is
+/// measured without recursion before CAF reads it.
+struct Nesting {
+    std::uint32_t depth = 0;
+    std::uint32_t line = 0;
+};
+Nesting deepest_nesting(std::string_view text) noexcept;
+
 } // namespace ss::config
