@@ -30,21 +30,9 @@ bool on_adc_half(void* ctx, const capture::AdcHalfEvent& ev) noexcept {
     return true;
 }
 
-capture::SimAdcConfig adc_config(const SourceSpec& s) {
-    capture::SimAdcConfig c;
-    c.sample_rate_hz = s.rate_hz;
-    c.channels = s.channels;
-    c.samples_per_half = s.samples_per_half;
-    c.signal = s.signal == SignalShape::sine ? capture::AdcSignal::sine
-               : s.signal == SignalShape::ramp ? capture::AdcSignal::ramp
-                                               : capture::AdcSignal::noise;
-    c.amplitude = s.amplitude;
-    c.offset = s.offset;
-    c.frequency_hz = s.frequency_hz;
-    c.ramp_step = s.ramp_step;
-    c.seed = s.seed;
-    return c;
-}
+} // namespace
+
+namespace {
 
 std::uint64_t utc_ms() {
     return static_cast<std::uint64_t>(
@@ -164,7 +152,7 @@ capture_actor::behavior_type capture(capture_actor::stateful_pointer<CaptureStat
     st.stage = "capture:" + source->spec->name;
     const SourceSpec& spec = *source->spec;
     if (spec.kind == SourceKind::sim_adc) {
-        st.adc = std::make_unique<capture::SimAdc>(adc_config(spec));
+        st.adc = std::make_unique<capture::SimAdc>(sim_adc_config(spec));
         st.dma.assign(std::size_t{2} * spec.samples_per_half * spec.channels, 0);
         if (const int rc = st.adc->start(st.dma, on_adc_half, source); rc != 0) {
             // The supervisor sees the failure and decides whether to try again.

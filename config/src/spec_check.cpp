@@ -11,6 +11,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "ss/actors/sim_adc_config.hpp"
 #include "ss/capture/channel.hpp"
 #include "ss/capture/filters.hpp"
 #include "ss/config.hpp"
@@ -126,18 +127,7 @@ bool check_source(Checker& c, const actors::SourceSpec& s) {
         if (s.signal == actors::SignalShape::sine && s.frequency_hz > s.rate_hz / 2.0)
             return c.fail(key + ".frequency", "must be at most half the rate (" + number(s.rate_hz / 2.0) + " Hz)");
         // The hal decides what it runs.
-        capture::SimAdcConfig adc;
-        adc.sample_rate_hz = s.rate_hz;
-        adc.channels = s.channels;
-        adc.samples_per_half = s.samples_per_half;
-        adc.signal = s.signal == actors::SignalShape::sine   ? capture::AdcSignal::sine
-                     : s.signal == actors::SignalShape::ramp ? capture::AdcSignal::ramp
-                                                             : capture::AdcSignal::noise;
-        adc.amplitude = s.amplitude;
-        adc.offset = s.offset;
-        adc.frequency_hz = s.frequency_hz;
-        adc.ramp_step = s.ramp_step;
-        adc.seed = s.seed;
+        const capture::SimAdcConfig adc = actors::sim_adc_config(s);
         if (capture::SimAdc::validate(adc) != 0) return c.fail(key, "is refused by the hal's SimAdc");
         return true;
     }

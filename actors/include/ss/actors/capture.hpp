@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ss/actors/bindings.hpp"
+#include "ss/actors/sim_adc_config.hpp"
 #include "ss/actors/stage_board.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 
