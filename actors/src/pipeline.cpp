@@ -370,6 +370,13 @@ RuntimeSnapshot Pipeline::snapshot() {
             s.quality_good = b.good.load(std::memory_order_relaxed);
             s.quality_suspect = b.suspect.load(std::memory_order_relaxed);
             s.quality_bad = b.bad.load(std::memory_order_relaxed);
+            if (b.summarized.load(std::memory_order_relaxed)) {
+                const std::uint64_t packed = b.last_summary.load(std::memory_order_relaxed);
+                s.has_summary = true;
+                s.block_min = static_cast<std::uint16_t>(packed);
+                s.block_max = static_cast<std::uint16_t>(packed >> 16);
+                s.block_mean = static_cast<std::uint16_t>(packed >> 32);
+            }
             snap.sensors.push_back(std::move(s));
         }
     }

@@ -42,6 +42,12 @@ void process_adc_block(ProcessingState& st, const BlockRef& ref) {
         SensorBinding& sensor = *(*st.sensors)[route.sensor];
         auto done = route.filters.process(samples.subspan(route.channel), st.out, channels);
         if (!done) continue; // sizes are fixed at start: cannot happen
+        if (route.filters.config().summarize) {
+            const capture::BufferSummary& b = done->summary;
+            sensor.last_summary.store(std::uint64_t{b.min} | std::uint64_t{b.max} << 16 | std::uint64_t{b.mean} << 32,
+                                      std::memory_order_relaxed);
+            sensor.summarized.store(true, std::memory_order_relaxed);
+        }
         std::size_t n = done->produced;
         if (route.user) n = std::min(n, route.user->process(std::span<std::uint32_t>(st.out.data(), n)));
         count_quality(sensor, st.out.data(), n);

@@ -144,6 +144,11 @@ TEST_CASE("the pipeline captures, processes, stores and uploads; shutdown accoun
     const std::uint64_t vib = snap.sensors[0].stats.written, raw = snap.sensors[1].stats.written;
     CHECK(raw == adc.blocks * 200);   // every scan of channel 1, as captured
     CHECK(vib == raw / 10);           // channel 0 decimated by ten
+    // The chain summarizes: the last block's input figures of the 2048 ± 2000 sine.
+    CHECK(snap.sensors[0].has_summary);
+    CHECK(snap.sensors[0].block_min < snap.sensors[0].block_mean);
+    CHECK(snap.sensors[0].block_mean < snap.sensors[0].block_max);
+    CHECK(snap.sensors[0].block_max <= 4048);
     CHECK(snap.sources[1].records_stored > 20 * 10);
     CHECK(snap.sources[2].records_stored > 0);
     CHECK(pipeline->board().integrity().ticks >= 1); // the integrity stage's first step, a second in

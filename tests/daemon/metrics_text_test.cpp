@@ -149,6 +149,9 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_sensor_corrupt_sectors_total", "counter"},
         {"sensor_storage_sensor_oldest_unsent_age_seconds", "gauge"},
         {"sensor_storage_sensor_values_total", "counter"},
+        {"sensor_storage_sensor_block_min_raw", "gauge"},
+        {"sensor_storage_sensor_block_max_raw", "gauge"},
+        {"sensor_storage_sensor_block_mean_raw", "gauge"},
     };
     for (const auto& [name, type] : expected) {
         CAPTURE(name);
@@ -217,6 +220,15 @@ TEST_CASE("values equal the snapshot's") {
         CHECK(value_of(e, "sensor_storage_sensor_values_total", with("quality", "suspect")) ==
               static_cast<double>(s.quality_suspect));
     }
+    // Block summaries: only the sensor whose chain summarizes has them.
+    const auto summarized = sensor_labels(snapshot.sensors[0]);
+    CHECK(value_of(e, "sensor_storage_sensor_block_min_raw", summarized) == 17);
+    CHECK(value_of(e, "sensor_storage_sensor_block_max_raw", summarized) == 4001);
+    CHECK(value_of(e, "sensor_storage_sensor_block_mean_raw", summarized) == 2049);
+    std::size_t block_series = 0;
+    for (const auto& f : e.families)
+        if (f.name == "sensor_storage_sensor_block_max_raw") block_series = f.samples.size();
+    CHECK(block_series == 1);
     CHECK(value_of(e, "sensor_storage_records_written_total") == static_cast<double>(written));
     CHECK(value_of(e, "sensor_storage_records_uploaded_total") == static_cast<double>(uploaded));
     CHECK(value_of(e, "sensor_storage_values_total", {{"quality", "good"}}) == static_cast<double>(good));

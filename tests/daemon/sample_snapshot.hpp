@@ -98,6 +98,13 @@ inline actors::RuntimeSnapshot sample_snapshot(std::size_t sensor_count) {
     sys.disk_quota_bytes = 256ull << 20;
     s.ram_bytes_used = std::uint64_t{sectors_used} * sector_bytes;
 
+    // The first sensor is an ADC channel whose chain summarizes.
+    if (!s.sensors.empty()) {
+        s.sensors[0].has_summary = true;
+        s.sensors[0].block_min = 17;
+        s.sensors[0].block_max = 4001;
+        s.sensors[0].block_mean = 2049;
+    }
     s.flush.ticks = 37'234;
     s.flush.max_tick_us = 1'500;
     s.upload.batches_sent = 4210;

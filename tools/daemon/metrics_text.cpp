@@ -396,6 +396,19 @@ void write_per_sensor(ExpositionWriter& w, const RuntimeSnapshot& snapshot, std:
             "Processed values by the quality the sensor's rules gave them.");
     for (std::size_t i = 0; i < sensors.size(); ++i)
         for (const auto& q : quality_counts) w.sample(labels[i], q.label, sensors[i].*q.count);
+
+    // Only channels whose chain summarizes have these series.
+    const auto summaries = [&](std::string_view name, std::string_view help, std::uint16_t SensorSnapshot::*field) {
+        w.begin(name, MetricType::gauge, help);
+        for (std::size_t i = 0; i < sensors.size(); ++i)
+            if (sensors[i].has_summary) w.sample(labels[i], sensors[i].*field);
+    };
+    summaries("sensor_storage_sensor_block_min_raw", "The last capture block's smallest input value, raw counts.",
+              &SensorSnapshot::block_min);
+    summaries("sensor_storage_sensor_block_max_raw", "The last capture block's largest input value, raw counts.",
+              &SensorSnapshot::block_max);
+    summaries("sensor_storage_sensor_block_mean_raw", "The last capture block's mean input value, raw counts.",
+              &SensorSnapshot::block_mean);
 }
 
 } // namespace

@@ -41,6 +41,10 @@ struct SensorBinding {
     std::unique_ptr<StoreSink> sink;
     capture::ChannelMetadata metadata{}; ///< quality rules and calibration
     std::atomic<std::uint64_t> good{0}, suspect{0}, bad{0};
+    /// The last block's summary of the channel's input (a chain with summarize), packed
+    /// min | max << 16 | mean << 32 so a reader sees one block's figures together; 0 = none yet.
+    std::atomic<std::uint64_t> last_summary{0};
+    std::atomic<bool> summarized{false};
 };
 
 using processing_actor = caf::typed_actor<caf::reacts_to<wake_atom>, caf::replies_to<drain_atom>::with<bool>>;

@@ -18,6 +18,8 @@ struct SensorSnapshot {
     SsSensorStats stats{};       ///< the engine's counters for the store
     std::uint64_t oldest_unsent_age_ms = 0; ///< 0 when nothing is unsent
     std::uint64_t quality_good = 0, quality_suspect = 0, quality_bad = 0; ///< processed values by the sensor's rules
+    bool has_summary = false;    ///< an ADC channel whose chain summarizes: the last block's input
+    std::uint16_t block_min = 0, block_max = 0, block_mean = 0; ///< raw counts
 };
 
 struct SourceSnapshot {
