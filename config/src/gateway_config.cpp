@@ -82,7 +82,7 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
         .add(ram_high_watermark_pct_, "ram_high_watermark_pct", "RAM use at which spilling starts, %")
         .add(ram_low_watermark_pct_, "ram_low_watermark_pct", "RAM use at which spilling stops, %")
         .add(crc_enabled_, "crc_enabled", "CRC32C on sealed sectors")
-        .add(verify_level_, "verify_level", "0 off, 1 first read, 2 every read")
+        .add(verify_level_, "verify_level", "0 off, 1 first read, 2 every read, 3 also read back after each disk write")
         .add(flush_batch_sectors_, "flush_batch_sectors", "sectors per write of the manager")
         .add(force_seal_interval_ms_, "force_seal_interval_ms", "seal and write everything this often; 0 = never")
         .add(shutdown_budget_ms_, "shutdown_budget_ms", "time the shutdown flush may take")
