@@ -184,7 +184,6 @@ bool check_chain(Checker& c, const actors::ChainSpec& ch) {
 bool check_chain_at(Checker& c, const actors::ChainSpec& ch, double rate_hz, const std::string& via) {
     const std::string key = "chains." + ch.name;
     double rate = rate_hz;
-    bool core_kinds_only = true;
     capture::ProcessingConfig pc;
     pc.sample_rate_hz = rate_hz;
     pc.summarize = ch.summarize;
@@ -207,26 +206,22 @@ bool check_chain_at(Checker& c, const actors::ChainSpec& ch, double rate_hz, con
         case StageKind::low_pass:
         case StageKind::high_pass:
             if (st.cutoff_hz >= rate / 2) return c.fail(sk + ".cutoff", "must be below " + number(rate / 2) + " Hz" + limit);
-            if (st.kind == StageKind::high_pass) {
-                core_kinds_only = false;
-                break;
-            }
-            fs.kind = capture::FilterKind::low_pass;
+            fs.kind = st.kind == StageKind::high_pass ? capture::FilterKind::high_pass : capture::FilterKind::low_pass;
             fs.cutoff_hz = st.cutoff_hz;
             break;
         case StageKind::band_pass:
             if (st.high_hz >= rate / 2) return c.fail(sk + ".high", "must be below " + number(rate / 2) + " Hz" + limit);
-            core_kinds_only = false;
+            fs.kind = capture::FilterKind::band_pass;
+            fs.low_hz = st.low_hz;
+            fs.high_hz = st.high_hz;
             break;
         }
     }
-    // The core runs moving averages, decimations and low-passes; it has the last word on them.
-    if (core_kinds_only) {
-        capture::ChannelProcessor processor;
-        Text why;
-        if (!processor.configure(pc, why))
-            return c.fail(key, std::string("is refused by the core's filter chain for ") + via + ": " + why.c_str());
-    }
+    // The core runs the chain: it has the last word.
+    capture::ChannelProcessor processor;
+    Text why;
+    if (!processor.configure(pc, why))
+        return c.fail(key, std::string("is refused by the core's filter chain for ") + via + ": " + why.c_str());
     return true;
 }
 
