@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "ss/hal/capture/clock.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -39,11 +41,6 @@ std::uint64_t utc_ms() {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-std::uint64_t monotonic_us() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
 /// Hands readings to processing in blocks; counts what finds no block.
 class ReadingWriter {
 public:
@@ -68,7 +65,7 @@ public:
         if (!open_) return;
         open_ = false;
         source_.blocks.fetch_add(1, std::memory_order_relaxed);
-        if (link_.publish(BlockRef{index_, count_, 0, monotonic_us()})) source_.wake();
+        if (link_.publish(BlockRef{index_, count_, 0, capture::posix_monotonic_now_us()})) source_.wake();
     }
 
 private:

@@ -19,11 +19,6 @@ namespace ss::actors {
 
 namespace {
 
-std::uint64_t steady_ms() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
 const char* kind_name(SourceKind k) {
     switch (k) {
     case SourceKind::sim_adc: return "sim_adc";
@@ -126,6 +121,11 @@ std::unique_ptr<Pipeline> Pipeline::start(caf::actor_system& system, PipelineSpe
     return p;
 }
 
+std::uint64_t Pipeline::now_ms() const {
+    // The actor system's clock: the one every stage reads (virtual under CAF's test coordinator).
+    return actor_clock_ms(system_.clock().now());
+}
+
 void Pipeline::log(int level, const std::string& line) const {
     if (options_.log) {
         options_.log(level, line);
@@ -216,7 +216,7 @@ bool Pipeline::open(std::string& why) {
             hal::ArchiveTransport::Settings{dir, spec_.uploader.archive_file_bytes});
         transport_ = own_transport_.get();
     }
-    started_ms_ = steady_ms();
+    started_ms_ = now_ms();
     // Recovered records were written before this start: their age counts from it at least.
     marks_.assign(sensors_.size(), {});
     for (std::size_t i = 0; i < sensors_.size(); ++i) {
@@ -268,7 +268,7 @@ void Pipeline::spawn_stages() {
         u.batches_per_tick = spec_.uploader.batches_per_tick;
         u.backoff_base_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_base.count());
         u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
-        u.seed = steady_ms();
+        u.seed = now_ms();
         u.board = board;
         hal::UploadTransport* transport = transport_;
         // The transport may block on I/O: the uploader has a thread of its own.
@@ -352,7 +352,7 @@ RecordSink* Pipeline::sink(std::string_view sensor) noexcept {
 RuntimeSnapshot Pipeline::snapshot() {
     RuntimeSnapshot snap;
     Engine& engine = host_->engine();
-    const std::uint64_t now = steady_ms();
+    const std::uint64_t now = now_ms();
     snap.gateway = spec_.gateway;
     snap.uptime_ms = now - started_ms_;
     engine.system_stats(snap.system);

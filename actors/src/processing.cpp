@@ -2,16 +2,13 @@
 
 #include <caf/all.hpp>
 
+#include "ss/hal/capture/clock.hpp"
+
 #include <chrono>
 
 namespace ss::actors {
 
 namespace {
-
-std::uint64_t monotonic_us() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
 
 void count_quality(SensorBinding& sensor, const std::uint32_t* values, std::size_t n) {
     std::uint64_t good = 0, suspect = 0, bad = 0;
@@ -95,7 +92,7 @@ void drain(ProcessingState& st, BlockLink<T>& link) {
         else
             process_readings(st, ref);
         loss.completed = true;
-        const std::uint64_t now = monotonic_us();
+        const std::uint64_t now = capture::posix_monotonic_now_us();
         st.source->latency.record(now > ref.time_us ? now - ref.time_us : 0);
     }
 }

@@ -79,6 +79,7 @@ private:
     bool open(std::string& why);
     void spawn_stages();
     void log(int level, const std::string& line) const;
+    std::uint64_t now_ms() const;
     struct SeqMark {
         std::uint64_t next_seq;
         std::uint64_t at_ms;
