@@ -55,7 +55,10 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
     const SsInitCfg d = ss::default_config(SS_TARGET_LINUX);
     ram_sector_bytes_ = d.ram_sector_bytes;
     disk_sector_bytes_ = d.disk_sector_bytes;
-    ram_pool_bytes_ = d.ram_pool_bytes;
+    // Twice the library's RAM-only default: a gateway usually has a disk tier, which needs a
+    // spare sector beyond one per sensor, and each of the 16 default sensors gets one open
+    // sector and one on its way to disk.
+    ram_pool_bytes_ = 2 * d.ram_pool_bytes;
     max_sensors_ = d.max_sensors;
     max_sectors_per_sensor_ = d.max_sectors_per_sensor;
     disk_quota_bytes_ = d.disk_quota_bytes;

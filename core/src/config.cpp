@@ -78,6 +78,18 @@ Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
         return reject(why, "disk_root", "must be NULL (RAM only) or a directory path");
     if (c.disk_root != nullptr && c.crc_enabled == 0)
         return reject(why, "crc_enabled", "must be 1 when disk_root is set (disk units are validated by CRC)");
+    if (c.disk_root != nullptr && sectors <= c.max_sensors) {
+        // Every sensor keeps one sector open; a full one can only move to disk once the sensor
+        // has another to write into. Without a spare, full sectors recycle (data lost while the
+        // disk has room) and a shutdown flush cannot make progress.
+        why.clear();
+        why << "invalid configuration: ram_pool_bytes too small for a disk tier: " << c.max_sensors
+            << " sensors need at least " << (static_cast<std::uint64_t>(c.max_sensors) + 1) * c.ram_sector_bytes
+            << " bytes (one " << c.ram_sector_bytes
+            << "-byte sector each and one spare, so a full sector can move to disk), got "
+            << static_cast<std::uint64_t>(c.ram_pool_bytes);
+        return std::unexpected(Errc::invalid_argument);
+    }
     if (c.disk_root != nullptr && c.disk_sector_bytes % c.ram_sector_bytes != 0)
         return reject(why, "disk_sector_bytes", "must be a multiple of ram_sector_bytes when disk_root is set");
     if ((c.arena == nullptr) != (c.arena_bytes == 0))

@@ -286,7 +286,7 @@ void Engine::spill_to_cold(bool everything) noexcept {
         if (everything || policy::disk_first(cold_->retained(i))) spill(i, ~std::uint32_t{0});
     }
     if (everything) return;
-    std::uint64_t target = policy::spill_target(pool_.capacity(), pool_.in_use(), n, high_watermark_pct_, low_watermark_pct_);
+    std::uint64_t target = policy::spill_target(pool_.usable(), pool_.in_use(), n, high_watermark_pct_, low_watermark_pct_);
     if (target == 0) return;
     for (std::uint32_t i = 0; i < n; ++i) spill_order_[i] = policy::SpillCandidate{stores_[i].sector_count(), i};
     policy::order_spill(spill_order_, n);
@@ -309,7 +309,8 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     out.sectors_free = pool_.free_count();
     out.sectors_free_min = pool_.free_min();
     out.sector_bytes = pool_.sector_bytes();
-    out.ram_used_pct = out.sectors_total == 0 ? 0 : (out.sectors_total - out.sectors_free) * 100 / out.sectors_total;
+    const std::uint32_t usable = pool_.usable();
+    out.ram_used_pct = usable == 0 ? 0 : pool_.in_use() * 100 / usable;
     for (std::uint32_t i = 0; i < out.sensors; ++i) {
         SsSensorStats s;
         stats(stores_[i], s);

@@ -10,7 +10,7 @@ void SectorPool::init(std::byte* sectors, SectorIndex* links, std::uint32_t coun
     sector_bytes_ = sector_bytes;
     lock_ops_ = &lock_ops;
     lock_ = lock;
-    reserved_ = reserved;
+    reserved_.store(reserved, std::memory_order_relaxed);
     // Low indices first, so a fresh pool hands out sectors in address order.
     for (std::uint32_t i = 0; i < count; ++i)
         links_[i] = i + 1 < count ? static_cast<SectorIndex>(i + 1) : no_sector;
@@ -31,14 +31,15 @@ SectorIndex SectorPool::pop_locked() noexcept {
 
 SectorIndex SectorPool::acquire() noexcept {
     port::LockGuard g(*lock_ops_, lock_);
-    if (free_.load(std::memory_order_relaxed) <= reserved_) return no_sector;
+    if (free_.load(std::memory_order_relaxed) <= reserved_.load(std::memory_order_relaxed)) return no_sector;
     return pop_locked();
 }
 
 SectorIndex SectorPool::acquire_reserved() noexcept {
     port::LockGuard g(*lock_ops_, lock_);
-    if (reserved_ == 0 || free_head_ == no_sector) return no_sector;
-    --reserved_;
+    const std::uint32_t reserved = reserved_.load(std::memory_order_relaxed);
+    if (reserved == 0 || free_head_ == no_sector) return no_sector;
+    reserved_.store(reserved - 1, std::memory_order_relaxed);
     return pop_locked();
 }
 

@@ -133,6 +133,9 @@ TEST_CASE("values the core refuses are refused with the core's reason") {
     refused("[system]\ntick = 0ms\n", "system.tick", 2, "positive");
     // A knob the file leaves at its default is named at its section's line.
     refused("\n[system]\nmax_sensors = 100\n", "system.ram_pool_bytes", 2, "too small");
+    // The default pool (32 sectors) holds 32 sensors in RAM, but with a disk it needs a spare.
+    refused("[system]\ndisk_root = \"/var/lib/ss\"\nmax_sensors = 32\n", "system.ram_pool_bytes", 1,
+            "too small for a disk tier: 32 sensors need at least 135168 bytes");
 }
 
 TEST_CASE("a file that cannot be read or parsed is refused, naming it and the line") {

@@ -29,7 +29,7 @@ const std::string base =
     "[system]\n"                                                                                          // 1
     "disk_root = \"/var/lib/ss\"\n"                                                                       // 2
     "max_sensors = 64\n"                                                                                  // 3
-    "ram_pool_bytes = 262144\n"                                                                           // 4
+    "ram_pool_bytes = 524288\n"                                                                           // 4
     "[sources]\n"                                                                                         // 5
     "adc0 = { kind = 'sim_adc', bus = 'host', rate = 10000, channels = 2, samples_per_half = 256 }\n"     // 6
     "poll = { kind = 'sim_poll', bus = 'app', period = 2s }\n"                                            // 7

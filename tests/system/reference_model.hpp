@@ -324,7 +324,9 @@ public:
         st.sectors_free = free_;
         st.sectors_free_min = free_min_;
         st.sector_bytes = cfg_.sector_bytes;
-        st.ram_used_pct = (cfg_.pool_sectors - free_) * 100 / cfg_.pool_sectors;
+        // Percent of what registered sensors may use: the pool less the reserve.
+        const std::uint32_t usable = cfg_.pool_sectors - reserve_;
+        st.ram_used_pct = usable == 0 ? 0 : (cfg_.pool_sectors - free_) * 100 / usable;
         for (const SensorModel& s : sensors_) {
             st.records_retained += s.retained;
             st.dropped_new += s.dropped_new;

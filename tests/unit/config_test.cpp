@@ -98,6 +98,21 @@ TEST_CASE("a pool too small for every sensor's first sector says how much is nee
     CHECK(std::string(why.c_str()).find("2048 sensors need at least 8388608 bytes") != std::string::npos);
 }
 
+TEST_CASE("with a disk tier the pool must hold a spare sector beyond one per sensor") {
+    // One sector per sensor is enough in RAM only (a full sector recycles, as 003 §12 says), but
+    // with a disk a full sector can only move there once its sensor has another to write into.
+    SsInitCfg c = default_config(SS_TARGET_LINUX); // 16 sensors, 16 sectors of 4 KB
+    Text why;
+    CHECK(validate_config(c, why));
+    c.disk_root = "/var/lib/ss";
+    REQUIRE_FALSE(validate_config(c, why));
+    CHECK(std::string(why.c_str()) ==
+          "invalid configuration: ram_pool_bytes too small for a disk tier: 16 sensors need at least 69632 bytes "
+          "(one 4096-byte sector each and one spare, so a full sector can move to disk), got 65536");
+    c.ram_pool_bytes = 17 * 4096;
+    CHECK(validate_config(c, why));
+}
+
 TEST_CASE("the arena layout places every part aligned and in order") {
     const ArenaLayout l = arena_layout(10, 20, 256, 40, 8);
     CHECK(l.stores == 0);

@@ -48,6 +48,11 @@ public:
     /// Fewest sectors ever free since init: how close the pool came to exhaustion.
     std::uint32_t free_min() const noexcept { return free_min_.load(std::memory_order_relaxed); }
     std::uint32_t in_use() const noexcept { return count_ - free_count(); }
+    /// Sectors still kept back for sensors not yet registered.
+    std::uint32_t reserve() const noexcept { return reserved_.load(std::memory_order_relaxed); }
+    /// What the registered sensors may hold: the pool less the reserve. The watermarks and the
+    /// fill level are measured against this, since acquire() fails once it is used up.
+    std::uint32_t usable() const noexcept { return count_ - reserve(); }
 
 private:
     SectorIndex pop_locked() noexcept;
@@ -59,8 +64,8 @@ private:
     const port::LockOps* lock_ops_ = nullptr;
     void* lock_ = nullptr;
     SectorIndex free_head_ = no_sector;
-    std::uint32_t reserved_ = 0;
     // Atomic so that stats and the manager read them without the pool lock.
+    std::atomic<std::uint32_t> reserved_{0};
     std::atomic<std::uint32_t> free_{0};
     std::atomic<std::uint32_t> free_min_{0};
 };

@@ -177,7 +177,9 @@ typedef struct SsSystemStats {
     uint32_t sectors_free;        /**< free now */
     uint32_t sectors_free_min;    /**< fewest ever free since init (low watermark) */
     uint32_t sector_bytes;
-    uint32_t ram_used_pct;        /**< sectors in use, percent of the pool */
+    uint32_t ram_used_pct;        /**< sectors in use, percent of what registered sensors may
+                                       use: the pool less one sector kept back for each sensor
+                                       not yet registered (the watermarks apply to this) */
     uint64_t records_retained;    /**< over all sensors */
     uint64_t dropped_new;
     uint64_t dropped_recycled;

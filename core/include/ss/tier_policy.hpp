@@ -14,6 +14,9 @@ namespace ss::policy {
 /// Sealed sectors the RAM watermarks ask to move to the cold tier now: none below the high
 /// watermark, else down to the low one. Both marks are capped so that the pool keeps a free
 /// sector for every registered sensor (each may cross a sector boundary before the next tick).
+/// `pool_capacity` is what registered sensors may use (the pool less its reserve for sensors not
+/// yet registered): measured against the whole pool, a large reserve would let acquire() fail,
+/// and records recycle, before the high watermark was ever reached.
 std::uint64_t spill_target(std::uint64_t pool_capacity, std::uint64_t pool_in_use, std::uint32_t sensors,
                            std::uint32_t high_pct, std::uint32_t low_pct) noexcept;
 
