@@ -1,5 +1,7 @@
 #include "ss/actors/processing.hpp"
 
+#include "ss/actors/chain_filters.hpp"
+
 #include <caf/all.hpp>
 
 #include "ss/hal/capture/clock.hpp"
@@ -107,43 +109,13 @@ void drain_all(ProcessingState& st) {
 } // namespace
 
 Expected<capture::ProcessingConfig> processing_config(const ChainSpec& chain, double rate_hz, Text& why) noexcept {
-    capture::ProcessingConfig c;
-    c.sample_rate_hz = rate_hz;
-    c.summarize = chain.summarize;
     if (chain.stages.size() > capture::max_filter_stages) {
         why.clear();
         why << "chain " << chain.name.c_str() << ": at most " << static_cast<std::uint64_t>(capture::max_filter_stages)
             << " stages";
         return std::unexpected(Errc::invalid_argument);
     }
-    for (std::size_t i = 0; i < chain.stages.size(); ++i) {
-        const StageSpec& s = chain.stages[i];
-        capture::FilterStage& f = c.stages[i];
-        switch (s.kind) {
-        case StageKind::moving_average:
-            f.kind = capture::FilterKind::moving_average;
-            f.window = s.window;
-            break;
-        case StageKind::decimate:
-            f.kind = capture::FilterKind::decimate;
-            f.factor = s.factor;
-            f.mode = s.average ? capture::DecimationMode::average : capture::DecimationMode::pick_first;
-            break;
-        case StageKind::low_pass:
-            f.kind = capture::FilterKind::low_pass;
-            f.cutoff_hz = s.cutoff_hz;
-            break;
-        case StageKind::high_pass:
-            f.kind = capture::FilterKind::high_pass;
-            f.cutoff_hz = s.cutoff_hz;
-            break;
-        case StageKind::band_pass:
-            f.kind = capture::FilterKind::band_pass;
-            f.low_hz = s.low_hz;
-            f.high_hz = s.high_hz;
-            break;
-        }
-    }
+    const capture::ProcessingConfig c = chain_filters(chain, rate_hz);
     // The core checks every stage's parameters against the rate.
     capture::ChannelProcessor probe;
     if (auto ok = probe.configure(c, why); !ok) return std::unexpected(ok.error());

@@ -11,6 +11,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "ss/actors/chain_filters.hpp"
 #include "ss/actors/sim_adc_config.hpp"
 #include "ss/capture/channel.hpp"
 #include "ss/capture/filters.hpp"
@@ -183,40 +184,19 @@ bool check_chain(Checker& c, const actors::ChainSpec& ch) {
 // (each decimation before it divides the rate), and the core's filter chain takes it.
 bool check_chain_at(Checker& c, const actors::ChainSpec& ch, double rate_hz, const std::string& via) {
     const std::string key = "chains." + ch.name;
+    // Each decimation before a stage divides the rate that stage sees.
     double rate = rate_hz;
-    capture::ProcessingConfig pc;
-    pc.sample_rate_hz = rate_hz;
-    pc.summarize = ch.summarize;
     for (std::size_t i = 0; i < ch.stages.size(); ++i) {
         const actors::StageSpec& st = ch.stages[i];
         const std::string sk = key + ".stages[" + std::to_string(i) + "]";
         const std::string limit = " (half of " + number(rate) + " Hz, the rate at this stage for " + via + ")";
-        capture::FilterStage& fs = pc.stages[i];
-        switch (st.kind) {
-        case StageKind::moving_average:
-            fs.kind = capture::FilterKind::moving_average;
-            fs.window = st.window;
-            break;
-        case StageKind::decimate:
-            fs.kind = capture::FilterKind::decimate;
-            fs.factor = st.factor;
-            fs.mode = st.average ? capture::DecimationMode::average : capture::DecimationMode::pick_first;
-            rate /= st.factor;
-            break;
-        case StageKind::low_pass:
-        case StageKind::high_pass:
-            if (st.cutoff_hz >= rate / 2) return c.fail(sk + ".cutoff", "must be below " + number(rate / 2) + " Hz" + limit);
-            fs.kind = st.kind == StageKind::high_pass ? capture::FilterKind::high_pass : capture::FilterKind::low_pass;
-            fs.cutoff_hz = st.cutoff_hz;
-            break;
-        case StageKind::band_pass:
-            if (st.high_hz >= rate / 2) return c.fail(sk + ".high", "must be below " + number(rate / 2) + " Hz" + limit);
-            fs.kind = capture::FilterKind::band_pass;
-            fs.low_hz = st.low_hz;
-            fs.high_hz = st.high_hz;
-            break;
-        }
+        if ((st.kind == StageKind::low_pass || st.kind == StageKind::high_pass) && st.cutoff_hz >= rate / 2)
+            return c.fail(sk + ".cutoff", "must be below " + number(rate / 2) + " Hz" + limit);
+        if (st.kind == StageKind::band_pass && st.high_hz >= rate / 2)
+            return c.fail(sk + ".high", "must be below " + number(rate / 2) + " Hz" + limit);
+        if (st.kind == StageKind::decimate) rate /= st.factor;
     }
+    const capture::ProcessingConfig pc = actors::chain_filters(ch, rate_hz);
     // The core runs the chain: it has the last word.
     capture::ChannelProcessor processor;
     Text why;
