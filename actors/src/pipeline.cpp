@@ -178,6 +178,13 @@ bool Pipeline::open(std::string& why) {
                 return false;
             }
             sensor->store = store;
+            if (group.verify_level) {
+                // Not persisted: a recovered store gets the configured level again each start.
+                if (auto set = engine.set_verify_level(*store, static_cast<VerifyLevel>(*group.verify_level)); !set) {
+                    why = absl::StrCat("sensor ", sensor->name, ": verify_level ", *group.verify_level, " refused");
+                    return false;
+                }
+            }
             sensor->sink = std::make_unique<StoreSink>(engine, *store);
             // Metadata names are short (the export's limit); the rules are what matter here.
             const std::string short_name = sensor->name.substr(0, capture::channel_name_capacity);

@@ -19,7 +19,7 @@ constexpr const char* all_source_keys[] = {"kind",    "bus",       "seed",   "ra
                                            "samples_per_half", "buffers", "signal", "amplitude", "offset",
                                            "frequency", "ramp_step", "period", "events_per_second"};
 constexpr const char* sensor_keys[] = {"source", "id",        "count", "type",   "channel",    "chain", "unit",
-                                       "valid",  "plausible", "slope", "offset", "calibrated"};
+                                       "valid",  "plausible", "slope", "offset", "calibrated", "verify_level"};
 constexpr const char* chain_keys[] = {"stages", "summarize", "processor"};
 constexpr const char* all_stage_keys[] = {"kind", "window", "factor", "mode", "cutoff", "low", "high"};
 constexpr const char* dataset_keys[] = {"id", "description", "sensors", "metadata"};
@@ -66,6 +66,11 @@ void read_sensor(MapReader& r, actors::SensorSpec& s) {
     r.real("slope", s.slope);
     r.real("offset", s.offset);
     r.date("calibrated", s.calibrated_ms);
+    // Absent means the storage's level; the check holds a given one to 0..3.
+    constexpr std::uint64_t absent = ~std::uint64_t{0};
+    std::uint64_t level = absent;
+    r.integer("verify_level", level);
+    if (level != absent) s.verify_level = static_cast<std::uint32_t>(std::min<std::uint64_t>(level, 0xFFFF'FFFFu));
     r.finish(sensor_keys);
 }
 

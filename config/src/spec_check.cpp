@@ -249,6 +249,11 @@ bool check_sensor(Checker& c, const actors::PipelineSpec& spec, const actors::Se
     if (!(std::isfinite(s.slope) && s.slope != 0)) return c.fail(key + ".slope", "must be finite and not 0");
     if (!std::isfinite(s.offset)) return c.fail(key + ".offset", "must be finite");
     if (s.calibrated_ms > max_calibrated_ms) return c.fail(key + ".calibrated", "must be a date up to 9999-12-31");
+    if (s.verify_level && *s.verify_level > SS_VERIFY_AFTER_WRITE)
+        return c.fail(key + ".verify_level",
+                      "must be 0..3 (0 off, 1 first read, 2 every read, 3 also read back after each disk write)");
+    if (s.verify_level && *s.verify_level != SS_VERIFY_OFF && spec.storage.crc_enabled == 0)
+        return c.fail(key + ".verify_level", "needs system.crc_enabled = true (there is no CRC to verify)");
     // The core's channel metadata rules have the last word.
     Text why;
     const capture::Calibration cal{s.slope, s.offset, s.calibrated_ms};

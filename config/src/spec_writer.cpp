@@ -156,6 +156,7 @@ std::string sensor_text(const actors::SensorSpec& s, bool on_adc) {
     f.add("slope", real(s.slope));
     f.add("offset", real(s.offset));
     if (s.calibrated_ms != 0) f.add("calibrated", date_text(s.calibrated_ms));
+    if (s.verify_level) f.add("verify_level", std::to_string(*s.verify_level));
     return f.map();
 }
 

@@ -231,6 +231,33 @@ TEST_CASE("the pipeline refuses a spec it cannot run, saying why") {
     CHECK(why.find("sensor vib: ADC sensors keep") == 0);
 }
 
+TEST_CASE("a sensor group's verify level applies to each of its stores; the others keep the storage's") {
+    ActorSystem as;
+    std::string why;
+    auto spec = small_gateway();
+    spec.sensors[2].verify_level = SS_VERIFY_AFTER_WRITE; // temp: 20 sensors
+    RecordingTransport transport;
+    ss::actors::PipelineOptions options;
+    options.transport = &transport;
+    auto pipeline = ss::actors::Pipeline::start(*as.sys, spec, why, options);
+    REQUIRE_MESSAGE(pipeline, why);
+    const auto snap = pipeline->snapshot();
+    std::uint32_t critical = 0;
+    for (const auto& sensor : snap.sensors) {
+        INFO(sensor.name);
+        const bool in_group = sensor.name.starts_with("temp-");
+        CHECK(sensor.stats.verify_level == (in_group ? SS_VERIFY_AFTER_WRITE : spec.storage.verify_level));
+        critical += in_group ? 1 : 0;
+    }
+    CHECK(critical == 20);
+    pipeline->shutdown();
+    pipeline.reset();
+
+    spec.sensors[2].verify_level = 9;
+    CHECK_FALSE(ss::actors::Pipeline::start(*as.sys, spec, why, options));
+    CHECK(why == "sensor temp-100: verify_level 9 refused");
+}
+
 TEST_CASE("a chain maps onto the core's processing, every stage kind, checked against the rate") {
     ss::actors::ChainSpec chain;
     chain.name = "all";

@@ -153,7 +153,7 @@ TEST_CASE("every key of a sensor, a source, a chain stage") {
                             12,
                             "vib = { source = \"adc0\", id = 7, count = 2, type = 'ts', channel = 2, chain = \"smooth\", "
                             "unit = \"mm/s\", valid = [0.5, 10], plausible = [0, 20], slope = 0.01, offset = -3.5, "
-                            "calibrated = \"2026-01-31\" }"));
+                            "calibrated = \"2026-01-31\", verify_level = 3 }"));
     const auto& s = cfg.spec();
     const auto& adc = s.sources[0];
     CHECK(adc.buffers == 8);
@@ -180,6 +180,9 @@ TEST_CASE("every key of a sensor, a source, a chain stage") {
     CHECK(v.offset == -3.5);
     CHECK(v.calibrated_ms == 1'769'817'600'000ull); // 2026-01-31T00:00:00Z
     CHECK(v.plausible_high == 20.0);
+    CHECK(v.verify_level == 3u);
+    // Left out, the storage's level applies.
+    CHECK_FALSE(s.sensors[1].verify_level.has_value());
 }
 
 TEST_CASE("[sources]: unknown keys, keys of another kind, wrong types, ranges") {
@@ -226,6 +229,13 @@ TEST_CASE("[sensors]: references, duplicates and ranges") {
     refused(with_line(base, 12, "vib = { source = \"adc0\" }"), "sensors.vib.id", 12, "missing (required)");
     refused(with_line(base, 12, "vib = { source = \"adc0\", id = \"one\" }"), "sensors.vib.id", 12,
             "expects an integer in 0..4294967295, got string \"one\"");
+    refused(with_line(base, 12, "vib = { source = \"adc0\", id = 1, verify_level = 4 }"), "sensors.vib.verify_level", 12,
+            "must be 0..3 (0 off, 1 first read, 2 every read, 3 also read back after each disk write)");
+    refused(with_line(base, 12, "vib = { source = \"adc0\", id = 1, verify_level = -1 }"), "sensors.vib.verify_level", 12,
+            "expects an integer in 0..");
+    refused(with_line(with_line(base, 12, "vib = { source = \"adc0\", id = 1, verify_level = 1 }"), 2,
+                      "disk_root = \"\"\ncrc_enabled = false\nverify_level = 0"),
+            "sensors.vib.verify_level", 14, "needs system.crc_enabled = true");
     refused(with_line(base, 12, "vib = { source = \"adc0\", id = 1, chanel = 0 }"), "sensors.vib.chanel", 12,
             "unknown key (known: source, id,");
     // The same bus and id through two groups (temp is app 1..10).
@@ -395,7 +405,7 @@ TEST_CASE("the effective configuration reads back as the same spec") {
                                      "{ kind = 'band_pass', low = 1.17, high = 200 } ], summarize = false, processor = \"rms\" }"),
                            13,
                            "temp = { source = \"poll\", id = 1, count = 10, unit = \"°C\", valid = [-40.25, 85.125], "
-                           "slope = 0.0123456789, offset = -273.15, calibrated = 1769817600123 }") +
+                           "slope = 0.0123456789, offset = -273.15, calibrated = 1769817600123, verify_level = 2 }") +
                      "[datasets.more]\nid = \"DS \\\"2\\\"\"\ndescription = \"a; b = [c]\\nnext line\"\n"
                      "[scheduler]\npolicy = 'sharing'\nmax-threads = 2\n",
                  {"--system.disk_root=/tmp/x", "--uploader.period=50ms", "--scheduler.max-threads=3"});
@@ -405,6 +415,7 @@ TEST_CASE("the effective configuration reads back as the same spec") {
         CHECK(dump.find("[scheduler]") != std::string::npos);
         CHECK(dump.find("max-threads = 3") != std::string::npos);
         CHECK(dump.find("calibrated = 1769817600123") != std::string::npos);
+        CHECK(dump.find("verify_level = 2") != std::string::npos);
         reloads_as(cfg);
     }
     SUBCASE("the examples") {

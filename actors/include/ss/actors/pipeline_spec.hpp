@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,9 @@ struct SensorSpec {
     std::uint32_t id = 0;         ///< first id; unique per source bus
     std::uint32_t count = 1;
     RecordType type = RecordType::ts;
+    /// Seed 004's verification level for these sensors, an SsVerifyLevel 0..3 (3: read back after
+    /// each disk write, for critical data); none = the storage's verify_level.
+    std::optional<std::uint32_t> verify_level;
     std::uint16_t channel = 0;    ///< sim_adc: which interleaved channel (a group's k-th sensor
                                   ///< reads channel + k)
     std::string chain;            ///< sim_adc: a ChainSpec name ("" = values as captured)
