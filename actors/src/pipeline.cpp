@@ -263,9 +263,10 @@ void Pipeline::spawn_stages() {
                                 }});
     }
     // Storage events for subscribers, derived at the manager tick's period.
-    setup.stages.push_back({"events", [engine, tick](caf::event_based_actor* self) {
+    setup.stages.push_back({"events", [engine, tick, memory = hub_memory_.get()](caf::event_based_actor* self) {
                                 EventHubConfig hub;
                                 hub.period = tick;
+                                hub.memory = memory;
                                 return caf::actor_cast<caf::actor>(self->spawn(event_hub, engine, hub));
                             }});
     if (transport_ != nullptr) {

@@ -206,7 +206,7 @@ TEST_CASE_FIXTURE(fixture, "subscribers get the kinds they asked for, coalesced 
     CHECK(health == 1);
     for (const SsEvent& e : data.events) CHECK(e.kind == SS_EVENT_NEW_DATA);
     CHECK(data.events.size() == 2 + 10);
-    CHECK(hub_state().stats.ticks == 6);
+    CHECK(hub_state().memory->stats.ticks == 6);
 }
 
 TEST_CASE_FIXTURE(fixture, "a subscriber that never answers holds K events, queues a bounded number, loses the rest counted") {
@@ -279,19 +279,54 @@ TEST_CASE_FIXTURE(fixture, "a subscriber that terminates is removed, also with e
     auto stays = sys.spawn(collector, &stays_got);
     REQUIRE(subscribe(caf::actor_cast<event_subscriber_actor>(gone), all_kinds).ok);
     REQUIRE(subscribe(stays, all_kinds).ok);
-    CHECK(hub_state().stats.subscribers == 2);
+    CHECK(hub_state().memory->stats.subscribers == 2);
     add(0, 1);
     add(1, 1);
     step();
     CHECK(gone_got.events.size() == 1); // one in flight, one queued
     caf::anon_send_exit(gone, caf::exit_reason::kill);
     sched.run();
-    CHECK(hub_state().stats.subscribers == 1);
-    CHECK(hub_state().subscribers.size() == 1);
+    CHECK(hub_state().memory->stats.subscribers == 1);
+    CHECK(hub_state().memory->subscribers.size() == 1);
     add(0, 1);
     step();
     CHECK(stays_got.events.size() == 3);
     CHECK(gone_got.events.size() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a hub restarted on the same memory keeps its subscribers and reports the gap's events") {
+    ss::actors::EventHubMemory memory;
+    EventHubConfig c;
+    c.memory = &memory;
+    start_hub(c);
+    Received got;
+    auto sub = sys.spawn(collector, &got);
+    REQUIRE(subscribe(sub, SS_EVENT_MASK(SS_EVENT_NEW_DATA)).ok);
+    add(1, 10);
+    step();
+    REQUIRE(got.events.size() == 1);
+    // The hub fails (as the supervisor would see it); records arrive while none runs.
+    caf::anon_send_exit(hub, caf::exit_reason::kill);
+    sched.run();
+    add(1, 5);
+    start_hub(c); // what the supervisor's restart does: the same stage factory, the same memory
+    CHECK(hub_state().memory == &memory);
+    CHECK(memory.stats.subscribers == 1);
+    add(2, 3);
+    sched.advance_time(100ms); // also fires the dead hub's last tick, which goes nowhere
+    sched.run();
+    // No new subscribe: the gap's records of sensor 1 and the new ones of sensor 2, in order.
+    REQUIRE(got.events.size() == 3);
+    CHECK((got.events[1].sensor_id == 1 && got.events[1].first_seq == 10 && got.events[1].last_seq == 14));
+    CHECK((got.events[2].sensor_id == 2 && got.events[2].first_seq == 0 && got.events[2].last_seq == 2));
+    CHECK(stats_of(sub).delivered == 3);
+    // A subscriber that went away while no hub ran is dropped by the new hub's monitor.
+    caf::anon_send_exit(hub, caf::exit_reason::kill);
+    sched.run();
+    caf::anon_send_exit(sub, caf::exit_reason::kill);
+    sched.run();
+    start_hub(c);
+    CHECK(memory.stats.subscribers == 0);
 }
 
 TEST_CASE_FIXTURE(fixture, "unsubscribe ends delivery; subscribing again changes the kinds; bad subscriptions are refused") {
@@ -304,7 +339,7 @@ TEST_CASE_FIXTURE(fixture, "unsubscribe ends delivery; subscribing again changes
     CHECK(subscribe(a, 0).failed);
     CHECK(subscribe(a, SS_EVENTS_ALL + 1).failed);
     CHECK(subscribe(event_subscriber_actor{}, all_kinds).failed);
-    CHECK(hub_state().stats.subscribers == 0);
+    CHECK(hub_state().memory->stats.subscribers == 0);
 
     // What happened before the first subscription is no news to it.
     add(0, 4);
@@ -318,7 +353,7 @@ TEST_CASE_FIXTURE(fixture, "unsubscribe ends delivery; subscribing again changes
     auto third = sys.spawn(collector, &c_got);
     CHECK(subscribe(third, all_kinds).failed); // max_subscribers
     REQUIRE(subscribe(a, SS_EVENT_MASK(SS_EVENT_ERASED)).ok); // the same subscriber: new kinds
-    CHECK(hub_state().stats.subscribers == 2);
+    CHECK(hub_state().memory->stats.subscribers == 2);
     add(0, 2);
     step();
     CHECK(a_got.events.empty());
@@ -326,7 +361,7 @@ TEST_CASE_FIXTURE(fixture, "unsubscribe ends delivery; subscribing again changes
 
     caf::anon_send(hub, caf::unsubscribe_atom::value, b);
     sched.run();
-    CHECK(hub_state().stats.subscribers == 1);
+    CHECK(hub_state().memory->stats.subscribers == 1);
     Reply r;
     sys.spawn(stats_requester, hub, event_subscriber_actor{b}, &r);
     sched.run();

@@ -14,6 +14,11 @@
 //     dropped and counted for that subscriber alone, and the next event it gets says how many
 //     it missed just before (the uint32 beside the event).
 // The hub never waits for a reply: it ticks on, and the other subscribers are served as before.
+//
+// Given an EventHubMemory, the hub keeps its subscriptions and its tracker there rather than in
+// itself: a hub the supervisor restarts after a failure finds every subscriber again (events
+// queued for them included) and derives the events of the gap from the counters where the last
+// one stopped, so a subscriber neither subscribes again nor misses what happened meanwhile.
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -24,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "ss/actors/messages.hpp"
@@ -51,6 +57,8 @@ using event_hub_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, event_subscriber_actor>::with<SubscriberStats>,
     caf::replies_to<caf::get_atom>::with<EventHubStats>>;
 
+struct EventHubMemory;
+
 struct EventHubConfig {
     /// The tick: the storage-flush stage's period, so events are coalesced per manager tick.
     caf::timespan period = std::chrono::milliseconds(100);
@@ -61,10 +69,13 @@ struct EventHubConfig {
     std::uint32_t queue_capacity = 0;
     std::uint32_t max_subscribers = 64;
     std::uint16_t overflow_quiet_ticks = 10; ///< as TrackerConfig
+    /// Where subscriptions and the tracker live across restarts; nullptr = in the hub itself.
+    EventHubMemory* memory = nullptr;
 };
 
-struct EventHubState {
-    static inline const char* name = "event-hub";
+/// What outlives one hub: the runtime owns it and hands it to each hub it spawns in turn (one
+/// at a time). The mutex orders one hub's writes before the next one's reads.
+struct EventHubMemory {
     struct Subscriber {
         event_subscriber_actor handle;
         std::uint64_t serial = 0; ///< names it in replies that come back after it left
@@ -74,18 +85,28 @@ struct EventHubState {
         std::uint32_t in_flight = 0;
         std::uint64_t delivered = 0;
     };
-    const Engine* engine = nullptr;
-    EventHubConfig config{};
+    std::mutex mutex;
+    bool ready = false; ///< a hub has set the tracker up
     std::vector<std::uint32_t> tracker_memory;
     EventTracker tracker{};
     // unique_ptr: a queue points into its subscriber's slots, which must not move.
     std::vector<std::unique_ptr<Subscriber>> subscribers;
     std::uint64_t next_serial = 1;
-    caf::actor_clock::time_point next{};
     EventHubStats stats{};
 };
 
-/// Spawn with sys.spawn(event_hub, &engine, config). The engine must outlive the actor; its
+struct EventHubState {
+    static inline const char* name = "event-hub";
+    using Subscriber = EventHubMemory::Subscriber;
+    const Engine* engine = nullptr;
+    EventHubConfig config{};
+    std::unique_ptr<EventHubMemory> own; ///< when spawned without one
+    EventHubMemory* memory = nullptr;
+    caf::actor_clock::time_point next{};
+};
+
+/// Spawn with sys.spawn(event_hub, &engine, config). The engine (and config.memory) must outlive
+/// the actor; its
 /// stores' counters are read under their own locks, so the hub may run beside the
 /// storage-flush stage and the writers on any thread. Quits with invalid_argument if the
 /// period, max_in_flight, max_subscribers or overflow_quiet_ticks is 0.

@@ -95,6 +95,8 @@ private:
     SensorBindings sensors_;
     std::vector<std::unique_ptr<SourceBinding>> sources_;
     StageBoard board_;
+    // Subscriptions outlive a restarted event hub (ss/actors/event_hub.hpp).
+    std::unique_ptr<EventHubMemory> hub_memory_ = std::make_unique<EventHubMemory>();
     StageDirectory directory_;
     caf::actor supervisor_;
     std::uint64_t started_ms_ = 0;
