@@ -19,10 +19,11 @@ seconds=${DEMO_SECONDS:-8}
 data=$(mktemp -d /tmp/sensor-storage-demo.XXXXXX)
 trap 'rm -rf "$data"' EXIT
 daemon=./build/default/tools/ss-gatewayd
-# A small RAM pool of small sectors (room for every sensor's open sector and ~180 more), so the
-# spill shows within seconds.
+# A small RAM pool of small sectors (every possible sensor's open sector and one spare for each
+# configured one, as the daemon advises) and a low watermark, so the spill shows within seconds.
 common=(--config-file=config/examples/gateway.ini "--system.disk_root=$data/store"
-        --system.ram_sector_bytes=512 --system.ram_pool_bytes=262144 --system.max_sensors=330 --http.port=0 "$@")
+        --system.ram_sector_bytes=512 --system.ram_pool_bytes=393216 --system.max_sensors=330
+        --system.ram_high_watermark_pct=50 --system.ram_low_watermark_pct=40 --http.port=0 "$@")
 
 run_for() { # seconds, then SIGTERM; the daemon's exit status is returned
   local secs=$1; shift

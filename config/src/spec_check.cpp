@@ -417,6 +417,24 @@ std::uint64_t sensor_total(const actors::PipelineSpec& spec) noexcept {
     return n;
 }
 
+std::optional<Problem> sizing_advice(const actors::PipelineSpec& spec) {
+    const SsInitCfg& s = spec.storage;
+    if (spec.data_dir.empty() || s.ram_sector_bytes == 0) return std::nullopt;
+    const std::uint64_t sectors = s.ram_pool_bytes / s.ram_sector_bytes;
+    const std::uint64_t sensors = sensor_total(spec);
+    // One open sector for each possible sensor (the pool reserves them), and one more for each
+    // configured sensor: the sector that filled and waits for the tick to move it to disk.
+    const std::uint64_t wanted = std::uint64_t{s.max_sensors} + sensors;
+    if (sectors >= wanted) return std::nullopt;
+    return Problem{"system.ram_pool_bytes",
+                   std::to_string(s.ram_pool_bytes) + " bytes are " + std::to_string(sectors) + " sectors: " +
+                       std::to_string(sectors > s.max_sensors ? sectors - s.max_sensors : 0) + " spare for " +
+                       std::to_string(sensors) +
+                       " sensors; a sensor whose sector fills while no spare is free recycles unsent records "
+                       "although the disk has room. Give at least " +
+                       std::to_string(wanted * s.ram_sector_bytes) + " bytes (max_sensors plus one sector per sensor)"};
+}
+
 std::optional<Problem> check_spec(const actors::PipelineSpec& spec) {
     Checker c;
     SensorsSeen seen;

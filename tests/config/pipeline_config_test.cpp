@@ -288,6 +288,24 @@ TEST_CASE("[sensors]: references, duplicates and ranges") {
             "duplicate key (first at line 12)");
 }
 
+TEST_CASE("sizing advice: a disk tier without a spare sector per configured sensor is valid but warned about") {
+    GatewayConfig fine;
+    accepted(fine, base); // 128 sectors: 64 reserved or open, 12 sensors
+    CHECK_FALSE(ss::config::sizing_advice(fine.spec()));
+    GatewayConfig tight;
+    accepted(tight, with_line(base, 4, "ram_pool_bytes = 307200")); // 75 sectors
+    const auto advice = ss::config::sizing_advice(tight.spec());
+    REQUIRE(advice);
+    CHECK(advice->key == "system.ram_pool_bytes");
+    CHECK(advice->reason.starts_with("307200 bytes are 75 sectors: 11 spare for 12 sensors;"));
+    CHECK(advice->reason.ends_with("Give at least 311296 bytes (max_sensors plus one sector per sensor)"));
+    // RAM only: recycling is the policy, nothing to advise.
+    GatewayConfig ram_only;
+    accepted(ram_only, with_line(with_line(base, 4, "ram_pool_bytes = 307200"), 2, "disk_root = \"\"") +
+                           "[uploader]\narchive_dir = \"/var/lib/ss-archive\"\n");
+    CHECK_FALSE(ss::config::sizing_advice(ram_only.spec()));
+}
+
 TEST_CASE("[chains]: stage limits, cutoffs against the rate the stage sees, references") {
     const auto chain = [](const std::string& stages) { return with_line(base, 10, "smooth = { stages = [ " + stages + " ] }"); };
     refused(chain("{ kind = 'decimate', factor = 2 }, { kind = 'decimate', factor = 2 }, { kind = 'decimate', factor = 2 }, "

@@ -20,6 +20,7 @@
 #include "signal_wait.hpp"
 #include "ss/actors/pipeline.hpp"
 #include "ss/config/gateway_config.hpp"
+#include "ss/config/spec_check.hpp"
 #include "status_line.hpp"
 
 namespace {
@@ -75,6 +76,7 @@ int run(ss::config::GatewayConfig& cfg) {
     std::string why;
     ss::actors::PipelineOptions options;
     options.log = log_line;
+    if (auto advice = ss::config::sizing_advice(spec)) log_line(1, advice->key + ": " + advice->reason);
     auto pipeline = ss::actors::Pipeline::start(system, spec, why, options);
     if (!pipeline) {
         log_line(0, "cannot start: " + why);
@@ -180,6 +182,8 @@ int main(int argc, char** argv) {
         const auto spec = cfg.spec();
         std::printf("%s: valid (%zu sources, %zu sensor entries, %zu chains, %zu datasets)\n", cfg.file().c_str(),
                     spec.sources.size(), spec.sensors.size(), spec.chains.size(), spec.datasets.size());
+        if (auto advice = ss::config::sizing_advice(spec))
+            std::printf("%s: warning: %s: %s\n", cfg.file().c_str(), advice->key.c_str(), advice->reason.c_str());
         return 0;
     }
     return run(cfg);

@@ -24,6 +24,12 @@ struct Problem {
 /// The first broken rule of `spec`, in section order; nullopt if it may run.
 std::optional<Problem> check_spec(const actors::PipelineSpec& spec);
 
+/// A valid spec that will probably lose data it could keep, and what to change; nullopt if
+/// nothing stands out. Today: with a disk tier, a RAM pool without a spare sector for each
+/// configured sensor beyond one per possible sensor (max_sensors) — a sensor whose open sector
+/// fills while no spare is free recycles its own unsent records, however much disk is free.
+std::optional<Problem> sizing_advice(const actors::PipelineSpec& spec);
+
 /// The name of the k-th sensor of a group entry: the entry's name when count is 1, else
 /// "<name>-<id + k>".
 std::string member_name(const actors::SensorSpec& sensor, std::uint32_t k);
