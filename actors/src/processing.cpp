@@ -13,17 +13,10 @@ namespace ss::actors {
 namespace {
 
 void count_quality(SensorBinding& sensor, const std::uint32_t* values, std::size_t n) {
-    std::uint64_t good = 0, suspect = 0, bad = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        switch (capture::quality_of_raw(sensor.metadata, values[i])) {
-        case capture::Quality::good: ++good; break;
-        case capture::Quality::suspect: ++suspect; break;
-        default: ++bad; break;
-        }
-    }
-    sensor.good.fetch_add(good, std::memory_order_relaxed);
-    sensor.suspect.fetch_add(suspect, std::memory_order_relaxed);
-    sensor.bad.fetch_add(bad, std::memory_order_relaxed);
+    const capture::QualityCounts q = capture::count_qualities(sensor.metadata, values, n);
+    sensor.good.fetch_add(q.good, std::memory_order_relaxed);
+    sensor.suspect.fetch_add(q.suspect, std::memory_order_relaxed);
+    sensor.bad.fetch_add(q.bad, std::memory_order_relaxed);
 }
 
 void store(SourceBinding& source, SensorBinding& sensor, const std::uint32_t* values, std::uint32_t n) {

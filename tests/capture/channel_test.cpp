@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "ss/capture/channel.hpp"
 #include "ss/text.hpp"
@@ -165,4 +167,65 @@ TEST_CASE("quality: good inside valid, suspect inside plausible, bad beyond, edg
     CHECK(classify(*strict, above(10.0)) == Quality::bad);
     CHECK(std::string(quality_name(Quality::interpolated)) == "interpolated");
     CHECK(std::string(quality_name(Quality::suspect)) == "suspect");
+}
+
+namespace {
+
+QualityCounts one_by_one(const ChannelMetadata& c, const std::vector<std::uint32_t>& raw) {
+    QualityCounts q;
+    for (const std::uint32_t v : raw) {
+        const Quality k = quality_of_raw(c, v);
+        q.good += k == Quality::good;
+        q.suspect += k == Quality::suspect;
+        q.bad += k == Quality::bad;
+    }
+    return q;
+}
+
+} // namespace
+
+TEST_CASE("a block's qualities counted at once match the values' one by one, whatever the calibration") {
+    std::mt19937 rng(7);
+    ChannelMetadata c = temperature(); // good raw 400..2500, suspect 0..399 and 2501..3300
+    std::vector<std::uint32_t> block(512);
+    SUBCASE("every value good: settled by the extremes, the edges included") {
+        for (auto& v : block) v = 400 + rng() % 2101;
+        block[3] = 400;
+        block[200] = 2'500;
+        const QualityCounts q = count_qualities(c, block.data(), block.size());
+        CHECK(q.good == 512);
+        CHECK(q.suspect + q.bad == 0);
+    }
+    SUBCASE("one value past an edge sends the block value by value") {
+        for (auto& v : block) v = 400 + rng() % 2101;
+        block[511] = 2'501;
+        block[17] = 9'999;
+        const QualityCounts q = count_qualities(c, block.data(), block.size());
+        CHECK(q.good == 510);
+        CHECK(q.suspect == 1);
+        CHECK(q.bad == 1);
+    }
+    SUBCASE("random blocks, rising and falling calibrations, both encodings") {
+        for (int round = 0; round < 400; ++round) {
+            c.encoding = round % 2 == 0 ? RawEncoding::unsigned32 : RawEncoding::signed32;
+            c.calibration.slope = round % 4 < 2 ? 0.05 : -0.05;
+            c.calibration.offset = c.calibration.slope > 0 ? -40.0 : 85.0;
+            // Mostly inside, sometimes spanning the edges; signed blocks cross zero.
+            const std::int64_t centre = c.encoding == RawEncoding::signed32 ? 0 : 1'400;
+            const std::int64_t spread = round % 3 == 0 ? 4'000 : 900;
+            const std::size_t n = 1 + rng() % block.size();
+            std::vector<std::uint32_t> values(n);
+            for (auto& v : values) v = static_cast<std::uint32_t>(centre - spread / 2 + static_cast<std::int64_t>(rng() % spread));
+            INFO("round " << round);
+            const QualityCounts got = count_qualities(c, values.data(), n);
+            const QualityCounts want = one_by_one(c, values);
+            CHECK(got.good == want.good);
+            CHECK(got.suspect == want.suspect);
+            CHECK(got.bad == want.bad);
+        }
+    }
+    SUBCASE("an empty block counts nothing") {
+        const QualityCounts q = count_qualities(c, block.data(), 0);
+        CHECK(q.good + q.suspect + q.bad == 0);
+    }
 }

@@ -95,6 +95,46 @@ Quality quality_of_raw(const ChannelMetadata& c, std::uint32_t raw) noexcept {
     return classify(c, to_physical(c, raw));
 }
 
+namespace {
+
+/// The raw values holding the smallest and the largest number in the channel's encoding.
+template <class Number>
+void extremes(const std::uint32_t* raw, std::size_t n, std::uint32_t& low, std::uint32_t& high) noexcept {
+    Number lo = static_cast<Number>(raw[0]);
+    Number hi = lo;
+    for (std::size_t i = 1; i < n; ++i) {
+        const auto v = static_cast<Number>(raw[i]);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    low = static_cast<std::uint32_t>(lo);
+    high = static_cast<std::uint32_t>(hi);
+}
+
+} // namespace
+
+QualityCounts count_qualities(const ChannelMetadata& c, const std::uint32_t* raw, std::size_t n) noexcept {
+    QualityCounts q;
+    if (n == 0) return q;
+    std::uint32_t low = 0, high = 0;
+    if (c.encoding == RawEncoding::signed32)
+        extremes<std::int32_t>(raw, n, low, high);
+    else
+        extremes<std::uint32_t>(raw, n, low, high);
+    if (quality_of_raw(c, low) == Quality::good && quality_of_raw(c, high) == Quality::good) {
+        q.good = n;
+        return q;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        switch (quality_of_raw(c, raw[i])) {
+        case Quality::good: ++q.good; break;
+        case Quality::suspect: ++q.suspect; break;
+        default: ++q.bad; break;
+        }
+    }
+    return q;
+}
+
 const char* quality_name(Quality quality) noexcept {
     switch (quality) {
     case Quality::good: return "good";
