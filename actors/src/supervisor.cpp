@@ -72,9 +72,10 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
                 return;
             }
             child.restarts.push_back(now);
+            // Started first: whoever sees the restart counted finds the new stage in the directory.
+            start_child(self, child);
             if (s.setup.board != nullptr) s.setup.board->count_restart(child.recipe.name);
             log(s, 1, "stage " + child.recipe.name + " failed (" + self->system().render(down.reason) + "); restarted");
-            start_child(self, child);
             return;
         }
     });

@@ -329,3 +329,42 @@ TEST_CASE("an application's actor subscribes to the pipeline's storage events an
     CHECK(counts.erased_records <= total(snap, &SsSensorStats::erased));
     caf::anon_send_exit(subscriber, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("when the event hub fails, the restarted hub keeps the application's subscription") {
+    ActorSystem as;
+    RecordingTransport transport;
+    std::string why;
+    ss::actors::PipelineOptions options;
+    options.transport = &transport;
+    auto pipeline = ss::actors::Pipeline::start(*as.sys, small_gateway(), why, options);
+    REQUIRE_MESSAGE(pipeline, why);
+    EventCounts counts;
+    auto subscriber = as.sys->spawn(counting_subscriber, &counts);
+    {
+        caf::scoped_actor self{*as.sys};
+        bool subscribed = false;
+        self->request(pipeline->events(), caf::infinite, caf::subscribe_atom::value, subscriber,
+                      std::uint32_t{SS_EVENT_MASK(SS_EVENT_NEW_DATA)})
+            .receive([&](caf::ok_atom) { subscribed = true; }, [](caf::error&) {});
+        REQUIRE(subscribed);
+    }
+    std::this_thread::sleep_for(300ms);
+    const auto failed_hub = pipeline->events();
+    caf::anon_send_exit(failed_hub, caf::exit_reason::kill);
+    const auto restarts = [&] {
+        for (const auto& stage : pipeline->snapshot().stages)
+            if (stage.name == "events") return stage.restarts;
+        return std::uint64_t{0};
+    };
+    for (int i = 0; i < 200 && restarts() == 0; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(restarts() == 1);
+    // The supervisor counts a restart once the new stage is in the directory.
+    CHECK(pipeline->events() != failed_hub);
+    const std::uint64_t before = counts.new_data_records.load();
+    std::this_thread::sleep_for(500ms);
+    // Nobody subscribed again: the new hub announces what was written meanwhile and after.
+    CHECK(counts.new_data_records.load() > before);
+    pipeline->shutdown();
+    CHECK(counts.new_data_records.load() <= total(pipeline->snapshot(), &SsSensorStats::written));
+    caf::anon_send_exit(subscriber, caf::exit_reason::user_shutdown);
+}
