@@ -274,6 +274,7 @@ void Pipeline::spawn_stages() {
         u.period = spec_.uploader.period;
         u.batch_records = spec_.uploader.batch_records;
         u.batches_per_tick = spec_.uploader.batches_per_tick;
+        u.batches_per_send = spec_.uploader.batches_per_send;
         u.backoff_base_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_base.count());
         u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
         u.seed = now_ms();

@@ -106,6 +106,7 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
     upload_period_ = u.period;
     batch_records_ = u.batch_records;
     batches_per_tick_ = u.batches_per_tick;
+    batches_per_send_ = u.batches_per_send;
     backoff_base_ = u.backoff_base;
     backoff_cap_ = u.backoff_cap;
     opt_group{custom_options_, "uploader"}
@@ -115,6 +116,7 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
         .add(upload_period_, "period", "how often the uploader looks for unsent records")
         .add(batch_records_, "batch_records", "most records per batch")
         .add(batches_per_tick_, "batches_per_tick", "most batches sent per period")
+        .add(batches_per_send_, "batches_per_send", "most batches (of different sensors) per transport call")
         .add(backoff_base_, "backoff_base", "first retry delay after a failed batch")
         .add(backoff_cap_, "backoff_cap", "longest retry delay");
 
@@ -213,6 +215,7 @@ bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
     u.archive_file_bytes = archive_file_bytes_;
     u.batch_records = batch_records_;
     u.batches_per_tick = batches_per_tick_;
+    u.batches_per_send = batches_per_send_;
     s.http.enabled = http_enabled_;
     s.http.address = http_address_;
     s.http.port = http_port_;

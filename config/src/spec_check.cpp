@@ -40,6 +40,9 @@ constexpr double max_events_per_second = 10'000.0;
 // delays are 32-bit milliseconds (RetryBackoff).
 constexpr std::uint32_t max_batch_records = 65'536;
 constexpr std::uint32_t max_batches_per_tick = 65'536;
+// The uploader holds a group's records in one buffer: 1024 batches of 65536 events is 768 MiB,
+// so the bound keeps a typo from asking for far more.
+constexpr std::uint32_t max_batches_per_send = 1'024;
 constexpr std::uint64_t min_archive_file_bytes = 4096, max_archive_file_bytes = 1ull << 40;
 constexpr milliseconds max_upload_period{std::chrono::hours(1)};
 constexpr milliseconds max_backoff{0xFFFF'FFFFll};
@@ -382,6 +385,8 @@ bool check_uploader(Checker& c, const actors::PipelineSpec& spec) {
         return c.fail("uploader.batch_records", "must be in 1..65536");
     if (u.batches_per_tick < 1 || u.batches_per_tick > max_batches_per_tick)
         return c.fail("uploader.batches_per_tick", "must be in 1..65536");
+    if (u.batches_per_send < 1 || u.batches_per_send > max_batches_per_send)
+        return c.fail("uploader.batches_per_send", "must be in 1..1024");
     if (u.backoff_base < milliseconds{1} || u.backoff_base > max_backoff)
         return c.fail("uploader.backoff_base", "must be in 1ms..4294967295ms");
     if (u.backoff_cap < u.backoff_base || u.backoff_cap > max_backoff)

@@ -236,6 +236,7 @@ std::string write_spec(const actors::PipelineSpec& spec) {
     out += "period = " + millis_text(u.period) + "\n";
     out += "batch_records = " + std::to_string(u.batch_records) + "\n";
     out += "batches_per_tick = " + std::to_string(u.batches_per_tick) + "\n";
+    out += "batches_per_send = " + std::to_string(u.batches_per_send) + "\n";
     out += "backoff_base = " + millis_text(u.backoff_base) + "\n";
     out += "backoff_cap = " + millis_text(u.backoff_cap) + "\n";
 

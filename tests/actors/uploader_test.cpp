@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -71,6 +72,49 @@ private:
     caf::scheduler::test_coordinator& sched_;
 };
 
+/// A receiver that takes a group at once (as the archive does) and answers each batch from a
+/// script: acknowledged by default, `fail_at` = the position in the group that fails, after
+/// which it stops (the rest are not attempted).
+class GroupTransport final : public ss::hal::UploadTransport {
+public:
+    struct Batch {
+        std::uint32_t sensor;
+        std::uint64_t first_seq;
+        std::uint32_t count;
+        std::uint32_t first_value;
+    };
+    UploadResult send(const UploadBatch& b) noexcept override {
+        UploadResult r;
+        send_many(std::span<const UploadBatch>(&b, 1), std::span<UploadResult>(&r, 1));
+        return r;
+    }
+    std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept override {
+        groups.emplace_back();
+        const int fail_at = fails.empty() ? -1 : fails.front();
+        if (!fails.empty()) fails.pop_front();
+        for (std::size_t i = 0; i < batches.size(); ++i) {
+            const UploadBatch& b = batches[i];
+            std::uint32_t first_value = 0;
+            std::memcpy(&first_value, b.records, sizeof first_value);
+            groups.back().push_back({b.sensor_id, b.first_seq, b.count, first_value});
+            if (static_cast<int>(i) == fail_at) {
+                results[i] = UploadResult{UploadOutcome::retry, 0};
+                return i + 1;
+            }
+            results[i] = UploadResult{UploadOutcome::acknowledged, 0};
+            for (std::uint32_t k = 0; k < b.count; ++k) {
+                std::uint32_t v = 0;
+                std::memcpy(&v, b.records + std::size_t{k} * 4, 4);
+                received[b.sensor_id].emplace_back(b.first_seq + k, v);
+            }
+        }
+        return batches.size();
+    }
+    std::deque<int> fails;
+    std::vector<std::vector<Batch>> groups;
+    std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint32_t>>> received;
+};
+
 struct fixture : test_coordinator_fixture<> {
     fixture() {
         ss_config_defaults(&storage_cfg, SS_TARGET_LINUX);
@@ -99,7 +143,7 @@ struct fixture : test_coordinator_fixture<> {
         host->engine().stats(*stores[sensor - 1], st);
         return st;
     }
-    ss::actors::uploader_actor start(ScriptedTransport& t, ss::actors::UploaderSettings settings) {
+    ss::actors::uploader_actor start(ss::hal::UploadTransport& t, ss::actors::UploaderSettings settings) {
         auto up = sys.spawn(ss::actors::uploader, &host->engine(), &t, settings);
         sched.run();
         return up;
@@ -187,6 +231,53 @@ TEST_CASE_FIXTURE(fixture, "a failed batch stays pending and is sent again, the 
     CHECK(us.retries == 2);
     CHECK(us.batches_acked == 1);
     CHECK(us.records_acked == 30);
+    stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "batches of several sensors go out as one group; a failure keeps that batch and the rest") {
+    GroupTransport t;
+    t.fails = {-1, 1}; // the first group goes through; in the second, sensor 2's batch fails
+    add(1, 80);
+    add(2, 80);
+    add(3, 80);
+    auto settings_3 = settings(50);
+    settings_3.batches_per_send = 3;
+    auto up = start(t, settings_3);
+    // batches_per_tick (64) allows both groups in one tick: 50 of each, then 30 of each.
+    step();
+    REQUIRE(t.groups.size() == 2);
+    REQUIRE(t.groups[0].size() == 3);
+    for (std::uint32_t k = 0; k < 3; ++k) {
+        CHECK(t.groups[0][k].sensor == k + 1);
+        CHECK(t.groups[0][k].first_seq == 0);
+        CHECK(t.groups[0][k].count == 50);
+        CHECK(t.groups[0][k].first_value == (k + 1) * 100'000);
+    }
+    REQUIRE(t.groups[1].size() == 2); // sensor 3's batch was not attempted after sensor 2's failed
+    CHECK(stats(1).retained == 0);    // acknowledged in the second group: erased
+    CHECK(stats(2).pending == 30);    // failed: kept pending
+    CHECK(stats(3).pending == 30);    // not attempted: kept pending too
+    // After the backoff the same two batches go again, and nothing new overtakes them.
+    add(1, 10);
+    for (int i = 0; i < 20 && t.groups.size() < 3; ++i) step();
+    REQUIRE(t.groups.size() >= 3);
+    REQUIRE(t.groups[2].size() == 2);
+    CHECK((t.groups[2][0].sensor == 2 && t.groups[2][0].first_seq == 50 && t.groups[2][0].count == 30));
+    CHECK((t.groups[2][1].sensor == 3 && t.groups[2][1].first_seq == 50 && t.groups[2][1].count == 30));
+    for (int i = 0; i < 3; ++i) step();
+    // Every record once, in order, per sensor.
+    for (std::uint32_t sensor = 1; sensor <= 3; ++sensor) {
+        const auto& got = t.received[sensor];
+        REQUIRE(got.size() == (sensor == 1 ? 90u : 80u));
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            CHECK(got[i].first == i);
+            CHECK(got[i].second == sensor * 100'000 + i);
+        }
+        CHECK(stats(sensor).retained == 0);
+    }
+    auto us = deref<ss::actors::uploader_actor::stateful_base<ss::actors::UploaderState>>(up).state.stats;
+    CHECK(us.retries == 1);
+    CHECK(us.batches_acked == 7); // 3 + 1 + 2 + sensor 1's last 10
     stop(up);
 }
 

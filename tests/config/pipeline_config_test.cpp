@@ -370,7 +370,7 @@ TEST_CASE("[datasets]: every listed sensor exists") {
 TEST_CASE("[uploader] and [http]") {
     GatewayConfig cfg;
     accepted(cfg, base + "[uploader]\ntransport = 'archive'\narchive_dir = \"/srv/archive\"\narchive_file_bytes = 1048576\n"
-                         "period = 250ms\nbatch_records = 1024\nbatches_per_tick = 8\nbackoff_base = 2s\nbackoff_cap = 10min\n"
+                         "period = 250ms\nbatch_records = 1024\nbatches_per_tick = 8\nbatches_per_send = 4\nbackoff_base = 2s\nbackoff_cap = 10min\n"
                          "[http]\nenabled = false\naddress = \"::1\"\nport = 0\nmax_sensor_series = 10\n");
     const auto& u = cfg.spec().uploader;
     CHECK(u.transport == ss::actors::TransportKind::archive);
@@ -379,6 +379,7 @@ TEST_CASE("[uploader] and [http]") {
     CHECK(u.period == std::chrono::milliseconds(250));
     CHECK(u.batch_records == 1024);
     CHECK(u.batches_per_tick == 8);
+    CHECK(u.batches_per_send == 4);
     CHECK(u.backoff_base == std::chrono::seconds(2));
     CHECK(u.backoff_cap == std::chrono::minutes(10));
     const auto& h = cfg.spec().http;
@@ -391,6 +392,8 @@ TEST_CASE("[uploader] and [http]") {
     refused(base + "[uploader]\nbatch_records = 0\n", "uploader.batch_records", 18, "1..65536");
     refused(base + "[uploader]\nbatch_records = 65537\n", "uploader.batch_records", 18, "1..65536");
     refused(base + "[uploader]\nbatches_per_tick = 0\n", "uploader.batches_per_tick", 18, "1..65536");
+    refused(base + "[uploader]\nbatches_per_send = 0\n", "uploader.batches_per_send", 18, "1..1024");
+    refused(base + "[uploader]\nbatches_per_send = 1025\n", "uploader.batches_per_send", 18, "1..1024");
     refused(base + "[uploader]\nperiod = 0s\n", "uploader.period", 18, "1ms..1h");
     refused(base + "[uploader]\nbackoff_base = 5s\nbackoff_cap = 1s\n", "uploader.backoff_cap", 19, "backoff_base..");
     refused(base + "[uploader]\narchive_file_bytes = 100\n", "uploader.archive_file_bytes", 18, "4096..");

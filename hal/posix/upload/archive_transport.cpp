@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "ss/source_name.hpp"
 
@@ -97,26 +98,69 @@ std::string ArchiveTransport::line_of(const UploadBatch& b) {
     return s;
 }
 
-UploadResult ArchiveTransport::send(const UploadBatch& batch) noexcept {
-    std::string line;
-    try {
-        line = line_of(batch);
-    } catch (...) {
-        return {UploadOutcome::retry, 0}; // out of memory: try again later
+bool ArchiveTransport::append(const std::string* lines, std::size_t count, std::uint64_t bytes) noexcept {
+    // Lines go out in slices of at most 64 iovecs (well under IOV_MAX) but sync once.
+    constexpr std::size_t slice = 64;
+    iovec v[slice];
+    std::uint64_t at = size_;
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < count; i += slice) {
+        const std::size_t n = count - i < slice ? count - i : slice;
+        std::uint64_t chunk = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            v[k] = iovec{const_cast<char*>(lines[i + k].data()), lines[i + k].size()};
+            chunk += lines[i + k].size();
+        }
+        ok = fs_.write(fd_, v, static_cast<int>(n), at) >= 0;
+        at += chunk;
     }
-    line += '\n';
-    if (fd_ < 0 || (size_ != 0 && size_ + line.size() > settings_.max_file_bytes)) {
-        if (!open_next()) return {UploadOutcome::retry, 0};
-    }
-    const iovec v{line.data(), line.size()};
-    if (fs_.write(fd_, &v, 1, size_) < 0 || fs_.sync(fd_) != 0) {
+    if (!ok || fs_.sync(fd_) != 0) {
         // Half a line must not stay in front of the next attempt's whole one; if the file cannot
         // be cut back, its end is unknown and the next attempt starts a new file.
         if (fs_.truncate(fd_, size_) != 0) close_current();
-        return {UploadOutcome::retry, 0};
+        return false;
     }
-    size_ += line.size();
-    return {UploadOutcome::acknowledged, 0};
+    size_ += bytes;
+    return true;
+}
+
+UploadResult ArchiveTransport::send(const UploadBatch& batch) noexcept {
+    UploadResult result;
+    send_many(std::span<const UploadBatch>(&batch, 1), std::span<UploadResult>(&result, 1));
+    return result;
+}
+
+std::size_t ArchiveTransport::send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept {
+    const std::size_t n = batches.size() < results.size() ? batches.size() : results.size();
+    std::vector<std::string> lines;
+    try {
+        lines.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) lines.push_back(line_of(batches[i]) + '\n');
+    } catch (...) {
+        // Out of memory: nothing was written; try again later.
+        if (n != 0) results[0] = UploadResult{UploadOutcome::retry, 0};
+        return n == 0 ? 0 : 1;
+    }
+    // Runs of lines that fit the current file, one write and one sync each; a line that would
+    // pass the size opens the next file (a file takes at least one line, however long).
+    std::size_t done = 0;
+    while (done < n) {
+        if (fd_ < 0 && !open_next()) break;
+        std::size_t end = done;
+        std::uint64_t bytes = 0;
+        while (end < n && (size_ + bytes == 0 || size_ + bytes + lines[end].size() <= settings_.max_file_bytes))
+            bytes += lines[end++].size();
+        if (end == done) {
+            // The current file is full: the next line starts a new one.
+            if (!open_next()) break;
+            continue;
+        }
+        if (!append(lines.data() + done, end - done, bytes)) break;
+        for (; done < end; ++done) results[done] = UploadResult{UploadOutcome::acknowledged, 0};
+    }
+    if (done == n) return n;
+    results[done] = UploadResult{UploadOutcome::retry, 0};
+    return done + 1;
 }
 
 } // namespace ss::hal

@@ -33,6 +33,10 @@ public:
     /// Appends the batch's line and syncs it; retry (the file cut back to where it was) on any
     /// error, so a failed attempt never leaves half a line behind.
     UploadResult send(const UploadBatch& batch) noexcept override;
+    /// Group commit: appends the batches' lines with one write and one sync per file they land
+    /// in, and acknowledges each once its file is synced. A failure cuts that file back to where
+    /// the group's lines began in it; those batches and the rest are retry.
+    std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept override;
 
     /// The file lines go to now ("" before the first send).
     const std::string& current_file() const noexcept { return current_; }
@@ -42,6 +46,8 @@ public:
 
 private:
     bool open_next() noexcept;
+    /// Writes and syncs lines[first, last) at the end of the current file; false (cut back) on error.
+    bool append(const std::string* lines, std::size_t count, std::uint64_t bytes) noexcept;
     void close_current() noexcept;
 
     Settings settings_;

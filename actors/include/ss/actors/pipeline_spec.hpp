@@ -118,6 +118,7 @@ struct UploaderSpec {
     std::chrono::milliseconds period{100};      ///< how often it looks for unsent records
     std::uint32_t batch_records = 256;
     std::uint32_t batches_per_tick = 64;
+    std::uint32_t batches_per_send = 16;        ///< batches of different sensors per transport call
     std::chrono::milliseconds backoff_base{1000};
     std::chrono::milliseconds backoff_cap{300'000};
 

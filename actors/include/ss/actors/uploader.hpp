@@ -1,10 +1,13 @@
 // The uploader stage: drains the engine's stores with the consume/erase contract. Each period
-// it takes the next sensor (round robin) with unsent records, consumes a batch (the records turn
-// pending), hands it to the transport, and erases it only when the transport says the receiver
-// has it. A failed attempt keeps the batch — the same records, the same sequence numbers — and
-// sends it again after a full-jitter exponential backoff (or the receiver's Retry-After, if
-// longer); nothing else goes out meanwhile, so batches reach the receiver in order. Transports
-// may block: the runtime spawns this stage detached (tests run it under the test coordinator).
+// it takes the next sensors (round robin) with unsent records, consumes a batch of each (the
+// records turn pending) — up to batches_per_send of them, one per sensor — hands the group to
+// the transport (send_many: a transport may make the whole group durable in one step), and
+// erases each batch only when the transport says the receiver has it. A batch that failed, and
+// those after it the transport did not attempt, are kept — the same records, the same sequence
+// numbers — and sent again after a full-jitter exponential backoff (or the receiver's
+// Retry-After, if longer); nothing else goes out meanwhile, so each sensor's batches reach the
+// receiver in order. Transports may block: the runtime spawns this stage detached (tests run it
+// under the test coordinator).
 #pragma once
 
 #include <caf/replies_to.hpp>
@@ -29,6 +32,7 @@ struct UploaderSettings {
     caf::timespan period{};          ///< how often it looks for unsent records
     std::uint32_t batch_records = 256; ///< most records per batch
     std::uint32_t batches_per_tick = 64; ///< most batches sent per period
+    std::uint32_t batches_per_send = 16; ///< most batches (of different sensors) per transport call
     std::uint32_t backoff_base_ms = 1'000;
     std::uint32_t backoff_cap_ms = 300'000;
     std::uint64_t seed = 1;          ///< of the backoff's jitter
@@ -41,11 +45,18 @@ struct UploaderState {
     hal::UploadTransport* transport = nullptr;
     UploaderSettings settings{};
     caf::actor_clock::time_point next{};
-    std::vector<std::byte> buffer; ///< the batch in flight
-    hal::UploadBatch batch{};
-    SensorStore* store = nullptr;  ///< whose batch is in flight; nullptr = none
+    /// Room for batches_per_send batches of the widest records.
+    std::vector<std::byte> buffer;
+    /// The group in flight, in the order it goes out; empty = none. Its records sit in buffer.
+    struct InFlight {
+        SensorStore* store = nullptr;
+        hal::UploadBatch batch{};
+        std::uint64_t consumed_at_ms = 0;
+    };
+    std::vector<InFlight> in_flight;
+    std::vector<hal::UploadBatch> batches;   ///< scratch for send_many
+    std::vector<hal::UploadResult> results;  ///< scratch for send_many
     std::uint32_t failures = 0;
-    std::uint64_t consumed_at_ms = 0; ///< when the batch in flight was taken
     std::uint64_t retry_at_ms = 0;
     std::uint32_t cursor = 0;      ///< the next slot the round robin looks at
     RetryBackoff backoff{1'000, 300'000, 1};

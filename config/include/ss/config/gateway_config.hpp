@@ -116,6 +116,7 @@ private:
     caf::timespan upload_period_;
     std::uint32_t batch_records_;
     std::uint32_t batches_per_tick_;
+    std::uint32_t batches_per_send_;
     caf::timespan backoff_base_;
     caf::timespan backoff_cap_;
     // [http]

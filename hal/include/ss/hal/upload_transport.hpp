@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "ss/sector_format.hpp"
 #include "ss/sensor_storage.h"
@@ -40,6 +41,19 @@ public:
     virtual ~UploadTransport() = default;
     /// Delivers one batch; may block (the uploader runs on its own thread).
     virtual UploadResult send(const UploadBatch& batch) noexcept = 0;
+    /// Delivers several batches, each of another sensor, in order; results[i] is batch i's.
+    /// Returns how many it attempted: every batch before the returned count has its result, the
+    /// rest were not sent (the uploader sends them again with the failed one). The default
+    /// sends one at a time and stops at the first that is not acknowledged; a transport that can
+    /// make several durable in one step (one sync, one request) overrides it.
+    virtual std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept {
+        std::size_t i = 0;
+        while (i < batches.size() && i < results.size()) {
+            results[i] = send(batches[i]);
+            if (results[i++].outcome != UploadOutcome::acknowledged) break;
+        }
+        return i;
+    }
 };
 
 } // namespace ss::hal
