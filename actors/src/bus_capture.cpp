@@ -37,6 +37,15 @@ std::uint64_t utc_now_ms() {
 class BusBase : public BusCapture {
 protected:
     BusBase(SourceBinding& source, const Sensors& sensors) : source_(source), sensors_(sensors), writer_(source) {}
+    // Runs after the derived capture stopped its device (joining its thread). What the device
+    // published last is processing's now: wake it (the shutdown's drain would find it anyway).
+    // The wake's lock also orders the device thread's last use of the source before whoever frees
+    // it later (Pipeline::shutdown locks it too), as CAF's own exit signalling does, but in a way
+    // ThreadSanitizer sees: libcaf_core is not instrumented.
+    ~BusBase() override {
+        writer_.flush();
+        source_.wake();
+    }
 
     void begin() noexcept {
         start_us_ = capture::posix_monotonic_now_us();
@@ -260,6 +269,8 @@ public:
     int start() noexcept override {
         Text why;
         if (!decoder_.configure(signals_, why)) return -EINVAL; // the config check refuses these first
+        // A simulated bus with no sensor has no identifier to send (SimCan needs one): nothing runs.
+        if (signals_.empty() && spec().kind == SourceKind::sim_can) return 0;
         begin();
         return can_->start(&CanCapture::on_frame, this);
     }

@@ -70,6 +70,20 @@ bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, s
             return false;
         }
     }
+    // A UART or SPI channel read by two sensors would feed only one of them.
+    absl::flat_hash_set<std::pair<std::string, std::uint32_t>> channels;
+    for (const SensorSpec& sensor : spec.sensors) {
+        for (const SourceSpec& s : spec.sources) {
+            if (s.name != sensor.source || (s.kind != SourceKind::sim_uart && s.kind != SourceKind::sim_spi)) continue;
+            for (std::uint32_t k = 0; k < sensor.count; ++k) {
+                if (!channels.insert({s.name, std::uint32_t{sensor.channel} + k}).second) {
+                    why = absl::StrCat("sensor ", sensor.name, ": channel ", sensor.channel + k, " of source ", s.name,
+                                       " is read by another sensor");
+                    return false;
+                }
+            }
+        }
+    }
     for (const SensorSpec& sensor : spec.sensors) {
         const SourceSpec* source = nullptr;
         for (const SourceSpec& s : spec.sources)

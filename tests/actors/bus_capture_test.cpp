@@ -290,6 +290,46 @@ TEST_CASE("sim_can: every signal decodes to the value its sender put in the fram
     MESSAGE("sim_can: " << r.source.records_stored << " signals stored in " << r.elapsed_ms << " ms");
 }
 
+TEST_CASE("a spec built in code is held to the buses' addressing") {
+    ActorSystem as;
+    std::string why;
+    auto uart = ramp_source("line", SourceKind::sim_uart);
+    auto spec = base_spec(uart);
+    auto a = sensor("a", "line", 1, 2);
+    a.channel = 254;
+    auto b = sensor("b", "line", 5, 1);
+    b.channel = 255; // also a's second channel
+    spec.sensors = {a, b};
+    CHECK(ss::actors::Pipeline::start(*as.sys, spec, why) == nullptr);
+    CHECK(why == "sensor b: channel 255 of source line is read by another sensor");
+    a.count = 3; // channels 254..256
+    spec.sensors = {a};
+    CHECK(ss::actors::Pipeline::start(*as.sys, spec, why) == nullptr);
+    CHECK(why == "sensor a: UART channels go up to 255");
+    ss::actors::SourceSpec can;
+    can.name = "engine";
+    can.kind = SourceKind::sim_can;
+    spec = base_spec(can);
+    auto c = sensor("c", "engine", 1, 1);
+    c.start_bit = 60; // 16 bits from bit 60: past byte 7
+    spec.sensors = {c};
+    CHECK(ss::actors::Pipeline::start(*as.sys, spec, why) == nullptr);
+    CHECK(why.find("sensor c: ") == 0);
+    CHECK(why.find("start_bit") != std::string::npos);
+}
+
+TEST_CASE("bus sources with no sensors run idle instead of failing") {
+    for (SourceKind kind : {SourceKind::sim_uart, SourceKind::sim_spi, SourceKind::sim_can}) {
+        auto source = ramp_source("idle", kind);
+        source.period = 10ms;
+        const Run r = run(base_spec(source), 150ms);
+        CAPTURE(r.source.kind);
+        CHECK(r.log.empty()); // no stage failed
+        CHECK(r.source.blocks == 0);
+        CHECK(r.source.device_overruns == 0);
+    }
+}
+
 namespace {
 
 std::string can_interface() {
