@@ -11,6 +11,7 @@
 
 #include <net/if.h>
 
+#include <bit>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,7 @@
 #include "ss/capture/uart_frame.hpp"
 #include "ss/config.hpp"
 #include "ss/hal/capture/socket_can.hpp"
+#include "ss/text.hpp"
 
 using namespace std::chrono_literals;
 using ss::actors::SourceKind;
@@ -155,6 +157,47 @@ void check_ramp(const Run& r, std::uint32_t id, std::uint64_t step_ms, std::size
 }
 
 } // namespace
+
+TEST_CASE("the simulated CAN sender writes each signal where the core's decoder reads it") {
+    // Every layout the decoder takes: inserting a value and extracting it gives its low `length`
+    // bits (sign-extended when signed), the signal occupies exactly `length` bits, and the other
+    // bits of the payload are left as they were.
+    std::uint32_t layouts = 0;
+    for (int order = 0; order < 2; ++order) {
+        for (std::uint8_t start = 0; start < 64; ++start) {
+            for (std::uint8_t length = 1; length <= 32; ++length) {
+                ss::capture::CanSignal s;
+                s.id = 0x100;
+                s.start_bit = start;
+                s.length = length;
+                s.order = order == 0 ? ss::capture::ByteOrder::little_endian : ss::capture::ByteOrder::big_endian;
+                ss::Text why;
+                if (!ss::capture::validate(s, why)) continue;
+                ++layouts;
+                CAPTURE(order);
+                CAPTURE(int{start});
+                CAPTURE(int{length});
+                const std::uint64_t bits = ss::actors::bus::can_bits(s);
+                CHECK(std::popcount(bits) == length);
+                const std::uint32_t mask = length == 32 ? 0xFFFF'FFFFu : (1u << length) - 1;
+                for (std::uint32_t v : {0u, 1u, 0xA5A5'A5A5u, 0xFFFF'FFFFu, 0x8000'0000u >> (32 - length)}) {
+                    std::uint8_t data[8];
+                    std::memset(data, 0x5A, sizeof data);
+                    ss::actors::bus::can_insert(s, v, data);
+                    CHECK(ss::capture::extract(s, data) == (v & mask));
+                    for (int b = 0; b < 64; ++b)
+                        if (((bits >> b) & 1u) == 0) CHECK(((data[b / 8] >> (b % 8)) & 1) == ((0x5A >> (b % 8)) & 1));
+                    s.is_signed = true;
+                    const bool negative = length < 32 && ((v >> (length - 1)) & 1u) != 0;
+                    CHECK(ss::actors::bus::can_sent_value(s, v) == (negative ? (v & mask) | ~mask : v & mask));
+                    s.is_signed = false;
+                }
+            }
+        }
+    }
+    // 65 - length places for each length (1552 over 1..32) in either byte order.
+    CHECK(layouts == 2 * 1552);
+}
 
 TEST_CASE("sim_uart: every sensor gets the values its frames carried") {
     auto uart = ramp_source("line", SourceKind::sim_uart);

@@ -6,8 +6,6 @@
 // starts and stops the device and, for sim_spi, starts each scan.
 #pragma once
 
-#include <caf/fwd.hpp>
-
 #include <memory>
 #include <vector>
 
