@@ -10,6 +10,8 @@
 #include <numbers>
 
 #include "ss/actors/storage_flush.hpp"
+#include "ss/actors/bus_capture.hpp"
+#include "reading_writer.hpp"
 
 namespace ss::actors {
 
@@ -40,41 +42,6 @@ std::uint64_t utc_ms() {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
-
-/// Hands readings to processing in blocks; counts what finds no block.
-class ReadingWriter {
-public:
-    explicit ReadingWriter(SourceBinding& source) : source_(source), link_(*source.readings) {}
-    ~ReadingWriter() { flush(); }
-
-    void put(const Reading& r) {
-        if (!open_) {
-            if (!link_.acquire(index_)) {
-                source_.overflows.fetch_add(1, std::memory_order_relaxed);
-                source_.samples_lost.fetch_add(1, std::memory_order_relaxed);
-                return;
-            }
-            open_ = true;
-            count_ = 0;
-        }
-        link_.block(index_)[count_++] = r;
-        if (count_ == link_.block_length()) flush();
-    }
-
-    void flush() {
-        if (!open_) return;
-        open_ = false;
-        source_.blocks.fetch_add(1, std::memory_order_relaxed);
-        if (link_.publish(BlockRef{index_, count_, 0, capture::posix_monotonic_now_us()})) source_.wake();
-    }
-
-private:
-    SourceBinding& source_;
-    BlockLink<Reading>& link_;
-    std::uint32_t index_ = 0;
-    std::uint32_t count_ = 0;
-    bool open_ = false;
-};
 
 void read_slow_sensors(CaptureState& st, std::uint64_t now_ms) {
     const SourceSpec& spec = *st.source->spec;
@@ -138,6 +105,7 @@ std::uint32_t simulated_reading(const SourceSpec& spec, std::uint32_t sensor_id,
 CaptureState::~CaptureState() {
     // The device thread writes into `dma` and the link: it stops before they go.
     if (adc) adc->stop();
+    bus.reset(); // stops its device
 }
 
 capture_actor::behavior_type capture(capture_actor::stateful_pointer<CaptureState> self, SourceBinding* source,
@@ -155,6 +123,17 @@ capture_actor::behavior_type capture(capture_actor::stateful_pointer<CaptureStat
             // The supervisor sees the failure and decides whether to try again.
             self->quit(caf::make_error(caf::sec::runtime_error, "cannot start source " + spec.name + ": errno " +
                                                                       std::to_string(-rc)));
+        }
+    } else if (is_bus_kind(spec.kind)) {
+        st.bus = make_bus_capture(*source, *sensors);
+        if (const int rc = st.bus->start(); rc != 0) {
+            st.bus.reset();
+            self->quit(caf::make_error(caf::sec::runtime_error, "cannot start source " + spec.name + ": errno " +
+                                                                      std::to_string(-rc) + " (" + std::strerror(-rc) + ")"));
+        } else if (st.bus->ticks()) {
+            st.period = caf::timespan(spec.period);
+            st.next = self->clock().now() + st.period;
+            self->scheduled_send(self, st.next, caf::tick_atom::value);
         }
     } else {
         st.period = spec.kind == SourceKind::sim_poll
@@ -174,7 +153,8 @@ capture_actor::behavior_type capture(capture_actor::stateful_pointer<CaptureStat
     return {
         [self](caf::tick_atom) {
             auto& s = self->state;
-            read_slow_sensors(s, actor_clock_ms(self->clock().now()));
+            if (s.bus) s.bus->tick();
+            else read_slow_sensors(s, actor_clock_ms(self->clock().now()));
             s.board->set_mailbox(s.stage, self->mailbox().size());
             s.next += s.period;
             self->scheduled_send(self, s.next, caf::tick_atom::value);

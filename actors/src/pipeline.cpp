@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "posix/upload/archive_transport.hpp"
+#include "ss/actors/bus_config.hpp"
 #include "ss/actors/event_hub.hpp"
 #include "ss/actors/integrity.hpp"
 #include "ss/actors/quota.hpp"
@@ -25,8 +26,34 @@ const char* kind_name(SourceKind k) {
     case SourceKind::sim_poll: return "sim_poll";
     case SourceKind::sim_events: return "sim_events";
     case SourceKind::external: return "external";
+    case SourceKind::sim_uart: return "sim_uart";
+    case SourceKind::sim_spi: return "sim_spi";
+    case SourceKind::sim_can: return "sim_can";
+    case SourceKind::socketcan: return "socketcan";
     }
     return "?";
+}
+
+/// A bus sensor's address fits its bus: a UART channel byte, an SPI converter channel, a CAN signal
+/// the core's decoder takes.
+bool check_bus_sensor(const SourceSpec& source, const SensorSpec& sensor, std::string& why) {
+    const std::uint32_t last_channel = std::uint32_t{sensor.channel} + sensor.count - 1;
+    if (source.kind == SourceKind::sim_uart && last_channel > bus::max_uart_channel) {
+        why = absl::StrCat("sensor ", sensor.name, ": UART channels go up to ", bus::max_uart_channel);
+        return false;
+    }
+    if (source.kind == SourceKind::sim_spi && last_channel > bus::max_spi_channel) {
+        why = absl::StrCat("sensor ", sensor.name, ": SPI converter channels go up to ", bus::max_spi_channel);
+        return false;
+    }
+    if (source.kind == SourceKind::sim_can || source.kind == SourceKind::socketcan) {
+        Text text;
+        if (!capture::validate(bus::can_signal(sensor, sensor.count - 1, 0), text)) {
+            why = absl::StrCat("sensor ", sensor.name, ": ", text.c_str());
+            return false;
+        }
+    }
+    return true;
 }
 
 /// What the runtime needs of a spec that the config file's checks may not have seen (a spec
@@ -41,6 +68,20 @@ bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, s
         if (s.buffers < 2) {
             why = absl::StrCat("source ", s.name, ": needs at least 2 buffers");
             return false;
+        }
+    }
+    // A UART or SPI channel read by two sensors would feed only one of them.
+    absl::flat_hash_set<std::pair<std::string, std::uint32_t>> channels;
+    for (const SensorSpec& sensor : spec.sensors) {
+        for (const SourceSpec& s : spec.sources) {
+            if (s.name != sensor.source || (s.kind != SourceKind::sim_uart && s.kind != SourceKind::sim_spi)) continue;
+            for (std::uint32_t k = 0; k < sensor.count; ++k) {
+                if (!channels.insert({s.name, std::uint32_t{sensor.channel} + k}).second) {
+                    why = absl::StrCat("sensor ", sensor.name, ": channel ", sensor.channel + k, " of source ", s.name,
+                                       " is read by another sensor");
+                    return false;
+                }
+            }
         }
     }
     for (const SensorSpec& sensor : spec.sensors) {
@@ -73,6 +114,7 @@ bool check_spec(const PipelineSpec& spec, const ProcessorRegistry* processors, s
             why = absl::StrCat("sensor ", sensor.name, ": event sensors keep events");
             return false;
         }
+        if (!check_bus_sensor(*source, sensor, why)) return false;
         if (sensor.chain.empty()) continue;
         const ChainSpec* chain = nullptr;
         for (const ChainSpec& c : spec.chains)
@@ -396,6 +438,10 @@ RuntimeSnapshot Pipeline::snapshot() {
         s.blocks = source->blocks.load(std::memory_order_relaxed);
         s.overflows = source->overflows.load(std::memory_order_relaxed);
         s.samples_lost = source->samples_lost.load(std::memory_order_relaxed);
+        s.frames_bad = source->frames_bad.load(std::memory_order_relaxed);
+        s.bytes_discarded = source->bytes_discarded.load(std::memory_order_relaxed);
+        s.frames_unmatched = source->frames_unmatched.load(std::memory_order_relaxed);
+        s.device_overruns = source->device_overruns.load(std::memory_order_relaxed);
         s.records_stored = source->records_stored.load(std::memory_order_relaxed);
         s.records_dropped = source->records_dropped.load(std::memory_order_relaxed);
         s.queued = source->queued();

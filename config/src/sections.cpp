@@ -17,9 +17,12 @@ using Need = MapReader::Need;
 // key of another kind from a typo.
 constexpr const char* all_source_keys[] = {"kind",    "bus",       "seed",   "rate",      "channels",
                                            "samples_per_half", "buffers", "signal", "amplitude", "offset",
-                                           "frequency", "ramp_step", "period", "events_per_second"};
-constexpr const char* sensor_keys[] = {"source", "id",        "count", "type",   "channel",    "chain", "unit",
-                                       "valid",  "plausible", "slope", "offset", "calibrated", "verify_level"};
+                                           "frequency", "ramp_step", "period", "events_per_second",
+                                           "baud",    "frame_rate", "corrupt_every", "clock", "interface"};
+constexpr const char* sensor_keys[] = {"source", "id",        "count",  "type",      "channel",   "chain",
+                                       "unit",   "valid",     "plausible", "slope",  "offset",    "calibrated",
+                                       "can_id", "extended",  "start_bit", "length", "byte_order", "signed",
+                                       "verify_level"};
 constexpr const char* chain_keys[] = {"stages", "summarize", "processor"};
 constexpr const char* all_stage_keys[] = {"kind", "window", "factor", "mode", "cutoff", "low", "high"};
 constexpr const char* dataset_keys[] = {"id", "description", "sensors", "metadata"};
@@ -30,15 +33,24 @@ void read_source(MapReader& r, actors::SourceSpec& s) {
     r.word<SsSource>("bus", words::buses, s.bus);
     r.integer("seed", s.seed);
     if (!r.ok()) return;
+    const bool bus = s.kind == SourceKind::sim_uart || s.kind == SourceKind::sim_spi || s.kind == SourceKind::sim_can ||
+                     s.kind == SourceKind::socketcan;
     if (s.kind == SourceKind::sim_adc) {
         r.integer("rate", s.rate_hz);
         r.integer("channels", s.channels);
         r.integer("samples_per_half", s.samples_per_half);
-        r.integer("buffers", s.buffers);
     }
-    if (s.kind == SourceKind::sim_poll) r.millis("period", s.period);
+    if (s.kind == SourceKind::sim_adc || bus) r.integer("buffers", s.buffers);
+    if (s.kind == SourceKind::sim_poll || s.kind == SourceKind::sim_spi) r.millis("period", s.period);
     if (s.kind == SourceKind::sim_events) r.real("events_per_second", s.events_per_second);
-    if (s.kind == SourceKind::sim_adc || s.kind == SourceKind::sim_poll) {
+    if (s.kind == SourceKind::sim_uart) {
+        r.integer("baud", s.baud);
+        r.integer("corrupt_every", s.corrupt_every);
+    }
+    if (s.kind == SourceKind::sim_uart || s.kind == SourceKind::sim_can) r.integer("frame_rate", s.frame_rate);
+    if (s.kind == SourceKind::sim_spi) r.integer("clock", s.spi_clock_hz);
+    if (s.kind == SourceKind::socketcan) r.text("interface", s.interface, Need::required);
+    if (s.kind == SourceKind::sim_adc || s.kind == SourceKind::sim_poll || (bus && s.kind != SourceKind::socketcan)) {
         r.word<actors::SignalShape>("signal", words::signals, s.signal);
         r.real("amplitude", s.amplitude);
         r.real("offset", s.offset);
@@ -66,6 +78,13 @@ void read_sensor(MapReader& r, actors::SensorSpec& s) {
     r.real("slope", s.slope);
     r.real("offset", s.offset);
     r.date("calibrated", s.calibrated_ms);
+    // CAN signal keys: whether the sensor's source is a CAN one is check_spec's to say.
+    r.integer("can_id", s.can_id);
+    r.flag("extended", s.can_extended);
+    r.integer("start_bit", s.start_bit);
+    r.integer("length", s.length);
+    r.word<bool>("byte_order", words::byte_orders, s.big_endian);
+    r.flag("signed", s.is_signed);
     // Absent means the storage's level; the check holds a given one to 0..3.
     constexpr std::uint64_t absent = ~std::uint64_t{0};
     std::uint64_t level = absent;

@@ -11,6 +11,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "ss/actors/bus_config.hpp"
 #include "ss/actors/chain_filters.hpp"
 #include "ss/actors/sim_adc_config.hpp"
 #include "ss/capture/channel.hpp"
@@ -113,6 +114,43 @@ bool check_signal(Checker& c, const actors::SourceSpec& s, const std::string& ke
     return true;
 }
 
+bool is_can(SourceKind k) { return k == SourceKind::sim_can || k == SourceKind::socketcan; }
+bool has_channels(SourceKind k) { return k == SourceKind::sim_adc || k == SourceKind::sim_uart || k == SourceKind::sim_spi; }
+
+// A bus source's own values (bus_config.hpp has the hal's limits).
+bool check_bus_source(Checker& c, const actors::SourceSpec& s, const std::string& key) {
+    if (s.buffers < min_buffers || s.buffers > max_buffers) return c.fail(key + ".buffers", "must be in 2..1024");
+    switch (s.kind) {
+    case SourceKind::sim_uart:
+        if (s.baud < actors::bus::min_baud || s.baud > actors::bus::max_baud)
+            return c.fail(key + ".baud", "must be in 300..10000000 (bits per second)");
+        if (s.frame_rate < 1 || std::uint64_t{s.frame_rate} * actors::bus::uart_frame_bits > s.baud)
+            return c.fail(key + ".frame_rate", "must be at least 1 and at most baud / 110 (" +
+                                                   std::to_string(s.baud / actors::bus::uart_frame_bits) +
+                                                   ": a frame is 11 bytes of 10 bits)");
+        return check_signal(c, s, key);
+    case SourceKind::sim_spi:
+        if (s.spi_clock_hz < actors::bus::min_spi_clock_hz || s.spi_clock_hz > actors::bus::max_spi_clock_hz)
+            return c.fail(key + ".clock", "must be in 1000..100000000 (Hz)");
+        if (s.period < milliseconds{1} || s.period > max_poll_period) return c.fail(key + ".period", "must be in 1ms..24h");
+        return check_signal(c, s, key);
+    case SourceKind::sim_can:
+        if (s.frame_rate < 1 || s.frame_rate > actors::bus::max_can_frame_rate)
+            return c.fail(key + ".frame_rate", "must be in 1..100000 (frames per second)");
+        return check_signal(c, s, key);
+    case SourceKind::socketcan: {
+        // IFNAMSIZ is 16 with the terminating NUL; a name is one path component in /sys/class/net.
+        const bool name_ok = !s.interface.empty() && s.interface.size() < 16 &&
+                             std::none_of(s.interface.begin(), s.interface.end(), [](char ch) {
+                                 return ch == '/' || ch == ':' || static_cast<unsigned char>(ch) <= ' ' || ch == 0x7F;
+                             });
+        if (!name_ok) return c.fail(key + ".interface", "must be a network interface name of 1..15 characters (\"can0\")");
+        return true;
+    }
+    default: return true;
+    }
+}
+
 bool check_source(Checker& c, const actors::SourceSpec& s) {
     const std::string key = "sources." + s.name;
     if (!is_entry_name(s.name)) return c.fail(key, "is not a name (1..31 letters, digits, '_', '-')");
@@ -144,6 +182,10 @@ bool check_source(Checker& c, const actors::SourceSpec& s) {
         return true;
     case SourceKind::external: // the application writes its sensors: nothing to check
         return true;
+    case SourceKind::sim_uart:
+    case SourceKind::sim_spi:
+    case SourceKind::sim_can:
+    case SourceKind::socketcan: return check_bus_source(c, s, key);
     }
     return true;
 }
@@ -208,6 +250,39 @@ bool check_chain_at(Checker& c, const actors::ChainSpec& ch, double rate_hz, con
     return true;
 }
 
+// A sensor's address on its bus: channels in range, a CAN signal the core takes, and no CAN keys
+// where there is no CAN.
+bool check_bus_sensor(Checker& c, const actors::SourceSpec& source, const actors::SensorSpec& s, const std::string& key) {
+    const std::uint32_t last_channel = std::uint32_t{s.channel} + s.count - 1;
+    if (source.kind == SourceKind::sim_uart && last_channel > actors::bus::max_uart_channel)
+        return c.fail(key + ".channel", "plus count - 1 must be at most 255 (a frame's channel byte)");
+    if (source.kind == SourceKind::sim_spi && last_channel > actors::bus::max_spi_channel)
+        return c.fail(key + ".channel", "plus count - 1 must be at most 127 (the converter's channel field)");
+    if (!is_can(source.kind)) {
+        const actors::SensorSpec d;
+        const struct {
+            bool set;
+            const char* name;
+        } can_keys[] = {{s.can_id != d.can_id, "can_id"},       {s.can_extended != d.can_extended, "extended"},
+                        {s.start_bit != d.start_bit, "start_bit"}, {s.length != d.length, "length"},
+                        {s.big_endian != d.big_endian, "byte_order"}, {s.is_signed != d.is_signed, "signed"}};
+        for (const auto& k : can_keys)
+            if (k.set) return c.fail(key + "." + k.name, "is only for sensors on a sim_can or socketcan source");
+        return true;
+    }
+    const std::uint32_t top = s.can_extended ? capture::can_max_extended_id : capture::can_max_standard_id;
+    if (s.can_id > top || std::uint64_t{s.can_id} + s.count - 1 > top)
+        return c.fail(key + ".can_id", std::string("plus count - 1 must be at most ") +
+                                           (s.can_extended ? "0x1FFFFFFF (29-bit, extended)" : "0x7FF (11-bit; extended = true for 29-bit)"));
+    if (s.length < 1 || s.length > 32) return c.fail(key + ".length", "must be in 1..32 (bits)");
+    if (s.start_bit > 63) return c.fail(key + ".start_bit", "must be in 0..63");
+    // The core's decoder has the last word.
+    Text why;
+    if (!capture::validate(actors::bus::can_signal(s, 0, 0), why))
+        return c.fail(key + ".start_bit", std::string("is refused by the core's CAN decoder: ") + why.c_str());
+    return true;
+}
+
 struct SensorsSeen {
     std::unordered_map<std::string, std::size_t> sources; // name -> index in spec.sources
     std::unordered_map<std::string, std::size_t> chains;
@@ -239,9 +314,11 @@ bool check_sensor(Checker& c, const actors::PipelineSpec& spec, const actors::Se
         if (!s.chain.empty() && !seen.chains.contains(s.chain))
             return c.fail(key + ".chain", "names no chain in [chains]: \"" + s.chain + "\"");
     } else {
-        if (s.channel != 0) return c.fail(key + ".channel", "is only for sensors on a sim_adc source");
+        if (s.channel != 0 && !has_channels(source.kind))
+            return c.fail(key + ".channel", "is only for sensors on a sim_adc, sim_uart or sim_spi source");
         if (!s.chain.empty()) return c.fail(key + ".chain", "is only for sensors on a sim_adc source");
     }
+    if (!check_bus_sensor(c, source, s, key)) return false;
     if (s.unit.size() > capture::channel_unit_capacity || has_control_char(s.unit))
         return c.fail(key + ".unit", "must be at most 15 bytes without control characters");
     if (!(std::isfinite(s.valid_low) && std::isfinite(s.valid_high) && s.valid_low <= s.valid_high))
@@ -338,6 +415,64 @@ bool check_chain_rates(Checker& c, const actors::PipelineSpec& spec, const Senso
         const auto& source = spec.sources[src];
         const std::string via = "sensor '" + s.name + "' on source '" + source.name + "'";
         if (!check_chain_at(c, spec.chains[seen.chains.at(s.chain)], source.rate_hz, via)) return false;
+    }
+    return true;
+}
+
+// What the sensors of one bus source must not share: a UART or SPI channel, CAN payload bits; and
+// what the simulated CAN bus can send (one identifier format, at most 64 identifiers).
+bool check_bus_sources(Checker& c, const actors::PipelineSpec& spec, const SensorsSeen& seen) {
+    struct Taken {
+        std::size_t sensor;
+        std::uint64_t bits;
+    };
+    for (std::size_t src = 0; src < spec.sources.size(); ++src) {
+        const actors::SourceSpec& source = spec.sources[src];
+        if (!has_channels(source.kind) && !is_can(source.kind)) continue;
+        if (source.kind == SourceKind::sim_adc) continue; // interleaved channels: its own rules above
+        std::map<std::uint32_t, std::size_t> channels;                    // channel -> sensor entry
+        std::map<std::pair<bool, std::uint32_t>, std::vector<Taken>> frames; // (extended, id) -> signals
+        std::optional<bool> extended;
+        std::size_t members = 0;
+        for (std::size_t i = 0; i < spec.sensors.size(); ++i) {
+            const actors::SensorSpec& s = spec.sensors[i];
+            if (seen.sources.at(s.source) != src) continue;
+            const std::string key = "sensors." + s.name;
+            members += s.count;
+            if (source.kind == SourceKind::sim_uart || source.kind == SourceKind::sim_spi) {
+                for (std::uint32_t k = 0; k < s.count; ++k) {
+                    const auto [at, fresh] = channels.emplace(std::uint32_t{s.channel} + k, i);
+                    if (!fresh)
+                        return c.fail(key + ".channel", "channel " + std::to_string(at->first) + " of source '" +
+                                                            source.name + "' is also read by sensor '" +
+                                                            spec.sensors[at->second].name + "'");
+                }
+                continue;
+            }
+            if (source.kind == SourceKind::sim_can) {
+                if (extended && *extended != s.can_extended)
+                    return c.fail(key + ".extended", "must be the same for every sensor of a sim_can source (its frames "
+                                                     "all have one identifier format)");
+                extended = s.can_extended;
+            }
+            for (std::uint32_t k = 0; k < s.count; ++k) {
+                const std::uint64_t bits = actors::bus::can_bits(actors::bus::can_signal(s, k, 0));
+                auto& taken = frames[{s.can_extended, s.can_id + k}];
+                for (const Taken& t : taken)
+                    if ((t.bits & bits) != 0)
+                        return c.fail(key + ".start_bit", "the signal shares bits of frame " + std::to_string(s.can_id + k) +
+                                                              " with sensor '" + spec.sensors[t.sensor].name + "'");
+                taken.push_back({i, bits});
+            }
+        }
+        if (source.kind == SourceKind::sim_can && frames.size() > actors::bus::max_sim_can_ids)
+            return c.fail("sources." + source.name, "its sensors use " + std::to_string(frames.size()) +
+                                                        " CAN identifiers; a sim_can source sends at most 64");
+        // A scan is one 32-bit transfer per sensor; it must end before the next one is due.
+        if (source.kind == SourceKind::sim_spi &&
+            static_cast<double>(members) * 32.0 / source.spi_clock_hz >= std::chrono::duration<double>(source.period).count())
+            return c.fail("sources." + source.name + ".period",
+                          "is shorter than one scan of its " + std::to_string(members) + " sensors at the SPI clock");
     }
     return true;
 }
@@ -451,6 +586,7 @@ std::optional<Problem> check_spec(const actors::PipelineSpec& spec) {
             if (!check_chain(c, ch)) return;
         if (!check_sensors(c, spec, seen)) return;
         if (!check_chain_rates(c, spec, seen)) return;
+        if (!check_bus_sources(c, spec, seen)) return;
         if (!check_datasets(c, spec, seen)) return;
         if (!check_uploader(c, spec)) return;
         check_http(c, spec.http);

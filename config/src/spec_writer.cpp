@@ -123,14 +123,23 @@ std::string source_text(const actors::SourceSpec& s) {
     Fields f;
     f.add("kind", word<SourceKind>(words::source_kinds, s.kind));
     f.add("bus", word<SsSource>(words::buses, s.bus));
+    const bool bus = s.kind == SourceKind::sim_uart || s.kind == SourceKind::sim_spi || s.kind == SourceKind::sim_can ||
+                     s.kind == SourceKind::socketcan;
     if (s.kind == SourceKind::sim_adc) {
         f.add("rate", std::to_string(s.rate_hz));
         f.add("channels", std::to_string(s.channels));
         f.add("samples_per_half", std::to_string(s.samples_per_half));
-        f.add("buffers", std::to_string(s.buffers));
     }
-    if (s.kind == SourceKind::sim_poll) f.add("period", millis_text(s.period));
-    if (s.kind == SourceKind::sim_adc || s.kind == SourceKind::sim_poll) {
+    if (s.kind == SourceKind::sim_adc || bus) f.add("buffers", std::to_string(s.buffers));
+    if (s.kind == SourceKind::sim_poll || s.kind == SourceKind::sim_spi) f.add("period", millis_text(s.period));
+    if (s.kind == SourceKind::sim_uart) {
+        f.add("baud", std::to_string(s.baud));
+        f.add("corrupt_every", std::to_string(s.corrupt_every));
+    }
+    if (s.kind == SourceKind::sim_uart || s.kind == SourceKind::sim_can) f.add("frame_rate", std::to_string(s.frame_rate));
+    if (s.kind == SourceKind::sim_spi) f.add("clock", std::to_string(s.spi_clock_hz));
+    if (s.kind == SourceKind::socketcan) f.add("interface", quoted(s.interface));
+    if (s.kind == SourceKind::sim_adc || s.kind == SourceKind::sim_poll || (bus && s.kind != SourceKind::socketcan)) {
         f.add("signal", word<actors::SignalShape>(words::signals, s.signal));
         f.add("amplitude", real(s.amplitude));
         f.add("offset", real(s.offset));
@@ -142,7 +151,7 @@ std::string source_text(const actors::SourceSpec& s) {
     return f.map();
 }
 
-std::string sensor_text(const actors::SensorSpec& s, bool on_adc) {
+std::string sensor_text(const actors::SensorSpec& s, bool on_adc, bool on_can) {
     Fields f;
     f.add("source", quoted(s.source));
     f.add("id", std::to_string(s.id));
@@ -157,6 +166,14 @@ std::string sensor_text(const actors::SensorSpec& s, bool on_adc) {
     f.add("offset", real(s.offset));
     if (s.calibrated_ms != 0) f.add("calibrated", date_text(s.calibrated_ms));
     if (s.verify_level) f.add("verify_level", std::to_string(*s.verify_level));
+    if (on_can) {
+        f.add("can_id", std::to_string(s.can_id));
+        f.add("extended", s.can_extended ? "true" : "false");
+        f.add("start_bit", std::to_string(s.start_bit));
+        f.add("length", std::to_string(s.length));
+        f.add("byte_order", word<bool>(words::byte_orders, s.big_endian));
+        f.add("signed", s.is_signed ? "true" : "false");
+    }
     return f.map();
 }
 
@@ -218,10 +235,13 @@ std::string write_spec(const actors::PipelineSpec& spec) {
     for (const auto& s : spec.sources) out += s.name + " = " + source_text(s) + "\n";
     out += "\n[sensors]\n";
     for (const auto& s : spec.sensors) {
-        bool on_adc = false;
+        bool on_adc = false, on_can = false;
         for (const auto& src : spec.sources)
-            if (src.name == s.source) on_adc = src.kind == actors::SourceKind::sim_adc;
-        out += s.name + " = " + sensor_text(s, on_adc) + "\n";
+            if (src.name == s.source) {
+                on_adc = src.kind == actors::SourceKind::sim_adc;
+                on_can = src.kind == actors::SourceKind::sim_can || src.kind == actors::SourceKind::socketcan;
+            }
+        out += s.name + " = " + sensor_text(s, on_adc, on_can) + "\n";
     }
     out += "\n[chains]\n";
     for (const auto& c : spec.chains) out += c.name + " = " + chain_text(c) + "\n";

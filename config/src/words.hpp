@@ -23,6 +23,10 @@ inline constexpr Word<actors::SourceKind> source_kinds[] = {
     {"sim_poll", actors::SourceKind::sim_poll},
     {"sim_events", actors::SourceKind::sim_events},
     {"external", actors::SourceKind::external},
+    {"sim_uart", actors::SourceKind::sim_uart},
+    {"sim_spi", actors::SourceKind::sim_spi},
+    {"sim_can", actors::SourceKind::sim_can},
+    {"socketcan", actors::SourceKind::socketcan},
 };
 // The core's own names (ss/source_name.hpp), which are also the disk tier's directory names.
 inline constexpr Word<SsSource> buses[] = {
@@ -45,6 +49,11 @@ inline constexpr Word<actors::StageKind> stage_kinds[] = {
     {"low_pass", actors::StageKind::low_pass},
     {"high_pass", actors::StageKind::high_pass},
     {"band_pass", actors::StageKind::band_pass},
+};
+// A CAN signal's byte order (DBC: Intel, Motorola); the spec keeps it as `big_endian` or not.
+inline constexpr Word<bool> byte_orders[] = {
+    {"little_endian", false},
+    {"big_endian", true},
 };
 // decimate's mode; the spec keeps it as `average` (true) or not.
 inline constexpr Word<bool> decimation_modes[] = {

@@ -246,7 +246,7 @@ TEST_CASE("a sensor group's verify level applies to each of its stores; the othe
     for (const auto& sensor : snap.sensors) {
         INFO(sensor.name);
         const bool in_group = sensor.name.starts_with("temp-");
-        CHECK(sensor.stats.verify_level == (in_group ? SS_VERIFY_AFTER_WRITE : spec.storage.verify_level));
+        CHECK(sensor.stats.verify_level == (in_group ? std::uint8_t{SS_VERIFY_AFTER_WRITE} : spec.storage.verify_level));
         critical += in_group ? 1 : 0;
     }
     CHECK(critical == 20);

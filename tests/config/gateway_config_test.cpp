@@ -92,7 +92,7 @@ TEST_CASE("a bad value from the command line is the command line's fault") {
 }
 
 TEST_CASE("the example configurations load") {
-    for (const char* name : {"minimal.ini", "gateway.ini", "sensors-2048.ini"}) {
+    for (const char* name : {"minimal.ini", "gateway.ini", "sensors-2048.ini", "buses.ini"}) {
         INFO(name);
         GatewayConfig cfg;
         const Loaded r = load(cfg, std::string(SS_CONFIG_EXAMPLES) + "/" + name);

@@ -209,7 +209,7 @@ TEST_CASE("[sources]: unknown keys, keys of another kind, wrong types, ranges") 
     refused(with_line(base, 6, "adc0 = { kind = 'sim_adc', amplitude = 1e400 }"), "sources.adc0.amplitude", 6, "finite");
     refused(with_line(base, 6, "adc0 = { kind = 'sim_adc', bus = 'adc' }"), "sources.adc0.bus", 6,
             "must be 'host', 'app' or 'can', not 'adc'");
-    refused(with_line(base, 6, "adc0 = { kind = 'sim_dma' }"), "sources.adc0.kind", 6, "'sim_adc', 'sim_poll', 'sim_events' or 'external'");
+    refused(with_line(base, 6, "adc0 = { kind = 'sim_dma' }"), "sources.adc0.kind", 6, "'sim_adc', 'sim_poll', 'sim_events', 'external', 'sim_uart', 'sim_spi', 'sim_can' or 'socketcan'");
     refused(with_line(base, 6, "adc0 = { kind = 3 }"), "sources.adc0.kind", 6, "expects 'sim_adc'");
     refused(with_line(base, 6, "adc0 = 5"), "sources.adc0", 6, "expects a map");
     refused(with_line(base, 7, "poll = { kind = 'sim_poll', period = 0ms }"), "sources.poll.period", 7, "1ms..24h");
@@ -256,7 +256,7 @@ TEST_CASE("[sensors]: references, duplicates and ranges") {
     refused(with_line(base, 13, "temp = { source = \"poll\", id = 1, chain = \"smooth\" }"), "sensors.temp.chain", 13,
             "only for sensors on a sim_adc source");
     refused(with_line(base, 13, "temp = { source = \"poll\", id = 1, channel = 1 }"), "sensors.temp.channel", 13,
-            "only for sensors on a sim_adc source");
+            "only for sensors on a sim_adc, sim_uart or sim_spi source");
     refused(with_line(base, 12, "vib = { source = \"adc0\", id = 1, type = 'evt' }"), "sensors.vib.type", 12,
             "must be 'ts' on a sim_adc source");
     refused(with_line(base, 12, "vib = { source = \"adc0\", id = 1, type = 'event' }"), "sensors.vib.type", 12,
@@ -440,7 +440,7 @@ TEST_CASE("the effective configuration reads back as the same spec") {
         reloads_as(cfg);
     }
     SUBCASE("the examples") {
-        for (const char* name : {"minimal.ini", "gateway.ini", "sensors-2048.ini"}) {
+        for (const char* name : {"minimal.ini", "gateway.ini", "sensors-2048.ini", "buses.ini"}) {
             INFO(name);
             GatewayConfig cfg;
             const Loaded r = load(cfg, std::string(SS_CONFIG_EXAMPLES) + "/" + name);

@@ -298,11 +298,20 @@ void write_sources(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
         std::string_view name, help;
         std::uint64_t actors::SourceSnapshot::*count;
     };
-    static constexpr std::array<SourceCounter, 5> counters{{
+    static constexpr std::array<SourceCounter, 9> counters{{
         {"sensor_storage_source_blocks_total", "Capture buffers handed to processing.", &actors::SourceSnapshot::blocks},
         {"sensor_storage_source_capture_overflows_total", "Capture buffers dropped for want of a free buffer.",
          &actors::SourceSnapshot::overflows},
         {"sensor_storage_source_samples_lost_total", "Samples lost at capture.", &actors::SourceSnapshot::samples_lost},
+        {"sensor_storage_source_frames_bad_total", "Bus frames refused by their check (UART CRC, CAN frame too short).",
+         &actors::SourceSnapshot::frames_bad},
+        {"sensor_storage_source_bytes_discarded_total", "UART bytes that were part of no good frame.",
+         &actors::SourceSnapshot::bytes_discarded},
+        {"sensor_storage_source_frames_unmatched_total", "Bus frames for no configured sensor.",
+         &actors::SourceSnapshot::frames_unmatched},
+        {"sensor_storage_source_device_overruns_total",
+         "Bus device losses: UART bytes dropped, SPI scans skipped, CAN receive errors.",
+         &actors::SourceSnapshot::device_overruns},
         {"sensor_storage_source_records_stored_total", "Records of this source the store accepted.",
          &actors::SourceSnapshot::records_stored},
         {"sensor_storage_source_records_dropped_total",

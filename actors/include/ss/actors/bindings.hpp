@@ -23,7 +23,7 @@
 
 namespace ss::actors {
 
-/// One slow sensor's reading, as a sim_poll or sim_events capture produces it.
+/// One sensor's reading, as a sim_poll, sim_events or bus source's capture produces it.
 struct Reading {
     std::uint32_t sensor = 0; ///< index into the pipeline's sensors
     std::uint32_t value = 0;
@@ -54,9 +54,15 @@ struct SourceBinding {
     std::uint32_t index = 0;
     std::vector<std::uint32_t> sensors;           ///< sensors this source feeds (indices)
     std::unique_ptr<BlockLink<std::uint16_t>> adc; ///< sim_adc: interleaved scans
-    std::unique_ptr<BlockLink<Reading>> readings;  ///< sim_poll, sim_events
+    std::unique_ptr<BlockLink<Reading>> readings;  ///< sim_poll, sim_events and the bus sources
     // Capture side counters (one writer: whoever captures now).
     std::atomic<std::uint64_t> blocks{0}, overflows{0}, samples_lost{0};
+    // Bus sources: what never became a reading. frames_bad: UART frames whose CRC failed;
+    // bytes_discarded: UART bytes in no good frame (garbage, resync); frames_unmatched: frames for
+    // no configured sensor (a UART channel or a CAN id nobody reads); device_overruns: bytes the
+    // UART's DMA dropped, SPI scans skipped because the last one was still running, CAN receive
+    // errors.
+    std::atomic<std::uint64_t> frames_bad{0}, bytes_discarded{0}, frames_unmatched{0}, device_overruns{0};
     // Processing side counters.
     std::atomic<std::uint64_t> records_stored{0}, records_dropped{0};
     capture::LatencyHistogram latency;             ///< capture to stored, µs

@@ -1,6 +1,7 @@
 // The capture stage: one per configured source. It owns the source — a simulated DMA ADC runs on
 // its own device thread; slow sensors (sim_poll) and event sensors (sim_events) are read on the
-// stage's own tick — and puts what it captures into blocks of the source's pool, handing their
+// stage's own tick; a bus source (UART, SPI, CAN, SocketCAN) decodes on its device's thread
+// (bus_capture.hpp) — and puts what it captures into blocks of the source's pool, handing their
 // indices to the processing stage (bindings.hpp). When no block is free it counts the overflow
 // and the samples lost, and goes on: capture never waits for processing.
 #pragma once
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "ss/actors/bindings.hpp"
+#include "ss/actors/bus_capture.hpp"
 #include "ss/actors/sim_adc_config.hpp"
 #include "ss/actors/stage_board.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
@@ -34,7 +36,9 @@ struct CaptureState {
     // sim_adc
     std::unique_ptr<capture::SimAdc> adc;
     std::vector<std::uint16_t> dma;          ///< the DMA buffer's two halves
-    // sim_poll, sim_events
+    // sim_uart, sim_spi, sim_can, socketcan
+    std::unique_ptr<BusCapture> bus;
+    // sim_poll, sim_events (and sim_spi's scans)
     caf::timespan period{};
     caf::actor_clock::time_point next{};
     std::vector<std::uint64_t> due_ms;       ///< per sensor of the source: next reading (sim_poll)

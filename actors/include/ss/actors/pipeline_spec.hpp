@@ -25,6 +25,10 @@ enum class SourceKind : std::uint8_t {
     sim_poll,   ///< slow scalar sensors read every `period` (an I²C/1-Wire/Modbus poll, simulated)
     sim_events, ///< event sensors firing at random moments (door contacts, alarms), simulated
     external,   ///< fed by the application through Pipeline::sink(): no capture or processing stage
+    sim_uart,   ///< a simulated UART (hal SimUart) carrying uart_frame frames, one channel per sensor
+    sim_spi,    ///< a simulated 24-bit SPI converter (hal SimSpi) read channel by channel every `period`
+    sim_can,    ///< a simulated CAN bus (hal SimCan); sensors are signals of its frames
+    socketcan,  ///< a Linux CAN interface (hal SocketCan); sensors are signals of its frames
 };
 
 /// The waveform a simulated source produces.
@@ -48,6 +52,13 @@ struct SourceSpec {
     // sim_poll and sim_events
     std::chrono::milliseconds period{1000}; ///< sim_poll: time between two readings of a sensor
     double events_per_second = 0.2;    ///< sim_events: mean rate per sensor
+    // sim_uart, sim_spi, sim_can, socketcan (sim_spi reads every `period`; the simulated ones take
+    // their values from the signal settings above)
+    std::uint32_t baud = 115'200;      ///< sim_uart: line speed, bits per second
+    std::uint32_t frame_rate = 100;    ///< sim_uart, sim_can: frames per second over all sensors
+    std::uint32_t corrupt_every = 0;   ///< sim_uart: one bit of every n-th frame flipped on the line; 0 = none
+    std::uint32_t spi_clock_hz = 1'000'000; ///< sim_spi: SCK frequency
+    std::string interface;             ///< socketcan: network interface name ("can0", "vcan0")
 
     friend bool operator==(const SourceSpec&, const SourceSpec&) = default;
 };
@@ -95,6 +106,15 @@ struct SensorSpec {
     double plausible_low = 0.0, plausible_high = 4095.0; ///< suspect inside, bad beyond
     double slope = 1.0, offset = 0.0;                    ///< physical = slope · raw + offset
     std::uint64_t calibrated_ms = 0;                     ///< UTC ms of the calibration; 0 = unknown
+    // sim_can, socketcan: the signal in the frame (DBC conventions, ss/capture/can_signal.hpp); a
+    // group's k-th sensor reads the same signal in frame can_id + k. (sim_uart and sim_spi
+    // sensors use `channel`: the frame's channel byte, the converter's channel.)
+    std::uint32_t can_id = 0;
+    bool can_extended = false;     ///< 29-bit identifier
+    std::uint8_t start_bit = 0;    ///< 0 .. 63
+    std::uint8_t length = 16;      ///< bits, 1 .. 32
+    bool big_endian = false;       ///< Motorola byte order (else Intel, little endian)
+    bool is_signed = false;        ///< two's complement, sign-extended to 32 bits
 
     friend bool operator==(const SensorSpec&, const SensorSpec&) = default;
 };

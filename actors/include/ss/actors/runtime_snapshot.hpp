@@ -24,10 +24,15 @@ struct SensorSnapshot {
 
 struct SourceSnapshot {
     std::string name;
-    std::string kind;            ///< "sim_adc", "sim_poll", "sim_events"
+    std::string kind;            ///< "sim_adc", "sim_poll", "sim_events", "sim_uart", "sim_spi", "sim_can", ...
     std::uint64_t blocks = 0;    ///< buffers handed to processing
     std::uint64_t overflows = 0; ///< buffers dropped at capture (no free buffer)
     std::uint64_t samples_lost = 0;
+    // Bus sources (SourceBinding says what each counts); 0 for the others.
+    std::uint64_t frames_bad = 0;       ///< UART frames failing their CRC; CAN signals the frame was too short for
+    std::uint64_t bytes_discarded = 0;  ///< UART bytes in no good frame
+    std::uint64_t frames_unmatched = 0; ///< frames for no configured sensor
+    std::uint64_t device_overruns = 0;  ///< UART bytes dropped, SPI scans skipped, CAN receive errors
     std::uint64_t records_stored = 0;
     std::uint64_t records_dropped = 0; ///< refused by the store (counted there by cause too)
     std::uint64_t queued = 0;          ///< blocks waiting for processing now
