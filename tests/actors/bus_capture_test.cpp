@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "real_time_system.hpp"
 #include "ss/actors/bus_config.hpp"
 #include "ss/actors/pipeline.hpp"
 #include "ss/capture/uart_frame.hpp"
@@ -64,15 +65,7 @@ public:
     std::map<std::uint32_t, std::vector<Value>> values;
 };
 
-struct ActorSystem {
-    caf::actor_system_config cfg;
-    std::unique_ptr<caf::actor_system> sys;
-    ActorSystem() {
-        cfg.set("scheduler.policy", caf::atom("sharing"));
-        cfg.set("scheduler.max-threads", 2);
-        sys = std::make_unique<caf::actor_system>(cfg);
-    }
-};
+using ss::actors::test::ActorSystem;
 
 ss::actors::PipelineSpec base_spec(const ss::actors::SourceSpec& source) {
     ss::actors::PipelineSpec spec;

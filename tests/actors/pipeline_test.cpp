@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "real_time_system.hpp"
 #include "ss/actors/pipeline.hpp"
 #include "ss/actors/event_hub.hpp"
 #include "ss/actors/processing.hpp"
@@ -40,15 +41,7 @@ public:
     bool out_of_order = false;
 };
 
-struct ActorSystem {
-    caf::actor_system_config cfg;
-    std::unique_ptr<caf::actor_system> sys;
-    ActorSystem() {
-        cfg.set("scheduler.policy", caf::atom("sharing"));
-        cfg.set("scheduler.max-threads", 2);
-        sys = std::make_unique<caf::actor_system>(cfg);
-    }
-};
+using ss::actors::test::ActorSystem;
 
 ss::actors::PipelineSpec small_gateway() {
     ss::actors::PipelineSpec spec;
@@ -310,14 +303,8 @@ TEST_CASE("an application's actor subscribes to the pipeline's storage events an
     REQUIRE_MESSAGE(pipeline, why);
     EventCounts counts;
     auto subscriber = as.sys->spawn(counting_subscriber, &counts);
-    {
-        caf::scoped_actor self{*as.sys};
-        bool subscribed = false;
-        self->request(pipeline->events(), caf::infinite, caf::subscribe_atom::value, subscriber,
-                      std::uint32_t{SS_EVENT_MASK(SS_EVENT_NEW_DATA) | SS_EVENT_MASK(SS_EVENT_ERASED)})
-            .receive([&](caf::ok_atom) { subscribed = true; }, [](caf::error&) {});
-        REQUIRE(subscribed);
-    }
+    REQUIRE(ss::actors::test::subscribe(*as.sys, pipeline->events(), subscriber,
+                                        SS_EVENT_MASK(SS_EVENT_NEW_DATA) | SS_EVENT_MASK(SS_EVENT_ERASED)));
     std::this_thread::sleep_for(1000ms);
     pipeline->shutdown();
     const auto snap = pipeline->snapshot();
@@ -340,14 +327,7 @@ TEST_CASE("when the event hub fails, the restarted hub keeps the application's s
     REQUIRE_MESSAGE(pipeline, why);
     EventCounts counts;
     auto subscriber = as.sys->spawn(counting_subscriber, &counts);
-    {
-        caf::scoped_actor self{*as.sys};
-        bool subscribed = false;
-        self->request(pipeline->events(), caf::infinite, caf::subscribe_atom::value, subscriber,
-                      std::uint32_t{SS_EVENT_MASK(SS_EVENT_NEW_DATA)})
-            .receive([&](caf::ok_atom) { subscribed = true; }, [](caf::error&) {});
-        REQUIRE(subscribed);
-    }
+    REQUIRE(ss::actors::test::subscribe(*as.sys, pipeline->events(), subscriber, SS_EVENT_MASK(SS_EVENT_NEW_DATA)));
     std::this_thread::sleep_for(300ms);
     const auto failed_hub = pipeline->events();
     caf::anon_send_exit(failed_hub, caf::exit_reason::kill);

@@ -34,25 +34,6 @@ const std::string buses =
     "temp = { source = \"engine\", id = 2, can_id = 256, start_bit = 23, length = 12, byte_order = \"big_endian\", signed = true }\n" // 14
     "wheel = { source = \"car\", id = 10, count = 4, can_id = 419430400, extended = true, start_bit = 32, length = 32 }\n"; // 15
 
-std::string with_line(const std::string& text, int n, const std::string& lines) {
-    std::istringstream in(text);
-    std::string out, line;
-    for (int i = 1; std::getline(in, line); ++i) out += (i == n ? lines : line) + "\n";
-    return out;
-}
-
-void reloads_as(const GatewayConfig& cfg) {
-    const std::string dump = cfg.dump();
-    GatewayConfig again;
-    ConfigFile f(dump);
-    const Loaded r = load(again, f.path);
-    INFO(dump);
-    REQUIRE_MESSAGE(r.ok, r.error.to_string());
-    CHECK(ss::config::spec_difference(cfg.spec(), again.spec()) == "");
-    const std::string dump2 = again.dump();
-    CHECK(dump.substr(dump.find('\n')) == dump2.substr(dump2.find('\n')));
-}
-
 } // namespace
 
 TEST_CASE("bus sources and their sensors' addresses fill the spec") {

@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "ss/config/gateway_config.hpp"
+#include "ss/config/spec_check.hpp"
 
 namespace ss::config::test {
 
@@ -73,5 +75,27 @@ inline void accepted(GatewayConfig& cfg, const std::string& text, std::vector<st
 
 /// A RAM-only gateway must say where its archive goes (or upload nothing).
 inline constexpr const char* no_upload = "[uploader]\ntransport = 'none'\n";
+
+/// `text` with its line `n` (1-based) replaced by `lines` (which may be several lines).
+inline std::string with_line(const std::string& text, int n, const std::string& lines) {
+    std::istringstream in(text);
+    std::string out, line;
+    for (int i = 1; std::getline(in, line); ++i) out += (i == n ? lines : line) + "\n";
+    return out;
+}
+
+/// Loads `cfg`'s dump (as a file) and checks it gives the same spec again, and the same dump.
+inline void reloads_as(const GatewayConfig& cfg) {
+    const std::string dump = cfg.dump();
+    GatewayConfig again;
+    ConfigFile f(dump);
+    const Loaded r = load(again, f.path);
+    INFO(dump);
+    REQUIRE_MESSAGE(r.ok, r.error.to_string());
+    CHECK(spec_difference(cfg.spec(), again.spec()) == "");
+    // A second round writes the same text but for the file name in the first line.
+    const std::string dump2 = again.dump();
+    CHECK(dump.substr(dump.find('\n')) == dump2.substr(dump2.find('\n')));
+}
 
 } // namespace ss::config::test

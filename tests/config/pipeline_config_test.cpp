@@ -43,33 +43,11 @@ const std::string base =
     "[datasets]\n"                                                                                        // 15
     "ds = { id = \"DS-1\", sensors = [\"vib\", \"temp\"], metadata = { site = \"plant 3\" } }\n";         // 16
 
-// `text` with its line `n` (1-based) replaced by `lines` (which may be several lines).
-std::string with_line(const std::string& text, int n, const std::string& lines) {
-    std::istringstream in(text);
-    std::string out, line;
-    for (int i = 1; std::getline(in, line); ++i) out += (i == n ? lines : line) + "\n";
-    return out;
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
     std::ostringstream all;
     all << in.rdbuf();
     return all.str();
-}
-
-// Loads `dump` (as a file) and checks it gives `spec` again, and the same dump.
-void reloads_as(const GatewayConfig& cfg) {
-    const std::string dump = cfg.dump();
-    GatewayConfig again;
-    ConfigFile f(dump);
-    const Loaded r = load(again, f.path);
-    INFO(dump);
-    REQUIRE_MESSAGE(r.ok, r.error.to_string());
-    CHECK(ss::config::spec_difference(cfg.spec(), again.spec()) == "");
-    // A second round writes the same text but for the file name in the first line.
-    const std::string dump2 = again.dump();
-    CHECK(dump.substr(dump.find('\n')) == dump2.substr(dump2.find('\n')));
 }
 
 } // namespace
