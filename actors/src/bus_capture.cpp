@@ -26,11 +26,6 @@ namespace {
 using Sensors = std::vector<std::unique_ptr<SensorBinding>>;
 constexpr std::uint32_t no_sensor = 0xFFFF'FFFFu;
 
-std::uint64_t utc_now_ms() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 // What every bus capture shares: the source, its writer, and the time base that stamps events.
 // The time base learns UTC before the device starts (so event records carry UTC ms, as sim_events'
 // do); from then on only the device thread stamps.
@@ -49,7 +44,7 @@ protected:
 
     void begin() noexcept {
         start_us_ = capture::posix_monotonic_now_us();
-        (void)time_.set_utc(start_us_, utc_now_ms());
+        (void)time_.set_utc(start_us_, capture::posix_utc_now_ms());
     }
     /// The simulated signal's time: ms since the device started.
     std::uint64_t elapsed_ms() const noexcept { return (capture::posix_monotonic_now_us() - start_us_) / 1000; }

@@ -38,11 +38,6 @@ bool on_adc_half(void* ctx, const capture::AdcHalfEvent& ev) noexcept {
 
 namespace {
 
-std::uint64_t utc_ms() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 void read_slow_sensors(CaptureState& st, std::uint64_t now_ms) {
     const SourceSpec& spec = *st.source->spec;
     ReadingWriter out(*st.source);
@@ -64,7 +59,7 @@ void read_slow_sensors(CaptureState& st, std::uint64_t now_ms) {
     const double dt_s = std::chrono::duration<double>(st.period).count();
     const double p = 1.0 - std::exp(-spec.events_per_second * dt_s);
     std::uniform_real_distribution<double> u(0.0, 1.0);
-    const std::uint64_t stamp = utc_ms();
+    const std::uint64_t stamp = capture::posix_utc_now_ms();
     for (std::size_t k = 0; k < members.size(); ++k) {
         if (u(st.rng) >= p) continue;
         // Contacts toggle: the value says the new state (0 closed, 1 open).

@@ -10,6 +10,12 @@ std::uint64_t posix_monotonic_now_us() noexcept {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
 }
 
+std::uint64_t posix_utc_now_ms() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1'000'000u;
+}
+
 std::uint64_t PosixMonotonicClock::now_us() const noexcept { return posix_monotonic_now_us(); }
 
 const MonotonicClock& posix_monotonic_clock() noexcept {

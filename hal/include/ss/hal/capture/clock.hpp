@@ -28,4 +28,8 @@ const MonotonicClock& posix_monotonic_clock() noexcept;
 /// CLOCK_MONOTONIC in µs without going through the interface (same readings as the clock above).
 std::uint64_t posix_monotonic_now_us() noexcept;
 
+/// CLOCK_REALTIME in ms since the Unix epoch: what simulated sources stamp event records with
+/// (and what teaches a time base UTC), read in one place rather than by each source.
+std::uint64_t posix_utc_now_ms() noexcept;
+
 } // namespace ss::capture
