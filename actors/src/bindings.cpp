@@ -18,4 +18,6 @@ void SourceBinding::set_processing(processing_actor handle) noexcept {
     processing_ = std::move(handle);
 }
 
+void SourceBinding::hand_over() noexcept { std::lock_guard<std::mutex> lock(mutex_); }
+
 } // namespace ss::actors

@@ -105,6 +105,7 @@ CaptureState::~CaptureState() {
 
 capture_actor::behavior_type capture(capture_actor::stateful_pointer<CaptureState> self, SourceBinding* source,
                                      const SensorBindings* sensors, StageBoard* board) {
+    source->hand_over();
     auto& st = self->state;
     st.source = source;
     st.sensors = sensors;

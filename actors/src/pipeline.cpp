@@ -251,6 +251,7 @@ bool Pipeline::open(std::string& why) {
         else
             source->readings = std::make_unique<BlockLink<Reading>>(
                 s.buffers, std::max<std::uint32_t>(64, static_cast<std::uint32_t>(source->sensors.size())));
+        source->hand_over();
     }
 
     transport_ = options_.transport;

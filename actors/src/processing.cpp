@@ -117,6 +117,7 @@ Expected<capture::ProcessingConfig> processing_config(const ChainSpec& chain, do
 
 processing_actor::behavior_type processing(processing_actor::stateful_pointer<ProcessingState> self,
                                            SourceBinding* source, const SensorBindings* sensors, ProcessingSetup setup) {
+    source->hand_over();
     auto& st = self->state;
     st.source = source;
     st.sensors = sensors;

@@ -72,6 +72,11 @@ struct SourceBinding {
     void wake() noexcept;
     void set_processing(processing_actor handle) noexcept;
 
+    /// The thread that built this binding calls it once the links exist, and each stage calls
+    /// it before it touches them: the order CAF's spawn already gives, made visible to
+    /// ThreadSanitizer (CAF's own queues are not instrumented, so it cannot see that one).
+    void hand_over() noexcept;
+
     std::uint64_t queued() const noexcept { return adc ? adc->queued() : readings ? readings->queued() : 0; }
 
 private:
