@@ -20,6 +20,38 @@ namespace ss::actors {
 
 namespace {
 
+const ChainSpec* chain_of(const PipelineSpec& spec, const SensorSpec& sensor) {
+    for (const ChainSpec& c : spec.chains)
+        if (c.name == sensor.chain) return &c;
+    return nullptr;
+}
+
+/// The nominal sample period a time-series sensor's sectors record (docs/storage-format.md,
+/// "Record times"), µs: an ADC channel's scan period times its chain's decimation, a polled or
+/// SPI-scanned sensor's period; 0 where values come when they come (UART and CAN frames share
+/// the line among sensors; an external source's writer decides).
+std::uint32_t nominal_period_us(const SourceSpec& source, const ChainSpec* chain) {
+    switch (source.kind) {
+    case SourceKind::sim_adc: {
+        double us = 1e6 / static_cast<double>(source.rate_hz);
+        if (chain != nullptr)
+            for (const StageSpec& stage : chain->stages)
+                if (stage.kind == StageKind::decimate) us *= static_cast<double>(stage.factor);
+        return static_cast<std::uint32_t>(std::min(us + 0.5, 4.0e9));
+    }
+    case SourceKind::sim_poll:
+    case SourceKind::sim_spi:
+        return static_cast<std::uint32_t>(
+            std::min<std::int64_t>(std::chrono::microseconds(source.period).count(), 4'000'000'000));
+    case SourceKind::sim_events:
+    case SourceKind::external:
+    case SourceKind::sim_uart:
+    case SourceKind::sim_can:
+    case SourceKind::socketcan: return 0;
+    }
+    return 0;
+}
+
 const char* kind_name(SourceKind k) {
     switch (k) {
     case SourceKind::sim_adc: return "sim_adc";
@@ -228,6 +260,7 @@ bool Pipeline::open(std::string& why) {
                 }
             }
             sensor->sink = std::make_unique<StoreSink>(engine, *store);
+            if (group.type == RecordType::ts) store->set_sample_period_us(nominal_period_us(source, chain_of(spec_, group)));
             // Metadata names are short (the export's limit); the rules are what matter here.
             const std::string short_name = sensor->name.substr(0, capture::channel_name_capacity);
             auto channel = capture::make_channel(short_name, group.unit.substr(0, capture::channel_unit_capacity),

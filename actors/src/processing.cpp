@@ -19,9 +19,12 @@ void count_quality(SensorBinding& sensor, const std::uint32_t* values, std::size
     sensor.bad.fetch_add(q.bad, std::memory_order_relaxed);
 }
 
-void store(SourceBinding& source, SensorBinding& sensor, const std::uint32_t* values, std::uint32_t n) {
+// first_time: the first value's time (µs, sector::utc_flag for UTC; time_unknown: the store
+// stamps it), the others one sample period apart.
+void store(SourceBinding& source, SensorBinding& sensor, const std::uint32_t* values, std::uint32_t n,
+           std::uint64_t first_time) {
     // A refused call stored nothing; the store counts its own drops by cause.
-    const std::uint32_t stored = sensor.sink->add_values(values, n).value_or(0);
+    const std::uint32_t stored = sensor.sink->add_values_at(values, n, first_time).value_or(0);
     source.records_stored.fetch_add(stored, std::memory_order_relaxed);
     source.records_dropped.fetch_add(n - stored, std::memory_order_relaxed);
 }
@@ -30,6 +33,12 @@ void process_adc_block(ProcessingState& st, const BlockRef& ref) {
     SourceBinding& source = *st.source;
     const std::span<const std::uint16_t> samples = source.adc->block(ref.index).first(ref.count);
     const std::uint16_t channels = source.spec->channels;
+    // The block's first scan, on the monotonic clock its completion time was read from: the time
+    // of the first value a chain makes of it (a nominal time: a filter's delay is not removed).
+    const std::uint64_t scans = ref.count / channels;
+    const auto span_us = static_cast<std::uint64_t>(static_cast<double>(scans > 0 ? scans - 1 : 0) * 1e6 /
+                                                    static_cast<double>(source.spec->rate_hz));
+    const std::uint64_t first_time = ref.time_us > span_us ? ref.time_us - span_us : sector::time_unknown;
     for (ProcessingRoute& route : st.routes) {
         SensorBinding& sensor = *(*st.sensors)[route.sensor];
         auto done = route.filters.process(samples.subspan(route.channel), st.out, channels);
@@ -43,7 +52,7 @@ void process_adc_block(ProcessingState& st, const BlockRef& ref) {
         std::size_t n = done->produced;
         if (route.user) n = std::min(n, route.user->process(std::span<std::uint32_t>(st.out.data(), n)));
         count_quality(sensor, st.out.data(), n);
-        store(source, sensor, st.out.data(), static_cast<std::uint32_t>(n));
+        store(source, sensor, st.out.data(), static_cast<std::uint32_t>(n), first_time);
     }
 }
 
@@ -53,7 +62,7 @@ void process_readings(ProcessingState& st, const BlockRef& ref) {
         SensorBinding& sensor = *(*st.sensors)[r.sensor];
         count_quality(sensor, &r.value, 1);
         if (sensor.spec->type == RecordType::ts) {
-            store(source, sensor, &r.value, 1);
+            store(source, sensor, &r.value, 1, r.time_ms == 0 ? sector::time_unknown : sector::utc_flag | r.time_ms * 1000);
             continue;
         }
         const SsEventRecord event{r.value, r.time_ms};

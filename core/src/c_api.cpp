@@ -28,6 +28,13 @@ void log(ss::port::LogLevel level, const char* msg) noexcept {
     if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
 }
 
+// The time a sector's first record gets when its writer gave none: the platform's monotonic
+// clock, in µs (a monotonic time, SS_TIME_UTC clear); unknown on a platform without a clock.
+std::uint64_t record_clock(void*) noexcept {
+    const auto& platform = ss::port::platform();
+    return platform.monotonic_ms == nullptr ? SS_TIME_UNKNOWN : platform.monotonic_ms() * 1000;
+}
+
 // A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
 // The generation changes at every init, so a handle kept across ss_deinit_system and a new
 // ss_init_system is refused even when the arena lands at the same address; the check byte
@@ -143,12 +150,14 @@ int ss_init_system(const SsInitCfg* cfg) {
         return ss::to_rc(e);
     };
     if (auto ok = g_engine.init(*cfg, arena, bytes, platform.lock, g_last_error); !ok) return fail(ok.error());
+    g_engine.set_record_clock(&record_clock, nullptr);
     if (cfg->disk_root != nullptr) {
         if (platform.cold_tier_create == nullptr) {
             g_last_error.clear();
             g_last_error << "invalid configuration: disk_root is set but this platform has no disk tier";
             return fail(ss::Errc::invalid_argument);
         }
+        // The tier sets the engine's boot number from its persisted counter.
         auto tier = platform.cold_tier_create(*cfg, g_engine, g_log, g_log_ctx, g_last_error);
         if (!tier) return fail(tier.error());
         g_engine.attach_cold_tier(*tier);
@@ -217,10 +226,12 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
     return 0;
 }
 
-int ss_ts_add(SensorStore* handle, uint32_t value) {
+int ss_ts_add(SensorStore* handle, uint32_t value) { return ss_ts_add_at(handle, value, SS_TIME_UNKNOWN); }
+
+int ss_ts_add_at(SensorStore* handle, uint32_t value, uint64_t time_us) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
-    return ss::to_rc(s->add(ctx(), &value));
+    return ss::to_rc(s->add(ctx(), &value, time_us));
 }
 
 int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
@@ -232,12 +243,13 @@ int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
 }
 
 namespace {
-int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_t n, uint32_t* out_stored) {
+int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_t n, uint32_t* out_stored,
+             std::uint64_t first_time = SS_TIME_UNKNOWN) {
     if (out_stored != nullptr) *out_stored = 0;
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || s->type() != type || (recs == nullptr && n != 0)) return -EINVAL;
     if (n == 0) return 0;
-    const std::uint32_t stored = s->add_many(ctx(), recs, n);
+    const std::uint32_t stored = s->add_many(ctx(), recs, n, first_time);
     if (out_stored != nullptr) *out_stored = stored;
     return stored == n ? 0 : -ENOSPC;
 }
@@ -245,6 +257,11 @@ int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_
 
 int ss_ts_add_many(SensorStore* handle, const uint32_t* values, uint32_t n, uint32_t* out_stored) {
     return add_many(handle, ss::RecordType::ts, values, n, out_stored);
+}
+
+int ss_ts_add_many_at(SensorStore* handle, const uint32_t* values, uint32_t n, uint64_t first_time_us,
+                      uint32_t* out_stored) {
+    return add_many(handle, ss::RecordType::ts, values, n, out_stored, first_time_us);
 }
 
 int ss_evt_add_many(SensorStore* handle, const SsEventRecord* events, uint32_t n, uint32_t* out_stored) {
@@ -286,6 +303,28 @@ int ss_consume_batch_ex(SensorStore* handle, void* out_buf, uint32_t max_records
     *out_n = batch ? batch->count : 0;
     if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
     return ss::to_rc(batch);
+}
+
+int ss_consume_batch_info(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n,
+                          SsBatchInfo* info) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_buf == nullptr || out_n == nullptr || info == nullptr || max_records == 0) return -EINVAL;
+    auto batch = g_engine.consume(*s, out_buf, max_records, ss::BatchTime::continuous);
+    *out_n = batch ? batch->count : 0;
+    if (batch) *info = SsBatchInfo{batch->first_seq, batch->first_time, batch->period_us, batch->boot};
+    return ss::to_rc(batch);
+}
+
+uint64_t ss_batch_record_time(const SsBatchInfo* info, uint32_t index) {
+    if (info == nullptr) return SS_TIME_UNKNOWN;
+    return ss::sector::record_time(info->first_time_us, info->period_us, index);
+}
+
+int ss_sensor_set_sample_period(SensorStore* handle, uint32_t period_us) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || (s->type() == ss::RecordType::evt && period_us != 0)) return -EINVAL;
+    s->set_sample_period_us(period_us);
+    return 0;
 }
 
 int ss_consume_batch(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n) {

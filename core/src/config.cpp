@@ -48,7 +48,7 @@ Expected<void> reject(Text& why, const char* knob, const char* rule) noexcept {
 
 Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
     if (c.ram_sector_bytes % 4 != 0 || c.ram_sector_bytes < sector::min_bytes || c.ram_sector_bytes > sector::max_bytes)
-        return reject(why, "ram_sector_bytes", "must be a multiple of 4 in 32..65536");
+        return reject(why, "ram_sector_bytes", "must be a multiple of 4 in 48..65536");
     if (c.disk_sector_bytes % 4096 != 0 || c.disk_sector_bytes < 4096 || c.disk_sector_bytes > sector::max_bytes)
         return reject(why, "disk_sector_bytes", "must be a multiple of 4096 in 4096..65536");
     if (c.max_sensors == 0 || c.max_sensors > max_pool_sectors) return reject(why, "max_sensors", "must be in 1..65534");

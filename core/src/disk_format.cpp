@@ -153,14 +153,14 @@ LostUnit read_lost_unit(std::uint64_t offset, const std::byte* data, std::size_t
     LostUnit u;
     u.offset = offset;
     u.torn = len < unit_bytes;
-    if (len < sector::header_bytes) return u;
+    if (len < sector::header_v1_bytes) return u; // count and first sequence sit in every version's first 16
     const std::uint16_t count = sector::count(data);
     const std::uint64_t first = sector::first_seq(data);
     // The CRC covers the header too, so a failed unit's header is only evidence: it is believed
     // when it reads exactly as one of ours would.
     u.header_readable = static_cast<std::uint8_t>(data[0]) == sector::magic &&
                         sector::type_code(data) == static_cast<std::uint8_t>(type) && count != 0 &&
-                        count <= sector::capacity(unit_bytes, type) && first + count <= sector::max_seq + 1;
+                        count <= sector::capacity(unit_bytes, type, sector::version(data)) && first + count <= sector::max_seq + 1;
     if (u.header_readable) {
         u.first_seq = first;
         u.records = count;
@@ -170,7 +170,8 @@ LostUnit read_lost_unit(std::uint64_t offset, const std::byte* data, std::size_t
 
 bool UnitScanner::feed(std::uint64_t offset, const std::byte* data, UnitInfo& unit) noexcept {
     lost_valid_ = false;
-    if (all_zero(data, sector::header_bytes)) {
+    // The part of the header every version has: zero there is a hole, whatever follows.
+    if (all_zero(data, sector::header_v1_bytes)) {
         ++totals_.empty_units;
         return false;
     }
@@ -199,6 +200,23 @@ bool UnitScanner::feed(std::uint64_t offset, const std::byte* data, UnitInfo& un
     end_seq_ = first + count;
     ++totals_.valid_units;
     unit = UnitInfo{offset, first, count};
+    return true;
+}
+
+void encode_boot_record(std::uint32_t boot, std::byte* out) noexcept {
+    for (std::size_t i = 0; i < boot_record_bytes; ++i) out[i] = std::byte{0};
+    store<std::uint32_t>(out, boot_magic);
+    store<std::uint16_t>(out + 4, boot_version);
+    store<std::uint32_t>(out + 8, boot);
+    store<std::uint32_t>(out + 12, crc32c(out, 12));
+}
+
+bool decode_boot_record(const std::byte* data, std::size_t len, std::uint32_t& boot) noexcept {
+    if (len != boot_record_bytes || load<std::uint32_t>(data) != boot_magic ||
+        load<std::uint16_t>(data + 4) != boot_version || load<std::uint16_t>(data + 6) != 0 ||
+        load<std::uint32_t>(data + 12) != crc32c(data, 12))
+        return false;
+    boot = load<std::uint32_t>(data + 8);
     return true;
 }
 

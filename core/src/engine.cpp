@@ -56,7 +56,7 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     ctx_.max_sectors_per_sensor = cfg.max_sectors_per_sensor;
     ctx_.crc_enabled = cfg.crc_enabled != 0;
     ctx_.verify = static_cast<VerifyLevel>(cfg.verify_level);
-    ctx_.boot_id = cfg.boot_id;
+    ctx_.boot = cfg.boot_id;
     ctx_.health = &health_;
     ctx_.borrow = &Engine::borrow_sector;
     ctx_.borrow_owner = this;
@@ -220,13 +220,13 @@ private:
 };
 } // namespace
 
-Expected<Batch> Engine::consume(SensorStore& s, void* out, std::uint32_t max) noexcept {
-    if (cold_ == nullptr) return s.consume(ctx_, out, max);
+Expected<Batch> Engine::consume(SensorStore& s, void* out, std::uint32_t max, BatchTime time) noexcept {
+    if (cold_ == nullptr) return s.consume(ctx_, out, max, ~std::uint64_t{0}, time);
     const std::uint32_t slot = slot_of(s);
     ColdGuard g(cold_, slot);
     // Older records first: the store's pending region is empty while the tier has unsent ones.
-    if (cold_->retained(slot) > cold_->pending(slot)) return cold_->consume(slot, out, max);
-    return s.consume(ctx_, out, max, cold_->seq_limit(slot));
+    if (cold_->retained(slot) > cold_->pending(slot)) return cold_->consume(slot, out, max, time);
+    return s.consume(ctx_, out, max, cold_->seq_limit(slot), time);
 }
 
 void Engine::erase_all_pending(SensorStore& s) noexcept {
@@ -325,6 +325,7 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     }
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;
+    out.boot = ctx_.boot;
     if (cold_ != nullptr) cold_->add_system_stats(out);
 }
 

@@ -24,9 +24,9 @@ Expected<RecordType> HandleSink::type_of(::SensorStore* handle) noexcept {
 }
 
 Expected<std::uint32_t> HandleSink::ts_add_many(::SensorStore* handle, const std::uint32_t* values,
-                                                std::uint32_t n) noexcept {
+                                                std::uint32_t n, std::uint64_t first_time) noexcept {
     std::uint32_t stored = 0;
-    const int rc = ss_ts_add_many(handle, values, n, &stored);
+    const int rc = ss_ts_add_many_at(handle, values, n, first_time, &stored);
     return result_of(rc, stored);
 }
 

@@ -43,7 +43,7 @@ void SensorStore::seal_tail(const StoreContext& ctx) noexcept {
 void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s) noexcept {
     SectorPool& pool = *ctx.pool;
     const Cursor old_end{tail_, tail_count_};
-    sector::format(pool.data(s), type(), next_seq_, ctx.boot_id);
+    sector::format(pool.data(s), type(), next_seq_, ctx.boot, sample_period_us());
     pool.set_next(s, no_sector);
     if (tail_ != no_sector) pool.set_next(tail_, s);
     tail_ = s;
@@ -165,7 +165,13 @@ SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t mo
     return s;
 }
 
-Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexcept {
+void SensorStore::stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept {
+    if (time == sector::time_unknown && ctx.record_clock != nullptr) time = ctx.record_clock(ctx.record_clock_ctx);
+    // The period in force when the first record came: the one its successors were taken at.
+    sector::set_time_base(ctx.pool->data(tail_), time, sample_period_us());
+}
+
+Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec, std::uint64_t time) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     if (open_sector_full(ctx)) {
         if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
@@ -176,6 +182,7 @@ Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexce
             return room;
         }
     }
+    if (tail_count_ == 0) stamp_open_sector(ctx, time);
     const std::size_t rb = record_bytes();
     std::memcpy(sector::payload(ctx.pool->data(tail_)) + std::size_t{tail_count_} * rb, rec, rb);
     ++tail_count_;
@@ -184,7 +191,8 @@ Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec) noexce
     return {};
 }
 
-std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, std::uint32_t n) noexcept {
+std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, std::uint32_t n,
+                                    std::uint64_t first_time) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     const std::size_t rb = record_bytes();
     const auto* src = static_cast<const std::byte*>(recs);
@@ -201,6 +209,7 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
                 break;
             }
         }
+        if (tail_count_ == 0) stamp_open_sector(ctx, sector::record_time(first_time, sample_period_us(), stored));
         // As many as the open sector takes, in one copy.
         const std::uint32_t fit = std::min<std::uint32_t>(n - stored, capacity(ctx) - tail_count_);
         std::memcpy(sector::payload(ctx.pool->data(tail_)) + std::size_t{tail_count_} * rb, src + std::size_t{stored} * rb,
@@ -224,11 +233,11 @@ bool SensorStore::verified(const StoreContext& ctx, SectorIndex s) noexcept {
 }
 
 Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::uint32_t max,
-                                     std::uint64_t seq_limit) noexcept {
+                                     std::uint64_t seq_limit, BatchTime time) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
     const std::size_t rb = record_bytes();
-    BatchCopy copy(out, rb, max, seq_limit);
+    BatchCopy copy(out, rb, max, seq_limit, time);
     while (!copy.full()) {
         const SectorIndex s = pend_.sector;
         const std::uint32_t n = count_of(pool, s);
@@ -238,9 +247,7 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
             else pool.release(s);
             continue;
         }
-        const std::uint32_t take = copy.take(sector::first_seq(pool.data(s)) + pend_.offset,
-                                             sector::payload(pool.data(s)) + std::size_t{pend_.offset} * rb,
-                                             n - pend_.offset);
+        const std::uint32_t take = copy.take_sector(pool.data(s), pend_.offset, n - pend_.offset);
         if (take == 0) break;
         pend_.offset = static_cast<std::uint16_t>(pend_.offset + take);
         pending_ += take;
@@ -471,6 +478,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.corrupt_sectors = corrupt_sectors_;
     out.sectors = sector_count();
     out.verify_level = verify_.load(std::memory_order_relaxed);
+    out.sample_period_us = sample_period_us();
 }
 
 } // namespace ss

@@ -25,7 +25,7 @@ namespace {
 
 void silent(void*, int, const char*) {}
 
-/// RAM only, 256-byte sectors (60 TS records), 8 sensors, two sectors each.
+/// RAM only, 256-byte sectors (56 TS records), 8 sensors, two sectors each.
 SsInitCfg config() {
     SsInitCfg cfg;
     ss_config_defaults(&cfg, SS_TARGET_LINUX);

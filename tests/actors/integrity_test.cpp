@@ -29,8 +29,8 @@ using ss::actors::IntegrityStats;
 
 namespace {
 
-constexpr std::uint32_t unit_bytes = 256; // 60 TS records a sector
-constexpr std::uint32_t per_unit = 60;
+constexpr std::uint32_t unit_bytes = 256; // 56 TS records a sector
+constexpr std::uint32_t per_unit = 56;
 
 std::uint32_t value_of(std::uint32_t sensor, std::uint64_t seq) {
     return sensor * 100'000u + static_cast<std::uint32_t>(seq);
@@ -250,7 +250,7 @@ TEST_CASE_FIXTURE(fixture, "a sector that goes bad in RAM is found by the stage,
     CHECK(s.units_checked == 6);
     CHECK(s.corrupt_found == 1);
     CHECK(s.records_lost == per_unit);
-    CHECK(log.has("integrity: app:7: 1 sector(s) in RAM failed the CRC check and were dropped; 60 unsent records lost"));
+    CHECK(log.has("integrity: app:7: 1 sector(s) in RAM failed the CRC check and were dropped; 56 unsent records lost"));
     const SsSensorStats sa = st.stats(*st.a);
     CHECK(sa.dropped_corrupt == per_unit);
     CHECK(sa.corrupt_sectors == 1);
@@ -296,8 +296,8 @@ TEST_CASE_FIXTURE(fixture, "a unit that goes bad in its file is found by the sta
     kill(stage);
     const auto runs = st.drain(*st.a);
     REQUIRE(runs.size() == 2);
-    CHECK(runs[0] == std::make_pair(std::uint64_t{0}, std::uint64_t{240}));
-    CHECK(runs[1] == std::make_pair(std::uint64_t{300}, std::uint64_t{5 * per_unit + 1}));
+    CHECK(runs[0] == std::make_pair(std::uint64_t{0}, std::uint64_t{4 * per_unit}));
+    CHECK(runs[1] == std::make_pair(std::uint64_t{5 * per_unit}, std::uint64_t{5 * per_unit + 1}));
 }
 
 TEST_CASE_FIXTURE(fixture, "at the critical level the storage-flush stage's write that reads back wrong is caught and written again") {

@@ -26,8 +26,8 @@ using ss::actors::QuotaStats;
 
 namespace {
 
-constexpr std::uint32_t unit_bytes = 256; // 60 TS records a unit
-constexpr std::uint32_t per_unit = 60;
+constexpr std::uint32_t unit_bytes = 256; // 56 TS records a unit
+constexpr std::uint32_t per_unit = 56;
 constexpr std::uint64_t chunk = 4096;    // 16 units
 constexpr std::uint64_t per_chunk = 16 * per_unit;
 constexpr std::uint64_t kib = 1024;

@@ -43,7 +43,7 @@ SsInitCfg config(const std::string& root) {
     SsInitCfg cfg;
     ss_config_defaults(&cfg, SS_TARGET_LINUX);
     cfg.max_sensors = 4;
-    cfg.ram_sector_bytes = 256; // 60 TS records a sector
+    cfg.ram_sector_bytes = 256; // 56 TS records a sector
     cfg.ram_pool_bytes = 32 * 256;
     cfg.disk_sector_bytes = 4096;
     cfg.disk_root = root.c_str();

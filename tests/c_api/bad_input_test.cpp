@@ -270,13 +270,13 @@ std::vector<Call> every_system_call(int expected, const std::string& label) {
     };
 }
 
-// A small system: 64-byte sectors (12 TS or 4 EVT records each), room for 6 sensors.
+// A small system: 80-byte sectors (12 TS or 4 EVT records each), room for 6 sensors.
 SsInitCfg small_cfg(LogCapture* log) {
     SsInitCfg c;
     REQUIRE(ss_config_defaults(&c, SS_TARGET_LINUX) == 0);
-    c.ram_sector_bytes = 64;
+    c.ram_sector_bytes = 80;
     c.max_sensors = 6;
-    c.ram_pool_bytes = 24 * 64;
+    c.ram_pool_bytes = 24 * 80;
     c.log = capture_log;
     c.log_ctx = log;
     return c;
@@ -844,12 +844,12 @@ std::vector<Knob> bad_knobs() {
     auto sector = [](std::uint32_t bytes) {
         return [bytes](SsInitCfg& c) {
             c.ram_sector_bytes = bytes;
-            c.ram_pool_bytes = std::size_t{c.max_sensors} * std::max<std::uint32_t>(bytes, 32);
+            c.ram_pool_bytes = std::size_t{c.max_sensors} * std::max<std::uint32_t>(bytes, 48);
         };
     };
     return {
         {"ram_sector_bytes", "0", sector(0)},
-        {"ram_sector_bytes", "28 (below 32)", sector(28)},
+        {"ram_sector_bytes", "44 (below 48)", sector(44)},
         {"ram_sector_bytes", "34 (not a multiple of 4)", sector(34)},
         {"ram_sector_bytes", "65540 (above 65536)", sector(65540)},
         {"disk_sector_bytes", "0", [](SsInitCfg& c) { c.disk_sector_bytes = 0; }},
@@ -861,8 +861,8 @@ std::vector<Knob> bad_knobs() {
         {"max_sensors", "65536 (above 65535)",
          [](SsInitCfg& c) {
              c.max_sensors = 65536;
-             c.ram_sector_bytes = 32;
-             c.ram_pool_bytes = std::size_t{65536} * 32;
+             c.ram_sector_bytes = 48;
+             c.ram_pool_bytes = std::size_t{65536} * 48;
          }},
         {"ram_pool_bytes", "one sector short of one per sensor",
          [](SsInitCfg& c) { c.ram_pool_bytes = std::size_t{c.max_sensors} * c.ram_sector_bytes - 1; }},

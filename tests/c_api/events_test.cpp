@@ -29,7 +29,7 @@ void quiet(void*, int, const char*) {}
 SsInitCfg small_cfg(std::uint32_t sensors, std::uint32_t sectors) {
     SsInitCfg cfg;
     REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-    cfg.ram_sector_bytes = 256; // 60 TS records a sector
+    cfg.ram_sector_bytes = 256; // 56 TS records a sector
     cfg.max_sensors = sensors;
     cfg.ram_pool_bytes = std::size_t{sectors} * 256;
     cfg.log = quiet;
@@ -162,7 +162,7 @@ TEST_CASE("a caller's arena holds event tracking when it has ss_events_bytes bey
 }
 
 TEST_CASE("each subscription gets the kinds it asked for, coalesced per tick, in order per sensor") {
-    System sys(4, 6); // room for 6 sectors of 60 records
+    System sys(4, 6); // room for 6 sectors of 56 records
     SensorStore* a = sys.sensor(1);
     SensorStore* b = sys.sensor(2, SS_SOURCE_CAN);
     Collected data, losses, all;

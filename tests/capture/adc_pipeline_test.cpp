@@ -227,7 +227,7 @@ TEST_CASE("a store that runs out of room drops records and the pipeline counts t
     SsInitCfg cfg{};
     REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
     cfg.max_sensors = 1;
-    cfg.ram_sector_bytes = 256; // 60 records
+    cfg.ram_sector_bytes = 256; // 56 records
     cfg.ram_pool_bytes = 2 * 256;
     cfg.log = quiet;
     REQUIRE(ss_init_system(&cfg) == 0);

@@ -390,7 +390,7 @@ int run_main(const char* root, const std::string& ev, int run, std::uint64_t see
     // This life's configuration: a small pool so that spilling never stops, and knobs varied.
     SsInitCfg cfg{};
     if (ss_config_defaults(&cfg, SS_TARGET_LINUX) != 0) return 3;
-    cfg.ram_sector_bytes = 256; // 60 TS / 20 EVT records per sector
+    cfg.ram_sector_bytes = 256; // 56 TS / 18 EVT records per sector
     cfg.disk_sector_bytes = 4096;
     cfg.max_sensors = n;
     cfg.ram_pool_bytes = std::size_t{n + pick(4, 40)} * 256;
@@ -688,7 +688,7 @@ int repro_clean_gap(const char* root, int stage) {
 int repro_clean_resend(const char* root, int stage) {
     SsInitCfg cfg{};
     if (ss_config_defaults(&cfg, SS_TARGET_LINUX) != 0) return 3;
-    cfg.ram_sector_bytes = 256; // 60 TS records per sector
+    cfg.ram_sector_bytes = 256; // 56 TS records per sector
     cfg.disk_sector_bytes = 4096;
     cfg.max_sensors = 3;
     cfg.ram_pool_bytes = 4 * 256; // 4 sectors for 3 sensors
@@ -707,26 +707,26 @@ int repro_clean_resend(const char* root, int stage) {
         for (std::uint32_t v = 0; v < 70; ++v) CHILD_CHECK(ss_ts_add(a, v) == 0, "add a"); // takes the 4th sector
         for (int i = 0; i < 3; ++i) ss_manager_tick(); // pool full: a's first sector spills; reservations
         SsSensorStats st{};
-        CHILD_CHECK(ss_get_sensor_stats(a, &st) == 0 && st.disk_records == 60, "a: %" PRIu64 " records on disk, expected 60",
+        CHILD_CHECK(ss_get_sensor_stats(a, &st) == 0 && st.disk_records == 56, "a: %" PRIu64 " records on disk, expected 56",
                     st.disk_records);
-        CHILD_CHECK(ss_consume_batch_ex(a, buf, 128, &k, &first) == 0 && k == 60 && first == 0, "consume 0..59 (disk)");
-        CHILD_CHECK(ss_consume_batch_ex(a, buf, 5, &k, &first) == 0 && k == 5 && first == 60, "consume 60..64 (RAM)");
-        CHILD_CHECK(ss_erase_all_pending(a) == 0, "erase"); // 0..64 acknowledged; a's meta is dirty
-        for (std::uint32_t v = 0; v < 61; ++v) CHILD_CHECK(ss_ts_add(b, v) == 0, "add b"); // takes the free sector
+        CHILD_CHECK(ss_consume_batch_ex(a, buf, 128, &k, &first) == 0 && k == 56 && first == 0, "consume 0..55 (disk)");
+        CHILD_CHECK(ss_consume_batch_ex(a, buf, 5, &k, &first) == 0 && k == 5 && first == 56, "consume 56..60 (RAM)");
+        CHILD_CHECK(ss_erase_all_pending(a) == 0, "erase"); // 0..60 acknowledged; a's meta is dirty
+        for (std::uint32_t v = 0; v < 57; ++v) CHILD_CHECK(ss_ts_add(b, v) == 0, "add b"); // takes the free sector
         ss_set_shutdown(true);
         int ticks = 0;
         do ss_manager_tick();
         while (++ticks < 50 && !ss_shutdown_complete());
         CHILD_CHECK(ss_shutdown_complete(), "shutdown not complete");
         CHILD_CHECK(ss_get_sensor_stats(a, &st) == 0, "stats");
-        std::fprintf(stderr, "stage 1: a acknowledged 0..64, retains %" PRIu64 " from seq %" PRIu64 "; clean stop after %d ticks\n",
+        std::fprintf(stderr, "stage 1: a acknowledged 0..60, retains %" PRIu64 " from seq %" PRIu64 "; clean stop after %d ticks\n",
                      st.retained, st.head_seq, ticks);
         CHILD_CHECK(ss_deinit_system() == 0, "deinit");
         return 0;
     }
     CHILD_CHECK(ss_consume_batch_ex(a, buf, 128, &k, &first) == 0, "consume after restart");
     std::fprintf(stderr, "stage 2: a serves %u records from seq %" PRIu64 "\n", k, first);
-    CHILD_CHECK(first == 65, "acknowledged records %" PRIu64 "..64 came back after a clean stop", first);
+    CHILD_CHECK(first == 61, "acknowledged records %" PRIu64 "..60 came back after a clean stop", first);
     return 0;
 }
 
@@ -743,7 +743,7 @@ int repro_clean_resend(const char* root, int stage) {
 int repro_quota_index(const char* root) {
     SsInitCfg cfg{};
     if (ss_config_defaults(&cfg, SS_TARGET_LINUX) != 0) return 3;
-    cfg.ram_sector_bytes = 256; // 60 TS records per unit, 16 units per 4 KB chunk
+    cfg.ram_sector_bytes = 256; // 56 TS records per unit, 16 units per 4 KB chunk
     cfg.disk_sector_bytes = 4096;
     cfg.max_sensors = 1;
     cfg.ram_pool_bytes = 200 * 256;
@@ -761,7 +761,7 @@ int repro_quota_index(const char* root) {
     // Life 1: 40 units on disk (chunks 0, 1 and part of 2), no per-sensor cap.
     CHILD_CHECK(ss_init_system(&cfg) == 0, "init: %s", ss_last_error());
     CHILD_CHECK(ss_sensor_init(7, SENSOR_TS, &s) == 0, "register");
-    for (; seq < 40 * 60; ++seq) CHILD_CHECK(ss_ts_add(s, static_cast<std::uint32_t>(seq)) == 0, "add");
+    for (; seq < 40 * 56; ++seq) CHILD_CHECK(ss_ts_add(s, static_cast<std::uint32_t>(seq)) == 0, "add");
     stop();
     SsSystemStats sys{};
     CHILD_CHECK(ss_get_system_stats(&sys) == 0 && sys.disk_bytes_used == 3 * 4096, "life 1: %" PRIu64 " bytes on disk",
@@ -773,7 +773,7 @@ int repro_quota_index(const char* root) {
     CHILD_CHECK(ss_sensor_init(7, SENSOR_TS, &s) == 0, "register");
     std::uint32_t v = 0;
     CHILD_CHECK(ss_consume_next(s, &v) == 0 && v == 0, "consume"); // pending: chunk 0 stays
-    for (std::uint64_t end = seq + 9 * 60; seq < end; ++seq) CHILD_CHECK(ss_ts_add(s, static_cast<std::uint32_t>(seq)) == 0, "add");
+    for (std::uint64_t end = seq + 9 * 56; seq < end; ++seq) CHILD_CHECK(ss_ts_add(s, static_cast<std::uint32_t>(seq)) == 0, "add");
     std::fprintf(stderr, "life 2: 40 units on disk in 3 chunks, cap 2 chunks, 9 new units; shutdown tick\n");
     stop(); // write_units: the claim of chunk 3 drops chunk 1, fails, then reads s.units[48] of 33
     CHILD_CHECK(ss_get_system_stats(&sys) == 0, "stats");

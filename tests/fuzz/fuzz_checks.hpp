@@ -206,7 +206,7 @@ inline std::string check_scanner(const std::uint8_t* data, std::size_t size) {
             const std::uint8_t code = sector::type_code(slot.get());
             const RecordType t = code == 1 || code == 2 ? static_cast<RecordType>(code) : in.type;
             const std::uint16_t n = sector::count(slot.get());
-            if (n <= sector::capacity(ub, t))
+            if (n <= sector::capacity(ub, t, sector::version(slot.get())))
                 sector::store<std::uint32_t>(slot.get() + sector::offset::crc, sector::compute_crc(slot.get(), n, t));
         }
         const std::uint64_t offset = std::uint64_t{i} * ub;
@@ -224,7 +224,8 @@ inline std::string check_scanner(const std::uint8_t* data, std::size_t size) {
         };
 
         bool zero_header = true;
-        for (std::size_t b = 0; b < sector::header_bytes; ++b) zero_header = zero_header && slot[b] == std::byte{0};
+        // The part every format version has (a slot of version 1 or 2 is told by its byte 1).
+        for (std::size_t b = 0; b < sector::header_v1_bytes; ++b) zero_header = zero_header && slot[b] == std::byte{0};
         const bool verifies = sector::verify(slot.get(), in.type, ub);
         const std::uint16_t count = sector::count(slot.get());
         const std::uint64_t first = sector::first_seq(slot.get());
@@ -235,7 +236,7 @@ inline std::string check_scanner(const std::uint8_t* data, std::size_t size) {
             if (u.offset != offset) return why("UnitInfo.offset is not the slot's offset");
             if (u.first_seq != first || u.count != count)
                 return why("UnitInfo does not match the slot's header");
-            if (u.count == 0 || u.count > sector::capacity(ub, in.type))
+            if (u.count == 0 || u.count > sector::capacity(ub, in.type, sector::version(slot.get())))
                 return why("a valid unit's count is 0 or over capacity");
             if (!verifies) return why("a valid unit does not verify");
             if (u.first_seq + u.count > sector::max_seq + 1) return why("a valid unit runs past 2^56");

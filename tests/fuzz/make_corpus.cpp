@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
           Image(ts, 64).valid(sector::max_seq - 40, 12).valid(sector::max_seq - 28, 12).bytes);
     write("corpus/scanner/evt-64-unsealed-resealed.bin",
           Image(evt, 64, true).unsealed(0, 4).unsealed(4, 4).unsealed(2, 4).unsealed(8, 0).unsealed(9, 1).bytes);
-    write("corpus/scanner/ts-4096-two-units.bin", Image(ts, 4096).valid(0, 1020).valid(1020, 300).bytes);
+    write("corpus/scanner/ts-4096-two-units.bin", Image(ts, 4096).valid(0, 1016).valid(1016, 300).bytes);
     write("corpus/scanner/evt-4096-garbled-then-valid.bin",
           Image(evt, 4096).valid(0, 340).garbled(340, 340, 2000).valid(340, 17).bytes);
 

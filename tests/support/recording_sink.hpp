@@ -18,8 +18,10 @@ public:
 
     RecordType record_type() const noexcept override { return type_; }
 
-    Expected<std::uint32_t> add_values(const std::uint32_t* v, std::uint32_t n) noexcept override {
+    Expected<std::uint32_t> add_values_at(const std::uint32_t* v, std::uint32_t n,
+                                          std::uint64_t first_time) noexcept override {
         if (type_ != RecordType::ts) return refused_call(n);
+        first_times.push_back(first_time);
         return take(values, v, n);
     }
 
@@ -38,6 +40,7 @@ public:
     // ---- what it saw ----
     std::vector<std::uint32_t> values;   ///< TS records stored, in order
     std::vector<SsEventRecord> events;   ///< EVT records stored, in order
+    std::vector<std::uint64_t> first_times; ///< the time each add_values call gave its first value
     std::vector<std::uint32_t> offered;  ///< n of every call, refused ones included
     std::uint64_t dropped = 0;           ///< records refused for lack of room
     std::uint64_t refused_calls = 0;     ///< calls answered with invalid_argument

@@ -10,7 +10,7 @@
 namespace ss::test {
 
 struct StoreFixture {
-    static constexpr std::uint32_t sector_bytes = 64; // TS: 12 records, EVT: 4
+    static constexpr std::uint32_t sector_bytes = 80; // TS: 12 records, EVT: 4 (a 32-byte header)
 
     explicit StoreFixture(std::uint32_t sectors, std::uint32_t reserved = 0,
                           VerifyLevel verify = VerifyLevel::first_read)

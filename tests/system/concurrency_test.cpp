@@ -31,7 +31,7 @@ constexpr std::uint32_t kWriters = 8;
 constexpr std::uint32_t kSensors = 320;
 constexpr std::uint64_t kRecordsPerWriter = 125'000; // 8 × 125 000 = 1 000 000 records offered
 constexpr std::uint32_t kShared = 40;                // sensors 0..39 have 2..8 writers each
-// 256-byte sectors hold 60 TS or 20 EVT records. Each of the 320 sensors holds one open sector,
+// 256-byte sectors hold 56 TS or 18 EVT records. Each of the 320 sensors holds one open sector,
 // which leaves one spare sector per sensor: enough for normal running (where the uploader keeps
 // some data pending over several passes), not for an outage of the cloud.
 constexpr std::uint32_t kSectorBytes = 256;

@@ -206,7 +206,7 @@ TEST_CASE("force seal: a partial sector stays in RAM until the interval is due, 
     FaultFileSystem fs;
     fs.record(true);
     Log log;
-    SsInitCfg cfg = base_cfg("/clock-root", 4096, 8); // 1020 TS records a sector: 100 never fill one
+    SsInitCfg cfg = base_cfg("/clock-root", 4096, 8); // 1016 TS records a sector: 100 never fill one
     cfg.force_seal_interval_ms = 60'000;
     constexpr std::uint64_t t0 = 7'000; // only differences count, so the clock need not start at 0
     constexpr std::uint32_t n = 100;
@@ -413,7 +413,7 @@ TEST_CASE("ack meta: acknowledging every millisecond rewrites the meta once a se
     FaultFileSystem fs;
     fs.record(true);
     Log log;
-    SsInitCfg cfg = base_cfg("/clock-root", 4096, 16); // 1020 TS records a sector
+    SsInitCfg cfg = base_cfg("/clock-root", 4096, 16); // 1016 TS records a sector
     constexpr std::uint32_t per_sector = ss::sector::capacity(4096, RecordType::ts);
     constexpr std::uint32_t preload = 10 * per_sector;
     std::uint64_t erased = 0;

@@ -47,8 +47,8 @@ using ss::test::FaultFileSystem;
 
 namespace {
 
-constexpr std::uint32_t unit_bytes = 256; // 60 TS records a unit
-constexpr std::uint32_t per_unit = 60;
+constexpr std::uint32_t unit_bytes = 256; // 56 TS records a unit
+constexpr std::uint32_t per_unit = 56;
 constexpr std::uint32_t chunk_bytes = 4096; // 16 units a chunk
 constexpr const char* dat_path = "host/sensor_0000000001.dat";
 
@@ -209,7 +209,7 @@ TEST_CASE("a unit gone bad in its file is found by the scrub, counted as lost, l
         s.add(0, 10 * per_unit + 5); // ten sealed units, five records in the open sector
         s.spill_all();
         REQUIRE(s.stats().disk_records == 10 * per_unit);
-        // A payload byte of the fourth unit (records 180..239) goes bad on the medium.
+        // A payload byte of the fourth unit (records 168..223) goes bad on the medium.
         flip_byte(dir.data + "/" + dat_path, 3 * unit_bytes + 16 + 40);
         SsScrubReport rep{};
         // Three units a call: a pass over ten takes four calls.
@@ -224,7 +224,7 @@ TEST_CASE("a unit gone bad in its file is found by the scrub, counted as lost, l
         CHECK(st.dropped_corrupt == per_unit);
         CHECK(st.disk_records == 9 * per_unit);
         CHECK((s.system().health_flags & SS_HEALTH_CORRUPTION) != 0);
-        CHECK(log.has("scrub: the unit at offset 768 failed its check", "records 180..239 lost"));
+        CHECK(log.has("scrub: the unit at offset 768 failed its check", "records 168..223 lost"));
         // A second pass finds nothing more.
         SsScrubReport again{};
         s.scrub_pass(100, again);
@@ -246,8 +246,8 @@ TEST_CASE("a unit gone bad in its file is found by the scrub, counted as lost, l
     CHECK(s.stats().lost_records == per_unit);
     const auto runs = s.drain();
     REQUIRE(runs.size() >= 2);
-    CHECK(runs[0] == std::make_pair(std::uint64_t{100}, std::uint64_t{80}));
-    CHECK(runs[1].first == 240);
+    CHECK(runs[0] == std::make_pair(std::uint64_t{100}, std::uint64_t{3 * per_unit - 100}));
+    CHECK(runs[1].first == 4 * per_unit);
     // Acknowledged past it: history.
     s.engine.erase_all_pending(*s.store);
     CHECK(s.stats().lost_units == 0);
@@ -276,7 +276,7 @@ TEST_CASE("the scrub leaves pending units to their acknowledgement, and checks t
     CHECK(st.lost_records == per_unit - 10);
     CHECK(st.pending == per_unit); // unit 0's stay; unit 1's ten went with it
     CHECK(st.pending + st.unsent == st.retained);
-    CHECK(log.has("scrub: the unit at offset 256", "records 70..119 lost"));
+    CHECK(log.has("scrub: the unit at offset 256", "records 66..111 lost"));
 }
 
 TEST_CASE("a scrub read that fails drops nothing, and the next pass checks the unit") {
@@ -312,7 +312,7 @@ TEST_CASE("a unit still in RAM that goes bad is found by the scrub, and the unit
     s.add(0, 4 * per_unit + 1);
     s.spill_all();
     REQUIRE(s.stats().disk_records == 4 * per_unit);
-    // Unit 1 (records 60..119) goes bad in the pool.
+    // Unit 1 (records 56..111) goes bad in the pool.
     ss::SectorPool& pool = *s.engine.context().pool;
     std::byte* unit1 = nullptr;
     for (ss::SectorIndex i = 0; i < pool.capacity(); ++i) {
@@ -328,7 +328,7 @@ TEST_CASE("a unit still in RAM that goes bad is found by the scrub, and the unit
     CHECK(rep.sectors_checked == 4);
     CHECK(rep.corrupt_sectors == 1);
     CHECK(s.stats().lost_units == 1);
-    CHECK(log.has("scrub: the unit at offset 256 (in RAM, not yet written) failed its check", "records 60..119 lost"));
+    CHECK(log.has("scrub: the unit at offset 256 (in RAM, not yet written) failed its check", "records 56..111 lost"));
     // The disk heals: units 0, 2 and 3 are written, each at its own offset, and read back from
     // the file in order around the gap.
     fs.clear_faults();

@@ -23,8 +23,8 @@ void capture(void*, int, const char* msg) {
     if (g_log != nullptr) g_log->push_back(msg);
 }
 
-constexpr std::uint32_t unit_bytes = 256; // 60 TS records a unit
-constexpr std::uint32_t per_unit = 60;
+constexpr std::uint32_t unit_bytes = 256; // 56 TS records a unit
+constexpr std::uint32_t per_unit = 56;
 
 std::uint32_t value_of(std::uint32_t sensor, std::uint64_t seq) { return sensor * 1'000'000u + static_cast<std::uint32_t>(seq) * 3u + 1u; }
 
@@ -129,15 +129,15 @@ void flip_byte(const std::string& path, off_t at) {
 TEST_CASE("a CRC-bad unit and a file cut inside a unit: the stats say exactly what was lost, and where") {
     LossFixture f;
     f.start();
-    // Sensor 1: ten units (records 0..599); sensor 2: five units (0..299). A clean stop writes
+    // Sensor 1: ten units (records 0..559); sensor 2: five units (0..279). A clean stop writes
     // them all.
     for (std::uint64_t q = 0; q < 10 * per_unit; ++q) REQUIRE(ss_ts_add(f.s[0], value_of(1, q)) == 0);
     for (std::uint64_t q = 0; q < 5 * per_unit; ++q) REQUIRE(ss_ts_add(f.s[1], value_of(2, q)) == 0);
     f.stop();
     REQUIRE(fs::file_size(f.dat(1)) == 10 * unit_bytes);
     REQUIRE(fs::file_size(f.dat(2)) == 5 * unit_bytes);
-    // A payload byte of sensor 1's fourth unit (records 180..239) goes bad; sensor 2's file is
-    // cut 100 bytes into its last unit (records 240..299): the header survives, the rest does not.
+    // A payload byte of sensor 1's fourth unit (records 168..223) goes bad; sensor 2's file is
+    // cut 100 bytes into its last unit (records 224..279): the header survives, the rest does not.
     flip_byte(f.dat(1), 3 * unit_bytes + 100);
     fs::resize_file(f.dat(2), 4 * unit_bytes + 100);
 
@@ -155,18 +155,18 @@ TEST_CASE("a CRC-bad unit and a file cut inside a unit: the stats say exactly wh
     CHECK(sys.lost_records == 2 * per_unit);
     CHECK((sys.health_flags & SS_HEALTH_CORRUPTION) != 0);
     // The log names the file and the offset, and the records.
-    CHECK(f.logged("host/sensor_0000000001.dat", "offset 768 failed its CRC check; records 180..239 lost"));
+    CHECK(f.logged("host/sensor_0000000001.dat", "offset 768 failed its CRC check; records 168..223 lost"));
     CHECK(f.logged("host/sensor_0000000002.dat", "ends inside the unit at offset 1024"));
-    CHECK(f.logged("host/sensor_0000000002.dat", "records 240..299 lost"));
+    CHECK(f.logged("host/sensor_0000000002.dat", "records 224..279 lost"));
     // ss_dump_stats prints the loss too.
     f.log.clear();
     REQUIRE(ss_dump_stats(1) == 0);
-    CHECK(f.logged("sensor 1", "lost 60 records in 1 corrupt or torn units"));
+    CHECK(f.logged("sensor 1", "lost 56 records in 1 corrupt or torn units"));
 
     // Everything else is served, in order, the gap explicit in the sequence numbers.
     using Batches = std::vector<std::pair<std::uint64_t, std::uint32_t>>;
-    CHECK(f.drain(1) == Batches{{0, 180}, {240, 360}});
-    CHECK(f.drain(2) == Batches{{0, 240}});
+    CHECK(f.drain(1) == Batches{{0, 168}, {224, 336}});
+    CHECK(f.drain(2) == Batches{{0, 224}});
 
     // A further restart (nothing acknowledged): the same loss, counted once, not twice.
     f.stop();
@@ -176,7 +176,7 @@ TEST_CASE("a CRC-bad unit and a file cut inside a unit: the stats say exactly wh
     CHECK(stats_of(f.s[1]).lost_units == 1);
     CHECK(stats_of(f.s[1]).lost_records == per_unit);
     CHECK((system_stats().health_flags & SS_HEALTH_CORRUPTION) != 0);
-    CHECK(f.drain(1) == Batches{{0, 180}, {240, 360}});
+    CHECK(f.drain(1) == Batches{{0, 168}, {224, 336}});
 
     // Sensor 1's data is acknowledged past the loss: it is history. Sensor 2's is not.
     REQUIRE(ss_erase_all_pending(f.s[0]) == 0);
@@ -218,6 +218,6 @@ TEST_CASE("a unit whose header is unreadable is counted, its records unknown; ac
     CHECK(a.retained == 3 * per_unit);
     CHECK(f.logged("host/sensor_0000000001.dat", "offset 768 failed its CRC check; its header is unreadable"));
     using Batches = std::vector<std::pair<std::uint64_t, std::uint32_t>>;
-    CHECK(f.drain(1) == Batches{{120, 60}, {240, 120}});
+    CHECK(f.drain(1) == Batches{{112, 56}, {224, 112}});
     f.stop();
 }

@@ -26,7 +26,7 @@ struct DiskFixture {
         REQUIRE(mkdtemp(tmpl) != nullptr);
         root = std::string(tmpl) + "/data";
         REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-        cfg.ram_sector_bytes = 256; // 60 TS / 20 EVT records per sector
+        cfg.ram_sector_bytes = 256; // 56 TS / 18 EVT records per sector
         cfg.disk_sector_bytes = 4096;
         cfg.max_sensors = sensors;
         cfg.ram_pool_bytes = std::size_t{pool_sectors} * 256;

@@ -761,8 +761,8 @@ TEST_CASE("sensors at their per-sensor sector cap recycle their own sectors as t
 
 TEST_CASE("32-byte and 256-byte sectors agree with the model too") {
     const std::vector<RunConfig> configs{
-        {"32B sectors, 16 sensors, 12 spare", 32, 16, 16, 12, 0, SS_VERIFY_FIRST_READ, 1, false},
-        {"32B sectors, 24 sensors, cap 4", 32, 24, 24, 24, 4, SS_VERIFY_OFF, 0, false},
+        {"48B sectors, 16 sensors, 12 spare", 48, 16, 16, 12, 0, SS_VERIFY_FIRST_READ, 1, false},
+        {"48B sectors, 24 sensors, cap 4", 48, 24, 24, 24, 4, SS_VERIFY_OFF, 0, false},
         {"256B sectors, 16 sensors, 8 spare", 256, 16, 16, 8, 0, SS_VERIFY_FIRST_READ, 1, false},
     };
     const Totals t = run_all(configs, 2, 0.25, 200);
@@ -772,7 +772,7 @@ TEST_CASE("32-byte and 256-byte sectors agree with the model too") {
 TEST_CASE("sensors registered while others run get their sector from the reserve the model keeps") {
     const std::vector<RunConfig> configs{
         {"64B sectors, 17 of 24 sensors, late", 64, 24, 17, 6, 0, SS_VERIFY_FIRST_READ, 1, true},
-        {"32B sectors, 16 of 20 sensors, late", 32, 20, 16, 10, 0, SS_VERIFY_FIRST_READ, 1, true},
+        {"48B sectors, 16 of 20 sensors, late", 48, 20, 16, 10, 0, SS_VERIFY_FIRST_READ, 1, true},
     };
     const Totals t = run_all(configs, 2, 0.15, 300);
     require_coverage(t, false, true);
@@ -785,9 +785,9 @@ TEST_CASE("sensors registered while others run get their sector from the reserve
 TEST_CASE("a sensor that erased everything in its full tail does not keep the emptied sector when it adds") {
     SsInitCfg cfg;
     REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-    cfg.ram_sector_bytes = 64; // 12 TS records per sector
+    cfg.ram_sector_bytes = 80; // 12 TS records per sector
     cfg.max_sensors = 1;
-    cfg.ram_pool_bytes = 3 * 64;
+    cfg.ram_pool_bytes = 3 * 80;
     cfg.log = silent_log;
     REQUIRE(ss_init_system(&cfg) == 0);
     struct Deinit {

@@ -6,7 +6,7 @@
 //
 // The specification it encodes (sensor_storage.h, docs/api.md "Writing" and the model-test
 // issue):
-//   * A sector holds (ram_sector_bytes - 16) / 4 TS or / 12 EVT records. Registration gives a
+//   * A sector holds (ram_sector_bytes - 32) / 4 TS or / 12 EVT records. Registration gives a
 //     sensor one sector from the pool, which keeps one sector in reserve for every sensor not
 //     yet registered; other takes may only use sectors beyond that reserve.
 //   * A sensor holds exactly its open (tail) sector plus the sectors that still hold a
@@ -146,7 +146,7 @@ struct SensorModel {
 class Model {
 public:
     struct Config {
-        std::uint32_t sector_bytes = 64;
+        std::uint32_t sector_bytes = 80; // 12 TS records
         std::uint32_t max_sensors = 16;
         std::uint32_t pool_sectors = 16;
         std::uint32_t max_sectors_per_sensor = 0;
@@ -156,7 +156,7 @@ public:
         : cfg_(cfg), free_(cfg.pool_sectors), free_min_(cfg.pool_sectors), reserve_(cfg.max_sensors) {}
 
     static std::uint32_t capacity(std::uint32_t sector_bytes, SensorType t) {
-        return (sector_bytes - 16) / (t == SENSOR_TS ? 4u : 12u);
+        return (sector_bytes - 32) / (t == SENSOR_TS ? 4u : 12u);
     }
 
     // ---- operations: each returns the rc the C API must return ------------------------------

@@ -120,7 +120,7 @@ TEST_CASE("a meta record decodes to exactly what was encoded") {
     SUBCASE("the smallest unit size and all-zero sequence numbers") {
         m.source = SS_SOURCE_HOST;
         m.type = RecordType::ts;
-        m.unit_bytes = 32;
+        m.unit_bytes = 48;
         m.head_seq = 0;
         m.seq_reserved = 0;
     }
@@ -221,12 +221,12 @@ TEST_CASE("a meta record with a field out of range is rejected even though its C
         }
         CHECK(decode(with_field<std::uint8_t>(m, 7, 1)) == MetaError::none);
     }
-    SUBCASE("a unit size under 32, over 65536 or not a multiple of 4") {
-        for (std::uint32_t u : {0u, 4u, 16u, 28u, 34u, 4094u, 4097u, 65537u, 65540u, 131072u, 0xFFFF'FFFCu}) {
+    SUBCASE("a unit size under 48, over 65536 or not a multiple of 4") {
+        for (std::uint32_t u : {0u, 4u, 16u, 28u, 32u, 44u, 34u, 4094u, 4097u, 65537u, 65540u, 131072u, 0xFFFF'FFFCu}) {
             INFO("unit_bytes " << u);
             CHECK(decode(with_field<std::uint32_t>(m, 12, u)) == MetaError::bad_fields);
         }
-        for (std::uint32_t u : {32u, 36u, 4096u, 65532u, 65536u}) {
+        for (std::uint32_t u : {48u, 52u, 4096u, 65532u, 65536u}) {
             INFO("unit_bytes " << u);
             CHECK(decode(with_field<std::uint32_t>(m, 12, u)) == MetaError::none);
         }
@@ -273,9 +273,9 @@ TEST_CASE("valid units are found in file order with their offsets, sequence numb
 }
 
 TEST_CASE("sequence numbers may jump forward between units, and a unit may start at the previous end") {
-    const Scan r = scan(RecordType::ts, 64,
-                        {make_unit(RecordType::ts, 64, 100, 12), make_unit(RecordType::ts, 64, 112, 3),
-                         make_unit(RecordType::ts, 64, 5000, 1)});
+    const Scan r = scan(RecordType::ts, 80,
+                        {make_unit(RecordType::ts, 80, 100, 12), make_unit(RecordType::ts, 80, 112, 3),
+                         make_unit(RecordType::ts, 80, 5000, 1)});
     REQUIRE(r.units.size() == 3);
     CHECK(r.units[1].first_seq == 112);
     CHECK(r.units[2].first_seq == 5000);
@@ -284,12 +284,12 @@ TEST_CASE("sequence numbers may jump forward between units, and a unit may start
 
 TEST_CASE("all-zero slots are counted as empty and do not interrupt the scan") {
     const RecordType t = RecordType::evt;
-    const Scan r = scan(t, 64,
-                        {zero_slot(64), make_unit(t, 64, 0, 4), zero_slot(64), zero_slot(64), make_unit(t, 64, 4, 2),
-                         zero_slot(64)});
+    const Scan r = scan(t, 80,
+                        {zero_slot(80), make_unit(t, 80, 0, 4), zero_slot(80), zero_slot(80), make_unit(t, 80, 4, 2),
+                         zero_slot(80)});
     REQUIRE(r.units.size() == 2);
-    check_unit(r.units[0], 64, 0, 4);
-    check_unit(r.units[1], 256, 4, 2);
+    check_unit(r.units[0], 80, 0, 4);
+    check_unit(r.units[1], 320, 4, 2);
     CHECK(r.totals.empty_units == 4);
     CHECK(r.totals.skipped_units == 0);
     CHECK(r.end_seq == 6);
@@ -297,7 +297,7 @@ TEST_CASE("all-zero slots are counted as empty and do not interrupt the scan") {
 
 TEST_CASE("a torn unit is skipped and counted, and the next valid unit is still found") {
     for (const RecordType t : {RecordType::ts, RecordType::evt}) {
-        for (const std::uint32_t ub : {64u, 256u}) {
+        for (const std::uint32_t ub : {80u, 272u}) {
             // A full unit: every byte is covered by the CRC, so any damage is detectable.
             const auto cap = static_cast<std::uint16_t>(sector::capacity(ub, t));
             REQUIRE(sector::header_bytes + cap * sector::record_bytes(t) == ub);
@@ -332,11 +332,11 @@ TEST_CASE("a torn unit is skipped and counted, and the next valid unit is still 
 
 TEST_CASE("a torn unit rewritten in the next slot is found there") {
     const RecordType t = RecordType::ts;
-    Slot torn = make_unit(t, 64, 12, 12);
+    Slot torn = make_unit(t, 80, 12, 12);
     std::fill(torn.begin() + 20, torn.end(), std::byte{0});
-    const Scan r = scan(t, 64, {make_unit(t, 64, 0, 12), torn, make_unit(t, 64, 12, 12)});
+    const Scan r = scan(t, 80, {make_unit(t, 80, 0, 12), torn, make_unit(t, 80, 12, 12)});
     REQUIRE(r.units.size() == 2);
-    check_unit(r.units[1], 128, 12, 12);
+    check_unit(r.units[1], 160, 12, 12);
     CHECK(r.totals.skipped_units == 1);
     CHECK(r.end_seq == 24);
 }
@@ -344,29 +344,29 @@ TEST_CASE("a torn unit rewritten in the next slot is found there") {
 TEST_CASE("a unit older than the last valid one is stale and skipped") {
     const RecordType t = RecordType::ts;
     SUBCASE("an entirely older unit") {
-        const Scan r = scan(t, 64, {make_unit(t, 64, 100, 12), make_unit(t, 64, 0, 12), make_unit(t, 64, 112, 4)});
+        const Scan r = scan(t, 80, {make_unit(t, 80, 100, 12), make_unit(t, 80, 0, 12), make_unit(t, 80, 112, 4)});
         REQUIRE(r.units.size() == 2);
         check_unit(r.units[0], 0, 100, 12);
-        check_unit(r.units[1], 128, 112, 4);
+        check_unit(r.units[1], 160, 112, 4);
         CHECK(r.totals.skipped_units == 1);
         CHECK(r.end_seq == 116);
     }
     SUBCASE("a unit overlapping the end of the previous one") {
-        const Scan r = scan(t, 64, {make_unit(t, 64, 100, 12), make_unit(t, 64, 111, 12)});
+        const Scan r = scan(t, 80, {make_unit(t, 80, 100, 12), make_unit(t, 80, 111, 12)});
         REQUIRE(r.units.size() == 1);
         CHECK(r.totals.skipped_units == 1);
         CHECK(r.end_seq == 112);
     }
     SUBCASE("a repeat of the previous unit") {
-        const Slot u = make_unit(t, 64, 100, 12);
-        const Scan r = scan(t, 64, {u, u});
+        const Slot u = make_unit(t, 80, 100, 12);
+        const Scan r = scan(t, 80, {u, u});
         REQUIRE(r.units.size() == 1);
         CHECK(r.totals.skipped_units == 1);
     }
     SUBCASE("an older unit after a skipped one is still compared with the last valid unit") {
-        Slot bad = make_unit(t, 64, 200, 12);
+        Slot bad = make_unit(t, 80, 200, 12);
         bad[30] ^= std::byte{1};
-        const Scan r = scan(t, 64, {make_unit(t, 64, 100, 12), bad, make_unit(t, 64, 50, 12)});
+        const Scan r = scan(t, 80, {make_unit(t, 80, 100, 12), bad, make_unit(t, 80, 50, 12)});
         REQUIRE(r.units.size() == 1);
         CHECK(r.totals.skipped_units == 2);
         CHECK(r.end_seq == 112);
@@ -376,14 +376,14 @@ TEST_CASE("a unit older than the last valid one is stale and skipped") {
 TEST_CASE("a unit of the other record type is skipped") {
     SUBCASE("an EVT unit in a TS file") {
         const Scan r = scan(RecordType::ts, 256,
-                            {make_unit(RecordType::ts, 256, 0, 60), make_unit(RecordType::evt, 256, 60, 20),
-                             make_unit(RecordType::ts, 256, 60, 1)});
+                            {make_unit(RecordType::ts, 256, 0, 56), make_unit(RecordType::evt, 256, 56, 18),
+                             make_unit(RecordType::ts, 256, 56, 1)});
         REQUIRE(r.units.size() == 2);
         CHECK(r.units[1].offset == 512);
         CHECK(r.totals.skipped_units == 1);
     }
     SUBCASE("a TS unit in an EVT file") {
-        const Scan r = scan(RecordType::evt, 256, {make_unit(RecordType::ts, 256, 0, 20)});
+        const Scan r = scan(RecordType::evt, 256, {make_unit(RecordType::ts, 256, 0, 18)});
         CHECK(r.units.empty());
         CHECK(r.totals.skipped_units == 1);
         CHECK(r.end_seq == 0);
@@ -392,9 +392,9 @@ TEST_CASE("a unit of the other record type is skipped") {
 
 TEST_CASE("a unit with no records is skipped even though it verifies") {
     const RecordType t = RecordType::evt;
-    const Slot empty = make_unit(t, 64, 4, 0);
-    REQUIRE(sector::verify(empty.data(), t, 64));
-    const Scan r = scan(t, 64, {make_unit(t, 64, 0, 4), empty, make_unit(t, 64, 4, 4)});
+    const Slot empty = make_unit(t, 80, 4, 0);
+    REQUIRE(sector::verify(empty.data(), t, 80));
+    const Scan r = scan(t, 80, {make_unit(t, 80, 0, 4), empty, make_unit(t, 80, 4, 4)});
     REQUIRE(r.units.size() == 2);
     CHECK(r.totals.skipped_units == 1);
     CHECK(r.end_seq == 8);
@@ -403,27 +403,27 @@ TEST_CASE("a unit with no records is skipped even though it verifies") {
 TEST_CASE("a unit whose count exceeds its capacity is skipped even with the CRC such a count implies") {
     const RecordType t = RecordType::ts;
     // Build a 13-record unit in a larger buffer so that its CRC covers 13 records, then keep the
-    // first 64 bytes: a 64-byte TS unit holds 12.
-    Slot big = make_unit(t, 128, 12, 13);
-    Slot over(big.begin(), big.begin() + 64);
+    // first 80 bytes: a 80-byte TS unit holds 12.
+    Slot big = make_unit(t, 160, 12, 13);
+    Slot over(big.begin(), big.begin() + 80);
     REQUIRE(sector::count(over.data()) == 13);
-    const Scan r = scan(t, 64, {make_unit(t, 64, 0, 12), over, make_unit(t, 64, 12, 12)});
+    const Scan r = scan(t, 80, {make_unit(t, 80, 0, 12), over, make_unit(t, 80, 12, 12)});
     REQUIRE(r.units.size() == 2);
-    check_unit(r.units[1], 128, 12, 12);
+    check_unit(r.units[1], 160, 12, 12);
     CHECK(r.totals.skipped_units == 1);
-    Slot huge = make_unit(t, 64, 12, 12); // a count of 0xFFFF
+    Slot huge = make_unit(t, 80, 12, 12); // a count of 0xFFFF
     sector::store<std::uint16_t>(huge.data() + sector::offset::count, 0xFFFF);
-    CHECK(scan(t, 64, {huge}).totals.skipped_units == 1);
+    CHECK(scan(t, 80, {huge}).totals.skipped_units == 1);
 }
 
 TEST_CASE("a mixed data file is accounted slot by slot") {
     const RecordType t = RecordType::ts;
-    Slot torn = make_unit(t, 64, 24, 12);
+    Slot torn = make_unit(t, 80, 24, 12);
     std::fill(torn.begin() + 40, torn.end(), std::byte{0});
-    const Scan r = scan(t, 64,
-                        {make_unit(t, 64, 0, 12), zero_slot(64), make_unit(t, 64, 12, 12), torn,
-                         make_unit(RecordType::evt, 64, 24, 4), make_unit(t, 64, 0, 12), make_unit(t, 64, 24, 0),
-                         make_unit(t, 64, 24, 7), zero_slot(64)});
+    const Scan r = scan(t, 80,
+                        {make_unit(t, 80, 0, 12), zero_slot(80), make_unit(t, 80, 12, 12), torn,
+                         make_unit(RecordType::evt, 80, 24, 4), make_unit(t, 80, 0, 12), make_unit(t, 80, 24, 0),
+                         make_unit(t, 80, 24, 7), zero_slot(80)});
     CHECK(r.totals.valid_units == 3);
     CHECK(r.totals.skipped_units == 4);
     CHECK(r.totals.empty_units == 2);
@@ -442,7 +442,7 @@ TEST_CASE("a meta record with a reserved byte set is rejected even though its CR
 
 TEST_CASE("a unit whose records would run past 2^56 is skipped, one that ends at 2^56 is kept") {
     const RecordType t = RecordType::ts;
-    const Scan r = scan(t, 64, {make_unit(t, 64, two_to_56 - 12, 12), make_unit(t, 64, two_to_56 - 4, 12)});
+    const Scan r = scan(t, 80, {make_unit(t, 80, two_to_56 - 12, 12), make_unit(t, 80, two_to_56 - 4, 12)});
     REQUIRE(r.units.size() == 1);
     check_unit(r.units[0], 0, two_to_56 - 12, 12);
     CHECK(r.totals.skipped_units == 1);

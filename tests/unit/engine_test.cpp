@@ -13,7 +13,8 @@ using namespace ss;
 namespace {
 
 struct EngineFixture {
-    explicit EngineFixture(std::uint32_t sensors, std::uint32_t sectors, std::uint32_t sector_bytes = 64) {
+    // 80-byte sectors: 12 TS records each.
+    explicit EngineFixture(std::uint32_t sensors, std::uint32_t sectors, std::uint32_t sector_bytes = 80) {
         cfg = default_config(SS_TARGET_STM32);
         cfg.ram_sector_bytes = sector_bytes;
         cfg.max_sensors = sensors;
@@ -202,7 +203,7 @@ TEST_CASE("the registry finds every sensor by source and id through its hash ind
     // Ids strided by a power of two and repeated across sources: the patterns a weak hash folds
     // together. The table is filled to max_sensors, its highest load.
     const std::uint32_t n = 1536;
-    EngineFixture f(n, n, 32);
+    EngineFixture f(n, n, 48);
     std::vector<ss::SensorStore*> stores;
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto src = static_cast<SsSource>(i % 3);

@@ -369,9 +369,9 @@ namespace {
 struct EngineFixture {
     EngineFixture(std::uint32_t sensors, std::uint32_t sectors) {
         cfg = default_config(SS_TARGET_STM32);
-        cfg.ram_sector_bytes = 64; // 12 TS records a sector
+        cfg.ram_sector_bytes = 80; // 12 TS records a sector
         cfg.max_sensors = sensors;
-        cfg.ram_pool_bytes = std::size_t{sectors} * 64;
+        cfg.ram_pool_bytes = std::size_t{sectors} * 80;
         auto plan = Engine::plan(cfg, locks, why);
         REQUIRE(plan);
         arena.resize(plan->total / 8 + 1);

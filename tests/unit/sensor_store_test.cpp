@@ -1,4 +1,4 @@
-// Policy corners of one sensor's store, on 64-byte sectors (12 TS records each).
+// Policy corners of one sensor's store, on 80-byte sectors (12 TS records each).
 #include <doctest/doctest.h>
 
 #include <numeric>

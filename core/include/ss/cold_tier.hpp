@@ -22,6 +22,7 @@
 namespace ss {
 
 struct Batch;
+enum class BatchTime : std::uint8_t;
 
 /// A sealed sector detached from the front of a store, with the part of it still retained.
 struct DetachedSector {
@@ -44,8 +45,9 @@ public:
 
     virtual std::uint64_t retained(std::uint32_t slot) const noexcept = 0;
     virtual std::uint64_t pending(std::uint32_t slot) const noexcept = 0;
-    /// Consumes from the tier's unsent records (the caller checked there are some).
-    virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept = 0;
+    /// Consumes from the tier's unsent records (the caller checked there are some); `time` as
+    /// for SensorStore::consume.
+    virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept = 0;
     virtual void erase_all_pending(std::uint32_t slot) noexcept = 0;
     virtual Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept = 0;
     /// Whether the tier takes this sensor's sectors now (false while its files are not the

@@ -86,6 +86,18 @@ LedgerError check_ledger(const std::byte* data, std::size_t len, std::uint32_t& 
 /// Entry i of a ledger that check_ledger accepted.
 LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept;
 
+/// The boot record (`<root>/boot`): the number of the last boot that opened the store, so that
+/// each start records a new one in the sectors it writes. Little endian, 16 bytes: magic
+/// "SSBT", u16 version 1, u16 zero, u32 boot, u32 CRC32C of bytes 0..11.
+inline constexpr std::size_t boot_record_bytes = 16;
+inline constexpr std::uint32_t boot_magic = 0x54425353; // "SSBT"
+inline constexpr std::uint16_t boot_version = 1;
+
+/// Encodes boot into exactly boot_record_bytes bytes.
+void encode_boot_record(std::uint32_t boot, std::byte* out) noexcept;
+/// True, with boot filled, if `len` bytes at data are a valid boot record.
+bool decode_boot_record(const std::byte* data, std::size_t len, std::uint32_t& boot) noexcept;
+
 /// What a scan found.
 struct ScanTotals {
     std::uint64_t valid_units = 0;

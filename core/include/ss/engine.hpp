@@ -82,6 +82,15 @@ public:
                         Text& why) noexcept;
     /// Puts a cold tier below the RAM pool; before any sensor is registered.
     void attach_cold_tier(ColdTier* tier) noexcept { cold_ = tier; }
+    /// The boot number sectors record from now on (a cold tier sets its persisted counter's
+    /// before any sensor is registered).
+    void set_boot(std::uint32_t boot) noexcept { ctx_.boot = boot; }
+    /// The clock that stamps a sector's first record when its writer gave no time (see
+    /// StoreContext::record_clock); before any sensor is registered.
+    void set_record_clock(std::uint64_t (*clock)(void* ctx), void* ctx) noexcept {
+        ctx_.record_clock = clock;
+        ctx_.record_clock_ctx = ctx;
+    }
     ColdTier* cold_tier() const noexcept { return cold_; }
     /// Destroys locks and stores; the arena may then be freed or reused.
     void deinit() noexcept;
@@ -101,7 +110,8 @@ public:
     const SectorPool& pool() const noexcept { return pool_; }
 
     // A sensor's stream across the tiers: the cold tier's records, then the store's.
-    Expected<Batch> consume(SensorStore& s, void* out, std::uint32_t max) noexcept;
+    Expected<Batch> consume(SensorStore& s, void* out, std::uint32_t max,
+                            BatchTime time = BatchTime::first_segment) noexcept;
     void erase_all_pending(SensorStore& s) noexcept;
     Expected<void> read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept;
     std::uint64_t retained(SensorStore& s) const noexcept;

@@ -31,9 +31,10 @@ public:
 
     RecordType record_type() const noexcept override { return type_; }
 
-    /// ss_ts_add_many; invalid_argument where it returns -EINVAL.
-    Expected<std::uint32_t> add_values(const std::uint32_t* values, std::uint32_t n) noexcept override {
-        return ts_add_many(handle_, values, n);
+    /// ss_ts_add_many_at; invalid_argument where it returns -EINVAL.
+    Expected<std::uint32_t> add_values_at(const std::uint32_t* values, std::uint32_t n,
+                                          std::uint64_t first_time) noexcept override {
+        return ts_add_many(handle_, values, n, first_time);
     }
 
     /// ss_evt_add_many; invalid_argument where it returns -EINVAL.
@@ -48,7 +49,7 @@ private:
 
     static Expected<RecordType> type_of(::SensorStore* handle) noexcept;
     static Expected<std::uint32_t> ts_add_many(::SensorStore* handle, const std::uint32_t* values,
-                                               std::uint32_t n) noexcept;
+                                               std::uint32_t n, std::uint64_t first_time) noexcept;
     static Expected<std::uint32_t> evt_add_many(::SensorStore* handle, const SsEventRecord* events,
                                                 std::uint32_t n) noexcept;
 

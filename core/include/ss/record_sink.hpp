@@ -40,8 +40,17 @@ public:
     /// skips their sequence numbers), so the caller only adds them to its own figures.
     /// invalid_argument: nothing was stored and nothing was counted by the sink, because the
     /// call was wrong (an event sink, values null with n > 0, a store that no longer exists).
-    /// n == 0 stores nothing and succeeds.
-    virtual Expected<std::uint32_t> add_values(const std::uint32_t* values, std::uint32_t n) noexcept = 0;
+    /// n == 0 stores nothing and succeeds. The values' times are not known: a store gives a
+    /// sector they open the time it is opened (docs/storage-format.md, "Record times").
+    Expected<std::uint32_t> add_values(const std::uint32_t* values, std::uint32_t n) noexcept {
+        return add_values_at(values, n, sector::time_unknown);
+    }
+
+    /// add_values, for values taken one sample period apart from first_time on (µs,
+    /// sector::utc_flag for UTC; time_unknown as add_values): a store keeps the exact time of
+    /// each sector's first value.
+    virtual Expected<std::uint32_t> add_values_at(const std::uint32_t* values, std::uint32_t n,
+                                                  std::uint64_t first_time) noexcept = 0;
 
     /// Appends n events (an EVT sink), packed SsEventRecords; the same contract as add_values.
     virtual Expected<std::uint32_t> add_events(const SsEventRecord* events, std::uint32_t n) noexcept = 0;

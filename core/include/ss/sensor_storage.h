@@ -86,7 +86,8 @@ typedef void (*SsLogFn)(void *ctx, int level, const char *msg);
  * Every field is checked by ss_init_system; a bad value is rejected with a message naming it.
  */
 typedef struct SsInitCfg {
-    /** Bytes per RAM sector, header included. Multiple of 4, 32..65536. STM32 256, Linux 4096. */
+    /** Bytes per RAM sector, header included. Multiple of 4, 48..65536 (a 32-byte header, then records).
+     *  STM32 256, Linux 4096. */
     uint32_t ram_sector_bytes;
     /** Bytes per disk sector (Linux disk tier). Multiple of 4096, 4096..65536. Default 65536. */
     uint32_t disk_sector_bytes;
@@ -123,8 +124,11 @@ typedef struct SsInitCfg {
      *  a shared one syncfs also flushes other programs' writes. 0 = always one sync per file.
      *  Default 8. */
     uint32_t disk_sync_all_min_files;
-    /** Identifies this boot in every sector header (lets readers tell reboots apart). */
-    uint8_t boot_id;
+    /** The boot number every sector header records, so that monotonic times of different boots
+     *  are never confused (SsBatchInfo.boot). With a disk tier it is ignored: the tier keeps a
+     *  counter in <disk_root>/boot that goes up by one at every ss_init_system. Without one
+     *  (the MCU) the host passes its own, e.g. a reset counter kept in backup RAM or flash. */
+    uint32_t boot_id;
     /** Root directory of the disk tier (Linux); NULL = RAM only. Created (0700) if missing;
      *  needs crc_enabled and disk_sector_bytes a multiple of ram_sector_bytes. */
     const char *disk_root;
@@ -167,6 +171,7 @@ typedef struct SsSensorStats {
     uint32_t write_verify_failures; /**< disk tier, SS_VERIFY_AFTER_WRITE: writes whose read-back
                                          differed from what was written (each was written again) */
     uint8_t verify_level;      /**< the sensor's SsVerifyLevel */
+    uint32_t sample_period_us; /**< nominal sample period sectors opened now record (0 = none) */
 } SsSensorStats;
 
 /** System-wide figures (ss_get_system_stats). */
@@ -193,6 +198,7 @@ typedef struct SsSystemStats {
     uint32_t lost_units;          /**< disk tier: units recovery found corrupt or torn (see SsSensorStats) */
     uint64_t lost_records;        /**< disk tier: records known lost with them */
     uint32_t write_verify_failures; /**< disk tier: writes whose read-back differed (see SsSensorStats) */
+    uint32_t boot;                /**< the boot number this session's sectors record (SsInitCfg.boot_id) */
 } SsSystemStats;
 
 /* CORRUPTION and DROPPING stay set once raised (the stats count how often); DISK_ERROR and
@@ -375,6 +381,58 @@ int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32
 /** As ss_consume_batch, also telling the sequence number of the first record returned. */
 int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
                         uint64_t *out_first_seq);
+
+/* ---- record times ------------------------------------------------------------------------ *
+ * Every sector records the time of its first record, the sensor's nominal sample period and the
+ * boot that wrote it; a time-series record's time is the sector's first time plus its index
+ * there times the period. Event records keep their own raw ts_ms besides (003 §19).
+ * A time is microseconds in a uint64_t: with SS_TIME_UTC set, since the Unix epoch (UTC); with it
+ * clear, on the monotonic clock of the boot that wrote it. SS_TIME_UNKNOWN: not known. */
+#define SS_TIME_UTC (UINT64_C(1) << 63)
+#define SS_TIME_UNKNOWN UINT64_C(0)
+
+/** The time base of a batch (ss_consume_batch_info): record i of the batch, sequence number
+ *  first_seq + i, was taken at first_time_us + i * period_us (ss_batch_record_time). */
+typedef struct SsBatchInfo {
+    uint64_t first_seq;      /**< sequence number of the first record */
+    uint64_t first_time_us;  /**< its time (SS_TIME_UTC flag), or SS_TIME_UNKNOWN */
+    uint32_t period_us;      /**< nominal sample period, µs; 0 = none (events, or not set) */
+    uint32_t boot;           /**< the boot that wrote the records (whose monotonic clock it is) */
+} SsBatchInfo;
+
+/**
+ * As ss_consume_batch, also telling the batch's time base. The batch ends early where the next
+ * records' boot, period or time does not continue it exactly, so every record's time follows
+ * from *info (ss_batch_record_time). Records written by a format-1 store (before record times)
+ * have SS_TIME_UNKNOWN. Same return codes as ss_consume_batch; info is filled on 0.
+ */
+int ss_consume_batch_info(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
+                          SsBatchInfo *info);
+
+/** The time of record `index` of a batch: first_time_us + index * period_us, keeping the
+ *  SS_TIME_UTC flag; SS_TIME_UNKNOWN if info is NULL or the time is not known (index 0 needs
+ *  only first_time_us, any later one also a period). */
+uint64_t ss_batch_record_time(const SsBatchInfo *info, uint32_t index);
+
+/**
+ * Sets the nominal sample period of a time-series sensor, µs (0 = none); sectors opened from
+ * now on record it. Returns 0, or -EINVAL for a bad handle or an EVT sensor with a non-zero period.
+ */
+int ss_sensor_set_sample_period(SensorStore *s, uint32_t period_us);
+
+/**
+ * ss_ts_add, for a value taken at time_us (SS_TIME_UTC flag; SS_TIME_UNKNOWN = now, as ss_ts_add
+ * does). The time is kept when the value is the first of a sector.
+ */
+int ss_ts_add_at(SensorStore *s, uint32_t value, uint64_t time_us);
+
+/**
+ * ss_ts_add_many, for values taken one sample period apart from first_time_us on (SS_TIME_UTC
+ * flag; SS_TIME_UNKNOWN = now). A capture buffer passes the time of its first sample: every
+ * sector the buffer opens records the exact time of its first value.
+ */
+int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64_t first_time_us,
+                      uint32_t *out_stored);
 
 /** 9) Erases every PENDING record (the cloud acknowledged them) and frees emptied sectors.
  *  Returns 0 (also when nothing was pending) or -EINVAL. */

@@ -56,7 +56,12 @@ struct StoreContext {
     std::uint32_t max_sectors_per_sensor = 0; ///< 0 = no cap
     bool crc_enabled = true;
     VerifyLevel verify = VerifyLevel::first_read;
-    std::uint8_t boot_id = 0;
+    /// The boot number every sector opened in this session records.
+    std::uint32_t boot = 0;
+    /// The time a sector's first record gets when its writer gave none (sector::utc_flag for
+    /// UTC): read once per sector, never per record. nullptr = such times are unknown.
+    std::uint64_t (*record_clock)(void* ctx) = nullptr;
+    void* record_clock_ctx = nullptr;
     /// SS_HEALTH_* bits, raised by stores as things happen.
     std::atomic<std::uint32_t>* health = nullptr;
     /// Asks the other stores for a sector when the pool is empty and the requester has none
@@ -91,19 +96,29 @@ public:
     std::uint32_t id() const noexcept { return id_; }
     RecordType type() const noexcept { return static_cast<RecordType>(type_); }
 
-    /// Appends one record of this store's type (rec points at its packed bytes).
+    /// Appends one record of this store's type (rec points at its packed bytes), taken at `time`
+    /// (sector::utc_flag for UTC; time_unknown: now, by ctx.record_clock). The time is kept only
+    /// when the record opens a sector: the others' times follow from the sample period.
     /// no_space: dropped (counted; its sequence number is skipped).
-    Expected<void> add(const StoreContext& ctx, const void* rec) noexcept;
+    Expected<void> add(const StoreContext& ctx, const void* rec, std::uint64_t time = sector::time_unknown) noexcept;
 
     /// Appends n records (packed, consecutive) under one lock: the same as n calls of add, at a
-    /// fraction of the cost for a capture buffer. Returns how many were stored, a prefix; once
-    /// one is dropped for lack of room the rest are too (counted, their numbers skipped).
-    std::uint32_t add_many(const StoreContext& ctx, const void* recs, std::uint32_t n) noexcept;
+    /// fraction of the cost for a capture buffer; the first was taken at first_time and the
+    /// others one sample period apart. Returns how many were stored, a prefix; once one is
+    /// dropped for lack of room the rest are too (counted, their numbers skipped).
+    std::uint32_t add_many(const StoreContext& ctx, const void* recs, std::uint32_t n,
+                           std::uint64_t first_time = sector::time_unknown) noexcept;
 
     /// Copies up to max of the oldest unsent records into out; they become pending.
-    /// try_again if nothing is unsent. Stops at a sequence gap and before seq_limit.
+    /// try_again if nothing is unsent. Stops at a sequence gap, before seq_limit, and, with
+    /// BatchTime::continuous, where the records' time base changes (Batch carries the first's).
     Expected<Batch> consume(const StoreContext& ctx, void* out, std::uint32_t max,
-                            std::uint64_t seq_limit = ~std::uint64_t{0}) noexcept;
+                            std::uint64_t seq_limit = ~std::uint64_t{0},
+                            BatchTime time = BatchTime::first_segment) noexcept;
+
+    /// The nominal sample period (µs, 0 = none) that sectors opened from now on record.
+    std::uint32_t sample_period_us() const noexcept { return period_us_.load(std::memory_order_relaxed); }
+    void set_sample_period_us(std::uint32_t period_us) noexcept { period_us_.store(period_us, std::memory_order_relaxed); }
 
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
     /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
@@ -182,6 +197,8 @@ private:
     /// Pending records held in s, given the records of all sectors before it.
     std::uint32_t pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept;
     bool verified(const StoreContext& ctx, SectorIndex s) noexcept;
+    /// Gives the open sector, still empty, its first record's time.
+    void stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept;
     void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;
     void add_sectors(int delta) noexcept;
 
@@ -190,6 +207,7 @@ private:
 
     std::uint64_t next_seq_ = 0;
     std::uint32_t id_;
+    std::atomic<std::uint32_t> period_us_{0}; // set from any thread, read under the lock
     std::uint32_t retained_ = 0; // records in [head, tail)
     std::uint32_t pending_ = 0;  // records in [head, pend)
     // size_t: 64-bit counters on Linux, 32-bit on the MCU where every byte of RAM counts.

@@ -28,17 +28,18 @@ public:
     RecordType record_type() const noexcept override { return store_->type(); }
 
     /// invalid_argument if the store keeps events, or values is null with n > 0.
-    Expected<std::uint32_t> add_values(const std::uint32_t* values, std::uint32_t n) noexcept override {
-        return add(RecordType::ts, values, n);
+    Expected<std::uint32_t> add_values_at(const std::uint32_t* values, std::uint32_t n,
+                                          std::uint64_t first_time) noexcept override {
+        return add(RecordType::ts, values, n, first_time);
     }
 
     /// invalid_argument if the store keeps time series, or events is null with n > 0.
     Expected<std::uint32_t> add_events(const SsEventRecord* events, std::uint32_t n) noexcept override {
-        return add(RecordType::evt, events, n);
+        return add(RecordType::evt, events, n, sector::time_unknown);
     }
 
 private:
-    Expected<std::uint32_t> add(RecordType type, const void* records, std::uint32_t n) noexcept;
+    Expected<std::uint32_t> add(RecordType type, const void* records, std::uint32_t n, std::uint64_t first_time) noexcept;
 
     Engine* engine_;
     SensorStore* store_;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "posix/disk/boot_counter.hpp"
 #include "ss/batch_copy.hpp"
 #include "ss/source_name.hpp"
 
@@ -145,10 +146,10 @@ void DiskTier::drop_unit(Sensor& s, std::size_t i, tier::DropCause cause) noexce
     s.files.trim_due = true;
 }
 
-Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept {
+Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept {
     Sensor& s = at(slot);
     const std::size_t rb = record_bytes(s);
-    BatchCopy copy(out, rb, max, s.numbering.seq_reserved);
+    BatchCopy copy(out, rb, max, s.numbering.seq_reserved, time);
     while (!copy.full()) {
         const Unit* u = s.stream.next_unsent();
         if (u == nullptr || !copy.wants(s.stream.next_unsent_seq())) break;
@@ -167,7 +168,7 @@ Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t m
             continue;
         }
         const std::uint16_t off = s.stream.pend_off;
-        const std::uint32_t take = copy.take(u->first_seq + off, sector::payload(d) + std::size_t{off} * rb, u->count - off);
+        const std::uint32_t take = copy.take_sector(d, off, u->count - off);
         if (take == 0) break;
         s.stream.advance(take);
     }
@@ -209,7 +210,7 @@ void DiskTier::accept(std::uint32_t slot, const DetachedSector* sectors, std::ui
         const DetachedSector& d = sectors[i];
         std::byte* data = engine_.context().pool->data(d.sector);
         // Bytes past the records are stale pool content: never write them to disk.
-        const std::size_t used = sector::header_bytes + std::size_t{d.count} * rb;
+        const std::size_t used = sector::header_size(data) + std::size_t{d.count} * rb;
         std::memset(data + used, 0, unit_bytes_ - used);
         // Records acknowledged while this sector was in RAM: the boundary moved.
         if (s.stream.append(d, sector::first_seq(data), unit_bytes_)) s.numbering.meta_dirty = true;
@@ -270,6 +271,24 @@ Expected<ColdTier*> open_disk_tier(const SsInitCfg& cfg, Engine& engine, FileSys
                                    Text& why) {
     auto tier = std::make_unique<DiskTier>(cfg, engine, fs, log, log_ctx);
     if (auto ok = tier->open(why); !ok) return std::unexpected(ok.error());
+    // This start's boot number, durable before any sector records it.
+    const int root = fs.open_root(cfg.disk_root);
+    if (root < 0) {
+        why.clear();
+        why << "disk_root " << cfg.disk_root << ": " << std::strerror(-root);
+        return std::unexpected(Errc::io_error);
+    }
+    auto boot = tier::advance_boot_counter(fs, root, why);
+    fs.close(root);
+    if (!boot) return std::unexpected(boot.error());
+    engine.set_boot(boot->boot);
+    if (log != nullptr && (boot->first || boot->was_invalid)) {
+        Text t;
+        t << "boot " << boot->boot << ": "
+          << (boot->was_invalid ? "the boot record was not valid; boot numbers start again"
+                                : "no boot record yet (a new store, or one written before boot numbers)");
+        log(log_ctx, boot->was_invalid ? 1 : 2, t.c_str());
+    }
     return tier.release();
 }
 

@@ -48,7 +48,7 @@ public:
     void unlock(std::uint32_t slot) noexcept override;
     std::uint64_t retained(std::uint32_t slot) const noexcept override;
     std::uint64_t pending(std::uint32_t slot) const noexcept override;
-    Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max) noexcept override;
+    Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept override;
     void erase_all_pending(std::uint32_t slot) noexcept override;
     Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept override;
     bool accepts(std::uint32_t slot) const noexcept override;

@@ -27,7 +27,7 @@ namespace ss::actors {
 struct Reading {
     std::uint32_t sensor = 0; ///< index into the pipeline's sensors
     std::uint32_t value = 0;
-    std::uint64_t time_ms = 0; ///< events: UTC ms of the event
+    std::uint64_t time_ms = 0; ///< UTC ms of the reading; 0 = not stamped (a store stamps a TS one)
 };
 
 struct SensorBinding {
