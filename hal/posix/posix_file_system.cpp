@@ -142,8 +142,6 @@ public:
         ::closedir(d);
         return 0;
     }
-
-    bool thread_safe() const noexcept override { return true; } // system calls, no state of its own
 };
 
 } // namespace

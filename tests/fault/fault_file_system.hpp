@@ -88,8 +88,6 @@ public:
     int rename(int dir, const char* from, const char* to) override;
     int unlink(int dir, const char* name) override;
     int list(int dir, void (*fn)(void* ctx, const char* name), void* ctx) override;
-    /// No: faults are injected by call number, so calls must come in the same order every run.
-    bool thread_safe() const noexcept override { return false; }
 
     // ---- fault injection -----------------------------------------------------------------------
     /// Call number n fails with err (negative errno) and has no effect.

@@ -111,32 +111,13 @@ private:
         bool meta = false;
         bool data = false;
     };
-    /// One sensor's files as recovery found them: its state, and what the tier is to log and
-    /// flag for it. Several sensors are recovered at once on a few threads; each result is then
-    /// adopted on the opening thread in file order, so logs, quota and health see one order.
-    struct Recovered {
-        std::unique_ptr<Sensor> sensor;
-        std::vector<std::pair<int, Text>> notes; // (log level, line)
-        std::uint32_t health = 0;
-        void note(int level, const Text& t) { notes.emplace_back(level, t); }
-    };
     /// Opens (if need be) and lists source directory src into `found`; false on an I/O error.
     bool scan_source(int src, std::map<Key, Found>& found) noexcept;
-    /// Recovers every sensor in `found` (on up to recovery_threads() threads).
-    void recover_all(const std::map<Key, Found>& found) noexcept;
-    /// Threads recovery may read on: 1 where the file system takes one call at a time.
-    unsigned recovery_threads(std::size_t sensors) const noexcept;
     /// Reads a sensor's files again after recovery failed on them (global_ held).
     bool retry_recovery(SsSource source, std::uint32_t id) noexcept;
-    /// Reads one sensor's files into `out`, with `buf` to read into. Touches nothing of the
-    /// tier's but the file system and what open() fixed before: safe on any thread.
-    void recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data,
-                      std::vector<std::byte>& buf, Recovered& out) const noexcept;
-    /// Makes a recovered sensor the tier's: its chunks, its flags, its log lines (opening thread).
-    void adopt(Recovered& r) noexcept;
+    void recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept;
     /// Scans s's data file into its stream; the losses it finds are added to `found`.
-    void scan_data(Sensor& s, const char* name, bool type_known, std::vector<std::byte>& buf, std::uint64_t& end_seq,
-                   tier::Loss& found, Recovered& out) const noexcept;
+    void scan_data(Sensor& s, const char* name, bool type_known, std::uint64_t& end_seq, tier::Loss& found) noexcept;
 
     // Writing (write_path.cpp), each under the sensor's cold lock.
     enum class Wrote { nothing, some, failed };
@@ -203,7 +184,7 @@ private:
     std::vector<std::unique_ptr<Sensor>> sensors_; // by engine slot
     std::unique_ptr<std::mutex[]> locks_;
     std::map<Key, std::unique_ptr<Sensor>> recovered_; // not yet attached
-    std::vector<std::byte> recovery_buffer_;           // the opening thread's (retries use it too)
+    std::vector<std::byte> recovery_buffer_;
     // The manager's read-back of what a tick wrote for one sensor: at most what the RAM pool
     // holds, since only units still in RAM are written.
     std::vector<std::byte> read_back_;

@@ -5,14 +5,10 @@
 // its meta) until the acknowledged boundary passes them. Records that were pending when the
 // process died become unsent again.
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <set>
-#include <system_error>
-#include <thread>
 
 #include "posix/disk/disk_tier.hpp"
 #include "posix/disk/file_names.hpp"
@@ -26,9 +22,6 @@ namespace {
 constexpr std::size_t recovery_read_bytes = 1 << 20;
 // Lost units logged one by one per file; past this, one line sums up the rest.
 constexpr std::uint32_t lost_units_logged = 16;
-// Recovery reads, copies out of the page cache and checks CRCs: CPU work that a second core
-// halves. Past a few threads the memory bus, not the cores, sets the pace.
-constexpr unsigned max_recovery_threads = 4;
 } // namespace
 
 bool DiskTier::scan_source(int src, std::map<Key, Found>& found) noexcept {
@@ -100,82 +93,10 @@ bool DiskTier::retry_recovery(SsSource source, std::uint32_t id) noexcept {
             if (it->second->files.fd >= 0) fs_.close(it->second->files.fd);
             recovered_.erase(it);
         }
-        Recovered r;
-        recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data, recovery_buffer_, r);
-        adopt(r);
+        recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data);
     }
     const auto it = recovered_.find({source, id});
     return it == recovered_.end() || !it->second->files.disk_failed;
-}
-
-unsigned DiskTier::recovery_threads(std::size_t sensors) const noexcept {
-    if (!fs_.thread_safe()) return 1;
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    return static_cast<unsigned>(std::min<std::size_t>({cores, max_recovery_threads, std::max<std::size_t>(sensors, 1)}));
-}
-
-void DiskTier::recover_all(const std::map<Key, Found>& found) noexcept {
-    struct Job {
-        Key key;
-        Found files;
-    };
-    std::vector<Job> jobs;
-    jobs.reserve(found.size());
-    for (const auto& [key, f] : found) jobs.push_back({key, f});
-    const std::size_t n = jobs.size();
-    std::vector<Recovered> results(n);
-    const std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]());
-    std::atomic<std::size_t> next{0};
-    // Takes the next sensor nobody has taken and recovers it; false once all are taken.
-    auto recover_next = [&](std::vector<std::byte>& buf) {
-        const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-        if (i >= n) return false;
-        const Job& j = jobs[i];
-        recover_file(static_cast<SsSource>(j.key.first), dir_fd_[j.key.first], j.key.second, j.files.meta, j.files.data,
-                     buf, results[i]);
-        done[i].store(true, std::memory_order_release);
-        done[i].notify_one();
-        return true;
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < recovery_threads(n); ++t) {
-        try {
-            helpers.emplace_back([&recover_next] {
-                std::vector<std::byte> buf;
-                while (recover_next(buf)) {
-                }
-            });
-        } catch (const std::system_error&) {
-            break; // no thread to be had: fewer do the work
-        }
-    }
-    // This thread adopts the results in file order, and recovers sensors itself while the next
-    // one in order is still being read elsewhere. Alone, it recovers and adopts one by one.
-    // Progress by count, not by time: the tier reads no clock (a tick hands it the time).
-    const std::size_t report_every = std::max<std::size_t>(n / 8, 256);
-    for (std::size_t i = 0; i < n;) {
-        if (!done[i].load(std::memory_order_acquire)) {
-            if (!recover_next(recovery_buffer_)) done[i].wait(false, std::memory_order_acquire);
-            continue;
-        }
-        adopt(results[i]);
-        if (++i % report_every == 0 && i != n) {
-            Text t;
-            t << "recovery: " << static_cast<std::uint64_t>(i) << " of " << static_cast<std::uint64_t>(n) << " sensors, "
-              << quota_.used_bytes() / (1024 * 1024) << " MiB";
-            log(2, t);
-        }
-    }
-    for (std::thread& t : helpers) t.join();
-}
-
-void DiskTier::adopt(Recovered& r) noexcept {
-    Sensor& s = *r.sensor;
-    quota_.add_in_use(s.files.chunks.size());
-    raise_health(r.health);
-    for (const auto& [level, t] : r.notes) log(level, t);
-    recovered_[{static_cast<int>(s.source), s.id}] = std::move(r.sensor);
-    r.notes.clear();
 }
 
 Expected<void> DiskTier::open(Text& why) noexcept {
@@ -197,7 +118,18 @@ Expected<void> DiskTier::open(Text& why) noexcept {
           << " files) under " << root_path_.c_str();
         log(2, t);
     }
-    recover_all(found);
+    std::size_t done = 0;
+    // Progress by count, not by time: the tier reads no clock (a tick hands it the time).
+    const std::size_t report_every = std::max<std::size_t>(found.size() / 8, 256);
+    for (const auto& [key, f] : found) {
+        recover_file(static_cast<SsSource>(key.first), dir_fd_[key.first], key.second, f.meta, f.data);
+        if (++done % report_every == 0 && done != found.size()) {
+            Text t;
+            t << "recovery: " << static_cast<std::uint64_t>(done) << " of " << static_cast<std::uint64_t>(found.size())
+              << " sensors, " << quota_.used_bytes() / (1024 * 1024) << " MiB";
+            log(2, t);
+        }
+    }
     // Gone before this session hands out a number past it (else a crash would resume there
     // again); if it cannot be removed now, ticks retry and numbering waits at the resume point.
     if (ledger_on_disk_) remove_ledger();
@@ -218,16 +150,16 @@ Expected<void> DiskTier::open(Text& why) noexcept {
     return {};
 }
 
-void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::vector<std::byte>& buf, std::uint64_t& end_seq,
-                         tier::Loss& found, Recovered& out) const noexcept {
+void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::uint64_t& end_seq, tier::Loss& found) noexcept {
     tier::SensorFiles& f = s.files;
     const std::int64_t size = fs_.size(f.fd);
     if (size < 0) f.disk_failed = true;
-    // One buffer per thread for the whole recovery: allocating (and zeroing) it per file cost
-    // more than reading the files.
+    // One buffer for the whole recovery: allocating (and zeroing) it per file cost more than
+    // reading the files.
+    std::vector<std::byte>& buf = recovery_buffer_;
     if (buf.size() != recovery_read_bytes) buf.resize(recovery_read_bytes);
-    std::optional<disk::UnitScanner> scanner;
-    if (type_known) scanner.emplace(s.type, unit_bytes_);
+    std::unique_ptr<disk::UnitScanner> scanner;
+    if (type_known) scanner = std::make_unique<disk::UnitScanner>(s.type, unit_bytes_);
     std::vector<disk::LostUnit> lost;
     std::set<std::uint64_t> live_chunks;
     std::uint64_t file_end = 0;
@@ -253,12 +185,12 @@ void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::vect
                 const std::uint8_t code = sector::type_code(slot);
                 if (static_cast<std::uint8_t>(slot[0]) != sector::magic || (code != 1 && code != 2)) continue;
                 s.type = static_cast<RecordType>(code);
-                scanner.emplace(s.type, unit_bytes_);
+                scanner = std::make_unique<disk::UnitScanner>(s.type, unit_bytes_);
             }
             disk::UnitInfo u;
             if (scanner->feed(off + at, slot, u)) {
                 s.stream.units.push_back(Unit{u.offset, u.first_seq, u.count, 0, no_sector, true});
-                live_chunks.emplace_hint(live_chunks.end(), u.offset / chunk_bytes_); // offsets only grow
+                live_chunks.insert(u.offset / chunk_bytes_);
                 file_end = u.offset + unit_bytes_;
             } else if (const disk::LostUnit* l = scanner->lost()) {
                 lost.push_back(*l);
@@ -286,7 +218,7 @@ void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::vect
             Text t;
             t << source_name(s.source) << "/" << name << ": skipped " << totals.skipped_units
               << " torn or corrupt units, kept " << totals.valid_units;
-            out.note(1, t);
+            log(1, t);
         }
     }
     // What the lost units cost. Each stands before the next valid unit (or at the end): records
@@ -318,13 +250,13 @@ void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::vect
               << l.offset << (l.torn ? " (a write cut short)" : " failed its CRC check");
             if (l.header_readable) t << "; records " << l.first_seq << ".." << (l.first_seq + l.records - 1) << " lost";
             else t << "; its header is unreadable, how many records is unknown";
-            out.note(1, t);
+            log(1, t);
         }
     }
     if (logged > lost_units_logged) {
         Text t;
         t << source_name(s.source) << "/" << name << ": " << (logged - lost_units_logged) << " more lost units";
-        out.note(1, t);
+        log(1, t);
     }
     // Garbage after the last valid unit (a torn write) goes, and so does space in chunks that
     // hold no valid unit: the file is again a valid prefix with holes. Only a complete scan may
@@ -344,10 +276,9 @@ void DiskTier::scan_data(Sensor& s, const char* name, bool type_known, std::vect
     f.chunks = live_chunks;
 }
 
-void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data,
-                            std::vector<std::byte>& buf, Recovered& out) const noexcept {
-    out.sensor = std::make_unique<Sensor>();
-    Sensor& s = *out.sensor;
+void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool have_meta, bool have_data) noexcept {
+    auto sp = std::make_unique<Sensor>();
+    Sensor& s = *sp;
     tier::UnitStream& st = s.stream;
     tier::Numbering& num = s.numbering;
     s.recovered = true;
@@ -358,13 +289,13 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     if (have_meta) {
         const std::string name = tier::sensor_file(id, tier::meta_ext);
         const int fd = fs_.open_file(dir, name.c_str(), false);
-        std::byte bytes[disk::meta_bytes];
+        std::byte buf[disk::meta_bytes];
         if (fd >= 0) {
-            const auto n = fs_.read(fd, bytes, sizeof bytes, 0);
+            const auto n = fs_.read(fd, buf, sizeof buf, 0);
             fs_.close(fd);
             if (n < 0) s.files.disk_failed = true;
             meta_ok = n >= static_cast<std::int64_t>(disk::meta_v1_bytes) &&
-                      disk::decode_meta(bytes, static_cast<std::size_t>(n), meta) == disk::MetaError::none &&
+                      disk::decode_meta(buf, static_cast<std::size_t>(n), meta) == disk::MetaError::none &&
                       meta.sensor_id == id && meta.source == source && meta.unit_bytes == unit_bytes_;
         } else {
             s.files.disk_failed = true; // a good meta may be there: never overwrite it this session
@@ -372,7 +303,7 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         if (!meta_ok && !s.files.disk_failed) {
             Text t;
             t << source_name(source) << "/" << name.c_str() << " is not valid; rebuilding it from the data";
-            out.note(1, t);
+            log(1, t);
         }
     }
     if (meta_ok) {
@@ -391,9 +322,10 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         if (fd < 0) s.files.disk_failed = true; // its units are there but unseen: never write over them
         else {
             s.files.fd = fd;
-            scan_data(s, name.c_str(), meta_ok, buf, end_seq, found, out);
+            scan_data(s, name.c_str(), meta_ok, end_seq, found);
         }
     }
+    quota_.add_in_use(s.files.chunks.size());
     if (!meta_ok) st.head_seq = st.units.empty() ? end_seq : st.units.front().first_seq;
     while (!st.units.empty() && st.units.front().first_seq + st.units.front().count <= st.head_seq) st.units.pop_front();
     if (!st.units.empty() && st.head_seq > st.units.front().first_seq)
@@ -413,7 +345,7 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         st.loss.until_seq = std::max(st.loss.until_seq, found.until_seq);
         num.meta_dirty = true;
     }
-    if (st.loss.units != 0) out.health |= SS_HEALTH_CORRUPTION;
+    if (st.loss.units != 0) raise_health(SS_HEALTH_CORRUPTION);
     // Numbering resumes past anything that may have been handed out. Without a meta nobody knows
     // how far RAM got, so skip a whole reservation. After a clean stop the shutdown ledger says
     // exactly where numbering stopped: no gap.
@@ -442,12 +374,13 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     if (s.files.disk_failed) num.meta_dirty = false;
     s.files.trim_due = st.units.empty() && st.append_offset > 0 && !s.files.disk_failed;
     if (s.files.disk_failed) {
-        out.health |= SS_HEALTH_DISK_ERROR;
+        raise_health(SS_HEALTH_DISK_ERROR);
         Text t;
         t << source_name(source) << " sensor " << id << ": its files could not be read in full (I/O error); what was "
           << "read is served, nothing is written to them this session";
-        out.note(0, t);
+        log(0, t);
     }
+    recovered_[{source, id}] = std::move(sp);
 }
 
 } // namespace ss::hal

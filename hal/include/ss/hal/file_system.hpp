@@ -51,10 +51,6 @@ public:
     virtual int unlink(int dir, const char* name) = 0;
     /// Calls fn for each entry name of dir (not "." or "..").
     virtual int list(int dir, void (*fn)(void* ctx, const char* name), void* ctx) = 0;
-
-    /// Whether calls on different descriptors may come from several threads at once. Recovery
-    /// reads sensors' files on a few threads where they may, else on the opening thread only.
-    virtual bool thread_safe() const noexcept = 0;
 };
 
 /// The process-wide POSIX file system.
