@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -114,9 +113,7 @@ struct Counters {
     }
 };
 
-// Recovery may read on more than one thread: the counts are added atomically, and read through
-// snapshot().
-Counters g;
+Counters g; // the program is single-threaded
 constexpr int max_fd = 1 << 16;
 std::uint8_t last_write[max_fd]; // 0 none since the last sync, 1 data, 2 meta
 
@@ -134,20 +131,9 @@ F real(F& cache, const char* name) {
 
 inline void note(Kind k, std::uint64_t t0, std::uint64_t bytes = 0) {
     Stat& x = g.s[k];
-    const std::uint64_t ns = now_ns() - t0;
-    std::atomic_ref(x.calls).fetch_add(1, std::memory_order_relaxed);
-    std::atomic_ref(x.ns).fetch_add(ns, std::memory_order_relaxed);
-    std::atomic_ref(x.bytes).fetch_add(bytes, std::memory_order_relaxed);
-}
-
-inline Counters snapshot() {
-    Counters c;
-    for (int i = 0; i < kinds; ++i) {
-        c.s[i].calls = std::atomic_ref(g.s[i].calls).load(std::memory_order_relaxed);
-        c.s[i].ns = std::atomic_ref(g.s[i].ns).load(std::memory_order_relaxed);
-        c.s[i].bytes = std::atomic_ref(g.s[i].bytes).load(std::memory_order_relaxed);
-    }
-    return c;
+    ++x.calls;
+    x.ns += now_ns() - t0;
+    x.bytes += bytes;
 }
 
 inline void note_write(int fd, std::uint64_t t0, std::size_t bytes) {
@@ -560,10 +546,10 @@ SpillRound lib_spill_round(const Options& o, const std::vector<SensorStore*>& h,
             for (std::uint64_t j = 0; j < k; ++j)
                 if (ss_ts_add(s, g_value++) != 0) ++r.lost;
         const auto b = Clock::now();
-        const io::Counters c0 = io::snapshot();
+        const io::Counters c0 = io::g;
         ss_manager_tick();
         const auto c = Clock::now();
-        const io::Counters d = io::snapshot() - c0;
+        const io::Counters d = io::g - c0;
         r.io_ticks += d;
         if (paired != nullptr) r.t_paired += paired_same_syncs(*paired, d);
         r.t_add += secs(a, b);
@@ -571,11 +557,11 @@ SpillRound lib_spill_round(const Options& o, const std::vector<SensorStore*>& h,
         ++r.ticks;
         done += k;
     }
-    const io::Counters c0 = io::snapshot();
+    const io::Counters c0 = io::g;
     const auto a = Clock::now();
     r.flush_ticks = flush_all();
     r.t_flush = secs(a, Clock::now());
-    r.io_flush = io::snapshot() - c0;
+    r.io_flush = io::g - c0;
     if (paired != nullptr) r.t_paired += paired_same_syncs(*paired, r.io_flush);
     const SsSystemStats after = system_stats();
     // A refused add is also counted as dropped_new: take the larger of the two counts.
@@ -659,7 +645,7 @@ SqliteRound sqlite_round(const Options& o, const fs::path& dir) {
         SQLITE_OK)
         die("sqlite3_prepare_v2");
     const std::uint64_t per_sensor = std::uint64_t{o.spill_sectors} * kRecordsPerSector;
-    const io::Counters c0 = io::snapshot();
+    const io::Counters c0 = io::g;
     const auto a = Clock::now();
     for (std::uint64_t done = 0; done < per_sensor;) {
         const std::uint64_t k = std::min<std::uint64_t>(o.tick_records, per_sensor - done);
@@ -678,7 +664,7 @@ SqliteRound sqlite_round(const Options& o, const fs::path& dir) {
         done += k;
     }
     r.t = secs(a, Clock::now());
-    r.io = io::snapshot() - c0;
+    r.io = io::g - c0;
     r.records = per_sensor * o.sensors;
     r.use_open = disk_use(dir);
     sqlite3_finalize(ins);
@@ -788,7 +774,7 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
     std::uint64_t bytes = 0;
     auto open_once = [&](bool keep) {
         if (keep && o.recovery_cold) drop_cached(root);
-        const io::Counters c0 = io::snapshot();
+        const io::Counters c0 = io::g;
         const auto a = Clock::now();
         init_or_die(cfg);
         const auto b = Clock::now();
@@ -798,7 +784,7 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
             r.init.push_back(secs(a, b));
             r.reg.push_back(secs(b, c));
             r.lib.push_back(secs(a, c));
-            r.io_open += io::snapshot() - c0;
+            r.io_open += io::g - c0;
         }
         // Everything came back.
         std::uint64_t total = 0;
