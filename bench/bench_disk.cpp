@@ -10,7 +10,8 @@
 //             sensor with one fdatasync each, one file, and (paired with every tick) as many
 //             appends + fdatasyncs as the tick made.
 //   recovery  ss_init_system + registering every sensor over a store built beforehand, against
-//             reading the same files with pread. Page cache warm for both (nothing is dropped).
+//             reading the same files with pread. Page cache warm for both (nothing is dropped),
+//             unless --recovery-cold drops the store's pages before every timed pass.
 //   sqlite    the spill workload through SQLite (WAL, one transaction per tick step, a
 //             WITHOUT ROWID table (sensor, seq, value) keyed on (sensor, seq)).
 //
@@ -243,6 +244,8 @@ struct Options {
     std::uint32_t rounds = 3;
     std::uint32_t recovery_mib = 64;
     std::uint32_t recovery_reps = 5;
+    std::string recovery_store; // built there once and reused by later runs; empty = in the temporary directory
+    bool recovery_cold = false;  // drop the store's pages from the page cache before every timed pass
     std::uint32_t sqlite_rounds = 1;
     bool sqlite_full = true;
     bool run_spill = true;
@@ -268,6 +271,11 @@ void usage() {
         "  --rounds=N             measured spill rounds, each library/baseline pair interleaved (default 3)\n"
         "  --recovery-mib=N       size of the store the recovery benchmark opens (default 64)\n"
         "  --recovery-reps=N      timed opens (and reads) of it (default 5)\n"
+        "  --recovery-store=PATH  keep the recovery store at PATH: built there if PATH has none, else\n"
+        "                         reused as it is (it must have been built with the same --recovery-mib\n"
+        "                         and --sensors); never removed. Lets two builds open the same files\n"
+        "  --recovery-cold        drop the store's files from the page cache (syncfs, then\n"
+        "                         posix_fadvise DONTNEED) before every timed open and read\n"
         "  --sqlite-rounds=N      SQLite rounds of the spill workload (default 1; 0 = none)\n"
         "  --sqlite-sync=full|normal  PRAGMA synchronous (default full)\n"
         "  --only=LIST            comma list of spill,recovery,sqlite (default all)\n"
@@ -300,6 +308,8 @@ bool parse(int argc, char** argv, Options& o) {
         else if (k == "--rounds") ok = num(o.rounds) && o.rounds >= 1;
         else if (k == "--recovery-mib") ok = num(o.recovery_mib) && o.recovery_mib >= 1;
         else if (k == "--recovery-reps") ok = num(o.recovery_reps) && o.recovery_reps >= 1;
+        else if (k == "--recovery-store") o.recovery_store = v, ok = !v.empty() && v[0] == '/';
+        else if (k == "--recovery-cold") o.recovery_cold = true;
         else if (k == "--sqlite-rounds") ok = num(o.sqlite_rounds);
         else if (k == "--sqlite-sync") {
             ok = v == "full" || v == "normal";
@@ -704,9 +714,26 @@ double read_files(const fs::path& root, std::vector<char>& buf, bool crc, std::u
     return t;
 }
 
+/// Forgets the page-cache copy of every regular file under root (for --recovery-cold): the next
+/// read of them comes from the device. The files are synced first (DONTNEED drops clean pages only).
+void drop_cached(const fs::path& root) {
+    const int rfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rfd < 0 || ::syncfs(rfd) != 0) die("syncing the recovery store");
+    ::close(rfd);
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) die("opening a store file");
+        if (::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) die("posix_fadvise");
+        ::close(fd);
+    }
+}
+
 struct RecoveryResult {
     std::vector<double> init, reg, lib, base, base_crc;
     double build = 0;
+    bool reused = false; // --recovery-store held a store already
     DiskUse use;
     std::uint64_t records = 0;
     io::Counters io_open;
@@ -720,8 +747,10 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
     const std::uint64_t quota = std::uint64_t{o.recovery_mib} * 4 * (1 << 20) + std::uint64_t{o.sensors} * 4 * kDiskSectorBytes;
     const std::string root_s = root.string();
     const SsInitCfg cfg = make_cfg(o, root_s, quota);
+    std::error_code ec;
+    r.reused = fs::exists(root / "host", ec);
     // Build: whole sectors per sensor, spilled by the ticks and flushed at shutdown.
-    {
+    if (!r.reused) {
         const auto a = Clock::now();
         init_or_die(cfg);
         auto h = register_all(o);
@@ -744,6 +773,7 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
     std::vector<char> buf(1 << 20);
     std::uint64_t bytes = 0;
     auto open_once = [&](bool keep) {
+        if (keep && o.recovery_cold) drop_cached(root);
         const io::Counters c0 = io::g;
         const auto a = Clock::now();
         init_or_die(cfg);
@@ -763,8 +793,12 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
             ss_get_total_records(s, &n);
             total += n;
         }
-        if (total != r.records) die("recovery: not every record came back");
+        if (total != r.records) die("recovery: not every record came back (a --recovery-store built with other flags?)");
         ss_deinit_system();
+    };
+    auto read_once = [&](bool crc) {
+        if (o.recovery_cold) drop_cached(root);
+        return read_files(root, buf, crc, bytes);
     };
     // Warm: one untimed pass of each.
     read_files(root, buf, false, bytes);
@@ -772,12 +806,12 @@ RecoveryResult recovery(const Options& o, const fs::path& root) {
     for (std::uint32_t i = 0; i < o.recovery_reps; ++i) {
         if (i % 2 == 0) {
             open_once(true);
-            r.base.push_back(read_files(root, buf, false, bytes));
+            r.base.push_back(read_once(false));
         } else {
-            r.base.push_back(read_files(root, buf, false, bytes));
+            r.base.push_back(read_once(false));
             open_once(true);
         }
-        r.base_crc.push_back(read_files(root, buf, true, bytes));
+        r.base_crc.push_back(read_once(true));
     }
     return r;
 }
@@ -1011,18 +1045,28 @@ int main(int argc, char** argv) {
     if (o.run_recovery) {
         std::printf("\nrecovery: building a %u MiB store of %u sensors ...\n", o.recovery_mib, o.sensors);
         std::fflush(stdout);
-        const RecoveryResult r = recovery(o, g_tmp.path / "recovery");
-        std::printf("  built in %.1f s: %llu records, %llu files, %.1f MiB apparent, %.1f MiB allocated\n", r.build,
+        const fs::path store = o.recovery_store.empty() ? g_tmp.path / "recovery" : fs::path(o.recovery_store);
+        const RecoveryResult r = recovery(o, store);
+        if (r.reused) std::printf("  reused %s: ", store.c_str());
+        else std::printf("  built in %.1f s: ", r.build);
+        std::printf("%llu records, %llu files, %.1f MiB apparent, %.1f MiB allocated; page cache %s\n",
                     (unsigned long long)r.records, (unsigned long long)r.use.files, double(r.use.apparent) / (1 << 20),
-                    double(r.use.allocated) / (1 << 20));
-        for (std::size_t i = 0; i < r.lib.size(); ++i)
-            std::printf("  rep %zu: ss open %.3f s (ss_init_system %.3f + registering %.3f) | read files %.3f s, read + crc32c %.3f s\n",
-                        i + 1, r.lib[i], r.init[i], r.reg[i], r.base[i], r.base_crc[i]);
+                    double(r.use.allocated) / (1 << 20), o.recovery_cold ? "dropped before every timed pass (cold)" : "warm");
+        std::vector<double> ratios;
+        for (std::size_t i = 0; i < r.lib.size(); ++i) {
+            ratios.push_back(r.lib[i] / r.base[i]);
+            std::printf("  rep %zu: ss open %.3f s (ss_init_system %.3f + registering %.3f) | read files %.3f s, read + crc32c %.3f s"
+                        " | ratio %.2f\n",
+                        i + 1, r.lib[i], r.init[i], r.reg[i], r.base[i], r.base_crc[i], ratios.back());
+        }
+        std::printf("  ratio of each rep (open / the read next to it): median %.2f, min %.2f, max %.2f\n", median(ratios),
+                    *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end()));
         if (o.io_detail) print_io("library, open", r.io_open, [&] { double s = 0; for (double x : r.lib) s += x; return s; }(),
                                   static_cast<std::uint32_t>(r.lib.size()));
         const double b = median(r.base), l = median(r.lib);
         const std::string size = f("%.0f MiB", double(r.use.apparent) / (1 << 20));
-        rows.push_back({"baseline/recovery_read_files (" + size + ")", f("%.1f ms", b * 1e3), "-", "-", "-"});
+        rows.push_back({"baseline/recovery_read_files (" + size + (o.recovery_cold ? ", cold)" : ")"), f("%.1f ms", b * 1e3),
+                        "-", "-", "-"});
         rows.push_back({"diag/recovery_read_files_crc32c", f("%.1f ms", median(r.base_crc) * 1e3), "read_files",
                         f("%.2f", median(r.base_crc) / b), "-"});
         rows.push_back({"ss/recovery_open (init + register)", f("%.1f ms", l * 1e3), "read_files", f("%.2f", l / b),

@@ -48,6 +48,40 @@ constexpr std::uint32_t load_little_endian_32(const unsigned char* bytes) noexce
 
 #if defined(__x86_64__)
 
+// The crc32 instruction takes 3 cycles but a new one can start every cycle: three independent
+// chains, over three consecutive blocks of this many bytes, run about three times as fast as one
+// chain. 3 × 336 × 4 + 48 covers a 4 KiB sector's 4080-byte payload with little left over.
+constexpr std::size_t interleave_block = 336;
+
+// A CRC state carried across `zero_bytes` zero bytes, which is linear in the state: entries[k][b]
+// is the result for byte b at bit 8k of the state, so any state takes four lookups. This joins
+// the chains: crc(s, A B) = shift(crc(s, A), |B|) ^ crc(0, B).
+struct ShiftTables {
+    std::uint32_t entries[4][256];
+};
+
+consteval ShiftTables make_shift_tables(std::size_t zero_bytes) {
+    const SlicingTables slicing = make_slicing_tables();
+    ShiftTables tables{};
+    for (int k = 0; k < 4; ++k) {
+        for (std::uint32_t byte = 0; byte < 256; ++byte) {
+            std::uint32_t state = byte << (8 * k);
+            for (std::size_t i = 0; i < zero_bytes; ++i) {
+                state = (state >> 8) ^ slicing.entries[0][state & 0xFFu];
+            }
+            tables.entries[k][byte] = state;
+        }
+    }
+    return tables;
+}
+
+constexpr ShiftTables block_shift_tables = make_shift_tables(interleave_block);
+
+constexpr std::uint64_t shift_past_block(std::uint64_t state) noexcept {
+    const auto& t = block_shift_tables.entries;
+    return t[0][state & 0xFFu] ^ t[1][(state >> 8) & 0xFFu] ^ t[2][(state >> 16) & 0xFFu] ^ t[3][(state >> 24) & 0xFFu];
+}
+
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char* bytes, std::size_t len,
                                                              std::uint32_t crc) noexcept {
     std::uint32_t state = ~crc;
@@ -58,6 +92,20 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char
         --len;
     }
     std::uint64_t wide_state = state;
+    for (; len >= 3 * interleave_block; bytes += 3 * interleave_block, len -= 3 * interleave_block) {
+        std::uint64_t second = 0;
+        std::uint64_t third = 0;
+        for (std::size_t i = 0; i < interleave_block; i += 8) {
+            std::uint64_t a, b, c;
+            std::memcpy(&a, bytes + i, sizeof a);
+            std::memcpy(&b, bytes + interleave_block + i, sizeof b);
+            std::memcpy(&c, bytes + 2 * interleave_block + i, sizeof c);
+            wide_state = _mm_crc32_u64(wide_state, a);
+            second = _mm_crc32_u64(second, b);
+            third = _mm_crc32_u64(third, c);
+        }
+        wide_state = shift_past_block(shift_past_block(wide_state) ^ second) ^ third;
+    }
     for (; len >= 8; bytes += 8, len -= 8) {
         std::uint64_t word;
         std::memcpy(&word, bytes, sizeof word);
