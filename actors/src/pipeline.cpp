@@ -260,7 +260,13 @@ bool Pipeline::open(std::string& why) {
                 }
             }
             sensor->sink = std::make_unique<StoreSink>(engine, *store);
-            if (group.type == RecordType::ts) store->set_sample_period_us(nominal_period_us(source, chain_of(spec_, group)));
+            if (group.type == RecordType::ts) {
+                if (auto set = store->set_sample_period_us(engine.context(), nominal_period_us(source, chain_of(spec_, group)));
+                    !set) {
+                    why = absl::StrCat("sensor ", sensor->name, ": no room to record its sample period");
+                    return false;
+                }
+            }
             // Metadata names are short (the export's limit); the rules are what matter here.
             const std::string short_name = sensor->name.substr(0, capture::channel_name_capacity);
             auto channel = capture::make_channel(short_name, group.unit.substr(0, capture::channel_unit_capacity),

@@ -323,8 +323,7 @@ uint64_t ss_batch_record_time(const SsBatchInfo* info, uint32_t index) {
 int ss_sensor_set_sample_period(SensorStore* handle, uint32_t period_us) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || (s->type() == ss::RecordType::evt && period_us != 0)) return -EINVAL;
-    s->set_sample_period_us(period_us);
-    return 0;
+    return ss::to_rc(s->set_sample_period_us(ctx(), period_us));
 }
 
 int ss_consume_batch(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n) {

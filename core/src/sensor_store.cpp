@@ -40,10 +40,11 @@ void SensorStore::seal_tail(const StoreContext& ctx) noexcept {
     flags_ |= tail_sealed;
 }
 
-void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s) noexcept {
+void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period) noexcept {
     SectorPool& pool = *ctx.pool;
     const Cursor old_end{tail_, tail_count_};
-    sector::format(pool.data(s), type(), next_seq_, ctx.boot, sample_period_us());
+    if (tail_ != no_sector) period = open_period(pool);
+    sector::format(pool.data(s), type(), next_seq_, ctx.boot, period);
     pool.set_next(s, no_sector);
     if (tail_ != no_sector) pool.set_next(tail_, s);
     tail_ = s;
@@ -117,10 +118,11 @@ Expected<void> SensorStore::make_room(const StoreContext& ctx) noexcept {
         // Everything was erased: the full tail is the only sector and holds nothing; start it
         // over rather than take another.
         const SectorIndex s = tail_;
+        const std::uint32_t period = open_period(*ctx.pool);
         head_ = pend_ = {no_sector, 0};
         tail_ = no_sector;
         add_sectors(-1);
-        append_tail(ctx, s);
+        append_tail(ctx, s, period);
         return {};
     }
     const bool capped = ctx.max_sectors_per_sensor != 0 && sector_count() >= ctx.max_sectors_per_sensor;
@@ -167,8 +169,30 @@ SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t mo
 
 void SensorStore::stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept {
     if (time == sector::time_unknown && ctx.record_clock != nullptr) time = ctx.record_clock(ctx.record_clock_ctx);
-    // The period in force when the first record came: the one its successors were taken at.
-    sector::set_time_base(ctx.pool->data(tail_), time, sample_period_us());
+    sector::set_first_time(ctx.pool->data(tail_), time);
+}
+
+std::uint32_t SensorStore::sample_period_us(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    return open_period(*ctx.pool);
+}
+
+Expected<void> SensorStore::set_sample_period_us(const StoreContext& ctx, std::uint32_t period_us) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    std::byte* open = ctx.pool->data(tail_);
+    if (sector::period_us(open) == period_us) return {};
+    if (tail_count_ != 0 || (flags_ & tail_sealed) != 0) {
+        // Its records were taken at the old period: they keep it, the next ones start a sector.
+        // A free one only: a period change is no reason to recycle anybody's records.
+        const bool capped = ctx.max_sectors_per_sensor != 0 && sector_count() >= ctx.max_sectors_per_sensor;
+        const SectorIndex fresh = capped ? no_sector : ctx.pool->acquire();
+        if (fresh == no_sector) return std::unexpected(Errc::no_space);
+        if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
+        append_tail(ctx, fresh);
+        open = ctx.pool->data(tail_);
+    }
+    sector::set_time_base(open, sector::time_unknown, period_us);
+    return {};
 }
 
 Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec, std::uint64_t time) noexcept {
@@ -209,7 +233,7 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
                 break;
             }
         }
-        if (tail_count_ == 0) stamp_open_sector(ctx, sector::record_time(first_time, sample_period_us(), stored));
+        if (tail_count_ == 0) stamp_open_sector(ctx, sector::record_time(first_time, open_period(*ctx.pool), stored));
         // As many as the open sector takes, in one copy.
         const std::uint32_t fit = std::min<std::uint32_t>(n - stored, capacity(ctx) - tail_count_);
         std::memcpy(sector::payload(ctx.pool->data(tail_)) + std::size_t{tail_count_} * rb, src + std::size_t{stored} * rb,
@@ -284,9 +308,10 @@ std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector*
         add_sectors(-1);
         if (pend_.sector == s) flags_ &= static_cast<std::uint8_t>(~pend_verified);
         if (fresh != no_sector) {
+            const std::uint32_t period = sector::period_us(pool.data(s)); // s was the sealed tail
             head_ = pend_ = {no_sector, 0};
             tail_ = no_sector;
-            append_tail(ctx, fresh);
+            append_tail(ctx, fresh, period);
             break;
         }
         if (pend_.sector == s) pend_ = {next, 0};
@@ -478,7 +503,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.corrupt_sectors = corrupt_sectors_;
     out.sectors = sector_count();
     out.verify_level = verify_.load(std::memory_order_relaxed);
-    out.sample_period_us = sample_period_us();
+    out.sample_period_us = open_period(pool);
 }
 
 } // namespace ss

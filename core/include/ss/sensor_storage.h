@@ -415,8 +415,10 @@ int ss_consume_batch_info(SensorStore *s, void *out_buf, uint32_t max_records, u
 uint64_t ss_batch_record_time(const SsBatchInfo *info, uint32_t index);
 
 /**
- * Sets the nominal sample period of a time-series sensor, µs (0 = none); sectors opened from
- * now on record it. Returns 0, or -EINVAL for a bad handle or an EVT sensor with a non-zero period.
+ * Sets the nominal sample period of a time-series sensor, µs (0 = none), for the values added
+ * from now on; values already in the open sector keep theirs (the sector is sealed and a new one
+ * opened, as a full one would be). Returns 0; -EINVAL for a bad handle or an EVT sensor with a
+ * non-zero period; -ENOSPC if no sector could be had for the change (nothing changed).
  */
 int ss_sensor_set_sample_period(SensorStore *s, uint32_t period_us);
 

@@ -116,9 +116,16 @@ public:
                             std::uint64_t seq_limit = ~std::uint64_t{0},
                             BatchTime time = BatchTime::first_segment) noexcept;
 
-    /// The nominal sample period (µs, 0 = none) that sectors opened from now on record.
-    std::uint32_t sample_period_us() const noexcept { return period_us_.load(std::memory_order_relaxed); }
-    void set_sample_period_us(std::uint32_t period_us) noexcept { period_us_.store(period_us, std::memory_order_relaxed); }
+    /// The nominal sample period (µs, 0 = none) of the open sector's records. It lives in the
+    /// open sector's header and each new sector takes it from the one before: no store byte
+    /// pays for it (on the MCU every byte of per-sensor metadata is paid a hundred times). A
+    /// tail dropped as corrupt takes it along: the period is then 0 (times unknown, never wrong)
+    /// until it is set again.
+    std::uint32_t sample_period_us(const StoreContext& ctx) const noexcept;
+    /// Sets the period of the records added from now on. An open sector that already holds
+    /// records at another period is sealed and a new one opened (as a full one would be);
+    /// no_space if there is no room for it (nothing changed).
+    Expected<void> set_sample_period_us(const StoreContext& ctx, std::uint32_t period_us) noexcept;
 
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
     /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
@@ -183,8 +190,12 @@ private:
     }
 
     void seal_tail(const StoreContext& ctx) noexcept;
-    /// Links s (unchained, any content) after the tail as the new, empty open sector.
-    void append_tail(const StoreContext& ctx, SectorIndex s) noexcept;
+    /// Links s (unchained, any content) after the tail as the new, empty open sector, with the
+    /// tail's sample period, or `period` if there is no tail.
+    void append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period = 0) noexcept;
+    std::uint32_t open_period(const SectorPool& pool) const noexcept {
+        return tail_ == no_sector ? 0 : sector::period_us(pool.data(tail_));
+    }
     Expected<void> make_room(const StoreContext& ctx) noexcept;
     /// The oldest sector holding no pending record (sealed or not), or no_sector.
     SectorIndex oldest_unsent_sector(const SectorPool& pool) const noexcept;
@@ -207,7 +218,6 @@ private:
 
     std::uint64_t next_seq_ = 0;
     std::uint32_t id_;
-    std::atomic<std::uint32_t> period_us_{0}; // set from any thread, read under the lock
     std::uint32_t retained_ = 0; // records in [head, tail)
     std::uint32_t pending_ = 0;  // records in [head, pend)
     // size_t: 64-bit counters on Linux, 32-bit on the MCU where every byte of RAM counts.
