@@ -22,7 +22,8 @@
  *   -ENOSPC  no room: the record was dropped (and counted), or no sensor slot is left
  *   -EAGAIN  nothing UNSENT to consume right now, or nothing retained to read (ss_get_range)
  *   -EIO     a sector failed its CRC check (it was dropped and counted), or the disk tier could
- *            not read a unit (nothing was dropped: call again later)
+ *            not read a unit (nothing was dropped: call again later), or could not yet make a
+ *            clear durable (ss_sensor_clear)
  * Bad input never changes any state.
  *
  * The header compiles as C99 and as C++.
