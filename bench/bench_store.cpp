@@ -54,6 +54,7 @@ struct Sensors {
     SensorStore* timed_recycle = nullptr;
     SensorStore* recycle = nullptr;
     SensorStore* drop = nullptr;
+    SensorStore* range = nullptr;
 };
 
 Sensors g_sensors;
@@ -378,6 +379,58 @@ void BM_add_timed(benchmark::State& st, Timed mode) {
     drain(s);
 }
 
+// ---- range reads: one ss_get_range against the ss_diag_read_at calls it replaces -----------
+
+constexpr std::uint32_t kRangeRecords = 1000;
+// From the middle of the first sector, so the range crosses a sector boundary.
+constexpr std::uint64_t kRangeFirst = 500;
+
+/// The range sensor holds kRangeFirst + kRangeRecords + a sector's worth, all unsent, from
+/// sequence number 0 (so offset from the oldest = sequence number).
+bool fill_range_sensor(benchmark::State& st) {
+    SensorStore* s = g_sensors.range;
+    const std::uint64_t want = kRangeFirst + kRangeRecords + g_cap_ts;
+    for (std::uint64_t v = stats_of(s).next_seq; v < want; ++v)
+        if (ss_ts_add(s, static_cast<std::uint32_t>(v)) != 0) {
+            st.SkipWithError("could not fill the range sensor");
+            return false;
+        }
+    return true;
+}
+
+/// Baseline: the records one at a time, as a reader had to before ss_get_range.
+void BM_range_diag_read_at(benchmark::State& st) {
+    if (!fill_range_sensor(st)) return;
+    std::vector<std::uint32_t> out(kRangeRecords);
+    for (auto _ : st) {
+        for (std::uint32_t i = 0; i < kRangeRecords; ++i)
+            if (ss_diag_read_at(g_sensors.range, kRangeFirst + i, &out[i]) != 0) [[unlikely]] {
+                st.SkipWithError("ss_diag_read_at failed");
+                return;
+            }
+        benchmark::DoNotOptimize(out.data());
+    }
+    if (out.back() != kRangeFirst + kRangeRecords - 1) st.SkipWithError("ss_diag_read_at read the wrong records");
+    st.SetItemsProcessed(st.iterations() * kRangeRecords);
+}
+
+void BM_range_get_range(benchmark::State& st) {
+    if (!fill_range_sensor(st)) return;
+    std::vector<std::uint32_t> out(kRangeRecords);
+    for (auto _ : st) {
+        std::uint32_t n = 0;
+        std::uint64_t first = 0;
+        if (ss_get_range(g_sensors.range, kRangeFirst, kRangeRecords, out.data(), &n, &first) != 0 ||
+            n != kRangeRecords || first != kRangeFirst) [[unlikely]] {
+            st.SkipWithError("ss_get_range did not return the range");
+            return;
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    if (out.back() != kRangeFirst + kRangeRecords - 1) st.SkipWithError("ss_get_range read the wrong records");
+    st.SetItemsProcessed(st.iterations() * kRangeRecords);
+}
+
 // ---- diagnostics: pieces of the add path, to see where its time goes --------------------------
 
 // The POSIX port calls its lock through function pointers to out-of-line wrappers; this
@@ -500,7 +553,8 @@ bool setup(std::vector<Entry>& entries, std::string& why) {
     for (int i = 0; i < kSlots; ++i)
         if (!init(3000 + i, SENSOR_TS, &g_sensors.consume[i])) return false;
     if (!init(4000, SENSOR_TS, &g_sensors.timed) || !init(4001, SENSOR_TS, &g_sensors.timed_recycle) ||
-        !init(4002, SENSOR_TS, &g_sensors.recycle) || !init(4003, SENSOR_TS, &g_sensors.drop))
+        !init(4002, SENSOR_TS, &g_sensors.recycle) || !init(4003, SENSOR_TS, &g_sensors.drop) ||
+        !init(4004, SENSOR_TS, &g_sensors.range))
         return false;
     g_cap_ts = measure_capacity(g_sensors.ts[0], false);
     g_cap_evt = measure_capacity(g_sensors.evt[0], true);
@@ -569,6 +623,12 @@ bool setup(std::vector<Entry>& entries, std::string& why) {
         [](benchmark::State& st) { BM_add_timed(st, Timed::boundary_recycling); })
         ->UseManualTime()
         ->Iterations(kTimedIterations);
+    // 1000 records read without consuming: one ss_get_range call against 1000 ss_diag_read_at.
+    const std::string b_range = "baseline/ss_diag_read_at_x" + std::to_string(kRangeRecords);
+    reg(entries, b_range, 1, "", false, BM_range_diag_read_at)->UseRealTime();
+    reg(entries, "ss_get_range/" + std::to_string(kRangeRecords) + "_records", 1, b_range, false, BM_range_get_range)
+        ->UseRealTime();
+
     reg(entries, "diag/crc32c_seal_" + std::to_string(g_cap_ts * 4 + 12) + "B", 1, "", false, BM_diag_crc_seal)
         ->UseRealTime();
     return true;

@@ -28,11 +28,13 @@ void log(ss::port::LogLevel level, const char* msg) noexcept {
     if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
 }
 
-// The time a sector's first record gets when its writer gave none: the platform's monotonic
-// clock, in µs (a monotonic time, SS_TIME_UTC clear); unknown on a platform without a clock.
+// The time a sector's first record gets when its writer gave none: UTC when the clock in force
+// (the host's, or the platform's) knows it, else its monotonic clock (SS_TIME_UTC clear);
+// unknown without a clock.
 std::uint64_t record_clock(void*) noexcept {
-    const auto& platform = ss::port::platform();
-    return platform.monotonic_ms == nullptr ? SS_TIME_UNKNOWN : platform.monotonic_ms() * 1000;
+    const ss::port::Clock& clock = g_engine.clock();
+    if (const std::uint64_t utc = clock.utc_now_us(); utc != 0) return SS_TIME_UTC | utc;
+    return clock.monotonic_us != nullptr ? clock.monotonic_us(clock.ctx) : SS_TIME_UNKNOWN;
 }
 
 // A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
@@ -64,6 +66,60 @@ ss::SensorStore* store_of(const SensorStore* handle) noexcept {
 
 const ss::StoreContext& ctx() noexcept { return g_engine.context(); }
 
+// The locks in force: the host's (SsInitCfg::lock_ops) or the platform's, picked at init and
+// kept here for the engine and the subscriptions, which hold on to them until deinit.
+ss::port::LockOps g_lock_ops{};
+
+// The lock ops cfg asks for, after checking them: the host's, or the platform's when
+// cfg->lock_ops is NULL. Says which field is wrong.
+bool pick_lock_ops(const SsInitCfg& cfg, ss::port::LockOps& out, ss::Text& why) noexcept {
+    if (cfg.lock_ops == nullptr) {
+        out = ss::port::platform().lock;
+        return true;
+    }
+    const SsLockOps& l = *cfg.lock_ops;
+    const char* bad = l.init == nullptr       ? "lock_ops.init is NULL"
+                      : l.destroy == nullptr  ? "lock_ops.destroy is NULL"
+                      : l.lock == nullptr     ? "lock_ops.lock is NULL"
+                      : l.unlock == nullptr   ? "lock_ops.unlock is NULL"
+                      : l.try_lock == nullptr ? "lock_ops.try_lock is NULL"
+                                              : nullptr;
+    // Lock objects sit in the arena at offsets aligned from the stores' start, which is aligned
+    // to the stores' own alignment: no lock may ask for more.
+    const bool pow2 = l.align != 0 && (l.align & (l.align - 1)) == 0;
+    why.clear();
+    if (bad != nullptr) why << "invalid configuration: " << bad;
+    else if (l.size == 0 || l.size > 4096)
+        why << "invalid configuration: lock_ops.size is " << static_cast<std::uint64_t>(l.size) << "; 1..4096 bytes";
+    else if (!pow2 || l.align > ss::store_alignment)
+        why << "invalid configuration: lock_ops.align is " << static_cast<std::uint64_t>(l.align)
+            << "; a power of two up to " << static_cast<std::uint64_t>(ss::store_alignment);
+    else {
+        out = ss::port::LockOps{l.size, l.align, l.init, l.destroy, l.lock, l.unlock, l.try_lock};
+        return true;
+    }
+    return false;
+}
+
+// The clocks cfg asks for: the host's, or the platform's when cfg->clock_ops is NULL.
+bool pick_clock(const SsInitCfg& cfg, ss::port::Clock& out, ss::Text& why) noexcept {
+    if (cfg.clock_ops == nullptr) {
+        const ss::port::Platform& p = ss::port::platform();
+        out = ss::port::Clock{};
+        if (p.monotonic_ms != nullptr)
+            out.monotonic_us = [](void*) noexcept -> std::uint64_t { return ss::port::platform().monotonic_ms() * 1000; };
+        if (p.utc_us != nullptr) out.utc_us = [](void*) noexcept { return ss::port::platform().utc_us(); };
+        return true;
+    }
+    if (cfg.clock_ops->monotonic_us == nullptr) {
+        why.clear();
+        why << "invalid configuration: clock_ops.monotonic_us is NULL";
+        return false;
+    }
+    out = ss::port::Clock{cfg.clock_ops->monotonic_us, cfg.clock_ops->utc_us, cfg.clock_ops->ctx};
+    return true;
+}
+
 bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
 bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
 
@@ -86,16 +142,20 @@ int ss_config_defaults(SsInitCfg* cfg, SsTarget target) {
 
 int ss_events_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
     if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
-    const ss::port::Platform& platform = ss::port::platform();
-    auto plan = ss::Engine::plan(*cfg, platform.lock, g_last_error);
+    ss::port::LockOps locks;
+    if (!pick_lock_ops(*cfg, locks, g_last_error)) return -EINVAL;
+    auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
     if (!plan) return ss::to_rc(plan.error());
-    *out_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, platform.lock);
+    *out_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, locks);
     return 0;
 }
 
 int ss_arena_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
     if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
-    auto plan = ss::Engine::plan(*cfg, ss::port::platform().lock, g_last_error);
+    ss::port::LockOps locks;
+    ss::port::Clock clock;
+    if (!pick_lock_ops(*cfg, locks, g_last_error) || !pick_clock(*cfg, clock, g_last_error)) return -EINVAL;
+    auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
     if (!plan) return ss::to_rc(plan.error());
     *out_bytes = plan->total;
     return 0;
@@ -115,7 +175,14 @@ int ss_init_system(const SsInitCfg* cfg) {
     const ss::port::Platform& platform = ss::port::platform();
     g_log = cfg->log != nullptr ? cfg->log : platform.log;
     g_log_ctx = cfg->log != nullptr ? cfg->log_ctx : nullptr;
-    auto plan = ss::Engine::plan(*cfg, platform.lock, g_last_error);
+    ss::port::Clock clock;
+    if (!pick_lock_ops(*cfg, g_lock_ops, g_last_error) || !pick_clock(*cfg, clock, g_last_error)) {
+        log(ss::port::LogLevel::error, g_last_error.c_str());
+        g_log = nullptr;
+        return -EINVAL;
+    }
+    const ss::port::LockOps& locks = g_lock_ops;
+    auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
     if (!plan) {
         log(ss::port::LogLevel::error, g_last_error.c_str());
         g_log = nullptr; // the failed configuration's sink is not kept
@@ -126,7 +193,7 @@ int ss_init_system(const SsInitCfg* cfg) {
     // Event tracking's memory follows the engine's: the engine's part of the arena, and with it
     // the 32 KB budget of the MCU's store, stays what it was for a system without subscribers.
     const std::size_t events_at = (plan->total + 7) / 8 * 8;
-    const std::size_t events_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, platform.lock);
+    const std::size_t events_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, locks);
     if (arena == nullptr) {
         const std::size_t total = events_at + events_bytes;
         if (platform.arena_alloc == nullptr || (arena = static_cast<std::byte*>(platform.arena_alloc(total))) == nullptr) {
@@ -149,7 +216,8 @@ int ss_init_system(const SsInitCfg* cfg) {
         g_log = nullptr;
         return ss::to_rc(e);
     };
-    if (auto ok = g_engine.init(*cfg, arena, bytes, platform.lock, g_last_error); !ok) return fail(ok.error());
+    if (auto ok = g_engine.init(*cfg, arena, bytes, locks, g_last_error); !ok) return fail(ok.error());
+    g_engine.set_clock(clock);
     g_engine.set_record_clock(&record_clock, nullptr);
     if (cfg->disk_root != nullptr) {
         if (platform.cold_tier_create == nullptr) {
@@ -165,13 +233,15 @@ int ss_init_system(const SsInitCfg* cfg) {
     ++g_generation;
     if (bytes >= events_at + events_bytes)
         g_subscriptions = ss::CallbackSubscriptions::create(arena + events_at, bytes - events_at, cfg->max_sensors,
-                                                            platform.lock, platform.thread_id, g_generation);
+                                                            locks, platform.thread_id, g_generation);
     const bool events = g_subscriptions != nullptr;
     g_last_error.clear();
     g_ready.store(true, std::memory_order_release);
     ss::Text t;
     t << "sensor-storage ready: " << cfg->max_sensors << " sensors, " << plan->sector_count << " RAM sectors of "
       << cfg->ram_sector_bytes << " B, arena " << static_cast<std::uint64_t>(plan->total) << " B";
+    if (cfg->lock_ops != nullptr) t << ", host locks";
+    if (cfg->clock_ops != nullptr) t << ", host clock";
     if (events) t << ", event subscriptions " << static_cast<std::uint64_t>(events_bytes) << " B";
     else
         t << ", event subscriptions off (they need " << static_cast<std::uint64_t>(events_at + events_bytes)
@@ -335,6 +405,39 @@ int ss_consume_next(SensorStore* handle, void* out_rec) {
     return ss_consume_batch_ex(handle, out_rec, 1, &n, nullptr);
 }
 
+int ss_get_range(const SensorStore* handle, uint64_t first_seq, uint32_t max_records, void* out_buf, uint32_t* out_n,
+                 uint64_t* out_first_seq) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_buf == nullptr || out_n == nullptr || max_records == 0) return -EINVAL;
+    auto batch = g_engine.read_range(*s, first_seq, out_buf, max_records);
+    if (!batch && batch.error() == ss::Errc::invalid_argument) return -EINVAL; // out_n untouched: bad input
+    *out_n = batch ? batch->count : 0;
+    if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
+    return ss::to_rc(batch);
+}
+
+int ss_get_latest(const SensorStore* handle, uint32_t n, void* out_buf, uint32_t* out_n, uint64_t* out_first_seq) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || out_buf == nullptr || out_n == nullptr || n == 0) return -EINVAL;
+    auto batch = g_engine.read_latest(*s, out_buf, n);
+    *out_n = batch ? batch->count : 0;
+    if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
+    return ss::to_rc(batch);
+}
+
+int ss_sensor_clear(SensorStore* handle) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr) return -EINVAL;
+    const ss::Engine::Cleared c = g_engine.clear(*s);
+    ss::Text t;
+    t << "sensor " << s->id() << " (" << ss::source_name(s->source())
+      << "): cleared by the operator: " << c.records << " records discarded (" << c.pending << " pending, "
+      << c.disk_records << " on disk); numbering goes on at " << c.next_seq;
+    if (!c.durable) t << "; the disk tier could not make it durable yet and retries at each tick";
+    log(c.durable ? ss::port::LogLevel::info : ss::port::LogLevel::warning, t.c_str());
+    return c.durable ? 0 : -EIO;
+}
+
 int ss_erase_all_pending(SensorStore* handle) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr) return -EINVAL;
@@ -349,9 +452,10 @@ void ss_manager_tick_at(uint64_t now_ms) {
 }
 
 void ss_manager_tick(void) {
-    const auto clock = ss::port::platform().monotonic_ms;
-    // A port without a clock ticks at time 0: sealing and spilling work, nothing falls due by age.
-    ss_manager_tick_at(clock != nullptr ? clock() : 0);
+    if (!g_ready.load(std::memory_order_acquire)) return;
+    // The host's clock or the platform's (picked at init). Without one the tick is at time 0:
+    // sealing and spilling work, nothing falls due by age.
+    ss_manager_tick_at(g_engine.clock().monotonic_ms());
 }
 
 void ss_set_shutdown(bool in_progress) {

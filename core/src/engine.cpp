@@ -2,7 +2,9 @@
 
 #include <memory>
 
+#include "ss/batch_copy.hpp"
 #include "ss/config.hpp"
+#include "ss/counter.hpp"
 
 namespace ss {
 
@@ -66,6 +68,8 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     health_.store(0, std::memory_order_relaxed);
     shutdown_.store(false, std::memory_order_relaxed);
     registered_.store(0, std::memory_order_relaxed);
+    cleared_records_ = 0;
+    clears_ = 0;
     index_ = reinterpret_cast<std::atomic<std::uint16_t>*>(arena_ + layout_.index);
     for (std::uint32_t i = 0; i < layout_.index_slots; ++i) std::construct_at(&index_[i], std::uint16_t{0});
     index_mask_ = layout_.index_slots - 1;
@@ -244,6 +248,77 @@ Expected<void> Engine::read_at(SensorStore& s, std::uint64_t offset, void* out) 
     return s.read_at(ctx_, offset - cold, out);
 }
 
+Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max) noexcept {
+    if (from > s.next_seq(ctx_)) return std::unexpected(Errc::invalid_argument);
+    const std::uint32_t slot = slot_of(s);
+    std::uint64_t limit = ~std::uint64_t{0};
+    if (cold_ != nullptr) {
+        ColdGuard g(cold_, slot);
+        limit = cold_->seq_limit(slot);
+    }
+    BatchCopy copy(out, sector::record_bytes(s.type()), max, limit);
+    RangeHint hint;
+    std::uint64_t at = from;
+    while (!copy.full()) {
+        const std::uint32_t had = copy.batch().count;
+        RangeStep step = RangeStep::past_end;
+        {
+            // One segment per hold: the uploader, the manager and writers wait for one copy at most.
+            ColdGuard g(cold_, slot);
+            if (cold_ != nullptr) step = cold_->read_range(slot, at, copy);
+            if (step == RangeStep::past_end) step = s.read_range(ctx_, at, copy, hint);
+        }
+        if (step == RangeStep::io_error) {
+            if (copy.empty()) return std::unexpected(Errc::io_error);
+            break;
+        }
+        if (step == RangeStep::past_end) break;
+        if (step == RangeStep::dropped) continue;
+        if (copy.batch().count == had) break; // a gap, or the reservation's limit
+        at = copy.batch().first_seq + copy.batch().count;
+    }
+    if (copy.empty()) return std::unexpected(Errc::try_again);
+    return copy.batch();
+}
+
+Expected<Batch> Engine::read_latest(SensorStore& s, void* out, std::uint32_t max) noexcept {
+    const std::uint64_t end = s.next_seq(ctx_);
+    std::uint64_t from = end > max ? end - max : 0;
+    Expected<Batch> newest = std::unexpected(Errc::try_again);
+    for (;;) {
+        // A read that stops at a gap before the end did not reach the newest records: read again
+        // from past the gap (each pass starts later, so this ends). A read that then finds
+        // nothing leaves the buffer as the last one filled it.
+        auto b = read_range(s, from, out, max);
+        if (!b) return newest.has_value() ? newest : b;
+        if (b->first_seq + b->count >= end) return b;
+        newest = b;
+        from = b->first_seq + b->count;
+    }
+}
+
+Engine::Cleared Engine::clear(SensorStore& s) noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    Cleared c;
+    std::uint64_t cold_pending = 0;
+    if (cold_ != nullptr) {
+        c.disk_records = cold_->retained(slot);
+        cold_pending = cold_->pending(slot);
+    }
+    // RAM first, holding the cold lock: nothing spills in between, and the tier then records
+    // where the store's numbering stood as the acknowledged boundary.
+    const StoreClear ram = s.clear(ctx_, c.disk_records);
+    c.records = ram.records + c.disk_records;
+    c.pending = ram.pending + cold_pending;
+    c.next_seq = ram.next_seq;
+    if (cold_ != nullptr) c.durable = cold_->clear(slot, ram.next_seq).has_value();
+    port::LockGuard r(lock_ops_, registry_lock_);
+    saturating_add(cleared_records_, c.records);
+    saturating_add(clears_, 1);
+    return c;
+}
+
 std::uint64_t Engine::retained(SensorStore& s) const noexcept {
     const std::uint32_t slot = slot_of(s);
     ColdGuard g(cold_, slot);
@@ -322,6 +397,11 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
         out.lost_units += s.lost_units;
         out.lost_records += s.lost_records;
         out.write_verify_failures += s.write_verify_failures;
+    }
+    {
+        port::LockGuard r(lock_ops_, registry_lock_);
+        out.clears = clears_;
+        out.cleared_records = cleared_records_;
     }
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;

@@ -9,7 +9,8 @@ static_assert((SS_HEALTH_CORRUPTION | SS_HEALTH_DROPPING | SS_HEALTH_DISK_ERROR 
 
 namespace {
 
-constexpr std::uint32_t cause_count = 5;
+constexpr std::uint32_t cause_count = SS_DROP_CLEARED + 1;
+static_assert(cause_count == sizeof(EventTracker::SensorView::lost) / sizeof(std::uint32_t), "a counter per SsDropCause");
 
 /// The loss counters in SsDropCause order.
 void losses_of(const SsSensorStats& s, std::uint64_t (&out)[cause_count]) noexcept {
@@ -18,6 +19,7 @@ void losses_of(const SsSensorStats& s, std::uint64_t (&out)[cause_count]) noexce
     out[SS_DROP_CORRUPT] = s.dropped_corrupt;
     out[SS_DROP_QUOTA] = s.dropped_quota;
     out[SS_DROP_LOST] = s.lost_records;
+    out[SS_DROP_CLEARED] = s.cleared_records;
 }
 
 /// How far a counter moved since `last`, which becomes its value now. A counter that went back
@@ -66,6 +68,7 @@ void EventTracker::rebase(std::uint32_t slot, const SsSensorStats& now) noexcept
     std::uint64_t lost[cause_count];
     losses_of(now, lost);
     for (std::uint32_t c = 0; c < cause_count; ++c) v.lost[c] = static_cast<std::uint32_t>(lost[c]);
+    v.clears = static_cast<std::uint32_t>(now.clears);
     v.seen = 1;
 }
 
@@ -85,6 +88,14 @@ void EventTracker::observe(std::uint32_t slot, const SsSensorStats& now, EventSi
     SensorView& v = views_[slot];
     const bool seen = v.seen != 0;
     v.seen = 1;
+    // ss_sensor_clear restarted the sensor's counters from 0 (all but cleared_records): what
+    // they show now happened since the clear, so that is what they are compared with.
+    if (static_cast<std::uint32_t>(now.clears) != v.clears) {
+        v.clears = static_cast<std::uint32_t>(now.clears);
+        v.written = 0;
+        v.erased = 0;
+        for (std::uint32_t c = 0; c < SS_DROP_CLEARED; ++c) v.lost[c] = 0;
+    }
 
     std::uint64_t lost_now[cause_count];
     losses_of(now, lost_now);

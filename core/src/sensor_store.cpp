@@ -364,6 +364,82 @@ Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offse
     return {};
 }
 
+RangeStep SensorStore::read_range(const StoreContext& ctx, std::uint64_t from, BatchCopy& copy,
+                                  RangeHint& hint) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    if (retained_ == 0) return RangeStep::past_end;
+    // Where the last hold stopped, if that sector is still this store's and still holds what it
+    // did (a sector recycled and taken again starts at a new sequence number): the links from
+    // head to it cost two bytes a hop, the headers of a walk from head a cache line each.
+    SectorIndex s = head_.sector;
+    if (hint.sector != no_sector && hint.sector != s) {
+        bool ours = false;
+        for (SectorIndex x = s; !ours && x != tail_; x = pool.next(x)) ours = pool.next(x) == hint.sector;
+        if (ours && sector::first_seq(pool.data(hint.sector)) == hint.first_seq) s = hint.sector;
+    }
+    // The sector holding the first retained record numbered `from` or later.
+    while (s != no_sector &&
+           (count_of(pool, s) == start_of(s) || sector::first_seq(pool.data(s)) + count_of(pool, s) <= from))
+        s = s == tail_ ? no_sector : pool.next(s);
+    if (s == no_sector) return RangeStep::past_end;
+    if (verify_level() >= VerifyLevel::every_read && ctx.crc_enabled && is_sealed(s) &&
+        !sector::verify(pool.data(s), type(), ctx.sector_bytes)) {
+        SectorIndex prev = no_sector;
+        std::uint64_t before = 0;
+        for (SectorIndex x = head_.sector; x != s; x = pool.next(x)) {
+            before += count_of(pool, x) - start_of(x);
+            prev = x;
+        }
+        if (drop_sector(ctx, s, prev, pending_in(pool, s, before), true)) append_tail(ctx, s);
+        else pool.release(s);
+        hint = RangeHint{};
+        return RangeStep::dropped;
+    }
+    const std::uint64_t first = sector::first_seq(pool.data(s));
+    std::uint32_t off = start_of(s);
+    if (from > first + off) off = static_cast<std::uint32_t>(from - first);
+    copy.take(first + off, sector::payload(pool.data(s)) + std::size_t{off} * record_bytes(), count_of(pool, s) - off);
+    hint = RangeHint{s, first};
+    return RangeStep::copied;
+}
+
+StoreClear SensorStore::clear(const StoreContext& ctx, std::uint64_t elsewhere) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    const StoreClear done{retained_, pending_, next_seq_};
+    // Every sector before the tail goes back under one pool lock; the tail starts over.
+    if (head_.sector != tail_) {
+        SectorIndex last = head_.sector;
+        std::uint32_t n = 1;
+        while (pool.next(last) != tail_) {
+            last = pool.next(last);
+            ++n;
+        }
+        pool.release_chain(head_.sector, last, n);
+        add_sectors(-static_cast<int>(n));
+    }
+    const SectorIndex keep = tail_;
+    head_ = pend_ = {no_sector, 0};
+    tail_ = no_sector;
+    add_sectors(-1);
+    append_tail(ctx, keep);
+    retained_ = 0;
+    pending_ = 0;
+    erased_ = 0;
+    dropped_new_ = 0;
+    dropped_recycled_ = 0;
+    dropped_corrupt_ = 0;
+    corrupt_sectors_ = 0;
+    clear_counts_.add(done.records + elsewhere);
+    return done;
+}
+
+std::uint64_t SensorStore::next_seq(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    return next_seq_;
+}
+
 void SensorStore::scrub(const StoreContext& ctx, SsScrubReport& report) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
@@ -504,6 +580,7 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.sectors = sector_count();
     out.verify_level = verify_.load(std::memory_order_relaxed);
     out.sample_period_us = open_period(pool);
+    clear_counts_.report(out);
 }
 
 } // namespace ss

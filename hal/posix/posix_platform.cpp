@@ -1,6 +1,6 @@
 // The POSIX port of the core's platform interface (ss/port.hpp): pthread mutexes for the store
-// and pool locks, one heap allocation for the arena, CLOCK_MONOTONIC for the manager tick, and
-// stderr for the log.
+// and pool locks, one heap allocation for the arena, CLOCK_MONOTONIC for the manager tick,
+// CLOCK_REALTIME for UTC, and stderr for the log.
 #include <pthread.h>
 #include <time.h>
 
@@ -35,6 +35,16 @@ std::uint64_t monotonic_ms() noexcept {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1'000'000u;
 }
 
+// CLOCK_REALTIME, or 0 before 2020-01-01: a gateway that booted without an RTC or NTP starts
+// at 1970 and must not stamp that as if it were UTC.
+std::uint64_t utc_us() noexcept {
+    constexpr std::uint64_t set_after_s = 1'577'836'800; // 2020-01-01T00:00:00Z
+    timespec ts{};
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0 || static_cast<std::uint64_t>(ts.tv_sec) < set_after_s)
+        return 0;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
 // The address of a thread-local object: distinct for every live thread, never 0.
 std::uintptr_t thread_id() noexcept {
     static thread_local char marker;
@@ -59,6 +69,7 @@ const ss::port::Platform posix_platform{
     .arena_alloc = arena_alloc,
     .arena_free = arena_free,
     .monotonic_ms = monotonic_ms,
+    .utc_us = utc_us,
     .log = log_stderr,
     .cold_tier_create = ss::hal::create_disk_tier,
     .cold_tier_destroy = ss::hal::destroy_disk_tier,

@@ -214,6 +214,29 @@ std::vector<Call> every_handle_call(SensorStore* h, int expected, const std::str
              CHECK(seq.untouched());
              return rc;
          }},
+        {name("ss_get_range"), expected,
+         [h] {
+             Canary<8 * sizeof(SsEventRecord)> buf;
+             Canary<4> n;
+             Canary<8> seq;
+             const int rc = ss_get_range(h, 0, 8, buf.bytes, n.as<std::uint32_t>(), seq.as<std::uint64_t>());
+             CHECK(buf.untouched());
+             CHECK(n.untouched());
+             CHECK(seq.untouched());
+             return rc;
+         }},
+        {name("ss_get_latest"), expected,
+         [h] {
+             Canary<8 * sizeof(SsEventRecord)> buf;
+             Canary<4> n;
+             Canary<8> seq;
+             const int rc = ss_get_latest(h, 8, buf.bytes, n.as<std::uint32_t>(), seq.as<std::uint64_t>());
+             CHECK(buf.untouched());
+             CHECK(n.untouched());
+             CHECK(seq.untouched());
+             return rc;
+         }},
+        {name("ss_sensor_clear"), expected, [h] { return ss_sensor_clear(h); }},
         {name("ss_erase_all_pending"), expected, [h] { return ss_erase_all_pending(h); }},
         {name("ss_sensor_set_verify_level"), expected, [h] { return ss_sensor_set_verify_level(h, SS_VERIFY_EVERY_READ); }},
         {name("ss_get_sensor_stats"), expected,
@@ -514,6 +537,34 @@ TEST_CASE("a null pointer is refused by every function that takes one, and nothi
              CHECK(seq.untouched());
              return rc;
          }},
+        {"ss_get_range(NULL buffer)", -EINVAL,
+         [ts] {
+             Canary<4> n;
+             const int rc = ss_get_range(ts, 0, 8, nullptr, n.as<std::uint32_t>(), nullptr);
+             CHECK(n.untouched());
+             return rc;
+         }},
+        {"ss_get_range(NULL n)", -EINVAL,
+         [ts] {
+             Canary<8 * 4> buf;
+             const int rc = ss_get_range(ts, 0, 8, buf.bytes, nullptr, nullptr);
+             CHECK(buf.untouched());
+             return rc;
+         }},
+        {"ss_get_latest(NULL buffer)", -EINVAL,
+         [ts] {
+             Canary<4> n;
+             const int rc = ss_get_latest(ts, 8, nullptr, n.as<std::uint32_t>(), nullptr);
+             CHECK(n.untouched());
+             return rc;
+         }},
+        {"ss_get_latest(NULL n)", -EINVAL,
+         [ts] {
+             Canary<8 * 4> buf;
+             const int rc = ss_get_latest(ts, 8, buf.bytes, nullptr, nullptr);
+             CHECK(buf.untouched());
+             return rc;
+         }},
         {"ss_get_sensor_stats(NULL out)", -EINVAL, [ts] { return ss_get_sensor_stats(ts, nullptr); }},
         {"ss_get_system_stats(NULL)", -EINVAL, [] { return ss_get_system_stats(nullptr); }},
         {"ss_scrub(NULL)", -EINVAL, [] { return ss_scrub(nullptr); }},
@@ -577,6 +628,40 @@ TEST_CASE("foreign and garbage handles are refused by every function that takes 
     std::vector<Call> calls;
     for (const Bogus& b : bogus) append(calls, every_handle_call(b.h, -EINVAL, b.what));
     run_table(calls, r.observer());
+    r.consume_rest_and_compare();
+}
+
+TEST_CASE("range reads with a zero count or a sequence number not yet given out are refused, and nothing changes") {
+    Running r;
+    auto range = [](std::string what, SensorStore* const* h, std::uint64_t first, std::uint32_t max) {
+        return Call{std::move(what), -EINVAL, [h, first, max] {
+                        Canary<8 * sizeof(SsEventRecord)> buf;
+                        Canary<4> n;
+                        Canary<8> seq;
+                        const int rc = ss_get_range(*h, first, max, buf.bytes, n.as<std::uint32_t>(), seq.as<std::uint64_t>());
+                        CHECK(buf.untouched());
+                        CHECK(n.untouched());
+                        CHECK(seq.untouched());
+                        return rc;
+                    }};
+    };
+    run_table(
+        {
+            range("ss_get_range of 0 records", &r.ts, 0, 0),
+            range("ss_get_range from one past the next sequence number (31)", &r.ts, 31, 8),
+            range("ss_get_range from UINT64_MAX", &r.evt, ~std::uint64_t{0}, 8),
+            range("ss_get_range from 1 on an empty sensor", &r.empty, 1, 8),
+            {"ss_get_latest of 0 records", -EINVAL,
+             [&] {
+                 Canary<8 * 4> buf;
+                 Canary<4> n;
+                 const int rc = ss_get_latest(r.ts, 0, buf.bytes, n.as<std::uint32_t>(), nullptr);
+                 CHECK(buf.untouched());
+                 CHECK(n.untouched());
+                 return rc;
+             }},
+        },
+        r.observer());
     r.consume_rest_and_compare();
 }
 

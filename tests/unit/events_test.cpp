@@ -132,17 +132,17 @@ void check_events(const std::vector<SsEvent>& got, const std::vector<SsEvent>& w
 
 } // namespace
 
-TEST_CASE("an event is 32 bytes and the tracker needs 40 bytes a sensor, in memory it is given") {
+TEST_CASE("an event is 32 bytes and the tracker needs 48 bytes a sensor, in memory it is given") {
     CHECK(sizeof(SsEvent) == 32);
-    CHECK(EventTracker::bytes_needed(100) == 4000);
-    std::vector<std::uint32_t> memory(1000);
+    CHECK(EventTracker::bytes_needed(100) == 4800);
+    std::vector<std::uint32_t> memory(1200);
     EventTracker t;
-    CHECK_FALSE(t.init(nullptr, 4000, 100));
-    CHECK_FALSE(t.init(memory.data(), 3999, 100));
-    CHECK_FALSE(t.init(reinterpret_cast<char*>(memory.data()) + 1, 3996, 99)); // misaligned
-    CHECK_FALSE(t.init(memory.data(), 4000, 100, TrackerConfig{0}));
+    CHECK_FALSE(t.init(nullptr, 4800, 100));
+    CHECK_FALSE(t.init(memory.data(), 4799, 100));
+    CHECK_FALSE(t.init(reinterpret_cast<char*>(memory.data()) + 1, 4796, 99)); // misaligned
+    CHECK_FALSE(t.init(memory.data(), 4800, 100, TrackerConfig{0}));
     CHECK_FALSE(t.ready());
-    CHECK(t.init(memory.data(), 4000, 100));
+    CHECK(t.init(memory.data(), 4800, 100));
     CHECK(t.ready());
 }
 

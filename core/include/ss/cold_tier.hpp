@@ -23,6 +23,16 @@ namespace ss {
 
 struct Batch;
 enum class BatchTime : std::uint8_t;
+class BatchCopy;
+
+/// What one step of a range read (Engine::read_range) did with one segment (a RAM sector, a
+/// disk unit): the read is a loop of such steps, one lock hold each.
+enum class RangeStep : std::uint8_t {
+    copied,   ///< offered the segment holding the position to the copy (it may have taken none)
+    dropped,  ///< that segment failed its check: dropped and counted; look again
+    past_end, ///< holds no retained record at or after the position
+    io_error  ///< could not read it (nothing dropped)
+};
 
 /// A sealed sector detached from the front of a store, with the part of it still retained.
 struct DetachedSector {
@@ -50,6 +60,15 @@ public:
     virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept = 0;
     virtual void erase_all_pending(std::uint32_t slot) noexcept = 0;
     virtual Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept = 0;
+    /// Offers `copy` the records of the unit holding the first retained record numbered `from`
+    /// or later, from that record on; cursors do not move. past_end if no unit holds one (the
+    /// read goes on in RAM). A unit that fails its check is dropped as consume drops one.
+    virtual RangeStep read_range(std::uint32_t slot, std::uint64_t from, BatchCopy& copy) noexcept = 0;
+    /// An operator's clear: discards every unit of the sensor (pending and unsent), resets its
+    /// counters, records head_seq (where the store's numbering stood) as the acknowledged
+    /// boundary, and gives back its disk space. io_error when the discarded units could not yet
+    /// be made to stay gone across a power cut; the tier keeps trying at each tick.
+    virtual Expected<void> clear(std::uint32_t slot, std::uint64_t head_seq) noexcept = 0;
     /// Whether the tier takes this sensor's sectors now (false while its files are not the
     /// tier's to write this session: its data then stays in RAM, under the RAM policy).
     virtual bool accepts(std::uint32_t slot) const noexcept = 0;

@@ -87,8 +87,8 @@ public:
     void set_boot(std::uint32_t boot) noexcept { ctx_.boot = boot; }
     /// The clock that stamps a sector's first record when its writer gave no time (see
     /// StoreContext::record_clock); before any sensor is registered.
-    void set_record_clock(std::uint64_t (*clock)(void* ctx), void* ctx) noexcept {
-        ctx_.record_clock = clock;
+    void set_record_clock(std::uint64_t (*read)(void* ctx), void* ctx) noexcept {
+        ctx_.record_clock = read;
         ctx_.record_clock_ctx = ctx;
     }
     ColdTier* cold_tier() const noexcept { return cold_; }
@@ -114,6 +114,26 @@ public:
                             BatchTime time = BatchTime::first_segment) noexcept;
     void erase_all_pending(SensorStore& s) noexcept;
     Expected<void> read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept;
+    /// Copies up to max retained records from sequence number `from` on (the first retained
+    /// one at or after it) into out, across the tiers, without moving a cursor: exactly
+    /// [first_seq, first_seq + count), stopping before a gap. One cold-lock and one store-lock
+    /// hold per segment (disk unit, RAM sector). invalid_argument: from is past the next
+    /// sequence number; try_again: nothing retained from there on; io_error: the first unit
+    /// could not be read. Numbers the cold tier has not durably reserved are not returned.
+    Expected<Batch> read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max) noexcept;
+    /// The newest run of up to max consecutive retained records, as read_range copies them.
+    Expected<Batch> read_latest(SensorStore& s, void* out, std::uint32_t max) noexcept;
+    /// What an operator's clear discarded.
+    struct Cleared {
+        std::uint64_t records = 0;      ///< in all (pending + unsent, RAM + disk)
+        std::uint64_t pending = 0;
+        std::uint64_t disk_records = 0; ///< of them, in the cold tier
+        std::uint64_t next_seq = 0;     ///< where numbering goes on
+        bool durable = true;            ///< false: the cold tier could not yet make it stick
+    };
+    /// An operator's clear of s across the tiers (SensorStore::clear, ColdTier::clear), under
+    /// s's cold lock: the uploader and the manager see the sensor before or after, never half.
+    Cleared clear(SensorStore& s) noexcept;
     std::uint64_t retained(SensorStore& s) const noexcept;
     std::uint64_t pending(SensorStore& s) const noexcept;
     void stats(const SensorStore& s, SsSensorStats& out) const noexcept;
@@ -133,6 +153,12 @@ public:
     /// True when nothing retained lives only in RAM (always false without a cold tier if
     /// anything is retained: RAM does not survive a stop).
     bool flushed() const noexcept;
+
+    /// The clocks the core reads (the host's SsInitCfg::clock_ops, or the platform's): set once
+    /// by whoever builds the engine, before the first tick; a runtime that passes its own time
+    /// to tick() may leave it unset.
+    void set_clock(const port::Clock& clock) noexcept { clock_ = clock; }
+    const port::Clock& clock() const noexcept { return clock_; }
 
     void system_stats(SsSystemStats& out) const noexcept;
     /// SsSystemStats::health_flags alone, without summing every store's figures (read at every
@@ -178,6 +204,11 @@ private:
     std::atomic<std::uint32_t> health_{0};
     std::atomic<bool> shutdown_{false};
     ColdTier* cold_ = nullptr;
+    port::Clock clock_{};
+    // Clears over all sensors (SsSystemStats), under the registry lock: plain integers, since a
+    // 64-bit atomic is no lock-free instruction on the MCU.
+    std::uint64_t cleared_records_ = 0;
+    std::uint32_t clears_ = 0;
     // The manager's state: only the thread that ticks touches it.
     policy::ForceSealTimer force_seal_{};
     policy::ShutdownBudget shutdown_budget_{};

@@ -51,7 +51,8 @@ public:
         std::uint32_t head_seq;
         std::uint32_t written;
         std::uint32_t erased;
-        std::uint32_t lost[5];        ///< by SsDropCause
+        std::uint32_t lost[6];        ///< by SsDropCause
+        std::uint32_t clears;         ///< SsSensorStats::clears: a change means the counters restarted
         std::uint32_t overflow_lost;  ///< records lost for lack of space since the overflow began
         std::uint16_t quiet_ticks;    ///< ticks in a row without such a loss, while overflowing
         std::uint8_t seen;            ///< observed before (else its reference is its registration)

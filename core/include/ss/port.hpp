@@ -29,6 +29,20 @@ struct LockOps {
     bool (*try_lock)(void* lock) = nullptr; ///< true if taken
 };
 
+/// The clocks the core is given: the host's (SsInitCfg::clock_ops) or the platform's. The C API
+/// picks them once at init and hands them to the Engine (Engine::clock()), the one place the
+/// core reads the time from; nothing below the engine reads a clock.
+struct Clock {
+    std::uint64_t (*monotonic_us)(void* ctx) = nullptr; ///< never goes back; nullptr = none
+    std::uint64_t (*utc_us)(void* ctx) = nullptr;       ///< 0 while unknown; nullptr = never known
+    void* ctx = nullptr;
+
+    /// Monotonic milliseconds (the manager's unit); 0 on a port without a clock.
+    std::uint64_t monotonic_ms() const noexcept { return monotonic_us != nullptr ? monotonic_us(ctx) / 1000 : 0; }
+    /// UTC microseconds since 1970, or 0 while (or where) UTC is not known.
+    std::uint64_t utc_now_us() const noexcept { return utc_us != nullptr ? utc_us(ctx) : 0; }
+};
+
 /// Log levels, as in SsLogFn.
 enum class LogLevel : int { error = 0, warning = 1, info = 2 };
 
@@ -40,6 +54,9 @@ struct Platform {
     /// The monotonic clock in milliseconds (never goes back; any origin). The C API reads it
     /// once per ss_manager_tick and hands the reading down: nothing below reads a clock.
     std::uint64_t (*monotonic_ms)() = nullptr;
+    /// UTC in microseconds since 1970, 0 while the clock is obviously not set; nullptr on a
+    /// port that never knows UTC (the MCU without an RTC).
+    std::uint64_t (*utc_us)() = nullptr;
     /// Default log sink; nullptr = silent.
     void (*log)(void* ctx, int level, const char* msg) = nullptr;
     /// Builds the tier below RAM for cfg.disk_root (recovering what is there), or nullptr if the

@@ -20,9 +20,10 @@
  *   -EINVAL  null or foreign pointer, wrong record type for the sensor, unknown or duplicate
  *            sensor, invalid configuration, or a call before ss_init_system
  *   -ENOSPC  no room: the record was dropped (and counted), or no sensor slot is left
- *   -EAGAIN  nothing UNSENT to consume right now
+ *   -EAGAIN  nothing UNSENT to consume right now, or nothing retained to read (ss_get_range)
  *   -EIO     a sector failed its CRC check (it was dropped and counted), or the disk tier could
- *            not read a unit (nothing was dropped: call again later)
+ *            not read a unit (nothing was dropped: call again later), or could not yet make a
+ *            clear durable (ss_sensor_clear)
  * Bad input never changes any state.
  *
  * The header compiles as C99 and as C++.
@@ -80,6 +81,41 @@ typedef SsEventRecord EventRecord; /* the name 003 §3 uses */
 
 /** Log sink: level 0 = error, 1 = warning, 2 = info. msg is NUL-terminated, valid for the call. */
 typedef void (*SsLogFn)(void *ctx, int level, const char *msg);
+
+/**
+ * A lock the embedding application supplies (003 §5: the host provides the mutex), for
+ * SsInitCfg::lock_ops. The library keeps one lock object per sensor store, one for the pool,
+ * one for the registry and one for the event subscriptions, each `size` bytes at `align` in the
+ * arena (ss_arena_bytes and ss_events_bytes count them), and calls the functions with the
+ * object's address. init runs once per object in ss_init_system, destroy once in
+ * ss_deinit_system. lock may block; try_lock must not (true = taken): the manager tick uses it
+ * to skip a busy store. unlock is called by the thread that locked. A cooperative scheduler
+ * where nothing preempts a call may give functions that do nothing.
+ */
+typedef struct SsLockOps {
+    size_t size;  /**< bytes of one lock object: 1..4096 */
+    size_t align; /**< its alignment: a power of two, at most 64 (8 on a 32-bit MCU) */
+    void (*init)(void *lock);
+    void (*destroy)(void *lock);
+    void (*lock)(void *lock);
+    void (*unlock)(void *lock);
+    bool (*try_lock)(void *lock);
+} SsLockOps;
+
+/**
+ * The clocks the embedding application supplies, for SsInitCfg::clock_ops. ss_manager_tick reads
+ * monotonic_us once per call (the force-seal interval, the shutdown budget and the disk tier's
+ * timers count in it); utc_us is the wall clock the library reads where it wants UTC.
+ * Called from the thread that ticks (and any thread that stores records); must not block.
+ */
+typedef struct SsClockOps {
+    /** Microseconds since any origin; never goes back. Required. */
+    uint64_t (*monotonic_us)(void *ctx);
+    /** Microseconds since 1970-01-01 UTC, or 0 while the time is not known (not yet set by
+     *  NTP/GNSS/RTC). NULL = UTC is never known on this host. */
+    uint64_t (*utc_us)(void *ctx);
+    void *ctx; /**< passed to both */
+} SsClockOps;
 
 /**
  * System configuration (003 §18). Fill with ss_config_defaults, then change what you need.
@@ -142,6 +178,12 @@ typedef struct SsInitCfg {
     /** Log sink, or NULL for the platform default (stderr on Linux, silent on STM32). */
     SsLogFn log;
     void *log_ctx;
+    /** The lock of every store, the pool, the registry and the subscriptions; NULL = the
+     *  platform's (pthread mutexes on Linux). Copied at init: the struct may go afterwards. */
+    const SsLockOps *lock_ops;
+    /** The monotonic and UTC clocks; NULL = the platform's (CLOCK_MONOTONIC and CLOCK_REALTIME
+     *  on Linux, UTC taken as unknown before 2020-01-01). Copied at init. */
+    const SsClockOps *clock_ops;
 } SsInitCfg;
 
 /** Per-sensor figures (ss_get_sensor_stats). Counts are records unless named otherwise. */
@@ -172,6 +214,9 @@ typedef struct SsSensorStats {
                                          differed from what was written (each was written again) */
     uint8_t verify_level;      /**< the sensor's SsVerifyLevel */
     uint32_t sample_period_us; /**< nominal sample period sectors opened now record (0 = none) */
+    uint32_t clears;           /**< ss_sensor_clear calls; not reset by them (0 on a 32-bit MCU,
+                                    which keeps only SsSystemStats's sum) */
+    uint64_t cleared_records;  /**< records ss_sensor_clear discarded; not reset by it (ditto) */
 } SsSensorStats;
 
 /** System-wide figures (ss_get_system_stats). */
@@ -199,6 +244,8 @@ typedef struct SsSystemStats {
     uint64_t lost_records;        /**< disk tier: records known lost with them */
     uint32_t write_verify_failures; /**< disk tier: writes whose read-back differed (see SsSensorStats) */
     uint32_t boot;                /**< the boot number this session's sectors record (SsInitCfg.boot_id) */
+    uint32_t clears;              /**< ss_sensor_clear calls over all sensors */
+    uint64_t cleared_records;     /**< records they discarded */
 } SsSystemStats;
 
 /* CORRUPTION and DROPPING stay set once raised (the stats count how often); DISK_ERROR and
@@ -238,7 +285,8 @@ typedef enum {
     SS_DROP_RECYCLED = 1, /**< dropped_recycled: unsent records recycled to keep the newest */
     SS_DROP_CORRUPT = 2,  /**< dropped_corrupt: lost with sectors that failed their CRC */
     SS_DROP_QUOTA = 3,    /**< dropped_quota: unsent records dropped from disk at the quota */
-    SS_DROP_LOST = 4      /**< lost_records: found lost on disk by recovery (torn or CRC-bad units) */
+    SS_DROP_LOST = 4,     /**< lost_records: found lost on disk by recovery (torn or CRC-bad units) */
+    SS_DROP_CLEARED = 5   /**< cleared_records: discarded by ss_sensor_clear (an operator's action) */
 } SsDropCause;
 
 /** SsEvent.overflow of an SS_EVENT_OVERFLOW. */
@@ -435,6 +483,35 @@ int ss_ts_add_at(SensorStore *s, uint32_t value, uint64_t time_us);
  */
 int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64_t first_time_us,
                       uint32_t *out_stored);
+/**
+ * Copies retained records (pending and unsent, in RAM or on disk) from sequence number first_seq
+ * on to out_buf (uint32_t[] or SsEventRecord[]), at most max_records, without moving any cursor:
+ * the uploader and other readers see no difference. *out_n tells how many, *out_first_seq (may
+ * be NULL) the sequence number of the first. Like a consumed batch, the records are exactly
+ * [*out_first_seq, *out_first_seq + *out_n): the copy stops before a gap in the sequence.
+ * A first_seq that is no longer retained (erased, dropped, cleared) reads from the oldest
+ * retained record after it: *out_first_seq > first_seq tells the caller what it missed.
+ * A reader that follows a stream passes *out_first_seq + *out_n as the next first_seq.
+ * A sector found corrupt on the way (SS_VERIFY_EVERY_READ and above in RAM; on disk always) is
+ * dropped and counted as a consume would, and the read goes on past it as past any gap.
+ * The store's lock is taken once per sector copied, never per record; writers wait at most one
+ * sector's copy.
+ * Returns 0 (n >= 1); -EAGAIN (n = 0) when no record at or after first_seq is retained yet
+ * (first_seq == SsSensorStats::next_seq: nothing newer was written); -EINVAL for a bad handle,
+ * a null out_buf or out_n, max_records 0, or first_seq beyond next_seq (a number not yet
+ * given out); -EIO (n = 0) when the disk tier could not read the first unit (nothing dropped).
+ */
+int ss_get_range(const SensorStore *s, uint64_t first_seq, uint32_t max_records, void *out_buf,
+                 uint32_t *out_n, uint64_t *out_first_seq);
+
+/**
+ * Copies the newest retained records, at most n, to out_buf as ss_get_range does: the last run
+ * of consecutive sequence numbers, so fewer than n when a gap lies within the last n (the
+ * records before it are not the newest). Cursors do not move. Returns 0 (out_n >= 1); -EAGAIN
+ * (out_n = 0) when nothing is retained; -EINVAL for a bad handle, a null out_buf or out_n, or
+ * n 0; -EIO as ss_get_range.
+ */
+int ss_get_latest(const SensorStore *s, uint32_t n, void *out_buf, uint32_t *out_n, uint64_t *out_first_seq);
 
 /** 9) Erases every PENDING record (the cloud acknowledged them) and frees emptied sectors.
  *  Returns 0 (also when nothing was pending) or -EINVAL. */
@@ -443,7 +520,8 @@ int ss_erase_all_pending(SensorStore *s);
 /* ---- management ---------------------------------------------------------------------------- */
 
 /** Periodic housekeeping; call about every 100 ms from one thread. Never blocks writers long:
- *  it skips a store whose lock is busy and comes back next tick. */
+ *  it skips a store whose lock is busy (try_lock) and comes back next tick. Reads the monotonic
+ *  clock of SsInitCfg::clock_ops, or the platform's. */
 void ss_manager_tick(void);
 
 /** ss_manager_tick at monotonic time now_ms, for a host that keeps its own clock (a runtime, a
@@ -465,6 +543,24 @@ bool ss_shutdown_complete(void);
  *  write on. Returns 0, or -EINVAL (bad handle, not an SsVerifyLevel, or a level above
  *  SS_VERIFY_OFF while crc_enabled is 0). */
 int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
+
+/**
+ * An operator's action: discards every record the sensor retains (pending and unsent, in RAM
+ * and on disk, where its units are given back to the file system and the quota) and resets its
+ * loss and throughput counters (written, erased, dropped_*, corrupt_sectors, lost_*), then
+ * counts the clear in clears and cleared_records (kept across clears; summed in SsSystemStats),
+ * logs it at info level and reports it as an SS_EVENT_DROP of cause SS_DROP_CLEARED. Sequence
+ * numbers are never reused: numbering goes on where it was, so readers and the cloud see the
+ * discarded records as a gap. Safe against concurrent writers, the uploader and the manager
+ * (records added while it runs are kept or discarded whole, never half); an upload in flight
+ * whose records were cleared erases nothing when acknowledged.
+ * Returns 0 once the discarded data cannot come back, also after a power cut (with a disk tier
+ * the sensor's data file is emptied and synced); -EINVAL for a bad handle; -EIO when the disk
+ * tier could not make it durable yet: the records are gone for this process and the manager
+ * retries at each tick, but a crash before it succeeds may bring the records on disk back
+ * (call again to retry at once).
+ */
+int ss_sensor_clear(SensorStore *s);
 
 /** Per-sensor figures. Returns 0 or -EINVAL. */
 int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);

@@ -15,9 +15,11 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "ss/batch_copy.hpp"
 #include "ss/cold_tier.hpp"
+#include "ss/counter.hpp"
 #include "ss/expected.hpp"
 #include "ss/port.hpp"
 #include "ss/sector_format.hpp"
@@ -42,6 +44,21 @@ struct ScrubCursor {
     std::uint64_t hint_seq = 0;
     SectorIndex hint = no_sector;
     bool finished = false;      ///< the pass has reached the end of what it covers
+};
+
+/// Where a range read through one store stands between its lock holds: the sector the last hold
+/// copied from and the sequence number it starts with. A hint that saves walking the chain's
+/// headers from the head again; checked before it is used (as ScrubCursor's).
+struct RangeHint {
+    SectorIndex sector = no_sector;
+    std::uint64_t first_seq = 0;
+};
+
+/// What an operator's clear of one store discarded (SensorStore::clear).
+struct StoreClear {
+    std::uint64_t records = 0;  ///< retained records discarded (pending + unsent)
+    std::uint64_t pending = 0;  ///< of them, pending
+    std::uint64_t next_seq = 0; ///< where numbering goes on: every discarded record is below it
 };
 
 class SensorStore;
@@ -137,6 +154,21 @@ public:
     /// Record `offset` places after head; cursors do not move.
     Expected<void> read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept;
 
+    /// One lock hold of a range read: offers `copy` the records of the sector holding the first
+    /// retained record numbered `from` or later, from that record on. Cursors do not move. At
+    /// VerifyLevel::every_read and above a sealed sector is checked first; a corrupt one is
+    /// dropped and counted (dropped). past_end if no retained record is numbered from or later.
+    RangeStep read_range(const StoreContext& ctx, std::uint64_t from, BatchCopy& copy, RangeHint& hint) noexcept;
+
+    /// An operator's clear: every record goes (pending and unsent), every sector but one goes
+    /// back to the pool and the one kept starts over, empty, at the next sequence number; the
+    /// loss and throughput counters restart from 0. The clear is counted (clears, and
+    /// cleared_records, to which `elsewhere` records discarded from a cold tier are added) where
+    /// the store keeps those (see clear_counts_).
+    StoreClear clear(const StoreContext& ctx, std::uint64_t elsewhere) noexcept;
+
+    /// The sequence number the next add will get.
+    std::uint64_t next_seq(const StoreContext& ctx) const noexcept;
     std::uint64_t retained(const StoreContext& ctx) const noexcept;
     std::uint64_t pending(const StoreContext& ctx) const noexcept;
     std::uint64_t unsent(const StoreContext& ctx) const noexcept;
@@ -236,6 +268,28 @@ private:
     std::uint8_t flags_ = 0;
     // Read without the lock by the disk tier (whether to read back what it writes).
     std::atomic<std::uint8_t> verify_;
+    // Clears, kept across them unlike the counters above. Per store where a store has room to
+    // spare (64-bit hosts, where it fills cache lines of its own anyway); on the MCU every byte
+    // of per-sensor metadata is paid a hundred times inside the 32 KB budget, and only the
+    // engine's sums are kept (SsSensorStats::clears and cleared_records read 0 there).
+    struct ClearCounts {
+        std::size_t records = 0;
+        std::uint32_t clears = 0;
+        void add(std::uint64_t cleared) noexcept {
+            saturating_add(records, cleared);
+            saturating_add(clears, 1);
+        }
+        void report(SsSensorStats& out) const noexcept {
+            out.clears = clears;
+            out.cleared_records = records;
+        }
+    };
+    struct NoClearCounts {
+        void add(std::uint64_t) noexcept {}
+        void report(SsSensorStats&) const noexcept {}
+    };
+    static constexpr bool counts_clears = sizeof(void*) == 8;
+    [[no_unique_address]] std::conditional_t<counts_clears, ClearCounts, NoClearCounts> clear_counts_{};
 };
 
 inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {

@@ -2,6 +2,7 @@
 // erase and hand over records, and the figures it reports.
 #include "posix/disk/disk_tier.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -200,6 +201,67 @@ Expected<void> DiskTier::read_at(std::uint32_t slot, std::uint64_t offset, void*
         return std::unexpected(Errc::io_error);
     }
     std::memcpy(out, sector::payload(d) + std::size_t{record} * record_bytes(s), record_bytes(s));
+    return {};
+}
+
+RangeStep DiskTier::read_range(std::uint32_t slot, std::uint64_t from, BatchCopy& copy) noexcept {
+    Sensor& s = at(slot);
+    const auto& units = s.stream.units;
+    // Units are in sequence order: the first whose records reach `from`.
+    const auto it = std::partition_point(units.begin(), units.end(),
+                                         [from](const Unit& u) { return u.first_seq + u.count <= from; });
+    if (it == units.end()) return RangeStep::past_end;
+    const Unit& u = *it;
+    std::uint32_t off = u.start;
+    if (from > u.first_seq + off) off = static_cast<std::uint32_t>(from - u.first_seq);
+    // Nothing is read for a copy that ends here (a gap, full, the reservation's limit).
+    if (!copy.wants(u.first_seq + off)) return RangeStep::copied;
+    const std::byte* d = nullptr;
+    const Read got = unit_data(s, u, level_of(slot), d);
+    if (got == Read::io_error) return RangeStep::io_error;
+    if (got == Read::corrupt) {
+        Text t;
+        t << source_name(s.source) << " sensor " << s.id << ": unit at " << u.offset << " failed its check; dropped";
+        log(1, t);
+        drop_unit(s, static_cast<std::size_t>(it - units.begin()), tier::DropCause::corrupt);
+        return RangeStep::dropped;
+    }
+    copy.take(u.first_seq + off, sector::payload(d) + std::size_t{off} * record_bytes(s), u.count - off);
+    return RangeStep::copied;
+}
+
+Expected<void> DiskTier::clear(std::uint32_t slot, std::uint64_t head_seq) noexcept {
+    Sensor& s = at(slot);
+    tier::UnitStream& st = s.stream;
+    for (Unit& u : st.units) release_ram(u); // a unit never written costs no write
+    st.units.clear();
+    st.pend_unit = 0;
+    st.pend_off = 0;
+    st.retained = 0;
+    st.pending = 0;
+    if (head_seq > st.head_seq) st.head_seq = head_seq;
+    // The counters restart with the store's; the lifetime ones the meta carries stay.
+    st.erased = 0;
+    st.dropped_quota = 0;
+    st.dropped_corrupt = 0;
+    st.recovered_records = 0;
+    st.loss = tier::Loss{};
+    s.files.write_verify_failures = 0;
+    s.files.cache_offset = ~std::uint64_t{0};
+    s.files.ram_verified = ~std::uint64_t{0};
+    s.numbering.meta_dirty = true;
+    // Nothing on disk: nothing can come back (the manager records the boundary next tick).
+    if (s.files.fd < 0 && !s.files.disk_failed) return {};
+    // Its files are not ours to write this session after a failed recovery: they keep what they
+    // hold, and a restart serves it again.
+    if (s.files.disk_failed) return std::unexpected(Errc::io_error);
+    // The meta first: once it records the boundary, a restart serves nothing below it, and its
+    // reservation carries the numbering that the units about to go were the evidence of. If it
+    // cannot be written, nothing is truncated: the manager writes it at the next tick, and the
+    // space comes back as the stream moves past those chunks.
+    if (!write_meta_now(s, slot)) return std::unexpected(Errc::io_error);
+    s.files.trim_due = true;
+    trim(s); // a failure leaves trim_due: retried at each tick
     return {};
 }
 

@@ -51,6 +51,11 @@ public:
     Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept override;
     void erase_all_pending(std::uint32_t slot) noexcept override;
     Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept override;
+    RangeStep read_range(std::uint32_t slot, std::uint64_t from, BatchCopy& copy) noexcept override;
+    /// Records the new boundary in a durable meta at once (so a restart serves nothing below
+    /// it, and its reservation keeps numbering safe once the units that showed it are gone),
+    /// then empties the data file (truncate, sync; retried at ticks if that fails).
+    Expected<void> clear(std::uint32_t slot, std::uint64_t head_seq) noexcept override;
     bool accepts(std::uint32_t slot) const noexcept override;
     void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
     std::uint64_t seq_limit(std::uint32_t slot) const noexcept override;
@@ -151,6 +156,10 @@ private:
     bool stage_meta(Sensor& s, std::uint64_t next, bool sync_now) noexcept;
     /// Renames the durable temporary meta over the meta; durable at the next directory sync.
     bool commit_meta(Sensor& s) noexcept;
+    /// Writes s's meta and makes it durable now (temporary, sync, rename, directory sync), on
+    /// the caller's thread under s's cold lock: an operator's clear. Touches none of the state
+    /// the manager's meta pass shares between sensors. False if any step failed (meta_dirty).
+    bool write_meta_now(Sensor& s, std::uint32_t slot) noexcept;
     std::uint64_t hot_next_seq(std::uint32_t slot) const noexcept;
 
     // The shutdown ledger (shutdown_ledger.cpp, format in disk_format.hpp): exact numbering

@@ -69,3 +69,30 @@ bool DiskTier::commit_meta(Sensor& s) noexcept {
 }
 
 } // namespace ss::hal
+
+namespace ss::hal {
+
+bool DiskTier::write_meta_now(Sensor& s, std::uint32_t slot) noexcept {
+    // Only where the source directory is open already (a sensor with files has it): opening it
+    // would race with the manager, which owns dir_fd_ and dir_dirty_.
+    const int dir = dir_fd_[s.source];
+    if (s.files.disk_failed || dir < 0) return false;
+    if (!stage_meta(s, hot_next_seq(slot), true)) return false;
+    tier::Numbering& num = s.numbering;
+    const std::string tmp = tier::sensor_file(s.id, tier::meta_tmp_ext);
+    const std::string name = tier::sensor_file(s.id, tier::meta_ext);
+    int r = tier::replace_with(fs_, dir, tmp.c_str(), name.c_str());
+    if (r == 0) r = fs_.sync(dir);
+    if (r != 0) {
+        num.meta_dirty = true;
+        note_failure(s, r, "replacing the meta file");
+        return false;
+    }
+    num.reserved_durable = std::max(num.reserved_durable, num.staged_reserved);
+    num.seq_reserved = cap_for(s);
+    num.head_seq_durable = num.staged_head;
+    num.meta_ever_written = true;
+    return true;
+}
+
+} // namespace ss::hal

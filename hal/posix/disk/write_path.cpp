@@ -173,6 +173,10 @@ void DiskTier::units_read_back(Sensor& s, std::uint64_t begin, std::uint64_t end
     // Units are written from the first one that is not durable to the end of the batch, so
     // durable ones form a prefix of the stream: the units up to the first one that differs
     // become durable, and that one and all after it are written again.
+    // An operator's clear between the write and now took the units away: nothing to settle.
+    if (std::none_of(s.stream.units.begin(), s.stream.units.end(),
+                     [&](const Unit& u) { return !u.durable && u.offset >= begin && u.offset < end; }))
+        return;
     std::uint64_t good_end = begin;
     bool differs = !read_ok;
     for (const Unit& u : s.stream.units) {
