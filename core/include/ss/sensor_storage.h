@@ -34,6 +34,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SS_API marks each function of this API: the shared library is built with hidden visibility,
+ * so these are the only symbols it exports. */
+#ifndef SS_API
+#if defined(__GNUC__)
+#define SS_API __attribute__((visibility("default")))
+#else
+#define SS_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -279,26 +289,26 @@ typedef void (*SsEventFn)(void *ctx, const SsEvent *event);
 /* ---- configuration and lifetime -------------------------------------------------------- */
 
 /** Fills cfg with the specification defaults for target. Returns 0 or -EINVAL. */
-int ss_config_defaults(SsInitCfg *cfg, SsTarget target);
+SS_API int ss_config_defaults(SsInitCfg *cfg, SsTarget target);
 
 /** Bytes of arena ss_init_system needs for cfg. Returns 0, or -EINVAL naming the bad knob. */
-int ss_arena_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+SS_API int ss_arena_bytes(const SsInitCfg *cfg, size_t *out_bytes);
 
 /**
  * 1) Initialises the pool and the manager. Returns 0, -EINVAL (bad config: see ss_last_error;
  * already initialised), or -ENOSPC (arena too small or could not be allocated).
  */
-int ss_init_system(const SsInitCfg *cfg);
+SS_API int ss_init_system(const SsInitCfg *cfg);
 
 /** Tears the system down; every handle becomes invalid. Allows a later ss_init_system.
  *  Returns 0, or -EINVAL if not initialised. */
-int ss_deinit_system(void);
+SS_API int ss_deinit_system(void);
 
 /** Why the last failed ss_init_system / ss_arena_bytes / registration failed; never NULL. */
-const char *ss_last_error(void);
+SS_API const char *ss_last_error(void);
 
 /** Short text for a return code of this API. */
-const char *ss_strerror(int rc);
+SS_API const char *ss_strerror(int rc);
 
 /* ---- sensors ----------------------------------------------------------------------------- */
 
@@ -307,13 +317,13 @@ const char *ss_strerror(int rc);
  * Returns 0; -EINVAL on a null out, bad type or duplicate; -ENOSPC when max_sensors are in use;
  * -EIO (disk tier) when its files could not be read: nothing registered, try again.
  */
-int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
+SS_API int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
 
 /** As ss_sensor_init, for any source. */
-int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore **out);
+SS_API int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore **out);
 
 /** Finds a registered sensor. Returns 0, or -EINVAL if it is not registered. */
-int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
+SS_API int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
@@ -322,10 +332,10 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
  * -ENOSPC if the record was dropped because only pending data remained (it is counted and
  * its sequence number is skipped).
  */
-int ss_ts_add(SensorStore *s, uint32_t value);
+SS_API int ss_ts_add(SensorStore *s, uint32_t value);
 
 /** 4) Appends an event. Same contract as ss_ts_add, for EVT sensors. */
-int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
+SS_API int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
 
 /**
  * Appends n time-series values under one lock: exactly what n ss_ts_add calls would do, for a
@@ -333,21 +343,21 @@ int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
  * Returns 0 if all were; -ENOSPC if the rest were dropped (counted, their numbers skipped);
  * -EINVAL for a bad handle, an EVT sensor, or a null values with n > 0 (nothing stored).
  */
-int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, uint32_t *out_stored);
+SS_API int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, uint32_t *out_stored);
 
 /** ss_ts_add_many for events (EVT sensors): n packed SsEventRecord. */
-int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
+SS_API int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
 /** 5) Records retained (pending + unsent). Returns 0 or -EINVAL. */
-int ss_get_total_records(const SensorStore *s, uint64_t *out_total_current);
+SS_API int ss_get_total_records(const SensorStore *s, uint64_t *out_total_current);
 
 /** 6) Records UNSENT (= total - pending). Returns 0 or -EINVAL. */
-int ss_get_unsent_count(const SensorStore *s, uint64_t *out_unsent);
+SS_API int ss_get_unsent_count(const SensorStore *s, uint64_t *out_unsent);
 
 /** Records PENDING (consumed, not yet erased). Returns 0 or -EINVAL. */
-int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
+SS_API int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
 
 /**
  * 7) Reads the record at offset from the oldest retained one (0 = oldest pending or unsent),
@@ -355,13 +365,13 @@ int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
  * Returns 0; -EINVAL (null, offset >= total); -EIO if the sector failed its CRC check
  * (SS_VERIFY_EVERY_READ): the sector was dropped and counted.
  */
-int ss_diag_read_at(const SensorStore *s, uint64_t offset, void *out_rec);
+SS_API int ss_diag_read_at(const SensorStore *s, uint64_t offset, void *out_rec);
 
 /**
  * 8) Copies the oldest UNSENT record to out_rec and marks it PENDING.
  * Returns 0, -EAGAIN if nothing is unsent, -EINVAL on bad arguments.
  */
-int ss_consume_next(SensorStore *s, void *out_rec);
+SS_API int ss_consume_next(SensorStore *s, void *out_rec);
 
 /**
  * Copies up to max_records of the oldest UNSENT records to out_buf (uint32_t[] or
@@ -370,56 +380,56 @@ int ss_consume_next(SensorStore *s, void *out_rec);
  * Returns 0 (n >= 1), -EAGAIN (n = 0, nothing unsent), -EINVAL (bad arguments, max_records 0).
  * A sector that fails its CRC check is dropped and counted and the batch goes on past it.
  */
-int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n);
+SS_API int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n);
 
 /** As ss_consume_batch, also telling the sequence number of the first record returned. */
-int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
+SS_API int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
                         uint64_t *out_first_seq);
 
 /** 9) Erases every PENDING record (the cloud acknowledged them) and frees emptied sectors.
  *  Returns 0 (also when nothing was pending) or -EINVAL. */
-int ss_erase_all_pending(SensorStore *s);
+SS_API int ss_erase_all_pending(SensorStore *s);
 
 /* ---- management ---------------------------------------------------------------------------- */
 
 /** Periodic housekeeping; call about every 100 ms from one thread. Never blocks writers long:
  *  it skips a store whose lock is busy and comes back next tick. */
-void ss_manager_tick(void);
+SS_API void ss_manager_tick(void);
 
 /** ss_manager_tick at monotonic time now_ms, for a host that keeps its own clock (a runtime, a
  *  simulation, a test running an hour in a millisecond). now_ms must never go back; the
  *  force-seal interval, the shutdown budget and the disk tier's timers all count in it. Use one
  *  of the two tick calls for the life of a system, not both. */
-void ss_manager_tick_at(uint64_t now_ms);
+SS_API void ss_manager_tick_at(uint64_t now_ms);
 
 /** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress.
  *  While it is, each ss_manager_tick seals every open sector and flushes everything to disk. */
-void ss_set_shutdown(bool in_progress);
+SS_API void ss_set_shutdown(bool in_progress);
 
 /** True once a manager tick during a shutdown has flushed everything and closed the sequence
  *  reservations: a stop now loses nothing and leaves no gap. Always true without a disk tier
  *  (RAM does not survive a stop; there is nothing to flush to). */
-bool ss_shutdown_complete(void);
+SS_API bool ss_shutdown_complete(void);
 
 /** Sets how often the sensor's sectors are verified (SsVerifyLevel), from the next read or
  *  write on. Returns 0, or -EINVAL (bad handle, not an SsVerifyLevel, or a level above
  *  SS_VERIFY_OFF while crc_enabled is 0). */
-int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
+SS_API int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
 
 /** Per-sensor figures. Returns 0 or -EINVAL. */
-int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
+SS_API int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
 
 /** System-wide figures. Returns 0 or -EINVAL. */
-int ss_get_system_stats(SsSystemStats *out);
+SS_API int ss_get_system_stats(SsSystemStats *out);
 
 /** Logs the figures of every sensor with this id (any source) at info level (003 §17).
  *  Returns 0, or -EINVAL if no such sensor is registered. */
-int ss_dump_stats(uint32_t sensor_id);
+SS_API int ss_dump_stats(uint32_t sensor_id);
 
 /** Verifies the CRC of every sealed sector in RAM, drops corrupt ones and reports (units on
  *  disk are checked when read, at recovery, and by the actor runtime's integrity stage).
  *  Returns 0 or -EINVAL. */
-int ss_scrub(SsScrubReport *out);
+SS_API int ss_scrub(SsScrubReport *out);
 
 /* ---- event subscriptions ------------------------------------------------------------------ */
 /*
@@ -445,7 +455,7 @@ int ss_scrub(SsScrubReport *out);
  */
 
 /** Bytes beyond ss_arena_bytes that event subscriptions need for cfg. Returns 0 or -EINVAL. */
-int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+SS_API int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
 
 /**
  * Calls fn(ctx, event) for every event whose kind is in kinds_mask (SS_EVENT_MASK bits, or
@@ -456,7 +466,7 @@ int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
  * before ss_init_system; -ENOSPC when SS_MAX_SUBSCRIBERS subscriptions exist, or when the
  * arena had no room for event tracking (see above; ss_init_system's "ready" log line says so).
  */
-int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_token);
+SS_API int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_token);
 
 /**
  * Ends a subscription. When it returns, the callback is not running on any thread and will not
@@ -467,7 +477,7 @@ int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_tok
  * names no subscription (never issued, already ended, or from before ss_deinit_system, which
  * ends every subscription).
  */
-int ss_unsubscribe(uint32_t token);
+SS_API int ss_unsubscribe(uint32_t token);
 
 #ifdef __cplusplus
 }
