@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build g++-12
+  build-essential cmake ninja-build g++-12 pkgconf
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
   libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev

@@ -35,6 +35,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SS_API marks each function of this API: the shared library is built with hidden visibility,
+ * so these are the only symbols it exports. */
+#ifndef SS_API
+#if defined(__GNUC__)
+#define SS_API __attribute__((visibility("default")))
+#else
+#define SS_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -333,26 +343,26 @@ typedef void (*SsEventFn)(void *ctx, const SsEvent *event);
 /* ---- configuration and lifetime -------------------------------------------------------- */
 
 /** Fills cfg with the specification defaults for target. Returns 0 or -EINVAL. */
-int ss_config_defaults(SsInitCfg *cfg, SsTarget target);
+SS_API int ss_config_defaults(SsInitCfg *cfg, SsTarget target);
 
 /** Bytes of arena ss_init_system needs for cfg. Returns 0, or -EINVAL naming the bad knob. */
-int ss_arena_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+SS_API int ss_arena_bytes(const SsInitCfg *cfg, size_t *out_bytes);
 
 /**
  * 1) Initialises the pool and the manager. Returns 0, -EINVAL (bad config: see ss_last_error;
  * already initialised), or -ENOSPC (arena too small or could not be allocated).
  */
-int ss_init_system(const SsInitCfg *cfg);
+SS_API int ss_init_system(const SsInitCfg *cfg);
 
 /** Tears the system down; every handle becomes invalid. Allows a later ss_init_system.
  *  Returns 0, or -EINVAL if not initialised. */
-int ss_deinit_system(void);
+SS_API int ss_deinit_system(void);
 
 /** Why the last failed ss_init_system / ss_arena_bytes / registration failed; never NULL. */
-const char *ss_last_error(void);
+SS_API const char *ss_last_error(void);
 
 /** Short text for a return code of this API. */
-const char *ss_strerror(int rc);
+SS_API const char *ss_strerror(int rc);
 
 /* ---- sensors ----------------------------------------------------------------------------- */
 
@@ -361,13 +371,13 @@ const char *ss_strerror(int rc);
  * Returns 0; -EINVAL on a null out, bad type or duplicate; -ENOSPC when max_sensors are in use;
  * -EIO (disk tier) when its files could not be read: nothing registered, try again.
  */
-int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
+SS_API int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore **out);
 
 /** As ss_sensor_init, for any source. */
-int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore **out);
+SS_API int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore **out);
 
 /** Finds a registered sensor. Returns 0, or -EINVAL if it is not registered. */
-int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
+SS_API int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
@@ -376,10 +386,10 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore **out);
  * -ENOSPC if the record was dropped because only pending data remained (it is counted and
  * its sequence number is skipped).
  */
-int ss_ts_add(SensorStore *s, uint32_t value);
+SS_API int ss_ts_add(SensorStore *s, uint32_t value);
 
 /** 4) Appends an event. Same contract as ss_ts_add, for EVT sensors. */
-int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
+SS_API int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
 
 /**
  * Appends n time-series values under one lock: exactly what n ss_ts_add calls would do, for a
@@ -387,21 +397,21 @@ int ss_evt_add(SensorStore *s, uint32_t value, uint64_t ts_ms);
  * Returns 0 if all were; -ENOSPC if the rest were dropped (counted, their numbers skipped);
  * -EINVAL for a bad handle, an EVT sensor, or a null values with n > 0 (nothing stored).
  */
-int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, uint32_t *out_stored);
+SS_API int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, uint32_t *out_stored);
 
 /** ss_ts_add_many for events (EVT sensors): n packed SsEventRecord. */
-int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
+SS_API int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
 /** 5) Records retained (pending + unsent). Returns 0 or -EINVAL. */
-int ss_get_total_records(const SensorStore *s, uint64_t *out_total_current);
+SS_API int ss_get_total_records(const SensorStore *s, uint64_t *out_total_current);
 
 /** 6) Records UNSENT (= total - pending). Returns 0 or -EINVAL. */
-int ss_get_unsent_count(const SensorStore *s, uint64_t *out_unsent);
+SS_API int ss_get_unsent_count(const SensorStore *s, uint64_t *out_unsent);
 
 /** Records PENDING (consumed, not yet erased). Returns 0 or -EINVAL. */
-int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
+SS_API int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
 
 /**
  * 7) Reads the record at offset from the oldest retained one (0 = oldest pending or unsent),
@@ -409,13 +419,13 @@ int ss_get_pending_count(const SensorStore *s, uint64_t *out_pending);
  * Returns 0; -EINVAL (null, offset >= total); -EIO if the sector failed its CRC check
  * (SS_VERIFY_EVERY_READ): the sector was dropped and counted.
  */
-int ss_diag_read_at(const SensorStore *s, uint64_t offset, void *out_rec);
+SS_API int ss_diag_read_at(const SensorStore *s, uint64_t offset, void *out_rec);
 
 /**
  * 8) Copies the oldest UNSENT record to out_rec and marks it PENDING.
  * Returns 0, -EAGAIN if nothing is unsent, -EINVAL on bad arguments.
  */
-int ss_consume_next(SensorStore *s, void *out_rec);
+SS_API int ss_consume_next(SensorStore *s, void *out_rec);
 
 /**
  * Copies up to max_records of the oldest UNSENT records to out_buf (uint32_t[] or
@@ -424,10 +434,10 @@ int ss_consume_next(SensorStore *s, void *out_rec);
  * Returns 0 (n >= 1), -EAGAIN (n = 0, nothing unsent), -EINVAL (bad arguments, max_records 0).
  * A sector that fails its CRC check is dropped and counted and the batch goes on past it.
  */
-int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n);
+SS_API int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n);
 
 /** As ss_consume_batch, also telling the sequence number of the first record returned. */
-int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
+SS_API int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
                         uint64_t *out_first_seq);
 
 /* ---- record times ------------------------------------------------------------------------ *
@@ -454,13 +464,13 @@ typedef struct SsBatchInfo {
  * from *info (ss_batch_record_time). Records written by a format-1 store (before record times)
  * have SS_TIME_UNKNOWN. Same return codes as ss_consume_batch; info is filled on 0.
  */
-int ss_consume_batch_info(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
+SS_API int ss_consume_batch_info(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
                           SsBatchInfo *info);
 
 /** The time of record `index` of a batch: first_time_us + index * period_us, keeping the
  *  SS_TIME_UTC flag; SS_TIME_UNKNOWN if info is NULL or the time is not known (index 0 needs
  *  only first_time_us, any later one also a period). */
-uint64_t ss_batch_record_time(const SsBatchInfo *info, uint32_t index);
+SS_API uint64_t ss_batch_record_time(const SsBatchInfo *info, uint32_t index);
 
 /**
  * Sets the nominal sample period of a time-series sensor, µs (0 = none), for the values added
@@ -468,20 +478,20 @@ uint64_t ss_batch_record_time(const SsBatchInfo *info, uint32_t index);
  * opened, as a full one would be). Returns 0; -EINVAL for a bad handle or an EVT sensor with a
  * non-zero period; -ENOSPC if no sector could be had for the change (nothing changed).
  */
-int ss_sensor_set_sample_period(SensorStore *s, uint32_t period_us);
+SS_API int ss_sensor_set_sample_period(SensorStore *s, uint32_t period_us);
 
 /**
  * ss_ts_add, for a value taken at time_us (SS_TIME_UTC flag; SS_TIME_UNKNOWN = now, as ss_ts_add
  * does). The time is kept when the value is the first of a sector.
  */
-int ss_ts_add_at(SensorStore *s, uint32_t value, uint64_t time_us);
+SS_API int ss_ts_add_at(SensorStore *s, uint32_t value, uint64_t time_us);
 
 /**
  * ss_ts_add_many, for values taken one sample period apart from first_time_us on (SS_TIME_UTC
  * flag; SS_TIME_UNKNOWN = now). A capture buffer passes the time of its first sample: every
  * sector the buffer opens records the exact time of its first value.
  */
-int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64_t first_time_us,
+SS_API int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64_t first_time_us,
                       uint32_t *out_stored);
 /**
  * Copies retained records (pending and unsent, in RAM or on disk) from sequence number first_seq
@@ -501,7 +511,7 @@ int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64
  * a null out_buf or out_n, max_records 0, or first_seq beyond next_seq (a number not yet
  * given out); -EIO (n = 0) when the disk tier could not read the first unit (nothing dropped).
  */
-int ss_get_range(const SensorStore *s, uint64_t first_seq, uint32_t max_records, void *out_buf,
+SS_API int ss_get_range(const SensorStore *s, uint64_t first_seq, uint32_t max_records, void *out_buf,
                  uint32_t *out_n, uint64_t *out_first_seq);
 
 /**
@@ -511,38 +521,38 @@ int ss_get_range(const SensorStore *s, uint64_t first_seq, uint32_t max_records,
  * (out_n = 0) when nothing is retained; -EINVAL for a bad handle, a null out_buf or out_n, or
  * n 0; -EIO as ss_get_range.
  */
-int ss_get_latest(const SensorStore *s, uint32_t n, void *out_buf, uint32_t *out_n, uint64_t *out_first_seq);
+SS_API int ss_get_latest(const SensorStore *s, uint32_t n, void *out_buf, uint32_t *out_n, uint64_t *out_first_seq);
 
 /** 9) Erases every PENDING record (the cloud acknowledged them) and frees emptied sectors.
  *  Returns 0 (also when nothing was pending) or -EINVAL. */
-int ss_erase_all_pending(SensorStore *s);
+SS_API int ss_erase_all_pending(SensorStore *s);
 
 /* ---- management ---------------------------------------------------------------------------- */
 
 /** Periodic housekeeping; call about every 100 ms from one thread. Never blocks writers long:
  *  it skips a store whose lock is busy (try_lock) and comes back next tick. Reads the monotonic
  *  clock of SsInitCfg::clock_ops, or the platform's. */
-void ss_manager_tick(void);
+SS_API void ss_manager_tick(void);
 
 /** ss_manager_tick at monotonic time now_ms, for a host that keeps its own clock (a runtime, a
  *  simulation, a test running an hour in a millisecond). now_ms must never go back; the
  *  force-seal interval, the shutdown budget and the disk tier's timers all count in it. Use one
  *  of the two tick calls for the life of a system, not both. */
-void ss_manager_tick_at(uint64_t now_ms);
+SS_API void ss_manager_tick_at(uint64_t now_ms);
 
 /** Tells the manager a shutdown (SIGTERM, power-fail notice) is or is no longer in progress.
  *  While it is, each ss_manager_tick seals every open sector and flushes everything to disk. */
-void ss_set_shutdown(bool in_progress);
+SS_API void ss_set_shutdown(bool in_progress);
 
 /** True once a manager tick during a shutdown has flushed everything and closed the sequence
  *  reservations: a stop now loses nothing and leaves no gap. Always true without a disk tier
  *  (RAM does not survive a stop; there is nothing to flush to). */
-bool ss_shutdown_complete(void);
+SS_API bool ss_shutdown_complete(void);
 
 /** Sets how often the sensor's sectors are verified (SsVerifyLevel), from the next read or
  *  write on. Returns 0, or -EINVAL (bad handle, not an SsVerifyLevel, or a level above
  *  SS_VERIFY_OFF while crc_enabled is 0). */
-int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
+SS_API int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
 
 /**
  * An operator's action: discards every record the sensor retains (pending and unsent, in RAM
@@ -560,22 +570,22 @@ int ss_sensor_set_verify_level(SensorStore *s, SsVerifyLevel level);
  * retries at each tick, but a crash before it succeeds may bring the records on disk back
  * (call again to retry at once).
  */
-int ss_sensor_clear(SensorStore *s);
+SS_API int ss_sensor_clear(SensorStore *s);
 
 /** Per-sensor figures. Returns 0 or -EINVAL. */
-int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
+SS_API int ss_get_sensor_stats(const SensorStore *s, SsSensorStats *out);
 
 /** System-wide figures. Returns 0 or -EINVAL. */
-int ss_get_system_stats(SsSystemStats *out);
+SS_API int ss_get_system_stats(SsSystemStats *out);
 
 /** Logs the figures of every sensor with this id (any source) at info level (003 §17).
  *  Returns 0, or -EINVAL if no such sensor is registered. */
-int ss_dump_stats(uint32_t sensor_id);
+SS_API int ss_dump_stats(uint32_t sensor_id);
 
 /** Verifies the CRC of every sealed sector in RAM, drops corrupt ones and reports (units on
  *  disk are checked when read, at recovery, and by the actor runtime's integrity stage).
  *  Returns 0 or -EINVAL. */
-int ss_scrub(SsScrubReport *out);
+SS_API int ss_scrub(SsScrubReport *out);
 
 /* ---- event subscriptions ------------------------------------------------------------------ */
 /*
@@ -601,7 +611,7 @@ int ss_scrub(SsScrubReport *out);
  */
 
 /** Bytes beyond ss_arena_bytes that event subscriptions need for cfg. Returns 0 or -EINVAL. */
-int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
+SS_API int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
 
 /**
  * Calls fn(ctx, event) for every event whose kind is in kinds_mask (SS_EVENT_MASK bits, or
@@ -612,7 +622,7 @@ int ss_events_bytes(const SsInitCfg *cfg, size_t *out_bytes);
  * before ss_init_system; -ENOSPC when SS_MAX_SUBSCRIBERS subscriptions exist, or when the
  * arena had no room for event tracking (see above; ss_init_system's "ready" log line says so).
  */
-int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_token);
+SS_API int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_token);
 
 /**
  * Ends a subscription. When it returns, the callback is not running on any thread and will not
@@ -623,7 +633,7 @@ int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void *ctx, uint32_t *out_tok
  * names no subscription (never issued, already ended, or from before ss_deinit_system, which
  * ends every subscription).
  */
-int ss_unsubscribe(uint32_t token);
+SS_API int ss_unsubscribe(uint32_t token);
 
 #ifdef __cplusplus
 }
