@@ -185,7 +185,9 @@ TEST_CASE("chained crc32c calls give the same result as one call over the whole 
 
 TEST_CASE("crc32c takes the hardware path exactly where the CPU has CRC32C instructions") {
     const bool available = ss::crc32c_hardware_available();
-    MESSAGE("crc32c computes with ", available ? "the CPU's CRC32C instructions" : "the portable tables", " here");
+    // A std::string: doctest 2.4.9 prints a char pointer's address.
+    const std::string path = available ? "the CPU's CRC32C instructions" : "the portable tables";
+    MESSAGE("crc32c computes with ", path, " here");
 #if defined(__x86_64__)
     __builtin_cpu_init();
     CHECK(available == (__builtin_cpu_supports("sse4.2") != 0));
