@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the Cortex-M4 core build need.
+# Installs the Debian packages the build, the tests, the Cortex-M4 core build and the ARM Linux
+# cross builds (armhf, aarch64; their tests run under qemu-user) need.
 # Idempotent and non-interactive; safe to run on every build.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev
   prometheus systemd curl
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  g++-12-arm-linux-gnueabihf g++-12-aarch64-linux-gnu qemu-user
 )
 
 missing=()

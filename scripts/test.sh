@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test suite: the default optimised build, AddressSanitizer + UBSan and
-# ThreadSanitizer, the Cortex-M4 build of the freestanding core with its size report, and a
-# bounded libFuzzer run of the disk tier's parsers.
-# Usage: scripts/test.sh [preset ...]   (default: default asan tsan cortex-m4 fuzz)
+# ThreadSanitizer, the Cortex-M4 build of the freestanding core with its size report, the
+# library and its tests cross-built for 32- and 64-bit ARM Linux and run under qemu-user
+# (armhf, aarch64: docs/arm-linux.md), and a bounded libFuzzer run of the disk tier's parsers.
+# Usage: scripts/test.sh [preset ...]   (default: default asan tsan cortex-m4 armhf aarch64 fuzz)
 #   SS_FUZZ_SECONDS: seconds per fuzz target (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(default asan tsan cortex-m4 fuzz)
+[ ${#presets[@]} -gt 0 ] || presets=(default asan tsan cortex-m4 armhf aarch64 fuzz)
 
 passed=0
 failed=0

@@ -135,12 +135,16 @@ public:
             return -e;
         }
         ::rewinddir(d);
+        // readdir returns null both at the end and on an error: only errno tells them apart. A
+        // listing cut short must not pass for a complete one (recovery would miss files).
+        errno = 0;
         while (const dirent* e = ::readdir(d)) {
-            if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-            fn(ctx, e->d_name);
+            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) fn(ctx, e->d_name);
+            errno = 0;
         }
+        const int e = errno;
         ::closedir(d);
-        return 0;
+        return -e;
     }
 };
 

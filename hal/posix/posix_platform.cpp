@@ -1,8 +1,13 @@
 // The POSIX port of the core's platform interface (ss/port.hpp): pthread mutexes for the store
 // and pool locks, one heap allocation for the arena, CLOCK_MONOTONIC for the manager tick,
-// CLOCK_REALTIME for UTC, and stderr for the log.
+// CLOCK_REALTIME for UTC, stderr for the log, and on aarch64 Linux the kernel's word on the CRC32
+// instructions.
 #include <pthread.h>
 #include <time.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +62,12 @@ void log_stderr(void*, int level, const char* msg) noexcept {
     std::fprintf(stderr, "sensor-storage: %s: %s\n", name, msg);
 }
 
+#if defined(__aarch64__) && defined(__linux__)
+// The ID registers that say so are readable only at EL1; Linux reads them and passes the
+// answer in the auxiliary vector.
+bool cpu_has_crc32c() noexcept { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
+#endif
+
 const ss::port::Platform posix_platform{
     // A cache line per lock: writers on neighbouring sensors must not contend.
     .lock = {.size = sizeof(pthread_mutex_t),
@@ -74,6 +85,9 @@ const ss::port::Platform posix_platform{
     .cold_tier_create = ss::hal::create_disk_tier,
     .cold_tier_destroy = ss::hal::destroy_disk_tier,
     .thread_id = thread_id,
+#if defined(__aarch64__) && defined(__linux__)
+    .cpu_has_crc32c = cpu_has_crc32c,
+#endif
 };
 
 } // namespace

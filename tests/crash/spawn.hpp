@@ -19,7 +19,11 @@ namespace crash {
 /// Starts the child with argv {child, args...}; its stdout is the parent's, and so is its stderr
 /// unless `stderr_path` names a file to append it to (sanitizer reports land there).
 inline pid_t spawn_child(const std::vector<std::string>& args, const std::string& stderr_path = {}) {
+#ifdef SS_CRASH_CHILD_LAUNCHER
+    std::vector<std::string> all{SS_CRASH_CHILD_LAUNCHER, SS_CRASH_CHILD}; // an emulator, for a cross build
+#else
     std::vector<std::string> all{SS_CRASH_CHILD};
+#endif
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : all) argv.push_back(a.data());

@@ -248,6 +248,10 @@ int FaultFileSystem::sync_all(int fd) {
     const int r = enter(FsCall::sync_all, path_of(fd), 0, n);
     if (dead_) return -EIO;
     if (fd_of(fd) == nullptr) return r != 0 ? r : -EBADF;
+    if (r == 0 && sync_all_refusal_ != 0) {
+        ++refused_sync_alls_;
+        return sync_all_refusal_;
+    }
     // The files' data only: directory entries still need their directory's sync (a stricter
     // model than ext4's, where one journal commit carries both; the tier must not rely on it).
     for (auto& [num, ino] : inodes_) {

@@ -99,6 +99,13 @@ public:
     /// the coming power cut), and the process is dead from then on. The file then ends after
     /// those k bytes, or (zero_tail) the size change landed too and the rest reads as zeros.
     void tear_write(std::uint64_t n, std::size_t k, bool zero_tail = false);
+    /// A kernel or file system without a usable syncfs: from now on every sync_all fails with
+    /// err (-ENOSYS: no syscall, or Linux before 5.8; -EINVAL: a file system that refuses it)
+    /// and has no effect at all, unlike an injected failure: nothing is synced, nothing is lost.
+    /// 0 gives syncfs back. Kept across clear_faults() and crash(): it is the machine, not a fault.
+    void refuse_sync_all(int err) noexcept { sync_all_refusal_ = err; }
+    /// sync_all calls refused so (counted even when the call is not recorded).
+    std::uint64_t refused_sync_alls() const noexcept { return refused_sync_alls_; }
     /// The process dies at call number n: that call and all later ones have no effect.
     void die_at(std::uint64_t n);
     /// Silent corruption on the way to the medium (a bad cable, a controller's bug): the next
@@ -200,6 +207,8 @@ private:
     std::uint64_t flip_left_ = 0;
     std::size_t flip_at_ = 0;
     std::uint64_t flipped_ = 0;
+    int sync_all_refusal_ = 0;
+    std::uint64_t refused_sync_alls_ = 0;
     bool recording_ = false;
     std::vector<FsCallInfo> log_;
 };

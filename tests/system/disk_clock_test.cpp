@@ -192,8 +192,8 @@ static_assert(DiskTier::ack_meta_interval_ms == 1'000);
 static_assert(DiskTier::sync_all_refusal_ms == 10'000);
 static_assert(ss::policy::DiskFullQuota::hold_ms == 10'000);
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr double hour_budget_s = 10.0; // instrumented builds run the same ticks several times slower
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(SS_TEST_UNDER_EMULATOR)
+constexpr double hour_budget_s = 10.0; // instrumented or emulated builds run the same ticks several times slower
 #else
 constexpr double hour_budget_s = 1.0;
 #endif

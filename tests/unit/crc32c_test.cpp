@@ -10,6 +10,11 @@
 #include <string>
 #include <vector>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace {
 
 using Crc32cFunction = std::uint32_t (*)(const void*, std::size_t, std::uint32_t) noexcept;
@@ -176,4 +181,22 @@ TEST_CASE("chained crc32c calls give the same result as one call over the whole 
             }
         }
     }
+}
+
+TEST_CASE("crc32c takes the hardware path exactly where the CPU has CRC32C instructions") {
+    const bool available = ss::crc32c_hardware_available();
+    // A std::string: doctest 2.4.9 prints a char pointer's address.
+    const std::string path = available ? "the CPU's CRC32C instructions" : "the portable tables";
+    MESSAGE("crc32c computes with ", path, " here");
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    CHECK(available == (__builtin_cpu_supports("sse4.2") != 0));
+#elif defined(__aarch64__) && defined(__linux__) && !defined(__ARM_BIG_ENDIAN)
+    // The core cannot ask the kernel; the POSIX port hands it the kernel's answer. qemu-aarch64
+    // emulates the instructions and reports them, so the ARMv8 path is what the cases above test
+    // under qemu-user.
+    CHECK(available == ((getauxval(AT_HWCAP) & HWCAP_CRC32) != 0));
+#else
+    CHECK_FALSE(available);
+#endif
 }

@@ -1,6 +1,7 @@
 // CRC32C (Castagnoli), the checksum that protects every sealed sector.
 //
-// Castagnoli rather than the zlib polynomial because x86-64 (SSE4.2) has an instruction for it.
+// Castagnoli rather than the zlib polynomial because x86-64 (SSE4.2) and ARMv8 (the CRC32
+// extension) have instructions for it.
 // Freestanding (no heap, no exceptions, no OS calls), so the same source builds for the
 // gateway and for Cortex-M4.
 #ifndef SS_CRC32C_HPP
@@ -22,8 +23,10 @@ namespace ss {
 [[nodiscard]] std::uint32_t crc32c_portable(const void* data, std::size_t len,
                                             std::uint32_t crc = 0) noexcept;
 
-/// True when the running CPU has a CRC32C instruction this build can use
-/// (x86-64 with SSE4.2); always false on other targets. Detected once, then cached.
+/// True when the running CPU has a CRC32C instruction this build can use: x86-64 with SSE4.2
+/// (CPUID), or little-endian aarch64 with the CRC32 extension (known at compile time with
+/// -march=armv8-a+crc or later, else as the port reports it: ss::port::Platform::cpu_has_crc32c).
+/// Always false on other targets. Detected once, then cached.
 [[nodiscard]] bool crc32c_hardware_available() noexcept;
 
 /// Same result as crc32c, computed with the CPU's CRC32C instruction.

@@ -68,6 +68,11 @@ struct Platform {
     /// a port that runs the core on one thread. An unsubscribe must wait for an event delivery
     /// on another thread, but not for the one it is called from.
     std::uintptr_t (*thread_id)() = nullptr;
+    /// Whether the CPU has CRC32C instructions that the core can use but cannot detect without
+    /// the OS (ARMv8's optional CRC32 extension: Linux reports it in AT_HWCAP); nullptr = no.
+    /// Asked once by crc32c (ss/crc32c.hpp), from any thread, possibly before static
+    /// constructors have run.
+    bool (*cpu_has_crc32c)() = nullptr;
 };
 
 /// Defined by exactly one port library linked into the program.

@@ -18,12 +18,16 @@ int SyncScheduler::sync_all(std::size_t files, std::uint64_t now_ms) noexcept {
     if (r == 0) return 0;
     {
         std::lock_guard g(mutex_);
-        if (r == -ENOSYS) unsupported_ = true;
+        // Logged once: a caller that raced another past batch() finds it known already.
+        if (unsupported(r) && unsupported_) return r;
+        if (unsupported(r)) unsupported_ = true;
         else refused_until_ms_ = now_ms + refusal_ms;
     }
     Text t;
     if (r == -ENOSYS)
-        t << "syncfs cannot report write-back errors on this kernel: one sync per file from now on";
+        t << "syncfs is missing or cannot report write-back errors on this kernel: one sync per file from now on";
+    else if (r == -EINVAL)
+        t << "the data root's file system refuses syncfs: one sync per file from now on";
     else
         t << "syncfs of the data root failed: " << std::strerror(-r) << "; the writes to "
           << static_cast<std::uint64_t>(files) << " files are kept in RAM and retried next tick, one sync per file for 10 s";

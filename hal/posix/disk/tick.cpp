@@ -50,7 +50,8 @@ bool DiskTier::flush_data(std::uint64_t now) noexcept {
     };
     if (syncs_.batch(written.size(), now)) {
         const int all = syncs_.sync_all(written.size(), now);
-        if (all != -ENOSYS) {
+        // Without a usable syncfs nothing was synced (or lost): the loop below syncs each file.
+        if (!tier::SyncScheduler::unsupported(all)) {
             for (const Written& w : written) {
                 if (all == 0) {
                     all_durable = settle(w) && all_durable;
@@ -102,7 +103,11 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
         if (!at(i).files.disk_failed && meta_due(at(i), i, now, shutdown, next)) ++due;
     }
     const bool batch = syncs_.batch(due, now);
-    std::vector<std::uint32_t> staged;
+    struct Staged {
+        std::uint32_t slot;
+        std::uint64_t next;
+    };
+    std::vector<Staged> staged;
     for (std::uint32_t i = 0; i < n; ++i) {
         Sensor& s = at(i);
         std::lock_guard g(locks_[i]);
@@ -110,14 +115,18 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
         if (!meta_due(s, i, now, shutdown, next)) continue;
         if (!stage_meta(s, next, !batch)) all_clean = false;
         else if (!batch) all_clean = commit_meta(s) && all_clean;
-        else staged.push_back(i);
+        else staged.push_back(Staged{i, next});
     }
     if (!staged.empty()) {
         const int all = syncs_.sync_all(staged.size(), now);
-        for (const std::uint32_t i : staged) {
+        for (const auto& [i, next] : staged) {
             Sensor& s = at(i);
             std::lock_guard g(locks_[i]);
-            if (all != 0) {
+            if (tier::SyncScheduler::unsupported(all)) {
+                // No usable syncfs (nothing synced, nothing lost): this meta is written again
+                // and synced on its own, in this tick.
+                if (!stage_meta(s, next, true) || !commit_meta(s)) all_clean = false;
+            } else if (all != 0) {
                 // Written again next tick (file by file if syncfs is not to be trusted now).
                 s.numbering.meta_dirty = true;
                 note_failure(s, all, "syncing the meta files (syncfs)", false);
