@@ -123,7 +123,7 @@ bool pick_clock(const SsInitCfg& cfg, ss::port::Clock& out, ss::Text& why) noexc
 bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
 bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
 
-#if defined(__ARM_ARCH) && !defined(__aarch64__)
+#if defined(__ARM_ARCH) && !defined(__aarch64__) && !defined(__linux__)
 // 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB: the arena
 // of the STM32 defaults (the cooperative port needs no locks) plus this file's statics.
 static_assert(ss::arena_layout(100, 102, 256, 0, 1).total + sizeof g_engine + sizeof g_last_error + 64 <= 32 * 1024,

@@ -224,7 +224,7 @@ typedef struct SsSensorStats {
                                          differed from what was written (each was written again) */
     uint8_t verify_level;      /**< the sensor's SsVerifyLevel */
     uint32_t sample_period_us; /**< nominal sample period sectors opened now record (0 = none) */
-    uint32_t clears;           /**< ss_sensor_clear calls; not reset by them (0 on a 32-bit MCU,
+    uint32_t clears;           /**< ss_sensor_clear calls; not reset by them (0 on a bare-metal MCU,
                                     which keeps only SsSystemStats's sum) */
     uint64_t cleared_records;  /**< records ss_sensor_clear discarded; not reset by it (ditto) */
 } SsSensorStats;

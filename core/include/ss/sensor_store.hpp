@@ -268,10 +268,10 @@ private:
     std::uint8_t flags_ = 0;
     // Read without the lock by the disk tier (whether to read back what it writes).
     std::atomic<std::uint8_t> verify_;
-    // Clears, kept across them unlike the counters above. Per store where a store has room to
-    // spare (64-bit hosts, where it fills cache lines of its own anyway); on the MCU every byte
-    // of per-sensor metadata is paid a hundred times inside the 32 KB budget, and only the
-    // engine's sums are kept (SsSensorStats::clears and cleared_records read 0 there).
+    // Clears, kept across them unlike the counters above. Per store wherever an OS runs the
+    // library (32-bit ARM Linux gateways included); on a bare-metal MCU every byte of per-sensor
+    // metadata is paid a hundred times inside the 32 KB budget, and only the engine's sums are
+    // kept (SsSensorStats::clears and cleared_records read 0 there).
     struct ClearCounts {
         std::size_t records = 0;
         std::uint32_t clears = 0;
@@ -288,7 +288,11 @@ private:
         void add(std::uint64_t) noexcept {}
         void report(SsSensorStats&) const noexcept {}
     };
-    static constexpr bool counts_clears = sizeof(void*) == 8;
+#if defined(__ARM_ARCH) && !defined(__linux__)
+    static constexpr bool counts_clears = false; // bare metal
+#else
+    static constexpr bool counts_clears = true;
+#endif
     [[no_unique_address]] std::conditional_t<counts_clears, ClearCounts, NoClearCounts> clear_counts_{};
 };
 
