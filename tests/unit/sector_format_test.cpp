@@ -107,7 +107,7 @@ TEST_CASE("a count beyond the capacity never verifies, whatever the CRC says") {
     alignas(8) std::array<std::byte, 64> s{};
     sector::format(s.data(), RecordType::ts, 0, 0);
     sector::store<std::uint16_t>(s.data() + sector::offset::count, 9); // capacity is 8
-    sector::store<std::uint32_t>(s.data() + sector::offset::crc, sector::compute_crc(s.data(), 9, RecordType::ts));
+    sector::store<std::uint32_t>(s.data() + sector::offset::crc, sector::compute_crc(s.data(), 8, RecordType::ts));
     CHECK_FALSE(sector::verify(s.data(), RecordType::ts, 64));
 }
 
