@@ -13,16 +13,17 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "posix/upload/archive_transport.hpp"
 
+#include "bench_util.hpp"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using ss_bench::Clock;
 
 struct Options {
     std::string dir;
@@ -34,10 +35,7 @@ struct Options {
 bool parse(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        const auto value = [&](const char* key) -> const char* {
-            const std::size_t n = std::strlen(key);
-            return a.compare(0, n, key) == 0 ? a.c_str() + n : nullptr;
-        };
+        const auto value = [&](const char* key) { return ss_bench::option_value(a, key); };
         if (const char* d = value("--dir=")) o.dir = d;
         else if (const char* b = value("--batches=")) o.batches = static_cast<std::uint32_t>(std::strtoul(b, nullptr, 10));
         else if (const char* r = value("--records=")) o.records = static_cast<std::uint32_t>(std::strtoul(r, nullptr, 10));
@@ -77,13 +75,9 @@ double run(const std::string& dir, const std::vector<ss::hal::UploadBatch>& batc
 int main(int argc, char** argv) {
     Options o;
     if (!parse(argc, argv, o)) return 2;
-    bool own_dir = false;
-    if (o.dir.empty()) {
-        char tmpl[] = "/tmp/ss-bench-archive-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr) return 1;
-        o.dir = tmpl;
-        own_dir = true;
-    }
+    ss_bench::WorkDir work;
+    if (!work.open(o.dir, "ss-bench-archive")) return 1;
+    o.dir = work.path();
     const std::string dir = o.dir + "/archive";
     // One batch per sensor in a round, as the uploader groups them; a sine-like spread of values.
     std::vector<std::uint32_t> values(o.records);
@@ -110,14 +104,11 @@ int main(int argc, char** argv) {
     std::printf("%-22s %12s %14s %10s\n", "way", "median s", "batches / s", "ratio");
     double base = 0;
     for (std::size_t g = 0; g < std::size(groups); ++g) {
-        std::vector<double> v = seconds[g];
-        std::sort(v.begin(), v.end());
-        const double med = v[v.size() / 2];
+        const double med = ss_bench::median(seconds[g]);
         if (g == 0) base = med;
         const std::string way = groups[g] == 0 ? "send(), one at a time" : "send_many, groups of " + std::to_string(groups[g]);
         std::printf("%-22s %12.3f %14.0f %9.2fx\n", way.c_str(), med, o.batches / med, base / med);
     }
     std::filesystem::remove_all(dir);
-    if (own_dir) std::filesystem::remove_all(o.dir);
     return 0;
 }

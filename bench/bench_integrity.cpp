@@ -25,9 +25,11 @@
 #include "ss/hal/file_system.hpp"
 #include "ss/port.hpp"
 
+#include "bench_util.hpp"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using ss_bench::Clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -172,12 +174,8 @@ int main() {
                 std::filesystem::remove_all(root);
             }
         }
-        const auto median = [](std::vector<double> v) {
-            std::sort(v.begin(), v.end());
-            return v[v.size() / 2];
-        };
-        const double standard = median(secs[0]);
-        const double after_write = median(secs[1]);
+        const double standard = ss_bench::median(secs[0]);
+        const double after_write = ss_bench::median(secs[1]);
         std::printf("ticks writing %u units (%.1f MB), median of %d: standard %.3f s, after-write %.3f s: ratio %.2f, "
                     "+%.1f us/unit\n",
                     units, units * 4096.0 / mb, rounds, standard, after_write, after_write / standard,

@@ -10,14 +10,10 @@
 //   cmake --build --preset default --target ss_bench_sync && ./build/default/bench/ss_bench_sync
 //   options: --dir=PATH (default: a new directory under /tmp) --sensors=N,N,... (default
 //            16,64,256) --ticks=N measured per round (default 10) --rounds=N (default 3)
-#include <stdlib.h>
-
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,9 +25,12 @@
 #include "ss/hal/file_system.hpp"
 #include "ss/port.hpp"
 
+#include "bench_util.hpp"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using ss_bench::Clock;
+using ss_bench::median;
 
 constexpr std::uint32_t sector_bytes = 4096;
 constexpr std::uint32_t records_per_sector = (sector_bytes - 16) / 4; // TS records
@@ -46,10 +45,7 @@ struct Options {
 bool parse(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        const auto value = [&](const char* key) -> const char* {
-            const std::size_t n = std::strlen(key);
-            return a.compare(0, n, key) == 0 ? a.c_str() + n : nullptr;
-        };
+        const auto value = [&](const char* key) { return ss_bench::option_value(a, key); };
         if (const char* d = value("--dir=")) {
             o.dir = d;
         } else if (const char* s = value("--sensors=")) {
@@ -195,23 +191,14 @@ std::vector<double> run(const std::string& root, std::uint32_t n, Way w, int tic
     return ms;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
     Options o;
     if (!parse(argc, argv, o)) return 2;
-    bool own_dir = false;
-    if (o.dir.empty()) {
-        char tmpl[] = "/tmp/ss-bench-sync-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr) return 1;
-        o.dir = tmpl;
-        own_dir = true;
-    }
+    ss_bench::WorkDir work;
+    if (!work.open(o.dir, "ss-bench-sync")) return 1;
+    o.dir = work.path();
     const std::string root = o.dir + "/store";
     std::printf("flush tick: one %u-byte unit per sensor made durable, %d ticks x %d rounds, in %s\n", sector_bytes,
                 o.ticks, o.rounds, o.dir.c_str());
@@ -235,6 +222,5 @@ int main(int argc, char** argv) {
         }
     }
     std::filesystem::remove_all(root);
-    if (own_dir) std::filesystem::remove_all(o.dir);
     return status;
 }

@@ -4,15 +4,23 @@
 #include <cerrno>
 #include <cstring>
 
+#include "c_api_internal.hpp"
 #include "ss/callback_subscriptions.hpp"
 #include "ss/config.hpp"
 #include "ss/engine.hpp"
+#include "ss/host_ops.hpp"
 #include "ss/source_name.hpp"
 #include "ss/sensor_storage.h"
 
+namespace ss::c_api::internal {
+// Constant-initialised (Engine's constructor is constexpr): ready before any static constructor.
+Engine g_engine;
+} // namespace ss::c_api::internal
+
+using namespace ss::c_api::internal;
+
 namespace {
 
-ss::Engine g_engine;
 // The event subscriptions (ss_subscribe), built in the memory at the arena's end; null without
 // that memory. Set in init before g_ready, cleared in deinit after it.
 ss::CallbackSubscriptions* g_subscriptions = nullptr;
@@ -23,19 +31,6 @@ std::size_t g_owned_bytes = 0;
 SsLogFn g_log = nullptr;
 void* g_log_ctx = nullptr;
 ss::Text g_last_error;
-
-void log(ss::port::LogLevel level, const char* msg) noexcept {
-    if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
-}
-
-// The time a sector's first record gets when its writer gave none: UTC when the clock in force
-// (the host's, or the platform's) knows it, else its monotonic clock (SS_TIME_UTC clear);
-// unknown without a clock.
-std::uint64_t record_clock(void*) noexcept {
-    const ss::port::Clock& clock = g_engine.clock();
-    if (const std::uint64_t utc = clock.utc_now_us(); utc != 0) return SS_TIME_UTC | utc;
-    return clock.monotonic_us != nullptr ? clock.monotonic_us(clock.ctx) : SS_TIME_UNKNOWN;
-}
 
 // A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
 // The generation changes at every init, so a handle kept across ss_deinit_system and a new
@@ -53,72 +48,9 @@ SensorStore* handle_of(const ss::SensorStore& s) noexcept {
     return reinterpret_cast<SensorStore*>(handle_check(slot, gen) << 24 | gen << 16 | (slot + 1));
 }
 
-ss::SensorStore* store_of(const SensorStore* handle) noexcept {
-    if (!g_ready.load(std::memory_order_acquire)) return nullptr;
-    const auto h = reinterpret_cast<std::uintptr_t>(handle);
-    const std::uintptr_t slot_plus_one = h & 0xFFFF;
-    const std::uintptr_t gen = (h >> 16) & 0xFF;
-    if (slot_plus_one == 0 || (h >> 24) != handle_check(slot_plus_one - 1, gen) || gen != (g_generation & 0xFF) ||
-        slot_plus_one > g_engine.sensor_count())
-        return nullptr;
-    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
-}
-
-const ss::StoreContext& ctx() noexcept { return g_engine.context(); }
-
 // The locks in force: the host's (SsInitCfg::lock_ops) or the platform's, picked at init and
 // kept here for the engine and the subscriptions, which hold on to them until deinit.
 ss::port::LockOps g_lock_ops{};
-
-// The lock ops cfg asks for, after checking them: the host's, or the platform's when
-// cfg->lock_ops is NULL. Says which field is wrong.
-bool pick_lock_ops(const SsInitCfg& cfg, ss::port::LockOps& out, ss::Text& why) noexcept {
-    if (cfg.lock_ops == nullptr) {
-        out = ss::port::platform().lock;
-        return true;
-    }
-    const SsLockOps& l = *cfg.lock_ops;
-    const char* bad = l.init == nullptr       ? "lock_ops.init is NULL"
-                      : l.destroy == nullptr  ? "lock_ops.destroy is NULL"
-                      : l.lock == nullptr     ? "lock_ops.lock is NULL"
-                      : l.unlock == nullptr   ? "lock_ops.unlock is NULL"
-                      : l.try_lock == nullptr ? "lock_ops.try_lock is NULL"
-                                              : nullptr;
-    // Lock objects sit in the arena at offsets aligned from the stores' start, which is aligned
-    // to the stores' own alignment: no lock may ask for more.
-    const bool pow2 = l.align != 0 && (l.align & (l.align - 1)) == 0;
-    why.clear();
-    if (bad != nullptr) why << "invalid configuration: " << bad;
-    else if (l.size == 0 || l.size > 4096)
-        why << "invalid configuration: lock_ops.size is " << static_cast<std::uint64_t>(l.size) << "; 1..4096 bytes";
-    else if (!pow2 || l.align > ss::store_alignment)
-        why << "invalid configuration: lock_ops.align is " << static_cast<std::uint64_t>(l.align)
-            << "; a power of two up to " << static_cast<std::uint64_t>(ss::store_alignment);
-    else {
-        out = ss::port::LockOps{l.size, l.align, l.init, l.destroy, l.lock, l.unlock, l.try_lock};
-        return true;
-    }
-    return false;
-}
-
-// The clocks cfg asks for: the host's, or the platform's when cfg->clock_ops is NULL.
-bool pick_clock(const SsInitCfg& cfg, ss::port::Clock& out, ss::Text& why) noexcept {
-    if (cfg.clock_ops == nullptr) {
-        const ss::port::Platform& p = ss::port::platform();
-        out = ss::port::Clock{};
-        if (p.monotonic_ms != nullptr)
-            out.monotonic_us = [](void*) noexcept -> std::uint64_t { return ss::port::platform().monotonic_ms() * 1000; };
-        if (p.utc_us != nullptr) out.utc_us = [](void*) noexcept { return ss::port::platform().utc_us(); };
-        return true;
-    }
-    if (cfg.clock_ops->monotonic_us == nullptr) {
-        why.clear();
-        why << "invalid configuration: clock_ops.monotonic_us is NULL";
-        return false;
-    }
-    out = ss::port::Clock{cfg.clock_ops->monotonic_us, cfg.clock_ops->utc_us, cfg.clock_ops->ctx};
-    return true;
-}
 
 bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
 bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
@@ -132,6 +64,25 @@ static_assert(ss::arena_layout(100, 102, 256, 0, 1).total + sizeof g_engine + si
 
 } // namespace
 
+namespace ss::c_api::internal {
+
+void log(port::LogLevel level, const char* msg) noexcept {
+    if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
+}
+
+ss::SensorStore* store_of(const ::SensorStore* handle) noexcept {
+    if (!g_ready.load(std::memory_order_acquire)) return nullptr;
+    const auto h = reinterpret_cast<std::uintptr_t>(handle);
+    const std::uintptr_t slot_plus_one = h & 0xFFFF;
+    const std::uintptr_t gen = (h >> 16) & 0xFF;
+    if (slot_plus_one == 0 || (h >> 24) != handle_check(slot_plus_one - 1, gen) || gen != (g_generation & 0xFF) ||
+        slot_plus_one > g_engine.sensor_count())
+        return nullptr;
+    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
+}
+
+} // namespace ss::c_api::internal
+
 extern "C" {
 
 int ss_config_defaults(SsInitCfg* cfg, SsTarget target) {
@@ -142,20 +93,19 @@ int ss_config_defaults(SsInitCfg* cfg, SsTarget target) {
 
 int ss_events_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
     if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
-    ss::port::LockOps locks;
-    if (!pick_lock_ops(*cfg, locks, g_last_error)) return -EINVAL;
-    auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
+    auto locks = ss::pick_lock_ops(*cfg, g_last_error);
+    if (!locks) return -EINVAL;
+    auto plan = ss::Engine::plan(*cfg, *locks, g_last_error);
     if (!plan) return ss::to_rc(plan.error());
-    *out_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, locks);
+    *out_bytes = ss::CallbackSubscriptions::bytes_needed(cfg->max_sensors, *locks);
     return 0;
 }
 
 int ss_arena_bytes(const SsInitCfg* cfg, std::size_t* out_bytes) {
     if (cfg == nullptr || out_bytes == nullptr) return -EINVAL;
-    ss::port::LockOps locks;
-    ss::port::Clock clock;
-    if (!pick_lock_ops(*cfg, locks, g_last_error) || !pick_clock(*cfg, clock, g_last_error)) return -EINVAL;
-    auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
+    auto locks = ss::pick_lock_ops(*cfg, g_last_error);
+    if (!locks || !ss::pick_clock(*cfg, g_last_error)) return -EINVAL;
+    auto plan = ss::Engine::plan(*cfg, *locks, g_last_error);
     if (!plan) return ss::to_rc(plan.error());
     *out_bytes = plan->total;
     return 0;
@@ -175,12 +125,15 @@ int ss_init_system(const SsInitCfg* cfg) {
     const ss::port::Platform& platform = ss::port::platform();
     g_log = cfg->log != nullptr ? cfg->log : platform.log;
     g_log_ctx = cfg->log != nullptr ? cfg->log_ctx : nullptr;
-    ss::port::Clock clock;
-    if (!pick_lock_ops(*cfg, g_lock_ops, g_last_error) || !pick_clock(*cfg, clock, g_last_error)) {
+    auto picked_locks = ss::pick_lock_ops(*cfg, g_last_error);
+    ss::Expected<ss::port::Clock> clock = std::unexpected(ss::Errc::invalid_argument);
+    if (picked_locks) clock = ss::pick_clock(*cfg, g_last_error);
+    if (!clock) {
         log(ss::port::LogLevel::error, g_last_error.c_str());
         g_log = nullptr;
         return -EINVAL;
     }
+    g_lock_ops = *picked_locks;
     const ss::port::LockOps& locks = g_lock_ops;
     auto plan = ss::Engine::plan(*cfg, locks, g_last_error);
     if (!plan) {
@@ -217,8 +170,8 @@ int ss_init_system(const SsInitCfg* cfg) {
         return ss::to_rc(e);
     };
     if (auto ok = g_engine.init(*cfg, arena, bytes, locks, g_last_error); !ok) return fail(ok.error());
-    g_engine.set_clock(clock);
-    g_engine.set_record_clock(&record_clock, nullptr);
+    // The engine's clock, and the time a sector's first record gets when its writer gave none.
+    ss::use_clock(g_engine, *clock);
     if (cfg->disk_root != nullptr) {
         if (platform.cold_tier_create == nullptr) {
             g_last_error.clear();
@@ -298,23 +251,18 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
 
 int ss_ts_add(SensorStore* handle, uint32_t value) { return ss_ts_add_at(handle, value, SS_TIME_UNKNOWN); }
 
-int ss_ts_add_at(SensorStore* handle, uint32_t value, uint64_t time_us) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
-    return ss::to_rc(s->add(ctx(), &value, time_us));
-}
-
 int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || s->type() != ss::RecordType::evt) return -EINVAL;
-    const SsEventRecord rec{value, ts_ms};
-    static_assert(sizeof rec == ss::sector::evt_record_bytes, "SsEventRecord must be the packed 12-byte record");
-    return ss::to_rc(s->add(ctx(), &rec));
+    static_assert(sizeof(SsEventRecord) == ss::sector::evt_record_bytes, "SsEventRecord must be the packed 12-byte record");
+    return ss::to_rc(s->add_event(ctx(), value, ts_ms));
 }
 
-namespace {
-int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_t n, uint32_t* out_stored,
-             std::uint64_t first_time = SS_TIME_UNKNOWN) {
+} // extern "C"
+
+namespace ss::c_api::internal {
+int add_many(::SensorStore* handle, RecordType type, const void* recs, std::uint32_t n, std::uint32_t* out_stored,
+             std::uint64_t first_time) noexcept {
     if (out_stored != nullptr) *out_stored = 0;
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || s->type() != type || (recs == nullptr && n != 0)) return -EINVAL;
@@ -323,15 +271,12 @@ int add_many(SensorStore* handle, ss::RecordType type, const void* recs, uint32_
     if (out_stored != nullptr) *out_stored = stored;
     return stored == n ? 0 : -ENOSPC;
 }
-} // namespace
+} // namespace ss::c_api::internal
+
+extern "C" {
 
 int ss_ts_add_many(SensorStore* handle, const uint32_t* values, uint32_t n, uint32_t* out_stored) {
     return add_many(handle, ss::RecordType::ts, values, n, out_stored);
-}
-
-int ss_ts_add_many_at(SensorStore* handle, const uint32_t* values, uint32_t n, uint64_t first_time_us,
-                      uint32_t* out_stored) {
-    return add_many(handle, ss::RecordType::ts, values, n, out_stored, first_time_us);
 }
 
 int ss_evt_add_many(SensorStore* handle, const SsEventRecord* events, uint32_t n, uint32_t* out_stored) {
@@ -375,27 +320,6 @@ int ss_consume_batch_ex(SensorStore* handle, void* out_buf, uint32_t max_records
     return ss::to_rc(batch);
 }
 
-int ss_consume_batch_info(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n,
-                          SsBatchInfo* info) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || out_buf == nullptr || out_n == nullptr || info == nullptr || max_records == 0) return -EINVAL;
-    auto batch = g_engine.consume(*s, out_buf, max_records, ss::BatchTime::continuous);
-    *out_n = batch ? batch->count : 0;
-    if (batch) *info = SsBatchInfo{batch->first_seq, batch->first_time, batch->period_us, batch->boot};
-    return ss::to_rc(batch);
-}
-
-uint64_t ss_batch_record_time(const SsBatchInfo* info, uint32_t index) {
-    if (info == nullptr) return SS_TIME_UNKNOWN;
-    return ss::sector::record_time(info->first_time_us, info->period_us, index);
-}
-
-int ss_sensor_set_sample_period(SensorStore* handle, uint32_t period_us) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || (s->type() == ss::RecordType::evt && period_us != 0)) return -EINVAL;
-    return ss::to_rc(s->set_sample_period_us(ctx(), period_us));
-}
-
 int ss_consume_batch(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n) {
     return ss_consume_batch_ex(handle, out_buf, max_records, out_n, nullptr);
 }
@@ -403,39 +327,6 @@ int ss_consume_batch(SensorStore* handle, void* out_buf, uint32_t max_records, u
 int ss_consume_next(SensorStore* handle, void* out_rec) {
     uint32_t n = 0;
     return ss_consume_batch_ex(handle, out_rec, 1, &n, nullptr);
-}
-
-int ss_get_range(const SensorStore* handle, uint64_t first_seq, uint32_t max_records, void* out_buf, uint32_t* out_n,
-                 uint64_t* out_first_seq) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || out_buf == nullptr || out_n == nullptr || max_records == 0) return -EINVAL;
-    auto batch = g_engine.read_range(*s, first_seq, out_buf, max_records);
-    if (!batch && batch.error() == ss::Errc::invalid_argument) return -EINVAL; // out_n untouched: bad input
-    *out_n = batch ? batch->count : 0;
-    if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
-    return ss::to_rc(batch);
-}
-
-int ss_get_latest(const SensorStore* handle, uint32_t n, void* out_buf, uint32_t* out_n, uint64_t* out_first_seq) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || out_buf == nullptr || out_n == nullptr || n == 0) return -EINVAL;
-    auto batch = g_engine.read_latest(*s, out_buf, n);
-    *out_n = batch ? batch->count : 0;
-    if (batch && out_first_seq != nullptr) *out_first_seq = batch->first_seq;
-    return ss::to_rc(batch);
-}
-
-int ss_sensor_clear(SensorStore* handle) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr) return -EINVAL;
-    const ss::Engine::Cleared c = g_engine.clear(*s);
-    ss::Text t;
-    t << "sensor " << s->id() << " (" << ss::source_name(s->source())
-      << "): cleared by the operator: " << c.records << " records discarded (" << c.pending << " pending, "
-      << c.disk_records << " on disk); numbering goes on at " << c.next_seq;
-    if (!c.durable) t << "; the disk tier could not make it durable yet and retries at each tick";
-    log(c.durable ? ss::port::LogLevel::info : ss::port::LogLevel::warning, t.c_str());
-    return c.durable ? 0 : -EIO;
 }
 
 int ss_erase_all_pending(SensorStore* handle) {

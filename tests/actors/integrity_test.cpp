@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fault/fault_file_system.hpp"
+#include "support/temp_data_root.hpp"
 #include "ss/actors/integrity.hpp"
 #include "ss/actors/storage_flush.hpp"
 #include "ss/actors/storage_host.hpp"
@@ -181,16 +182,6 @@ bool same(const IntegrityStats& x, const IntegrityStats& y) {
            x.passes == y.passes && x.ticks == y.ticks;
 }
 
-void flip_byte(const std::string& path, off_t at) {
-    const int fd = open(path.c_str(), O_RDWR);
-    REQUIRE(fd >= 0);
-    unsigned char c = 0;
-    REQUIRE(pread(fd, &c, 1, at) == 1);
-    c ^= 0x40;
-    REQUIRE(pwrite(fd, &c, 1, at) == 1);
-    close(fd);
-}
-
 } // namespace
 
 TEST_CASE_FIXTURE(fixture, "the integrity stage steps every period and checks at most N units a step: a pass over M units takes ceil(M/N) steps") {
@@ -271,7 +262,7 @@ TEST_CASE_FIXTURE(fixture, "a unit that goes bad in its file is found by the sta
     st.add(*st.a, 0, 10 * per_unit + 1);
     for (std::uint64_t t = 100; t <= 300; t += 100) st.engine().tick(t); // spill and write them
     REQUIRE(st.stats(*st.a).disk_records == 10 * per_unit);
-    flip_byte(dir.data + "/app/sensor_0000000007.dat", 4 * unit_bytes + 16 + 100); // records 240..299
+    ss::test::flip_byte(dir.data + "/app/sensor_0000000007.dat", 4 * unit_bytes + 16 + 100); // records 240..299
     Lines log;
     IntegritySettings set;
     set.units_per_tick = 4;

@@ -17,12 +17,10 @@
 #include <vector>
 
 #include "fault/fault_file_system.hpp"
-#include "posix/disk/disk_tier.hpp"
 #include "ss/config.hpp"
-#include "ss/engine.hpp"
-#include "ss/port.hpp"
 #include "ss/sensor_storage.h"
-#include "support/temp_data_root.hpp"
+#include "support/disk_engine_session.hpp"
+#include "support/disk_store_fixture.hpp"
 
 namespace {
 
@@ -30,19 +28,10 @@ struct Log {
     std::vector<std::pair<int, std::string>> lines;
 };
 void keep_line(void* ctx, int level, const char* msg) { static_cast<Log*>(ctx)->lines.emplace_back(level, msg); }
-void silent(void*, int, const char*) {}
+using ss::test::silent_log;
 
-SsSensorStats stats(SensorStore* s) {
-    SsSensorStats st{};
-    REQUIRE(ss_get_sensor_stats(s, &st) == 0);
-    return st;
-}
-
-SsSystemStats system_stats() {
-    SsSystemStats st{};
-    REQUIRE(ss_get_system_stats(&st) == 0);
-    return st;
-}
+using ss::test::stats_of;
+using ss::test::system_stats;
 
 SsInitCfg ram_cfg(Log& log) {
     SsInitCfg c;
@@ -79,7 +68,7 @@ TEST_CASE("a clear discards pending and unsent records, restarts the counters, c
 
     log.lines.clear();
     CHECK(ss_sensor_clear(s) == 0);
-    SsSensorStats st = stats(s);
+    SsSensorStats st = stats_of(s);
     CHECK(st.retained == 0);
     CHECK(st.pending == 0);
     CHECK(st.unsent == 0);
@@ -99,11 +88,11 @@ TEST_CASE("a clear discards pending and unsent records, restarts the counters, c
     CHECK(log.lines[0].first == 2);
     CHECK(log.lines[0].second.find("cleared") != std::string::npos);
     CHECK(log.lines[0].second.find("30 records") != std::string::npos);
-    CHECK(stats(other).retained == 5); // another sensor is not touched
+    CHECK(stats_of(other).retained == 5); // another sensor is not touched
 
     // The uploader's erase of the batch it had in flight erases nothing now.
     CHECK(ss_erase_all_pending(s) == 0);
-    CHECK(stats(s).erased == 0);
+    CHECK(stats_of(s).erased == 0);
     CHECK(ss_consume_batch(s, out, 16, &n) == -EAGAIN);
 
     // Numbering goes on: the cleared numbers are a gap, never reused.
@@ -114,7 +103,7 @@ TEST_CASE("a clear discards pending and unsent records, restarts the counters, c
     CHECK(n == 3);
     CHECK(out[0] == 100);
     CHECK(ss_sensor_clear(s) == 0);
-    st = stats(s);
+    st = stats_of(s);
     CHECK(st.clears == 2);
     CHECK(st.cleared_records == 33);
     CHECK(st.next_seq == 43);
@@ -156,27 +145,25 @@ TEST_CASE("a clear is reported as a drop of cause SS_DROP_CLEARED, and what foll
 }
 
 TEST_CASE("a clear with a disk tier gives the disk space back, and the records do not come back after a restart") {
-    ss::test::TempDataRoot dir;
+    ss::test::DiskStoreFixture f(2, 16);
     Log log;
-    SsInitCfg cfg = dir.config(2, 16);
-    cfg.log = keep_line;
-    cfg.log_ctx = &log;
-    REQUIRE(ss_init_system(&cfg) == 0);
-    SensorStore* s = nullptr;
-    REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
+    f.cfg.log = keep_line;
+    f.cfg.log_ctx = &log;
+    f.start();
+    SensorStore* s = f.sensor(1);
     for (std::uint32_t i = 0; i < 300; ++i) REQUIRE(ss_ts_add(s, i) == 0);
     ss::test::flush_to_disk();
     for (std::uint32_t i = 300; i < 320; ++i) REQUIRE(ss_ts_add(s, i) == 0);
     std::uint32_t out[50];
     std::uint32_t n = 0;
     REQUIRE(ss_consume_batch(s, out, 50, &n) == 0);
-    REQUIRE(stats(s).disk_records == 300);
+    REQUIRE(stats_of(s).disk_records == 300);
     REQUIRE(system_stats().disk_bytes_used > 0);
-    const std::string dat = dir.root + "/host/sensor_0000000001.dat";
+    const std::string dat = f.dat(1);
     REQUIRE(std::filesystem::file_size(dat) > 0);
 
     CHECK(ss_sensor_clear(s) == 0);
-    SsSensorStats st = stats(s);
+    SsSensorStats st = stats_of(s);
     CHECK(st.retained == 0);
     CHECK(st.disk_records == 0);
     CHECK(st.cleared_records == 320);
@@ -189,50 +176,27 @@ TEST_CASE("a clear with a disk tier gives the disk space back, and the records d
     // New records after the clear reach the disk and survive; the cleared ones do not.
     for (std::uint32_t i = 0; i < 70; ++i) REQUIRE(ss_ts_add(s, 1000 + i) == 0);
     ss::test::flush_to_disk();
-    REQUIRE(ss_deinit_system() == 0); // a stop without shutdown flush: what is on disk is what is left
-    REQUIRE(ss_init_system(&cfg) == 0);
-    REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
-    st = stats(s);
+    f.drop(); // a stop without shutdown flush: what is on disk is what is left
+    f.start();
+    s = f.sensor(1);
+    st = stats_of(s);
     CHECK(st.retained == 70);
     std::uint64_t first = 0;
     REQUIRE(ss_consume_batch_ex(s, out, 50, &n, &first) == 0);
     CHECK(first == 320);
     CHECK(out[0] == 1000);
-    REQUIRE(ss_deinit_system() == 0);
+    f.drop();
 }
 
 namespace {
 
-// An engine with a disk tier over the fault file system, as a process holds them; its end is a
-// crash (no shutdown), and fs.crash() then keeps only what was synced.
-struct Session {
-    SsInitCfg cfg;
-    ss::Text why;
-    std::vector<std::uint64_t> arena;
-    ss::Engine engine;
-    std::unique_ptr<ss::hal::DiskTier> tier;
+// An engine with a disk tier over the fault file system and sensor 1, as a process holds them;
+// its end is a crash (no shutdown), and fs.crash() then keeps only what was synced.
+struct Session : ss::test::DiskEngineSession {
     ss::SensorStore* store = nullptr;
     std::uint64_t now = 0;
 
-    Session(const SsInitCfg& c, ss::hal::FileSystem& fs) : cfg(c) {
-        const auto& locks = ss::port::platform().lock;
-        auto plan = ss::Engine::plan(cfg, locks, why);
-        REQUIRE_MESSAGE(plan.has_value(), why.c_str());
-        arena.resize(plan->total / 8 + 1);
-        REQUIRE(engine.init(cfg, reinterpret_cast<std::byte*>(arena.data()), arena.size() * 8, locks, why).has_value());
-        tier = std::make_unique<ss::hal::DiskTier>(cfg, engine, fs, cfg.log, cfg.log_ctx);
-        REQUIRE_MESSAGE(tier->open(why).has_value(), why.c_str());
-        engine.attach_cold_tier(tier.get());
-        auto s = engine.register_sensor(SS_SOURCE_HOST, 1, ss::RecordType::ts, why);
-        REQUIRE(s.has_value());
-        store = *s;
-    }
-    ~Session() {
-        tier.reset();
-        engine.deinit();
-    }
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
+    Session(const SsInitCfg& c, ss::hal::FileSystem& fs) : DiskEngineSession(c, fs) { store = register_ts(1); }
 
     void add(std::uint32_t n, std::uint32_t first) {
         for (std::uint32_t k = 0; k < n; ++k) {
@@ -253,10 +217,9 @@ struct Session {
     }
 };
 
-} // namespace
-
-TEST_CASE("after a clear, a power cut brings none of the cleared records back") {
-    ss::test::FaultFileSystem fs;
+/// One TS sensor over 16 units of 256 bytes, each tick's files synced one by one, on the fault
+/// file system's "/data".
+SsInitCfg fault_cfg() {
     SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
     cfg.ram_sector_bytes = 256;
     cfg.disk_sector_bytes = 4096;
@@ -265,7 +228,15 @@ TEST_CASE("after a clear, a power cut brings none of the cleared records back") 
     cfg.force_seal_interval_ms = 0;
     cfg.disk_sync_all_min_files = 0;
     cfg.disk_root = "/data";
-    cfg.log = silent;
+    cfg.log = silent_log;
+    return cfg;
+}
+
+} // namespace
+
+TEST_CASE("after a clear, a power cut brings none of the cleared records back") {
+    ss::test::FaultFileSystem fs;
+    const SsInitCfg cfg = fault_cfg();
     std::uint64_t next = 0;
     {
         Session a(cfg, fs);
@@ -303,15 +274,7 @@ TEST_CASE("after a clear, a power cut brings none of the cleared records back") 
 
 TEST_CASE("a clear whose disk writes fail keeps the records away for the process, and the manager finishes it") {
     ss::test::FaultFileSystem fs;
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_sector_bytes = 256;
-    cfg.disk_sector_bytes = 4096;
-    cfg.max_sensors = 1;
-    cfg.ram_pool_bytes = 16 * 256;
-    cfg.force_seal_interval_ms = 0;
-    cfg.disk_sync_all_min_files = 0;
-    cfg.disk_root = "/data";
-    cfg.log = silent;
+    const SsInitCfg cfg = fault_cfg();
     const char* dat = "host/sensor_0000000001.dat";
     SUBCASE("the meta is written but the file cannot be emptied: cleared, and the space comes back at a tick") {
         {
@@ -359,7 +322,7 @@ TEST_CASE("a clear whose disk writes fail keeps the records away for the process
 TEST_CASE("a clear racing a writer and an uploader never renumbers, tears or loses track of a record") {
     Log log;
     SsInitCfg cfg = ram_cfg(log);
-    cfg.log = silent;
+    cfg.log = silent_log;
     REQUIRE(ss_init_system(&cfg) == 0);
     SensorStore* s = nullptr;
     REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
@@ -403,7 +366,7 @@ TEST_CASE("a clear racing a writer and an uploader never renumbers, tears or los
     writer.join();
     uploader.join();
     CHECK(bad == 0);
-    const SsSensorStats st = stats(s);
+    const SsSensorStats st = stats_of(s);
     CHECK(st.clears == clears);
     std::uint32_t all[2048];
     std::uint32_t n = 0;
@@ -414,14 +377,10 @@ TEST_CASE("a clear racing a writer and an uploader never renumbers, tears or los
 }
 
 TEST_CASE("clears racing the manager's disk passes, a writer and an uploader keep the numbering and the disk consistent") {
-    ss::test::TempDataRoot dir;
-    SsInitCfg cfg = dir.config(2, 24);
-    cfg.log = silent;
-    REQUIRE(ss_init_system(&cfg) == 0);
-    SensorStore* s = nullptr;
-    SensorStore* other = nullptr;
-    REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
-    REQUIRE(ss_sensor_init(2, SENSOR_TS, &other) == 0);
+    ss::test::DiskStoreFixture f(2, 24);
+    f.start();
+    SensorStore* s = f.sensor(1);
+    SensorStore* other = f.sensor(2);
     std::atomic<bool> stop{false};
     std::thread manager([&] {
         std::uint64_t now = 0;
@@ -472,5 +431,5 @@ TEST_CASE("clears racing the manager's disk passes, a writer and an uploader kee
             at = first + n;
         }
     }
-    REQUIRE(ss_deinit_system() == 0);
+    f.drop();
 }

@@ -56,6 +56,7 @@ const std::vector<std::string> per_sensor_families = {
     "sensor_storage_sensor_records_on_disk",        "sensor_storage_sensor_records_uploaded_total",
     "sensor_storage_sensor_records_dropped_total",  "sensor_storage_sensor_ram_bytes",
     "sensor_storage_sensor_corrupt_sectors_total",  "sensor_storage_sensor_oldest_unsent_age_seconds",
+    "sensor_storage_sensor_clears_total",           "sensor_storage_sensor_records_cleared_total",
     "sensor_storage_sensor_values_total",
 };
 
@@ -120,6 +121,8 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_records_uploaded_total", "counter"},
         {"sensor_storage_records_dropped_total", "counter"},
         {"sensor_storage_corrupt_sectors_total", "counter"},
+        {"sensor_storage_clears_total", "counter"},
+        {"sensor_storage_records_cleared_total", "counter"},
         {"sensor_storage_oldest_unsent_age_seconds", "gauge"},
         {"sensor_storage_values_total", "counter"},
         {"sensor_storage_scrub_units_checked_total", "counter"},
@@ -151,6 +154,8 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_sensor_records_dropped_total", "counter"},
         {"sensor_storage_sensor_ram_bytes", "gauge"},
         {"sensor_storage_sensor_corrupt_sectors_total", "counter"},
+        {"sensor_storage_sensor_clears_total", "counter"},
+        {"sensor_storage_sensor_records_cleared_total", "counter"},
         {"sensor_storage_sensor_oldest_unsent_age_seconds", "gauge"},
         {"sensor_storage_sensor_values_total", "counter"},
         {"sensor_storage_sensor_block_min_raw", "gauge"},
@@ -187,6 +192,9 @@ TEST_CASE("values equal the snapshot's") {
     CHECK(value_of(e, "sensor_storage_records_dropped_total", {{"cause", "corrupt"}}) == static_cast<double>(sys.dropped_corrupt));
     CHECK(value_of(e, "sensor_storage_records_dropped_total", {{"cause", "quota"}}) == static_cast<double>(sys.dropped_quota));
     CHECK(value_of(e, "sensor_storage_records_dropped_total", {{"cause", "lost"}}) == static_cast<double>(sys.lost_records));
+    REQUIRE(sys.clears != 0);
+    CHECK(value_of(e, "sensor_storage_clears_total", {}) == static_cast<double>(sys.clears));
+    CHECK(value_of(e, "sensor_storage_records_cleared_total", {}) == static_cast<double>(sys.cleared_records));
     CHECK(value_of(e, "sensor_storage_source_capture_overflows_total", {{"source", "doors"}}) == 6);
     CHECK(value_of(e, "sensor_storage_source_samples_lost_total", {{"source", "poll1"}}) == 512);
     CHECK(value_of(e, "sensor_storage_source_info", {{"source", "adc0"}, {"kind", "sim_adc"}}) == 1);
@@ -209,6 +217,9 @@ TEST_CASE("values equal the snapshot's") {
         CHECK(value_of(e, "sensor_storage_sensor_records_unsent", labels) == static_cast<double>(s.stats.unsent));
         CHECK(value_of(e, "sensor_storage_sensor_records_pending", labels) == static_cast<double>(s.stats.pending));
         CHECK(value_of(e, "sensor_storage_sensor_records_uploaded_total", labels) == static_cast<double>(s.stats.erased));
+        CHECK(value_of(e, "sensor_storage_sensor_clears_total", labels) == static_cast<double>(s.stats.clears));
+        CHECK(value_of(e, "sensor_storage_sensor_records_cleared_total", labels) ==
+              static_cast<double>(s.stats.cleared_records));
         CHECK(value_of(e, "sensor_storage_sensor_ram_bytes", labels) == static_cast<double>(s.stats.sectors * 4096ull));
         CHECK(value_of(e, "sensor_storage_sensor_oldest_unsent_age_seconds", labels) ==
               doctest::Approx(static_cast<double>(s.oldest_unsent_age_ms) / 1000.0));

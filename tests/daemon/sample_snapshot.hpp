@@ -66,6 +66,8 @@ inline actors::RuntimeSnapshot sample_snapshot(std::size_t sensor_count) {
         st.corrupt_sectors = static_cast<std::uint32_t>(k % 2);
         st.sectors = static_cast<std::uint32_t>(1 + k % 4);
         st.disk_records = 500 + k;
+        st.clears = static_cast<std::uint32_t>(k % 3);
+        st.cleared_records = 1000 * (k % 3) + k;
         st.next_seq = st.written + st.dropped_new;
         sensor.oldest_unsent_age_ms = 1500 + 10 * k;
         sensor.quality_good = 800'000 + k;
@@ -82,6 +84,8 @@ inline actors::RuntimeSnapshot sample_snapshot(std::size_t sensor_count) {
         sys.lost_records += st.lost_records;
         sys.lost_units += st.lost_units;
         sys.corrupt_sectors += st.corrupt_sectors;
+        sys.clears += st.clears;
+        sys.cleared_records += st.cleared_records;
         s.sensors.push_back(std::move(sensor));
     }
     SsSystemStats& sys = s.system;

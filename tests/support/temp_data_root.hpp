@@ -4,9 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -15,9 +18,10 @@
 namespace ss::test {
 
 struct TempDataRoot {
-    TempDataRoot() {
-        char tmpl[] = "/tmp/ss-api-test-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
+    /// A new directory /tmp/<prefix>-XXXXXX; the data root is its "data" (not created here).
+    explicit TempDataRoot(const char* prefix = "ss-api-test") {
+        std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
         base = tmpl;
         root = base + "/data";
     }
@@ -39,9 +43,27 @@ struct TempDataRoot {
         return c;
     }
 
+    /// The path of a sensor's file below the root: <root>/<src>/sensor_<10-digit id>.<ext>.
+    std::string sensor_file(std::uint32_t id, const char* ext = "dat", const char* src = "host") const {
+        char name[40];
+        std::snprintf(name, sizeof name, "sensor_%010u.", id);
+        return root + "/" + src + "/" + name + ext;
+    }
+
     std::string base;
     std::string root;
 };
+
+/// Flips bit 6 of the byte at offset `at` of a file, as a medium going bad would.
+inline void flip_byte(const std::string& path, off_t at) {
+    const int fd = open(path.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    unsigned char b = 0;
+    REQUIRE(pread(fd, &b, 1, at) == 1);
+    b ^= 0x40;
+    REQUIRE(pwrite(fd, &b, 1, at) == 1);
+    close(fd);
+}
 
 /// A shutdown flush (everything sealed and written to disk, RAM copies released), then one
 /// ordinary tick, which removes the shutdown ledger so numbering may go on. Ticks at its own

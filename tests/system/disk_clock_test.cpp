@@ -34,6 +34,7 @@
 #include "ss/port.hpp"
 #include "ss/sector_format.hpp"
 #include "ss/tier_policy.hpp"
+#include "support/disk_engine_session.hpp"
 
 using ss::RecordType;
 using ss::hal::DiskTier;
@@ -74,37 +75,19 @@ SsInitCfg base_cfg(const char* root, std::uint32_t sector_bytes, std::uint32_t p
 }
 
 /// An engine with a disk tier over `fs` and one TS sensor, as a process would hold them.
-struct Session {
-    SsInitCfg cfg;
-    ss::Text why;
-    std::vector<std::uint64_t> arena;
-    ss::Engine engine;
-    std::unique_ptr<DiskTier> tier;
+struct Session : ss::test::DiskEngineSession {
     ss::SensorStore* store = nullptr;
 
-    Session(const SsInitCfg& c, ss::hal::FileSystem& fs, Log& log) : cfg(c) {
-        cfg.log = keep_line;
-        cfg.log_ctx = &log;
-        const auto& locks = ss::port::platform().lock;
-        auto plan = ss::Engine::plan(cfg, locks, why);
-        REQUIRE_MESSAGE(plan.has_value(), why.c_str());
-        arena.resize(plan->total / 8 + 1);
-        REQUIRE_MESSAGE(engine.init(cfg, reinterpret_cast<std::byte*>(arena.data()), arena.size() * 8, locks, why).has_value(),
-                        why.c_str());
-        tier = std::make_unique<DiskTier>(cfg, engine, fs, cfg.log, cfg.log_ctx);
-        REQUIRE_MESSAGE(tier->open(why).has_value(), why.c_str());
-        engine.attach_cold_tier(tier.get());
-        auto s = engine.register_sensor(SS_SOURCE_HOST, sensor_id, RecordType::ts, why);
-        REQUIRE_MESSAGE(s.has_value(), why.c_str());
-        store = *s;
+    Session(const SsInitCfg& c, ss::hal::FileSystem& fs, Log& log) : DiskEngineSession(logging_to(c, log), fs) {
+        store = register_ts(sensor_id);
     }
-    // The process ends without a shutdown: only what the ticks made durable is left.
-    ~Session() {
-        tier.reset();
-        engine.deinit();
+    // The process ends without a shutdown: only what the ticks made durable is left (~DiskEngineSession).
+
+    static SsInitCfg logging_to(SsInitCfg c, Log& log) {
+        c.log = keep_line;
+        c.log_ctx = &log;
+        return c;
     }
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
 
     /// Appends n records whose values are first, first + 1, ... (so a recovery can be checked).
     void add(std::uint32_t n, std::uint32_t first) {

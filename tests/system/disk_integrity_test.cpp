@@ -38,6 +38,8 @@
 #include "ss/hal/file_system.hpp"
 #include "ss/port.hpp"
 #include "ss/sector_format.hpp"
+#include "support/disk_engine_session.hpp"
+#include "support/temp_data_root.hpp"
 
 using ss::RecordType;
 using ss::ScrubCursor;
@@ -92,38 +94,20 @@ SsInitCfg base_cfg(const char* root) {
 }
 
 /// An engine with a disk tier over `fs` and TS sensor host/1, as a process holds them.
-struct Session {
-    SsInitCfg cfg;
-    ss::Text why;
-    std::vector<std::uint64_t> arena;
-    ss::Engine engine;
-    std::unique_ptr<DiskTier> tier;
+struct Session : ss::test::DiskEngineSession {
     ss::SensorStore* store = nullptr;
     std::uint64_t now = 0;
 
-    Session(const SsInitCfg& c, ss::hal::FileSystem& fs, Log& log) : cfg(c) {
-        cfg.log = keep_line;
-        cfg.log_ctx = &log;
-        const auto& locks = ss::port::platform().lock;
-        auto plan = ss::Engine::plan(cfg, locks, why);
-        REQUIRE_MESSAGE(plan.has_value(), why.c_str());
-        arena.resize(plan->total / 8 + 1);
-        REQUIRE_MESSAGE(engine.init(cfg, reinterpret_cast<std::byte*>(arena.data()), arena.size() * 8, locks, why).has_value(),
-                        why.c_str());
-        tier = std::make_unique<DiskTier>(cfg, engine, fs, cfg.log, cfg.log_ctx);
-        REQUIRE_MESSAGE(tier->open(why).has_value(), why.c_str());
-        engine.attach_cold_tier(tier.get());
-        auto s = engine.register_sensor(SS_SOURCE_HOST, 1, RecordType::ts, why);
-        REQUIRE_MESSAGE(s.has_value(), why.c_str());
-        store = *s;
+    Session(const SsInitCfg& c, ss::hal::FileSystem& fs, Log& log) : DiskEngineSession(logging_to(c, log), fs) {
+        store = register_ts(1);
     }
-    // The process ends without a shutdown: what the ticks made durable is left.
-    ~Session() {
-        tier.reset();
-        engine.deinit();
+    // The process ends without a shutdown: what the ticks made durable is left (~DiskEngineSession).
+
+    static SsInitCfg logging_to(SsInitCfg c, Log& log) {
+        c.log = keep_line;
+        c.log_ctx = &log;
+        return c;
     }
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
 
     ss::ColdTier* cold() { return tier.get(); }
     void add(std::uint64_t from, std::uint64_t n) {
@@ -188,15 +172,7 @@ struct Session {
     }
 };
 
-void flip_byte(const std::string& path, off_t at) {
-    const int fd = open(path.c_str(), O_RDWR);
-    REQUIRE(fd >= 0);
-    unsigned char b = 0;
-    REQUIRE(pread(fd, &b, 1, at) == 1);
-    b ^= 0x40;
-    REQUIRE(pwrite(fd, &b, 1, at) == 1);
-    close(fd);
-}
+using ss::test::flip_byte;
 
 } // namespace
 

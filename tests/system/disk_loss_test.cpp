@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ss/sensor_storage.h"
+#include "support/disk_store_fixture.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,30 +29,17 @@ constexpr std::uint32_t per_unit = 56;
 
 std::uint32_t value_of(std::uint32_t sensor, std::uint64_t seq) { return sensor * 1'000'000u + static_cast<std::uint32_t>(seq) * 3u + 1u; }
 
-struct LossFixture {
-    LossFixture() {
-        char tmpl[] = "/tmp/ss-loss-test-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        root = std::string(tmpl) + "/data";
-        REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-        cfg.ram_sector_bytes = unit_bytes;
-        cfg.disk_sector_bytes = 4096;
-        cfg.max_sensors = 2;
-        cfg.ram_pool_bytes = 40 * unit_bytes;
-        cfg.disk_root = root.c_str();
-        cfg.force_seal_interval_ms = 0;
+/// Two TS sensors over 40 units; the log is kept. start() registers both sensors, stop() ticks
+/// at the fixture's own increasing time.
+struct LossFixture : ss::test::DiskStoreFixture {
+    LossFixture() : DiskStoreFixture(2, 40, "ss-loss-test") {
         cfg.log = capture;
         g_log = &log;
     }
-    ~LossFixture() {
-        if (running) ss_deinit_system();
-        g_log = nullptr;
-        fs::remove_all(fs::path(root).parent_path());
-    }
+    ~LossFixture() { g_log = nullptr; }
     void start() {
         log.clear();
-        REQUIRE(ss_init_system(&cfg) == 0);
-        running = true;
+        DiskStoreFixture::start();
         for (std::uint32_t id = 1; id <= 2; ++id) REQUIRE(ss_sensor_init(id, SENSOR_TS, &s[id - 1]) == 0);
         // A runtime ticks every 100 ms: the first tick makes the sensors' reservations durable.
         ss_manager_tick_at(now += 100);
@@ -60,16 +48,7 @@ struct LossFixture {
         // A runtime ticks every 100 ms: a tick before the stop makes the reservations durable, so
         // the shutdown ledger numbers on exactly.
         ss_manager_tick_at(now += 100);
-        ss_set_shutdown(true);
-        for (std::uint64_t t = 1; t < 50 && !ss_shutdown_complete(); ++t) ss_manager_tick_at(now += 100);
-        REQUIRE(ss_shutdown_complete());
-        REQUIRE(ss_deinit_system() == 0);
-        running = false;
-    }
-    std::string dat(std::uint32_t id) const {
-        char name[40];
-        std::snprintf(name, sizeof name, "/host/sensor_%010u.dat", id);
-        return root + name;
+        stop_with([this] { ss_manager_tick_at(now += 100); }, 49);
     }
     bool logged(const std::string& a, const std::string& b) const {
         for (const auto& l : log)
@@ -94,35 +73,14 @@ struct LossFixture {
         return batches;
     }
 
-    std::string root;
-    SsInitCfg cfg{};
-    bool running = false;
     SensorStore* s[2] = {};
     std::vector<std::string> log;
     std::uint64_t now = 0;
 };
 
-SsSensorStats stats_of(SensorStore* s) {
-    SsSensorStats st{};
-    REQUIRE(ss_get_sensor_stats(s, &st) == 0);
-    return st;
-}
-
-SsSystemStats system_stats() {
-    SsSystemStats st{};
-    REQUIRE(ss_get_system_stats(&st) == 0);
-    return st;
-}
-
-void flip_byte(const std::string& path, off_t at) {
-    const int fd = open(path.c_str(), O_RDWR);
-    REQUIRE(fd >= 0);
-    unsigned char b = 0;
-    REQUIRE(pread(fd, &b, 1, at) == 1);
-    b ^= 0x40;
-    REQUIRE(pwrite(fd, &b, 1, at) == 1);
-    close(fd);
-}
+using ss::test::flip_byte;
+using ss::test::stats_of;
+using ss::test::system_stats;
 
 } // namespace
 

@@ -20,14 +20,12 @@
 #include <vector>
 
 #include "fault/fault_file_system.hpp"
-#include "posix/disk/disk_tier.hpp"
 #include "ss/config.hpp"
 #include "ss/engine.hpp"
-#include "ss/port.hpp"
 #include "ss/sector_format.hpp"
+#include "support/disk_engine_session.hpp"
 
 using ss::RecordType;
-using ss::hal::DiskTier;
 using ss::test::FaultFileSystem;
 using ss::test::FsCall;
 
@@ -77,37 +75,13 @@ std::string meta_path(std::uint32_t id) {
 }
 
 /// An engine with a disk tier over the fault file system and sensors 1..6, as a process holds them.
-struct Session {
-    SsInitCfg cfg;
-    ss::Text why;
-    std::vector<std::uint64_t> arena;
-    ss::Engine engine;
-    std::unique_ptr<DiskTier> tier;
+struct Session : ss::test::DiskEngineSession {
     std::vector<ss::SensorStore*> stores;
 
-    Session(const SsInitCfg& c, FaultFileSystem& fs) : cfg(c) {
-        const auto& locks = ss::port::platform().lock;
-        auto plan = ss::Engine::plan(cfg, locks, why);
-        REQUIRE_MESSAGE(plan.has_value(), why.c_str());
-        arena.resize(plan->total / 8 + 1);
-        REQUIRE_MESSAGE(engine.init(cfg, reinterpret_cast<std::byte*>(arena.data()), arena.size() * 8, locks, why).has_value(),
-                        why.c_str());
-        tier = std::make_unique<DiskTier>(cfg, engine, fs, cfg.log, cfg.log_ctx);
-        REQUIRE_MESSAGE(tier->open(why).has_value(), why.c_str());
-        engine.attach_cold_tier(tier.get());
-        for (std::uint32_t id = 1; id <= sensors; ++id) {
-            auto s = engine.register_sensor(SS_SOURCE_HOST, id, RecordType::ts, why);
-            REQUIRE_MESSAGE(s.has_value(), why.c_str());
-            stores.push_back(*s);
-        }
+    Session(const SsInitCfg& c, FaultFileSystem& fs) : DiskEngineSession(c, fs) {
+        for (std::uint32_t id = 1; id <= sensors; ++id) stores.push_back(register_ts(id));
     }
-    // The process ends without a shutdown: only what the ticks made durable is left.
-    ~Session() {
-        tier.reset();
-        engine.deinit();
-    }
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
+    // The process ends without a shutdown (~DiskEngineSession): only what the ticks made durable is left.
 
     /// Sensor k (0-based) gets n records whose values are value_of(k, first), value_of(k, first + 1), ...
     void add(std::uint32_t n, std::uint32_t first) {

@@ -13,69 +13,19 @@
 #include <vector>
 
 #include "ss/sensor_storage.h"
+#include "support/disk_store_fixture.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-void silent(void*, int, const char*) {}
-
-struct DiskFixture {
-    explicit DiskFixture(std::uint32_t sensors = 4, std::uint32_t pool_sectors = 20) {
-        char tmpl[] = "/tmp/ss-disk-test-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        root = std::string(tmpl) + "/data";
-        REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-        cfg.ram_sector_bytes = 256; // 56 TS / 18 EVT records per sector
-        cfg.disk_sector_bytes = 4096;
-        cfg.max_sensors = sensors;
-        cfg.ram_pool_bytes = std::size_t{pool_sectors} * 256;
-        cfg.disk_root = root.c_str();
-        cfg.force_seal_interval_ms = 0;
-        cfg.log = silent;
-    }
-    ~DiskFixture() {
-        if (running) ss_deinit_system();
-        fs::remove_all(fs::path(root).parent_path());
-    }
-    void start() {
-        REQUIRE(ss_init_system(&cfg) == 0);
-        running = true;
-    }
-    /// A clean stop: flush everything within the budget, then tear down.
-    void stop() {
-        ss_set_shutdown(true);
-        for (int i = 0; i < 50 && !ss_shutdown_complete(); ++i) ss_manager_tick();
-        REQUIRE(ss_shutdown_complete());
-        REQUIRE(ss_deinit_system() == 0);
-        running = false;
-    }
-    /// Tears down without flushing: what a crash leaves is whatever the ticks made durable.
-    void drop() {
-        REQUIRE(ss_deinit_system() == 0);
-        running = false;
-    }
-    SensorStore* sensor(std::uint32_t id, SensorType t = SENSOR_TS, SsSource src = SS_SOURCE_HOST) {
-        SensorStore* s = nullptr;
-        REQUIRE(ss_sensor_init_ex(src, id, t, &s) == 0);
-        return s;
-    }
-    std::string dat(std::uint32_t id, const char* src = "host") const {
-        char name[32];
-        std::snprintf(name, sizeof name, "sensor_%010u", id);
-        return root + "/" + src + "/" + name + ".dat";
-    }
-
-    std::string root;
-    SsInitCfg cfg{};
-    bool running = false;
+/// 256-byte RAM sectors (56 TS / 18 EVT records per sector), by default 4 sensors and 20 sectors.
+struct DiskFixture : ss::test::DiskStoreFixture {
+    explicit DiskFixture(std::uint32_t sensors = 4, std::uint32_t pool_sectors = 20)
+        : DiskStoreFixture(sensors, pool_sectors, "ss-disk-test") {}
 };
 
-SsSensorStats stats_of(SensorStore* s) {
-    SsSensorStats st{};
-    REQUIRE(ss_get_sensor_stats(s, &st) == 0);
-    return st;
-}
+using ss::test::stats_of;
 
 /// Consumes everything unsent (ticking so sequence reservations are made durable).
 std::vector<std::uint32_t> drain(SensorStore* s, std::vector<std::uint64_t>* seqs = nullptr) {

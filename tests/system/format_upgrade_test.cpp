@@ -20,41 +20,18 @@
 #include "ss/disk_format.hpp"
 #include "ss/sector_format.hpp"
 #include "ss/sensor_storage.h"
+#include "support/disk_store_fixture.hpp"
 #include "support/sector_v1.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-void silent(void*, int, const char*) {}
-
 constexpr std::uint32_t unit_bytes = 256; // version 1: 60 TS / 20 EVT records a unit
 
-struct OldStore {
-    OldStore() {
-        char tmpl[] = "/tmp/ss-upgrade-test-XXXXXX";
-        REQUIRE(mkdtemp(tmpl) != nullptr);
-        base = tmpl;
-        root = base + "/data";
-        fs::create_directories(root + "/host");
-        REQUIRE(ss_config_defaults(&cfg, SS_TARGET_LINUX) == 0);
-        cfg.ram_sector_bytes = unit_bytes;
-        cfg.disk_sector_bytes = 4096;
-        cfg.max_sensors = 4;
-        cfg.ram_pool_bytes = 32 * unit_bytes;
-        cfg.disk_root = root.c_str();
-        cfg.force_seal_interval_ms = 0;
-        cfg.log = silent;
-    }
-    ~OldStore() {
-        if (running) ss_deinit_system();
-        fs::remove_all(base);
-    }
-    std::string file(std::uint32_t id, const char* ext) const {
-        char name[40];
-        std::snprintf(name, sizeof name, "sensor_%010u.%s", id, ext);
-        return root + "/host/" + name;
-    }
+/// Four sensors over 32 units, and their files written as version 1 did before the first start.
+struct OldStore : ss::test::DiskStoreFixture {
+    OldStore() : DiskStoreFixture(4, 32, "ss-upgrade-test") { fs::create_directories(root + "/host"); }
     /// Writes sensor id's files as version 1 did: `units` full units from sequence 0, boot id 3.
     void write_sensor(std::uint32_t id, ss::RecordType type, std::uint32_t units) {
         const std::uint32_t per_unit = ss::sector::capacity(unit_bytes, type, ss::sector::format_v1);
@@ -75,7 +52,7 @@ struct OldStore {
             ss::test::write_v1_sector(data.data() + std::size_t{u} * unit_bytes, unit_bytes, type,
                                       std::uint64_t{u} * per_unit, 3, recs.data(), static_cast<std::uint16_t>(per_unit));
         }
-        std::ofstream(file(id, "dat"), std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
+        std::ofstream(sensor_file(id, "dat"), std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
                                                                 static_cast<std::streamsize>(data.size()));
         ss::disk::Meta m;
         m.source = SS_SOURCE_HOST;
@@ -86,23 +63,7 @@ struct OldStore {
         m.seq_reserved = std::uint64_t{units} * per_unit;
         std::array<std::byte, ss::disk::meta_bytes> meta{};
         ss::disk::encode_meta(m, meta.data());
-        std::ofstream(file(id, "meta"), std::ios::binary).write(reinterpret_cast<const char*>(meta.data()), meta.size());
-    }
-    void start() {
-        REQUIRE(ss_init_system(&cfg) == 0);
-        running = true;
-    }
-    void stop() {
-        ss_set_shutdown(true);
-        for (int i = 0; i < 50 && !ss_shutdown_complete(); ++i) ss_manager_tick();
-        REQUIRE(ss_shutdown_complete());
-        REQUIRE(ss_deinit_system() == 0);
-        running = false;
-    }
-    SensorStore* sensor(std::uint32_t id, SensorType t) {
-        SensorStore* s = nullptr;
-        REQUIRE(ss_sensor_init(id, t, &s) == 0);
-        return s;
+        std::ofstream(sensor_file(id, "meta"), std::ios::binary).write(reinterpret_cast<const char*>(meta.data()), meta.size());
     }
     std::uint32_t boot() const {
         SsSystemStats st{};
@@ -111,17 +72,13 @@ struct OldStore {
     }
     /// The format versions of the units in a data file, in order (holes skipped).
     std::vector<int> unit_versions(std::uint32_t id) const {
-        std::ifstream in(file(id, "dat"), std::ios::binary);
+        std::ifstream in(sensor_file(id, "dat"), std::ios::binary);
         std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         std::vector<int> out;
         for (std::size_t at = 0; at + unit_bytes <= bytes.size(); at += unit_bytes)
             if (bytes[at] == 0x53) out.push_back(static_cast<unsigned char>(bytes[at + 1]) >> 4);
         return out;
     }
-
-    std::string base, root;
-    SsInitCfg cfg{};
-    bool running = false;
 };
 
 } // namespace

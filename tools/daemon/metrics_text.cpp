@@ -183,8 +183,8 @@ struct SensorTotals {
 // suffix, an extra label, braces, the longest number and the newline. Reserving from it means
 // one allocation however many sensors there are.
 constexpr std::size_t sample_line_bytes = 112;
-// Nine one-sample families per sensor, and the by-cause and by-quality ones.
-constexpr std::size_t per_sensor_samples = 9 + drop_causes.size() + quality_counts.size();
+// Eleven one-sample families per sensor, and the by-cause and by-quality ones.
+constexpr std::size_t per_sensor_samples = 11 + drop_causes.size() + quality_counts.size();
 constexpr std::size_t fixed_families_bytes = 16 * 1024;
 
 std::size_t expected_size(const RuntimeSnapshot& snapshot, const SensorLabels& labels, std::size_t sensors) {
@@ -269,6 +269,11 @@ void write_totals(ExpositionWriter& w, const RuntimeSnapshot& snapshot, const Se
     for (const auto& cause : drop_causes) w.sample(cause.label, sys.*cause.system_count);
     w.single("sensor_storage_corrupt_sectors_total", MetricType::counter, "Sectors dropped for a CRC mismatch.",
              sys.corrupt_sectors);
+    // Apart from the drops: a clear is an operator's decision, not a loss to alert on.
+    w.single("sensor_storage_clears_total", MetricType::counter, "Operator clears (ss_sensor_clear), all sensors.",
+             sys.clears);
+    w.single("sensor_storage_records_cleared_total", MetricType::counter,
+             "Records discarded by operator clears, all sensors.", sys.cleared_records);
     w.single("sensor_storage_oldest_unsent_age_seconds", MetricType::gauge,
              "Age of the oldest unsent record of any sensor; 0 when nothing is unsent.",
              seconds_from_ms(totals.oldest_unsent_age_ms));
@@ -397,6 +402,10 @@ void write_per_sensor(ExpositionWriter& w, const RuntimeSnapshot& snapshot, std:
          [&](const SensorSnapshot& s) { return s.stats.sectors * sector_bytes; });
     each("sensor_storage_sensor_corrupt_sectors_total", MetricType::counter, "Sectors dropped for a CRC mismatch.",
          [](const SensorSnapshot& s) { return s.stats.corrupt_sectors; });
+    each("sensor_storage_sensor_clears_total", MetricType::counter, "Operator clears of this sensor (ss_sensor_clear).",
+         [](const SensorSnapshot& s) { return s.stats.clears; });
+    each("sensor_storage_sensor_records_cleared_total", MetricType::counter,
+         "Records of this sensor discarded by operator clears.", [](const SensorSnapshot& s) { return s.stats.cleared_records; });
     each("sensor_storage_sensor_oldest_unsent_age_seconds", MetricType::gauge,
          "Age of the sensor's oldest unsent record; 0 when nothing is unsent.",
          [](const SensorSnapshot& s) { return seconds_from_ms(s.oldest_unsent_age_ms); });

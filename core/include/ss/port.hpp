@@ -29,9 +29,10 @@ struct LockOps {
     bool (*try_lock)(void* lock) = nullptr; ///< true if taken
 };
 
-/// The clocks the core is given: the host's (SsInitCfg::clock_ops) or the platform's. The C API
-/// picks them once at init and hands them to the Engine (Engine::clock()), the one place the
-/// core reads the time from; nothing below the engine reads a clock.
+/// The clocks the core is given: the host's (SsInitCfg::clock_ops) or the platform's. Whoever
+/// builds an engine (the C API at init, ss::actors::StorageHost at open) picks them once
+/// (ss/host_ops.hpp) and hands them to the Engine (Engine::clock()), the one place the core
+/// reads the time from; nothing below the engine reads a clock.
 struct Clock {
     std::uint64_t (*monotonic_us)(void* ctx) = nullptr; ///< never goes back; nullptr = none
     std::uint64_t (*utc_us)(void* ctx) = nullptr;       ///< 0 while unknown; nullptr = never known

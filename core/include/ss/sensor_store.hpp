@@ -118,6 +118,9 @@ public:
     /// when the record opens a sector: the others' times follow from the sample period.
     /// no_space: dropped (counted; its sequence number is skipped).
     Expected<void> add(const StoreContext& ctx, const void* rec, std::uint64_t time = sector::time_unknown) noexcept;
+    /// add() for an event store, the record given by value: it goes to the sector straight from
+    /// registers instead of through the caller's stack.
+    Expected<void> add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept;
 
     /// Appends n records (packed, consecutive) under one lock: the same as n calls of add, at a
     /// fraction of the cost for a capture buffer; the first was taken at first_time and the
@@ -222,9 +225,15 @@ private:
     }
 
     void seal_tail(const StoreContext& ctx) noexcept;
+    /// add()'s body: room for one record, then write(destination) puts its bytes in place.
+    template <class Write>
+    Expected<void> add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     /// Links s (unchained, any content) after the tail as the new, empty open sector, with the
     /// tail's sample period, or `period` if there is no tail.
     void append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period = 0) noexcept;
+    /// The open sector's records. It is always in the version written (append_tail formats it),
+    /// so the add path need not read its header to find them: that is a second cache line per add.
+    std::byte* open_payload(const SectorPool& pool) const noexcept { return pool.data(tail_) + sector::header_bytes; }
     std::uint32_t open_period(const SectorPool& pool) const noexcept {
         return tail_ == no_sector ? 0 : sector::period_us(pool.data(tail_));
     }
