@@ -56,10 +56,19 @@ bool take_next(UploaderState& s, std::uint64_t now_ms, std::uint32_t max) {
         const std::uint32_t slot = (s.cursor + scanned++) % n;
         SensorStore& store = s.engine->store_at(slot);
         std::byte* const room = s.buffer.data() + s.in_flight.size() * slot_bytes;
-        auto got = s.engine->consume(store, room, s.settings.batch_records);
+        // A periodic time series gets one time base per batch, so that every record's time
+        // follows from it; events carry their own times, and a series without a period has
+        // none to derive (only a batch's first record has a time).
+        const bool derived_times =
+            store.type() == RecordType::ts && store.sample_period_us(s.engine->context()) != 0;
+        auto got = s.engine->consume(store, room, s.settings.batch_records,
+                                     derived_times ? BatchTime::continuous : BatchTime::first_segment);
         if (!got) continue; // nothing unsent (or a read error: the records stay for later)
         s.in_flight.push_back(UploaderState::InFlight{
-            &store, hal::UploadBatch{store.source(), store.id(), store.type(), got->first_seq, got->count, room}, now_ms});
+            &store,
+            hal::UploadBatch{store.source(), store.id(), store.type(), got->first_seq, got->count, room,
+                             got->first_time, got->period_us, got->boot},
+            now_ms});
     }
     s.cursor = n == 0 ? 0 : (s.cursor + scanned) % n;
     return !s.in_flight.empty();

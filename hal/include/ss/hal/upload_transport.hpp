@@ -22,11 +22,19 @@ struct UploadBatch {
     std::uint64_t first_seq = 0;
     std::uint32_t count = 0;
     const std::byte* records = nullptr;
+    /// The time base (docs/storage-format.md): time-series record i was taken at first_time +
+    /// i × period_us (µs; the utc flag in bit 63, sector::time_unknown = not known); boot is
+    /// the start of the gateway that wrote the records, which a monotonic time belongs to.
+    std::uint64_t first_time = sector::time_unknown;
+    std::uint32_t period_us = 0;
+    std::uint32_t boot = 0;
 };
 
 enum class UploadOutcome : std::uint8_t {
     acknowledged, ///< the receiver has every record of the batch, durably
     retry,        ///< not delivered (unreachable, busy, timed out): send the same batch again
+    too_large,    ///< refused as too large (HTTP 413): send its records again in smaller batches
+    rejected,     ///< refused for good as sent (a 4xx other than 408, 413, 429): quarantine it
 };
 
 struct UploadResult {

@@ -1,0 +1,11 @@
+# The network upload transports the gateway runtime uses: HTTP(S) through libcurl (and MQTT
+# through libmosquitto). Kept out of libsensor_storage, which an application embeds without
+# them; built with the actor runtime (SS_BUILD_ACTORS), which is what hands them batches.
+find_package(CURL REQUIRED)
+
+add_library(ss_upload_net STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_response_rules.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_transport.cpp
+)
+target_link_libraries(ss_upload_net PUBLIC ss::sensor_storage CURL::libcurl)
+target_compile_options(ss_upload_net PRIVATE ${ss_warnings})
