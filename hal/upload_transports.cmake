@@ -2,10 +2,13 @@
 # through libmosquitto). Kept out of libsensor_storage, which an application embeds without
 # them; built with the actor runtime (SS_BUILD_ACTORS), which is what hands them batches.
 find_package(CURL REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
 add_library(ss_upload_net STATIC
   ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_response_rules.cpp
   ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_transport.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/posix/upload/mqtt_transport.cpp
 )
-target_link_libraries(ss_upload_net PUBLIC ss::sensor_storage CURL::libcurl)
+target_link_libraries(ss_upload_net PUBLIC ss::sensor_storage CURL::libcurl PkgConfig::MOSQUITTO)
 target_compile_options(ss_upload_net PRIVATE ${ss_warnings})

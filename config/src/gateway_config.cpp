@@ -222,6 +222,15 @@ bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
     s.http.max_sensor_series = max_sensor_series_;
 
     if (auto p = read_entry_sections(raw, index_, s)) return fail(*p);
+    if (!s.destinations.empty()) {
+        // The destinations replace the single transport of [uploader].
+        const auto up = raw.find("uploader");
+        const auto* keys = up == raw.end() ? nullptr : caf::get_if<caf::settings>(&up->second);
+        if (keys != nullptr && keys->find("transport") != keys->end())
+            return fail(Problem{"uploader.transport", "is not for a config with [destinations] (each destination names "
+                                                      "its kind): remove one of them"});
+        u.transport = actors::TransportKind::none;
+    }
     if (auto p = check_spec(s)) return fail(*p);
     spec_ = std::move(s);
     return true;

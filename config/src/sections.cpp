@@ -26,6 +26,10 @@ constexpr const char* sensor_keys[] = {"source", "id",        "count",  "type", 
 constexpr const char* chain_keys[] = {"stages", "summarize", "processor"};
 constexpr const char* all_stage_keys[] = {"kind", "window", "factor", "mode", "cutoff", "low", "high"};
 constexpr const char* dataset_keys[] = {"id", "description", "sensors", "metadata"};
+constexpr const char* all_destination_keys[] = {
+    "kind", "codec", "url", "method", "max_in_flight", "batches_per_request", "connect_timeout", "request_timeout",
+    "token_file", "token_env", "host", "port", "protocol", "client_id", "topic", "window", "ack_timeout",
+    "username", "password_file", "tls", "verify_tls", "ca_file", "client_cert", "client_key"};
 
 void read_source(MapReader& r, actors::SourceSpec& s) {
     using actors::SourceKind;
@@ -142,6 +146,41 @@ void read_dataset(MapReader& r, actors::DatasetSpec& d) {
     r.finish(dataset_keys);
 }
 
+void read_destination(MapReader& r, actors::DestinationSpec& d) {
+    using actors::DestinationKind;
+    if (!r.word<DestinationKind>("kind", words::destination_kinds, d.kind, Need::required)) return;
+    r.word<actors::CodecKind>("codec", words::codecs, d.codec);
+    if (d.kind == DestinationKind::http) {
+        r.text("url", d.url, Need::required);
+        r.word<bool>("method", words::http_methods, d.put);
+        r.integer("max_in_flight", d.max_in_flight);
+        r.integer("batches_per_request", d.batches_per_request);
+        r.millis("connect_timeout", d.connect_timeout);
+        r.millis("request_timeout", d.request_timeout);
+        r.text("token_file", d.token_file);
+        r.text("token_env", d.token_env);
+    } else {
+        r.text("host", d.host);
+        r.integer("port", d.port);
+        r.word<bool>("protocol", words::mqtt_versions, d.mqtt_v5);
+        r.text("client_id", d.client_id);
+        r.text("topic", d.topic);
+        r.integer("window", d.window);
+        r.millis("connect_timeout", d.connect_timeout);
+        r.millis("ack_timeout", d.ack_timeout);
+        r.text("username", d.username);
+        r.text("password_file", d.password_file);
+        r.flag("tls", d.tls);
+    }
+    r.flag("verify_tls", d.verify_tls);
+    r.text("ca_file", d.ca_file);
+    r.text("client_cert", d.client_cert);
+    r.text("client_key", d.client_key);
+    const std::string why =
+        "not for a '" + std::string(words::name_of<DestinationKind>(words::destination_kinds, d.kind)) + "' destination";
+    r.finish(all_destination_keys, all_destination_keys, why);
+}
+
 // Calls read(reader, entry) for every key of the section, each entry named after its key, and
 // puts the entries in file order.
 template <class Entry, class Read>
@@ -183,6 +222,9 @@ std::optional<Problem> read_entry_sections(const caf::settings& raw, const LineI
                      [&](MapReader& r, actors::ChainSpec& c) { read_chain(r, c, problem); });
     if (problem) return problem;
     if (const auto* s = section("datasets")) read_entries(*s, "datasets", index, spec.datasets, problem, read_dataset);
+    if (problem) return problem;
+    if (const auto* s = section("destinations"))
+        read_entries(*s, "destinations", index, spec.destinations, problem, read_destination);
     return problem;
 }
 

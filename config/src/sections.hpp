@@ -1,5 +1,5 @@
-// The config file's named-entry sections, [sources], [sensors], [chains] and [datasets]: each key
-// names an entry and its value is a map. CAF has no options for keys it cannot know in advance,
+// The config file's named-entry sections, [sources], [sensors], [chains], [datasets] and
+// [destinations]: each key names an entry and its value is a map. CAF has no options for keys it cannot know in advance,
 // so these are read from the file's raw settings, strictly (MapReader). Cross-references and
 // ranges are check_spec's.
 #pragma once
@@ -15,7 +15,7 @@
 namespace ss::config {
 
 /// The sections' names, in the order they are read and written.
-inline constexpr const char* entry_sections[] = {"sources", "sensors", "chains", "datasets"};
+inline constexpr const char* entry_sections[] = {"sources", "sensors", "chains", "datasets", "destinations"};
 
 /// Reads every entry section present in `raw` (the whole file's settings) into `spec`, entries in
 /// the order the file writes them (`index`; CAF's settings are sorted by name); nullopt if all of

@@ -19,6 +19,7 @@
 #include "ss/config.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 #include "ss/text.hpp"
+#include "destination_check.hpp"
 #include "words.hpp"
 
 namespace ss::config {
@@ -589,6 +590,10 @@ std::optional<Problem> check_spec(const actors::PipelineSpec& spec) {
         if (!check_bus_sources(c, spec, seen)) return;
         if (!check_datasets(c, spec, seen)) return;
         if (!check_uploader(c, spec)) return;
+        if (auto p = check_destinations(spec)) {
+            c.fail(p->key, p->reason);
+            return;
+        }
         check_http(c, spec.http);
     };
     all();
@@ -622,6 +627,7 @@ std::string spec_difference(const actors::PipelineSpec& a, const actors::Pipelin
         {a.tick == b.tick, "tick"},
         {a.status_interval == b.status_interval, "status_interval"},
         {a.uploader == b.uploader, "uploader"},
+        {a.destinations == b.destinations, "destinations"},
         {a.http == b.http, "http"},
     };
     for (const auto& f : fields)

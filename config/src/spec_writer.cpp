@@ -222,6 +222,39 @@ std::string dataset_text(const actors::DatasetSpec& d) {
     return f.map();
 }
 
+std::string destination_text(const actors::DestinationSpec& d) {
+    Fields f;
+    f.add("kind", word<actors::DestinationKind>(words::destination_kinds, d.kind));
+    f.add("codec", word<actors::CodecKind>(words::codecs, d.codec));
+    if (d.kind == actors::DestinationKind::http) {
+        f.add("url", quoted(d.url));
+        f.add("method", word<bool>(words::http_methods, d.put));
+        f.add("max_in_flight", std::to_string(d.max_in_flight));
+        f.add("batches_per_request", std::to_string(d.batches_per_request));
+        f.add("connect_timeout", millis_text(d.connect_timeout));
+        f.add("request_timeout", millis_text(d.request_timeout));
+        f.add("token_file", quoted(d.token_file));
+        f.add("token_env", quoted(d.token_env));
+    } else {
+        f.add("host", quoted(d.host));
+        f.add("port", std::to_string(d.port));
+        f.add("protocol", word<bool>(words::mqtt_versions, d.mqtt_v5));
+        f.add("client_id", quoted(d.client_id));
+        f.add("topic", quoted(d.topic));
+        f.add("window", std::to_string(d.window));
+        f.add("connect_timeout", millis_text(d.connect_timeout));
+        f.add("ack_timeout", millis_text(d.ack_timeout));
+        f.add("username", quoted(d.username));
+        f.add("password_file", quoted(d.password_file));
+        f.add("tls", d.tls ? "true" : "false");
+    }
+    f.add("verify_tls", d.verify_tls ? "true" : "false");
+    f.add("ca_file", quoted(d.ca_file));
+    f.add("client_cert", quoted(d.client_cert));
+    f.add("client_key", quoted(d.client_key));
+    return f.map();
+}
+
 } // namespace
 
 std::string write_spec(const actors::PipelineSpec& spec) {
@@ -248,9 +281,14 @@ std::string write_spec(const actors::PipelineSpec& spec) {
     out += "\n[datasets]\n";
     for (const auto& d : spec.datasets) out += d.name + " = " + dataset_text(d) + "\n";
 
+    out += "\n[destinations]\n";
+    for (const auto& d : spec.destinations) out += d.name + " = " + destination_text(d) + "\n";
+
     const actors::UploaderSpec& u = spec.uploader;
     out += "\n[uploader]\n";
-    out += "transport = " + word<actors::TransportKind>(words::transports, u.transport) + "\n";
+    // With destinations, each names its kind: the file must not also name a transport.
+    if (spec.destinations.empty())
+        out += "transport = " + word<actors::TransportKind>(words::transports, u.transport) + "\n";
     out += "archive_dir = " + quoted(u.archive_dir) + "\n";
     out += "archive_file_bytes = " + std::to_string(u.archive_file_bytes) + "\n";
     out += "period = " + millis_text(u.period) + "\n";

@@ -60,6 +60,26 @@ inline constexpr Word<bool> decimation_modes[] = {
     {"average", true},
     {"first", false},
 };
+inline constexpr Word<actors::DestinationKind> destination_kinds[] = {
+    {"http", actors::DestinationKind::http},
+    {"mqtt", actors::DestinationKind::mqtt},
+};
+// "line_protocol" is longer than a CAF atom may be (10): written as a string.
+inline constexpr Word<actors::CodecKind> codecs[] = {
+    {"json_lines", actors::CodecKind::json_lines},
+    {"line_protocol", actors::CodecKind::line_protocol},
+    {"compact", actors::CodecKind::compact},
+};
+// An HTTP destination's method; the spec keeps it as `put` or not.
+inline constexpr Word<bool> http_methods[] = {
+    {"POST", false},
+    {"PUT", true},
+};
+// The MQTT protocol version; the spec keeps it as `mqtt_v5` or not.
+inline constexpr Word<bool> mqtt_versions[] = {
+    {"v5", true},
+    {"v311", false},
+};
 inline constexpr Word<actors::TransportKind> transports[] = {
     {"archive", actors::TransportKind::archive},
     {"none", actors::TransportKind::none},

@@ -145,6 +145,44 @@ struct UploaderSpec {
     friend bool operator==(const UploaderSpec&, const UploaderSpec&) = default;
 };
 
+enum class DestinationKind : std::uint8_t { http, mqtt };
+/// The wire codecs of docs/upload-protocol.md.
+enum class CodecKind : std::uint8_t { json_lines, line_protocol, compact };
+
+/// Where the uploader sends batches, [destinations] in the config file (docs/configuration.md).
+/// Secrets are never in the spec (so never in --dump-config): a token or password is read from
+/// the file or environment variable named here when the runtime starts.
+struct DestinationSpec {
+    std::string name;
+    DestinationKind kind = DestinationKind::http;
+    CodecKind codec = CodecKind::json_lines;
+    // http
+    std::string url;                          ///< http:// or https://
+    bool put = false;                         ///< PUT instead of POST
+    std::uint32_t max_in_flight = 4;          ///< requests at once
+    std::uint32_t batches_per_request = 1;
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds request_timeout{30'000};
+    std::string token_file;                   ///< bearer token: first line of this file, or
+    std::string token_env;                    ///< of this environment variable
+    // mqtt
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 1883;
+    bool mqtt_v5 = true;                      ///< else MQTT 3.1.1
+    std::string client_id;                    ///< "" = <gateway>-<name>
+    std::string topic = "ss/{gateway}/{source}/{sensor}";
+    std::uint32_t window = 16;                ///< PUBLISHes awaiting PUBACK
+    std::chrono::milliseconds ack_timeout{10'000};
+    std::string username;
+    std::string password_file;
+    bool tls = false;                         ///< mqtt: TLS on (http: by the URL's scheme)
+    // both
+    bool verify_tls = true;
+    std::string ca_file, client_cert, client_key;
+
+    friend bool operator==(const DestinationSpec&, const DestinationSpec&) = default;
+};
+
 struct HttpSpec {
     bool enabled = true;
     std::string address = "127.0.0.1"; ///< loopback unless an operator opens it up
@@ -164,6 +202,8 @@ struct PipelineSpec {
     std::vector<SensorSpec> sensors;
     std::vector<ChainSpec> chains;
     std::vector<DatasetSpec> datasets;
+    /// Empty: the uploader uses uploader.transport (the archive, or none).
+    std::vector<DestinationSpec> destinations;
     UploaderSpec uploader{};
     HttpSpec http{};
 };

@@ -1,0 +1,139 @@
+// [destinations]: an HTTP or MQTT destination fills its spec (defaults where a key is not
+// written), each kind of bad entry is refused at its key and line with its reason, and the dump
+// reads back as the same spec.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "config_test_support.hpp"
+#include "ss/config/gateway_config.hpp"
+
+using namespace ss::config::test;
+using ss::actors::CodecKind;
+using ss::actors::DestinationKind;
+using ss::config::GatewayConfig;
+
+namespace {
+
+const std::string base =
+    "[system]\n"                                                         // 1
+    "disk_root = \"/var/lib/ss\"\n"                                      // 2
+    "[sources]\n"                                                        // 3
+    "poll = { kind = 'sim_poll', bus = 'app', period = 2s }\n"           // 4
+    "[sensors]\n"                                                        // 5
+    "temp = { source = \"poll\", id = 1, count = 4, unit = \"C\" }\n"    // 6
+    "[destinations]\n";                                                  // 7 (the entry is line 8)
+
+std::string with(const std::string& entry) { return base + entry + "\n"; }
+
+} // namespace
+
+TEST_CASE("an HTTP destination: every key, and the defaults") {
+    GatewayConfig cfg;
+    accepted(cfg, with("cloud = { kind = 'http', url = \"https://ingest.example/v1/batches\", codec = \"line_protocol\", "
+                       "method = \"PUT\", max_in_flight = 8, batches_per_request = 16, connect_timeout = 2s, "
+                       "request_timeout = 20s, token_env = \"SS_TOKEN\", verify_tls = true, ca_file = \"/etc/ss/ca.pem\", "
+                       "client_cert = \"/etc/ss/c.pem\", client_key = \"/etc/ss/c.key\" }"));
+    const auto& spec = cfg.spec();
+    REQUIRE(spec.destinations.size() == 1);
+    const auto& d = spec.destinations[0];
+    CHECK(d.name == "cloud");
+    CHECK(d.kind == DestinationKind::http);
+    CHECK(d.codec == CodecKind::line_protocol);
+    CHECK(d.url == "https://ingest.example/v1/batches");
+    CHECK(d.put);
+    CHECK(d.max_in_flight == 8);
+    CHECK(d.batches_per_request == 16);
+    CHECK(d.connect_timeout == std::chrono::seconds(2));
+    CHECK(d.request_timeout == std::chrono::seconds(20));
+    CHECK(d.token_env == "SS_TOKEN");
+    CHECK(d.ca_file == "/etc/ss/ca.pem");
+    CHECK(d.client_cert == "/etc/ss/c.pem");
+    CHECK(d.client_key == "/etc/ss/c.key");
+    // The destination replaces the archive.
+    CHECK(spec.uploader.transport == ss::actors::TransportKind::none);
+    reloads_as(cfg);
+
+    GatewayConfig plain;
+    accepted(plain, with("local = { kind = 'http', url = \"http://127.0.0.1:8080/ingest\" }"));
+    const auto& p = plain.spec().destinations.at(0);
+    CHECK(p.codec == CodecKind::json_lines);
+    CHECK_FALSE(p.put);
+    CHECK(p.max_in_flight == 4);
+    CHECK(p.batches_per_request == 1);
+    CHECK(p.verify_tls);
+    reloads_as(plain);
+}
+
+TEST_CASE("an MQTT destination: every key, and the defaults") {
+    GatewayConfig cfg;
+    accepted(cfg, with("live = { kind = 'mqtt', host = \"broker.lan\", port = 8883, protocol = 'v311', codec = 'compact', "
+                       "client_id = \"gw-7\", topic = \"plant/{gateway}/{source}/{sensor}/{type}\", window = 32, "
+                       "ack_timeout = 5s, username = \"gw\", password_file = \"/etc/ss/mqtt.pw\", tls = true, "
+                       "ca_file = \"/etc/ss/ca.pem\" }"));
+    const auto& d = cfg.spec().destinations.at(0);
+    CHECK(d.kind == DestinationKind::mqtt);
+    CHECK(d.codec == CodecKind::compact);
+    CHECK(d.host == "broker.lan");
+    CHECK(d.port == 8883);
+    CHECK_FALSE(d.mqtt_v5);
+    CHECK(d.client_id == "gw-7");
+    CHECK(d.topic == "plant/{gateway}/{source}/{sensor}/{type}");
+    CHECK(d.window == 32);
+    CHECK(d.ack_timeout == std::chrono::seconds(5));
+    CHECK(d.username == "gw");
+    CHECK(d.password_file == "/etc/ss/mqtt.pw");
+    CHECK(d.tls);
+    reloads_as(cfg);
+
+    GatewayConfig plain;
+    accepted(plain, with("live = { kind = 'mqtt' }"));
+    const auto& p = plain.spec().destinations.at(0);
+    CHECK(p.host == "127.0.0.1");
+    CHECK(p.port == 1883);
+    CHECK(p.mqtt_v5);
+    CHECK(p.window == 16);
+    CHECK(p.topic == "ss/{gateway}/{source}/{sensor}");
+}
+
+TEST_CASE("bad destinations are refused at their key and line") {
+    refused(with("x = { url = \"http://a\" }"), "destinations.x.kind", 8, "required");
+    refused(with("x = { kind = 'ftp' }"), "destinations.x.kind", 8, "'http' or 'mqtt'");
+    refused(with("x = { kind = 'http' }"), "destinations.x.url", 8, "required");
+    refused(with("x = { kind = 'http', url = \"ftp://a\" }"), "destinations.x.url", 8, "http:// or https://");
+    refused(with("x = { kind = 'http', url = \"http://a b\" }"), "destinations.x.url", 8, "spaces");
+    refused(with("x = { kind = 'http', url = \"http://a\", codec = 'xml' }"), "destinations.x.codec", 8, "not 'xml'");
+    refused(with("x = { kind = 'http', url = \"http://a\", method = \"GET\" }"), "destinations.x.method", 8, "not 'GET'");
+    refused(with("x = { kind = 'http', url = \"http://a\", max_in_flight = 0 }"), "destinations.x.max_in_flight", 8, "1..64");
+    refused(with("x = { kind = 'http', url = \"http://a\", batches_per_request = 2000 }"),
+            "destinations.x.batches_per_request", 8, "1..1024");
+    refused(with("x = { kind = 'http', url = \"http://a\", request_timeout = 0s }"), "destinations.x.request_timeout", 8,
+            "1ms..1h");
+    refused(with("x = { kind = 'http', url = \"https://a\", token_env = \"A\", token_file = \"/t\" }"),
+            "destinations.x.token_env", 8, "give one");
+    refused(with("x = { kind = 'http', url = \"https://a\", token_env = \"1A\" }"), "destinations.x.token_env", 8,
+            "environment variable");
+    // A bearer token over plain HTTP would travel in clear.
+    refused(with("x = { kind = 'http', url = \"http://a\", token_file = \"/t\" }"), "destinations.x.url", 8, "https://");
+    refused(with("x = { kind = 'http', url = \"https://a\", client_cert = \"/c\" }"), "destinations.x.client_key", 8,
+            "needs its key");
+    // Keys of the other kind.
+    refused(with("x = { kind = 'http', url = \"http://a\", topic = \"t\" }"), "destinations.x.topic", 8,
+            "not for a 'http' destination");
+    refused(with("x = { kind = 'mqtt', url = \"http://a\" }"), "destinations.x.url", 8, "not for a 'mqtt' destination");
+    refused(with("x = { kind = 'mqtt', port = 0 }"), "destinations.x.port", 8, "1..65535");
+    refused(with("x = { kind = 'mqtt', topic = \"a/+/b\" }"), "destinations.x.topic", 8, "wildcards");
+    refused(with("x = { kind = 'mqtt', topic = \"a/{site}\" }"), "destinations.x.topic", 8, "placeholders");
+    refused(with("x = { kind = 'mqtt', topic = \"a/{sensor\" }"), "destinations.x.topic", 8, "placeholders");
+    refused(with("x = { kind = 'mqtt', window = 0 }"), "destinations.x.window", 8, "1..65535");
+    refused(with("x = { kind = 'mqtt', protocol = 'v4' }"), "destinations.x.protocol", 8, "'v5' or 'v311'");
+    refused(with("x = { kind = 'mqtt', password_file = \"/p\" }"), "destinations.x.password_file", 8, "username");
+    refused(with("x = { kind = 'mqtt', ca_file = \"/ca\" }"), "destinations.x.tls", 8, "must be true");
+    refused(with("x = { kind = 'mqtt', typo = 1 }"), "destinations.x.typo", 8, "unknown key");
+    refused(with("x = \"http://a\""), "destinations.x", 8, "expects a map");
+    // One destination per gateway so far.
+    refused(with("a = { kind = 'mqtt' }\nb = { kind = 'mqtt' }"), "destinations.b", 9, "one destination");
+    // The destinations name their kind: [uploader]'s transport is not for such a file.
+    refused(with("a = { kind = 'mqtt' }") + "[uploader]\ntransport = 'archive'\n", "uploader.transport", 10,
+            "remove one of them");
+}
