@@ -9,7 +9,7 @@ packages=(
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
   libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev
-  prometheus systemd curl
+  prometheus systemd curl python3
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   g++-12-arm-linux-gnueabihf g++-12-aarch64-linux-gnu qemu-user
 )

@@ -16,6 +16,8 @@
 #include "ss/disk_format.hpp"
 #include "ss/sector_format.hpp"
 
+#include "ss/upload/compact_codec.hpp"
+
 #include "fuzz_checks.hpp"
 
 namespace fs = std::filesystem;
@@ -249,6 +251,69 @@ int main(int argc, char** argv) {
         Bytes torn = ledger({{SS_SOURCE_HOST, 1, 5}, {SS_SOURCE_HOST, 2, 6}});
         torn.pop_back();
         write("corpus/meta/ledger-torn.bin", torn);
+    }
+
+    // Compact upload batches (fuzz_compact): valid ones of both types, and hand-made refusals.
+    {
+        auto batch = [](RecordType type, std::vector<std::uint32_t> values, std::vector<std::uint64_t> times_ms,
+                        std::uint64_t first_time, std::uint32_t period) {
+            const std::size_t stride = sector::record_bytes(type);
+            std::vector<std::byte> records(values.size() * stride);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                sector::store(records.data() + i * stride, values[i]);
+                if (type == RecordType::evt) sector::store(records.data() + i * stride + 4, times_ms[i]);
+            }
+            upload::Batch b;
+            b.gateway = "gw-01";
+            b.boot = 3;
+            b.source = SS_SOURCE_APP;
+            b.sensor_id = 42;
+            b.type = type;
+            b.first_seq = 1000;
+            b.count = static_cast<std::uint32_t>(values.size());
+            b.channel = "temperature";
+            b.unit = "cdegC";
+            b.first_time_us = first_time;
+            b.period_us = period;
+            b.records = records.data();
+            Bytes out(upload::compact_size(b).value());
+            if (!upload::compact_encode(b, std::as_writable_bytes(std::span(out)))) std::exit(1);
+            return out;
+        };
+        const std::uint64_t utc = sector::utc_flag | 1'733'300'000'000'000ull;
+        write("corpus/compact/ts-ramp-utc.bin", batch(ts, {2150, 2151, 2151, 2152, 2150, 2149, 2150, 2151}, {}, utc, 1'000'000));
+        write("corpus/compact/ts-one-unknown-time.bin", batch(ts, {7}, {}, sector::time_unknown, 0));
+        write("corpus/compact/ts-extremes-monotonic.bin",
+              batch(ts, {0x80000000u, 0x7FFFFFFFu, 0, 0xFFFFFFFFu}, {}, 123'456, 100));
+        write("corpus/compact/evt-times-backwards.bin",
+              batch(evt, {1, 2, 3, 0xFFFFFFFFu}, {1'733'300'000'000ull, 1'733'299'999'000ull, ~std::uint64_t{0}, 0}, 0, 0));
+        {
+            Bytes two = batch(ts, {1, 2}, {}, utc, 10);
+            const Bytes second = batch(evt, {5}, {9}, 0, 0);
+            two.insert(two.end(), second.begin(), second.end());
+            write("corpus/compact/two-batches-back-to-back.bin", two);
+        }
+        Bytes good = batch(ts, {10, 11, 12}, {}, utc, 1000);
+        Bytes b = good;
+        b[b.size() - 1] ^= 0x01;
+        write("regressions/compact/crc-mismatch.bin", b);
+        b = good;
+        b.resize(b.size() - 5);
+        write("regressions/compact/truncated-in-values.bin", b);
+        b = good;
+        b[2] = 2;
+        write("regressions/compact/unknown-version.bin", b);
+        // boot 3 written as 0x83 0x00: not the shortest varint.
+        b.assign(good.begin(), good.begin() + 4);
+        b.push_back(0x83);
+        b.push_back(0x00);
+        b.insert(b.end(), good.begin() + 5, good.end());
+        write("regressions/compact/non-minimal-varint.bin", b);
+        // A count of 2^32 - 1 records in a few bytes: refused before anything is sized by it.
+        b.assign(good.begin(), good.begin() + 4);
+        for (std::uint8_t x : std::initializer_list<std::uint8_t>{0x03, 0x2A, 0xE8, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F})
+            b.push_back(x);
+        write("regressions/compact/count-out-of-range.bin", b);
     }
 
     std::printf("fuzz_corpus_gen: wrote %d files under %s\n", written, root.c_str());

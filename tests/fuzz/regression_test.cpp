@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compact_fuzz_check.hpp"
 #include "fuzz_checks.hpp"
 
 #ifndef SS_FUZZ_DIR
@@ -72,4 +73,12 @@ TEST_CASE("every data file image in the fuzz seed corpus passes the unit scanner
 
 TEST_CASE("every data file image regression input passes the unit scanner checks") {
     replay("regressions/scanner", ss::fuzz::check_scanner);
+}
+
+TEST_CASE("every compact upload batch in the fuzz seed corpus passes the compact decoder checks") {
+    replay("corpus/compact", ss::fuzz::check_compact);
+}
+
+TEST_CASE("every compact upload batch regression input passes the compact decoder checks") {
+    replay("regressions/compact", ss::fuzz::check_compact);
 }

@@ -1,0 +1,34 @@
+#include "ss/upload/idempotency_key.hpp"
+
+#include "output.hpp"
+#include "ss/source_name.hpp"
+
+namespace ss::upload {
+namespace {
+
+void write_key(const Batch& b, detail::Output& o) noexcept {
+    o.text(b.gateway);
+    o.chr(':');
+    o.text(source_name(b.source));
+    o.chr(':');
+    o.decimal(b.sensor_id);
+    o.chr(':');
+    o.decimal(b.first_seq);
+    o.chr(':');
+    o.decimal(b.count);
+}
+
+} // namespace
+
+Expected<std::size_t> format_idempotency_key(const Batch& b, std::span<char> out) noexcept {
+    if (auto ok = check(b); !ok) return std::unexpected(ok.error());
+    detail::Output count;
+    write_key(b, count);
+    if (count.size() + 1 > out.size()) return std::unexpected(Errc::no_space);
+    detail::Output o(reinterpret_cast<std::byte*>(out.data()), out.size());
+    write_key(b, o);
+    out[o.size()] = '\0';
+    return o.size();
+}
+
+} // namespace ss::upload

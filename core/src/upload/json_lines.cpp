@@ -1,0 +1,107 @@
+#include "ss/upload/json_lines.hpp"
+
+#include "output.hpp"
+#include "ss/source_name.hpp"
+
+namespace ss::upload {
+namespace {
+
+// A JSON string (RFC 8259 §7): quote and backslash escaped, control characters as \u00XX (check
+// refuses them in names, but the escaping does not depend on it); other bytes, UTF-8 included,
+// go as they are.
+void json_string(detail::Output& o, std::string_view s) noexcept {
+    static constexpr char hex[] = "0123456789abcdef";
+    o.chr('"');
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            o.chr('\\');
+            o.chr(c);
+        } else if (u < 0x20) {
+            o.text("\\u00");
+            o.chr(hex[u >> 4]);
+            o.chr(hex[u & 0xF]);
+        } else {
+            o.chr(c);
+        }
+    }
+    o.chr('"');
+}
+
+void key(detail::Output& o, std::string_view k) noexcept {
+    o.chr(',');
+    o.chr('"');
+    o.text(k);
+    o.text("\":");
+}
+
+void write_lines(const Batch& b, detail::Output& o) noexcept {
+    for (std::uint32_t i = 0; i < b.count; ++i) {
+        // The batch's key, as format_idempotency_key writes it (the gateway name needs no escaping).
+        o.text("{\"key\":\"");
+        o.text(b.gateway);
+        o.chr(':');
+        o.text(source_name(b.source));
+        o.chr(':');
+        o.decimal(b.sensor_id);
+        o.chr(':');
+        o.decimal(b.first_seq);
+        o.chr(':');
+        o.decimal(b.count);
+        o.chr('"');
+        key(o, "gateway");
+        json_string(o, b.gateway);
+        key(o, "boot");
+        o.decimal(b.boot);
+        key(o, "source");
+        json_string(o, source_name(b.source));
+        key(o, "sensor");
+        o.decimal(b.sensor_id);
+        key(o, "type");
+        o.text(b.type == RecordType::ts ? "\"ts\"" : "\"evt\"");
+        key(o, "channel");
+        json_string(o, b.channel);
+        key(o, "unit");
+        json_string(o, b.unit);
+        key(o, "seq");
+        o.decimal(b.seq(i));
+        key(o, "value");
+        o.decimal(b.value(i));
+        if (b.type == RecordType::ts) {
+            const std::uint64_t t = b.time_us(i);
+            key(o, "time_us");
+            if (t == sector::time_unknown) {
+                o.text("null");
+                key(o, "clock");
+                o.text("null");
+            } else {
+                o.decimal(t & ~sector::utc_flag);
+                key(o, "clock");
+                o.text((t & sector::utc_flag) != 0 ? "\"utc\"" : "\"mono\"");
+            }
+        } else {
+            key(o, "ts_ms");
+            o.decimal(b.event_ms(i));
+        }
+        o.text("}\n");
+    }
+}
+
+} // namespace
+
+Expected<std::size_t> json_lines_size(const Batch& b) noexcept {
+    if (auto ok = check(b); !ok) return std::unexpected(ok.error());
+    detail::Output o;
+    write_lines(b, o);
+    return o.size();
+}
+
+Expected<std::size_t> json_lines_encode(const Batch& b, std::span<std::byte> out) noexcept {
+    if (auto ok = check(b); !ok) return std::unexpected(ok.error());
+    detail::Output o(out.data(), out.size());
+    write_lines(b, o);
+    if (!o.fits()) return std::unexpected(Errc::no_space);
+    return o.size();
+}
+
+} // namespace ss::upload
