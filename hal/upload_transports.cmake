@@ -6,6 +6,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
 add_library(ss_upload_net STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/posix/upload/codec_encoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_response_rules.cpp
   ${CMAKE_CURRENT_LIST_DIR}/posix/upload/http_transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/posix/upload/mqtt_transport.cpp

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "pipeline_spec.hpp"
+#include "destination_transport.hpp"
 #include "posix/upload/archive_transport.hpp"
 #include "ss/actors/bus_config.hpp"
 #include "ss/actors/event_hub.hpp"
@@ -156,6 +157,16 @@ bool Pipeline::open(std::string& why) {
         }
         own_transport_ = std::make_unique<hal::ArchiveTransport>(
             hal::ArchiveTransport::Settings{dir, spec_.uploader.archive_file_bytes});
+        transport_ = own_transport_.get();
+    }
+    if (transport_ == nullptr && !spec_.destinations.empty()) {
+        hal::ChannelDirectory channels;
+        for (const auto& sensor : sensors_)
+            channels[{sensor->bus, sensor->id}] = hal::Channel{sensor->name, sensor->spec->unit};
+        DestinationTransport d;
+        if (!make_destination_transport(spec_.gateway, spec_.destinations.front(), channels, d, why)) return false;
+        own_encoder_ = std::move(d.encoder);
+        own_transport_ = std::move(d.transport);
         transport_ = own_transport_.get();
     }
     started_ms_ = now_ms();

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "posix/upload/http_response_rules.hpp"
-#include "ss/source_name.hpp"
 
 namespace ss::hal {
 
@@ -118,13 +117,14 @@ struct HttpTransport::Impl {
         r.keys.clear();
         r.members.clear();
         for (std::size_t i = r.first; i < r.first + r.count; ++i) {
-            if (!encoder.append(batches[i], r.body)) {
-                // An invalid description is never going to be accepted: quarantined, not retried.
+            // An invalid description is never going to be accepted: quarantined, not retried.
+            const std::string key = encoder.key(batches[i]);
+            if (key.empty() || !encoder.append(batches[i], r.body)) {
                 results[i] = UploadResult{UploadOutcome::rejected, 0};
                 continue;
             }
             if (!r.keys.empty()) r.keys += ", ";
-            r.keys += key_of(settings.gateway, batches[i]);
+            r.keys += key;
             r.members.push_back(i);
         }
         if (r.keys.empty()) return false;
@@ -267,19 +267,6 @@ std::size_t HttpTransport::send_many(std::span<const UploadBatch> batches, std::
 HttpTransport::Stats HttpTransport::stats() const noexcept {
     std::lock_guard g(impl_->stats_lock);
     return impl_->stats;
-}
-
-std::string HttpTransport::key_of(const std::string& gateway, const UploadBatch& batch) {
-    std::string key = gateway;
-    key += ':';
-    key += source_name(batch.source);
-    key += ':';
-    key += std::to_string(batch.sensor_id);
-    key += ':';
-    key += std::to_string(batch.first_seq);
-    key += ':';
-    key += std::to_string(batch.count);
-    return key;
 }
 
 } // namespace ss::hal

@@ -20,7 +20,6 @@ public:
     struct Settings {
         std::string url;                      ///< http:// or https://
         bool use_put = false;                 ///< PUT instead of POST (003 §8 names both)
-        std::string gateway;                  ///< this gateway's name, the first part of each key
         std::uint32_t max_in_flight = 4;      ///< requests at once
         std::uint32_t batches_per_request = 1;
         std::uint32_t connect_timeout_ms = 10'000;
@@ -57,9 +56,6 @@ public:
     std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept override;
 
     Stats stats() const noexcept;
-
-    /// The Idempotency-Key of one batch: gateway:source:sensor:first_seq:count.
-    static std::string key_of(const std::string& gateway, const UploadBatch& batch);
 
 private:
     struct Impl;

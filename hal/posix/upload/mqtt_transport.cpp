@@ -9,7 +9,6 @@
 #include <mutex>
 #include <vector>
 
-#include "posix/upload/http_transport.hpp"
 #include "ss/source_name.hpp"
 
 namespace ss::hal {
@@ -190,12 +189,12 @@ struct MqttTransport::Impl {
                 !connected || generation != gen)
                 break;
             payload.clear();
-            if (!encoder.append(batches[i], payload)) {
+            const std::string key = encoder.key(batches[i]);
+            if (key.empty() || !encoder.append(batches[i], payload)) {
                 results[i] = UploadResult{UploadOutcome::rejected, 0};
                 continue;
             }
             const std::string topic = topic_of(batches[i]);
-            const std::string key = HttpTransport::key_of(settings.gateway, batches[i]);
             mosquitto_property* props = nullptr;
             if (settings.v5) {
                 mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "Idempotency-Key", key.c_str());

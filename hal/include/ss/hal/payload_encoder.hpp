@@ -19,6 +19,9 @@ public:
     /// Appends the encoding of one batch to out; false, with out as it was, if the batch cannot
     /// be encoded (its description is invalid).
     virtual bool append(const UploadBatch& batch, std::string& out) = 0;
+    /// The batch's idempotency key (docs/upload-protocol.md): what a transport sends beside the
+    /// payload (an HTTP header, an MQTT v5 user property). Empty if the batch is invalid.
+    virtual std::string key(const UploadBatch& batch) const = 0;
 };
 
 } // namespace ss::hal
