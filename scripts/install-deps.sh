@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests, the Cortex-M4 core build and the ARM Linux
-# cross builds (armhf, aarch64; their tests run under qemu-user) need.
+# cross builds (armhf, aarch64; their tests run under qemu-user) need. The tests run real servers
+# on loopback (tests/support/local_server.hpp): Prometheus, the mosquitto MQTT broker and its
+# clients, InfluxDB 1.x, and the HTTP(S) test receiver (python3, certificates made with openssl).
 # Idempotent and non-interactive; safe to run on every build.
 set -euo pipefail
 
@@ -9,7 +11,8 @@ packages=(
   doctest-dev libbenchmark-dev libsqlite3-dev libboost-dev
   clang libclang-rt-14-dev
   libcaf-dev libmicrohttpd-dev libsystemd-dev libabsl-dev
-  prometheus systemd curl python3
+  prometheus systemd curl
+  mosquitto mosquitto-clients influxdb python3 openssl libcurl4-openssl-dev libmosquitto-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   g++-12-arm-linux-gnueabihf g++-12-aarch64-linux-gnu qemu-user
 )

@@ -47,6 +47,7 @@ struct ChildStreams {
     std::filesystem::path stdin_from;
     std::filesystem::path stdout_to;
     bool stderr_with_stdout = true; ///< else stderr goes to /dev/null
+    bool append = false;            ///< append to stdout_to (a restarted server's log) instead of truncating it
 };
 
 class ChildProcess {
@@ -66,6 +67,7 @@ public:
         const std::string in = streams.stdin_from.empty() ? "/dev/null" : streams.stdin_from.string();
         const std::string out = streams.stdout_to.empty() ? "/dev/null" : streams.stdout_to.string();
         const bool err_with_out = streams.stderr_with_stdout;
+        const int out_flags = O_WRONLY | O_CREAT | (streams.append ? O_APPEND : O_TRUNC);
         const pid_t parent = ::getpid();
 
         // exec's failure travels back through a close-on-exec pipe: EOF means exec succeeded.
@@ -83,7 +85,7 @@ public:
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::getppid() != parent) ::_exit(127); // the parent died before prctl took effect
             const int in_fd = ::open(in.c_str(), O_RDONLY);
-            const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int out_fd = ::open(out.c_str(), out_flags, 0644);
             const int null_fd = ::open("/dev/null", O_WRONLY);
             if (in_fd >= 0 && out_fd >= 0 && null_fd >= 0 && ::dup2(in_fd, 0) == 0 && ::dup2(out_fd, 1) == 1 &&
                 ::dup2(err_with_out ? out_fd : null_fd, 2) == 2)

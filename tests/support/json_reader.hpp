@@ -19,6 +19,9 @@ struct JsonValue {
     Kind kind = Kind::null;
     bool boolean = false;
     double number = 0.0;
+    /// A number as written: exact where the double is not (integers beyond 2^53, such as
+    /// InfluxDB's nanosecond timestamps).
+    std::string number_text;
     std::string string;
     std::vector<JsonValue> items;       ///< array elements, or object values
     std::vector<std::string> keys;      ///< object keys, in order, parallel to items
@@ -148,6 +151,7 @@ private:
             if (digits() == 0) return fail("bad exponent");
         }
         v.kind = JsonValue::Kind::number;
+        v.number_text.assign(text_.substr(start, pos_ - start));
         const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, v.number);
         if (r.ec != std::errc() || r.ptr != text_.data() + pos_) return fail("unreadable number");
         return true;

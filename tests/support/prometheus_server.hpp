@@ -3,13 +3,12 @@
 // short interval; queried through its HTTP API; stopped with SIGTERM and its directory removed
 // when the object goes. For tests that must know a scraper accepts what an endpoint serves,
 // not just that the text looks right: the endpoint's tests and the daemon's integration test.
+// The process, port and directory handling is LocalServer's (local_server.hpp).
 #pragma once
 
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <expected>
 #include <filesystem>
 #include <fstream>
@@ -17,14 +16,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <vector>
 
-#include "support/child_process.hpp"
-#include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/json_reader.hpp"
+#include "support/local_server.hpp"
 
 namespace ss::test {
 
@@ -46,42 +43,31 @@ public:
 
     /// Starts the server and waits until it is ready. The error carries its log.
     static std::expected<std::unique_ptr<PrometheusServer>, std::string> start(const Options& options) {
-        const std::filesystem::path binary = find_on_path("prometheus");
-        if (binary.empty()) return std::unexpected(std::string("prometheus is not on PATH (scripts/install-deps.sh installs it)"));
-        auto directory = make_temp_directory();
-        if (!directory) return std::unexpected(directory.error());
-        std::unique_ptr<PrometheusServer> server(new PrometheusServer(options, *directory));
-        if (auto written = server->write_config(); !written) return std::unexpected(written.error());
-
-        // The port was free a moment ago; if someone took it since, try another.
-        std::string last_error;
-        for (int attempt = 0; attempt < 3; ++attempt) {
-            auto started = server->launch(binary);
-            if (started) return server;
-            last_error = started.error();
-            if (last_error.find("address already in use") == std::string::npos) break;
-        }
-        return std::unexpected(last_error);
+        LocalServerSpec spec;
+        spec.program = "prometheus";
+        spec.prepare = [options](const LocalServer& server) -> std::expected<std::vector<std::string>, std::string> {
+            if (auto written = write_config(options, server.directory() / "prometheus.yml"); !written)
+                return std::unexpected(written.error());
+            return std::vector<std::string>{"--config.file=" + (server.directory() / "prometheus.yml").string(),
+                                            "--storage.tsdb.path=" + (server.directory() / "data").string(),
+                                            "--web.listen-address=127.0.0.1:" + std::to_string(server.port())};
+        };
+        spec.ready = answers_http("/-/ready", 200);
+        spec.ready_timeout = options.ready_timeout;
+        auto server = LocalServer::start(std::move(spec));
+        if (!server) return std::unexpected(server.error());
+        return std::unique_ptr<PrometheusServer>(new PrometheusServer(options, std::move(*server)));
     }
 
-    ~PrometheusServer() {
-        stop();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
-    }
-
-    PrometheusServer(const PrometheusServer&) = delete;
-    PrometheusServer& operator=(const PrometheusServer&) = delete;
-
-    std::uint16_t port() const noexcept { return port_; }
-    const std::filesystem::path& directory() const noexcept { return directory_; }
+    std::uint16_t port() const { return server_->port(); }
+    const std::filesystem::path& directory() const noexcept { return server_->directory(); }
 
     /// What the server has logged so far.
-    std::string log() const { return read_text_file(log_path()); }
+    std::string log() const { return server_->log(); }
 
     /// Evaluates promql now; the series of its instant vector.
     std::expected<std::vector<Sample>, std::string> query(std::string_view promql) const {
-        auto response = http_get("127.0.0.1", port_, "/api/v1/query?query=" + url_encode(promql));
+        auto response = http_get("127.0.0.1", port(), "/api/v1/query?query=" + url_encode(promql));
         if (!response) return std::unexpected("query " + std::string(promql) + ": " + response.error());
         auto document = parse_json(response->body);
         if (!document) return std::unexpected("query " + std::string(promql) + ": not JSON (" + document.error() + "): " + response->body);
@@ -127,81 +113,39 @@ public:
                 last = samples.error();
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        auto targets = http_get("127.0.0.1", port_, "/api/v1/targets");
+        auto targets = http_get("127.0.0.1", port(), "/api/v1/targets");
         return std::unexpected("no successful scrape within " + std::to_string(timeout.count()) + " ms (" + last +
                                "); targets: " + (targets ? targets->body : targets.error()));
     }
 
     /// SIGTERM, waits for it to end (SIGKILL after 10 s). Its exit status; the same on later calls.
-    int stop() {
-        if (!process_) return stopped_status_;
-        stopped_status_ = process_->terminate(std::chrono::seconds(10));
-        process_.reset();
-        return stopped_status_;
-    }
+    int stop() { return server_->stop(); }
 
 private:
-    PrometheusServer(Options options, std::filesystem::path directory)
-        : options_(std::move(options)), directory_(std::move(directory)) {}
-
-    std::filesystem::path log_path() const { return directory_ / "prometheus.log"; }
-
-    static std::expected<std::filesystem::path, std::string> make_temp_directory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "ss-prometheus-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            return std::unexpected("mkdtemp: " + std::error_code(errno, std::generic_category()).message());
-        return std::filesystem::path(pattern);
-    }
+    PrometheusServer(Options options, std::unique_ptr<LocalServer> server)
+        : options_(std::move(options)), server_(std::move(server)) {}
 
     static std::string duration_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
-    std::expected<void, std::string> write_config() const {
-        std::ofstream config(directory_ / "prometheus.yml");
+    static std::expected<void, std::string> write_config(const Options& options, const std::filesystem::path& path) {
+        std::ofstream config(path);
         config << "global:\n"
-               << "  scrape_interval: " << duration_text(options_.scrape_interval) << "\n"
-               << "  scrape_timeout: " << duration_text(options_.scrape_interval) << "\n"
-               << "  evaluation_interval: " << duration_text(options_.scrape_interval) << "\n"
+               << "  scrape_interval: " << duration_text(options.scrape_interval) << "\n"
+               << "  scrape_timeout: " << duration_text(options.scrape_interval) << "\n"
+               << "  evaluation_interval: " << duration_text(options.scrape_interval) << "\n"
                << "scrape_configs:\n"
-               << "  - job_name: \"" << options_.job << "\"\n"
-               << "    metrics_path: \"" << options_.metrics_path << "\"\n"
+               << "  - job_name: \"" << options.job << "\"\n"
+               << "    metrics_path: \"" << options.metrics_path << "\"\n"
                << "    static_configs:\n"
                << "      - targets:\n";
-        for (const auto& t : options_.targets) config << "          - \"" << t << "\"\n";
+        for (const auto& t : options.targets) config << "          - \"" << t << "\"\n";
         config.close();
-        if (!config) return std::unexpected("cannot write " + (directory_ / "prometheus.yml").string());
+        if (!config) return std::unexpected("cannot write " + path.string());
         return {};
     }
 
-    std::expected<void, std::string> launch(const std::filesystem::path& binary) {
-        port_ = free_loopback_port();
-        if (port_ == 0) return std::unexpected(std::string("no free loopback port"));
-        auto child = ChildProcess::spawn(binary,
-                                         {"--config.file=" + (directory_ / "prometheus.yml").string(),
-                                          "--storage.tsdb.path=" + (directory_ / "data").string(),
-                                          "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
-                                         ChildStreams{{}, log_path(), true});
-        if (!child) return std::unexpected(child.error());
-        process_ = std::make_unique<ChildProcess>(std::move(*child));
-        const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (auto status = process_->poll()) {
-                process_.reset();
-                return std::unexpected("prometheus exited with status " + std::to_string(*status) + "; its log:\n" + log());
-            }
-            auto ready = http_get("127.0.0.1", port_, "/-/ready");
-            if (ready && ready->status == 200) return {};
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        stop();
-        return std::unexpected("prometheus was not ready within " + std::to_string(options_.ready_timeout.count()) +
-                               " ms; its log:\n" + log());
-    }
-
     Options options_;
-    std::filesystem::path directory_;
-    std::uint16_t port_ = 0;
-    std::unique_ptr<ChildProcess> process_;
-    int stopped_status_ = -1;
+    std::unique_ptr<LocalServer> server_;
 };
 
 } // namespace ss::test
