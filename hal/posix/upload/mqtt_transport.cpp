@@ -51,6 +51,7 @@ struct MqttTransport::Impl {
     std::condition_variable changed;
     bool connected = false;
     std::uint64_t generation = 0; ///< connections made: a publish of an older one is lost with it
+    std::uint64_t connection_events = 0; ///< CONNACKs (refusals too) and disconnections
     /// mid → index into the current call's results; acknowledged before publish returned: early.
     std::map<int, std::size_t> waiting;
     std::map<int, int> early;
@@ -98,6 +99,7 @@ struct MqttTransport::Impl {
 
     void on_connect(int rc) {
         std::lock_guard g(lock);
+        ++connection_events;
         if (rc == 0) {
             connected = true;
             ++generation;
@@ -110,6 +112,7 @@ struct MqttTransport::Impl {
 
     void on_disconnect() {
         std::lock_guard g(lock);
+        ++connection_events;
         connected = false;
         // What waits for a PUBACK is sent again by the uploader (same key): not waited for.
         for (auto& [mid, i] : waiting) {
@@ -162,7 +165,11 @@ struct MqttTransport::Impl {
             }
             loop_running = true;
         }
-        return changed.wait_for(g, std::chrono::milliseconds(settings.connect_timeout_ms), [&] { return connected; });
+        // A refusal (bad credentials, a TLS failure) ends the wait as soon as it is known.
+        const std::uint64_t events = connection_events;
+        changed.wait_for(g, std::chrono::milliseconds(settings.connect_timeout_ms),
+                         [&] { return connected || connection_events != events; });
+        return connected;
     }
 
     std::string topic_of(const UploadBatch& batch) const {
