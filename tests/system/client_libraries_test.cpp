@@ -167,9 +167,10 @@ TEST_CASE("libcurl keeps one connection alive across uploads and reads Retry-Aft
     CHECK(uploader.retry_after_seconds() == 3);
     REQUIRE(uploader.post(url, "{\"seq\":2}\n", "gw:adc0:1:2:1") == CURLE_OK);
     CHECK(uploader.status() == 503);
-    // An HTTP date has one-second resolution and the clock moves on between the two ends.
+    // An HTTP date has one-second resolution, the clock moves on between the two ends, and
+    // libcurl's time() reads the coarse clock, which may still show the previous second.
     CHECK(uploader.retry_after_seconds() >= 88);
-    CHECK(uploader.retry_after_seconds() <= 90);
+    CHECK(uploader.retry_after_seconds() <= 91);
     auto stats = receiver->stats();
     REQUIRE(stats.has_value());
     CHECK(stats->accepted == 2);
