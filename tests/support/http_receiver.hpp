@@ -60,6 +60,8 @@ public:
         std::optional<std::string> idempotency_key;
         bool authorization = false;       ///< the header was present (its value is never recorded)
         std::string content_type, content_encoding;
+        /// Every request header as sent (names as sent); credentials' values read "<redacted>".
+        std::map<std::string, std::string> headers;
         std::uint64_t body_bytes = 0;
         std::string status;               ///< "200", "429", ... or "reset"
         std::uint64_t delay_ms = 0;
@@ -173,6 +175,8 @@ public:
             r.authorization = flag("authorization");
             r.content_type = text("content_type");
             r.content_encoding = text("content_encoding");
+            if (const JsonValue* headers = entry->find("headers"))
+                for (std::size_t i = 0; i < headers->keys.size(); ++i) r.headers[headers->keys[i]] = headers->items[i].string;
             r.body_bytes = number("body_bytes");
             r.status = text("status");
             r.delay_ms = number("delay_ms");

@@ -11,7 +11,8 @@ Files in --directory:
   requests.jsonl   one JSON object per request, written before its response is sent: seq, method,
                    path, idempotency_key (null without one), authorization (whether the header
                    was there; its value is never written), content_type, content_encoding,
-                   body_bytes, status (a number, or "reset"), delay_ms, duplicate, body_file
+                   headers (all of them, credentials' values as "<redacted>"), body_bytes,
+                   status (a number, or "reset"), delay_ms, duplicate, body_file
   bodies/<seq>.body  the body of each accepted (2xx) request, duplicates included
   stats.json       the counts of GET /stats, rewritten after every request
 Started again on the same directory (after a crash), it reads requests.jsonl back: the counts
@@ -48,6 +49,9 @@ import struct
 import sys
 import threading
 import time
+
+# Headers whose values are credentials: recorded as present, never written down.
+SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 
 Fault = collections.namedtuple("Fault", "status retry_after retry_after_date delay_ms")
 
@@ -204,6 +208,8 @@ class Receiver:
                 "authorization": "Authorization" in headers,
                 "content_type": headers.get("Content-Type"),
                 "content_encoding": headers.get("Content-Encoding"),
+                "headers": {name: ("<redacted>" if name.lower() in SECRET_HEADERS else value)
+                            for name, value in headers.items()},
                 "body_bytes": len(body),
                 "status": "reset" if status is None else status,
                 "delay_ms": delay_ms,

@@ -20,10 +20,8 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -157,7 +155,8 @@ private:
     std::filesystem::path log_path() const { return directory_ / (spec_.name + ".log"); }
 
     static std::filesystem::path find_program(const std::string& program) {
-        if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? std::filesystem::path(program) : std::filesystem::path();
+        if (program.find('/') != std::string::npos)
+            return ::access(program.c_str(), X_OK) == 0 ? std::filesystem::path(program) : std::filesystem::path();
         if (auto on_path = find_on_path(program); !on_path.empty()) return on_path;
         for (const char* dir : {"/usr/sbin", "/sbin", "/usr/local/sbin"}) {
             std::filesystem::path candidate = std::filesystem::path(dir) / program;

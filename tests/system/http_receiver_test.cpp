@@ -101,6 +101,9 @@ TEST_CASE("uploads are recorded with their keys and bodies, and a duplicate Idem
     CHECK(first.path == "/v1/batches");
     CHECK(first.idempotency_key == "gw:adc0:1:0:60");
     CHECK(first.authorization);
+    CHECK(first.headers.at("Authorization") == "<redacted>");
+    CHECK(first.headers.at("Idempotency-Key") == "gw:adc0:1:0:60");
+    CHECK(first.headers.at("User-Agent").starts_with("curl/"));
     CHECK(ss::test::read_text_file(first.body_file) == "batch a\n");
     CHECK_FALSE((*requests)[1].authorization);
     CHECK((*requests)[2].duplicate);
