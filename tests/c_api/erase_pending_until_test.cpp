@@ -1,0 +1,286 @@
+// ss_erase_pending_until: an acknowledgement by sequence number frees exactly the acknowledged
+// batch at the front of pending, in RAM (whole sectors go back to the pool, the head stops
+// mid-sector) and on disk (whole units leave the stream, whole chunks are punched out, the head
+// stops mid-unit and the meta carries it across a restart); after a crash the records since the
+// last durable boundary may come again (at least once), never fewer and never out of order.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+#include "ss/ack_window.hpp"
+#include "ss/sensor_storage.h"
+#include "support/disk_store_fixture.hpp"
+
+namespace {
+
+using ss::test::silent_log;
+using ss::test::stats_of;
+using ss::test::system_stats;
+
+struct Batch {
+    std::uint64_t first = 0;
+    std::uint32_t n = 0;
+    std::uint64_t end() const { return first + n; }
+};
+
+Batch consume(SensorStore* s, std::uint32_t max, std::vector<std::uint32_t>* values = nullptr) {
+    std::vector<std::uint32_t> buf(max);
+    Batch b;
+    REQUIRE(ss_consume_batch_ex(s, buf.data(), max, &b.n, &b.first) == 0);
+    if (values != nullptr) values->assign(buf.begin(), buf.begin() + b.n);
+    return b;
+}
+
+/// Everything unsent, in order, as (seq, value) checks: values are seq + base.
+void check_unsent_from(SensorStore* s, std::uint64_t from, std::uint64_t end, std::uint32_t base = 0) {
+    std::vector<std::uint32_t> buf(256);
+    std::uint64_t at = from;
+    while (at < end) {
+        std::uint32_t n = 0;
+        std::uint64_t first = 0;
+        REQUIRE(ss_consume_batch_ex(s, buf.data(), 256, &n, &first) == 0);
+        REQUIRE(first == at);
+        for (std::uint32_t i = 0; i < n; ++i) REQUIRE(buf[i] == static_cast<std::uint32_t>(at + i + base));
+        at += n;
+    }
+    std::uint32_t n = 0;
+    CHECK(ss_consume_batch_ex(s, buf.data(), 256, &n, nullptr) == -EAGAIN);
+}
+
+struct RamSystem {
+    RamSystem() {
+        SsInitCfg c;
+        REQUIRE(ss_config_defaults(&c, SS_TARGET_LINUX) == 0);
+        c.ram_sector_bytes = 64; // 8 TS records a sector
+        c.max_sensors = 2;
+        c.ram_pool_bytes = 40 * 64;
+        c.log = silent_log;
+        REQUIRE(ss_init_system(&c) == 0);
+        REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
+    }
+    ~RamSystem() { ss_deinit_system(); }
+    SensorStore* s = nullptr;
+};
+
+/// The manager's ticks at a time the test controls (the disk tier's meta interval counts in it).
+struct Clock {
+    std::uint64_t now = 1'000'000;
+    void tick(std::uint64_t advance_ms = 100) { ss_manager_tick_at(now += advance_ms); }
+    /// A shutdown flush (everything written, the metas durable), then an ordinary tick.
+    void flush() {
+        ss_set_shutdown(true);
+        for (int i = 0; i < 50 && !ss_shutdown_complete(); ++i) tick();
+        REQUIRE(ss_shutdown_complete());
+        ss_set_shutdown(false);
+        tick();
+    }
+};
+
+} // namespace
+
+TEST_CASE("acknowledging the first of several batches in flight frees exactly that batch") {
+    RamSystem sys;
+    for (std::uint32_t v = 0; v < 50; ++v) REQUIRE(ss_ts_add(sys.s, v) == 0);
+    const Batch a = consume(sys.s, 10);
+    const Batch b = consume(sys.s, 15);
+    const Batch c = consume(sys.s, 20);
+    REQUIRE(a.first == 0);
+    REQUIRE(b.first == 10);
+    REQUIRE(c.end() == 45);
+    const std::uint32_t free_before = system_stats().sectors_free;
+    CHECK(stats_of(sys.s).sectors == 7); // [0, 8), [8, 16), ... [48, 50)
+
+    REQUIRE(ss_erase_pending_until(sys.s, a.end()) == 0);
+    auto st = stats_of(sys.s);
+    CHECK(st.head_seq == 10);
+    CHECK(st.pending == 35);
+    CHECK(st.pending_seq == 45);
+    CHECK(st.erased == 10);
+    CHECK(st.retained == 40);
+    CHECK(st.sectors == 6); // [0, 8) went back; the head stopped inside [8, 16)
+
+    REQUIRE(ss_erase_pending_until(sys.s, b.end()) == 0);
+    st = stats_of(sys.s);
+    CHECK(st.head_seq == 25);
+    CHECK(st.pending == 20);
+    CHECK(st.erased == 25);
+    CHECK(st.sectors == 4); // [8, 16) and [16, 24) wholly acknowledged too: back in the pool
+    CHECK(system_stats().sectors_free == free_before + 3);
+
+    // The oldest retained record is the first unacknowledged one; the unsent ones follow.
+    std::uint32_t v = 0;
+    REQUIRE(ss_diag_read_at(sys.s, 0, &v) == 0);
+    CHECK(v == 25);
+    const Batch d = consume(sys.s, 64);
+    CHECK(d.first == 45);
+    CHECK(d.n == 5);
+    REQUIRE(ss_erase_pending_until(sys.s, c.end()) == 0);
+    st = stats_of(sys.s);
+    CHECK(st.pending == 5);
+    CHECK(st.head_seq == 45);
+    REQUIRE(ss_erase_pending_until(sys.s, d.end()) == 0);
+    st = stats_of(sys.s);
+    CHECK(st.retained == 0);
+    CHECK(st.pending == 0);
+    CHECK(st.erased == 50);
+    CHECK(st.sectors == 1);
+}
+
+TEST_CASE("acks arriving out of order erase nothing until the front batch is acknowledged") {
+    RamSystem sys;
+    for (std::uint32_t v = 0; v < 60; ++v) REQUIRE(ss_ts_add(sys.s, v) == 0);
+    ss::AckWindow<4> window;
+    std::vector<Batch> sent;
+    for (std::uint32_t max : {7u, 13u, 5u, 20u}) {
+        sent.push_back(consume(sys.s, max));
+        REQUIRE(window.sent(sent.back().first, sent.back().end()));
+    }
+    auto ack = [&](const Batch& b) {
+        auto r = window.ack(b.first, b.end());
+        REQUIRE(r.has_value());
+        if (r->released()) REQUIRE(ss_erase_pending_until(sys.s, r->erase_until) == 0);
+        return stats_of(sys.s);
+    };
+    CHECK(ack(sent[2]).pending == 45); // held: 0..19 not acknowledged yet
+    CHECK(ack(sent[1]).pending == 45);
+    auto st = ack(sent[0]); // releases batches 0, 1 and 2 together
+    CHECK(st.head_seq == 25);
+    CHECK(st.pending == 20);
+    CHECK(ack(sent[1]).pending == 20); // a duplicate: nothing more
+    st = ack(sent[3]);
+    CHECK(st.pending == 0);
+    CHECK(st.head_seq == 45);
+    check_unsent_from(sys.s, 45, 60);
+}
+
+TEST_CASE("after records were dropped the acknowledged end may lie in the gap they left") {
+    SsInitCfg c;
+    REQUIRE(ss_config_defaults(&c, SS_TARGET_LINUX) == 0);
+    c.ram_sector_bytes = 64; // 8 TS records a sector
+    c.max_sensors = 1;
+    c.ram_pool_bytes = 2 * 64;
+    c.log = silent_log;
+    REQUIRE(ss_init_system(&c) == 0);
+    struct Deinit {
+        ~Deinit() { ss_deinit_system(); }
+    } deinit;
+    SensorStore* s = nullptr;
+    REQUIRE(ss_sensor_init(1, SENSOR_TS, &s) == 0);
+    for (std::uint32_t v = 0; v < 16; ++v) REQUIRE(ss_ts_add(s, v) == 0);
+    const Batch all = consume(s, 64); // both sectors pending: new adds are dropped
+    REQUIRE(all.n == 16);
+    for (std::uint32_t v = 16; v < 19; ++v) REQUIRE(ss_ts_add(s, v) == -ENOSPC);
+    auto st = stats_of(s);
+    REQUIRE(st.next_seq == 19);
+    REQUIRE(st.pending_seq == 19); // nothing unsent: the pending cursor is the next number
+    // An uploader that saw next_seq may acknowledge up to it: the gap holds nothing to erase.
+    REQUIRE(ss_erase_pending_until(s, 19) == 0);
+    st = stats_of(s);
+    CHECK(st.retained == 0);
+    CHECK(st.erased == 16);
+    CHECK(st.head_seq == 19);
+    REQUIRE(ss_ts_add(s, 19) == 0);
+    check_unsent_from(s, 19, 20);
+}
+
+TEST_CASE("spilled records are erased by sequence too: whole units leave, the head stops mid-unit") {
+    ss::test::DiskStoreFixture f(1, 10, "ss-ack-test");
+    Clock clock;
+    f.start();
+    SensorStore* s = f.sensor(4);
+    // 256-byte units hold 56 TS records: 540 records are 9 units and a part.
+    for (std::uint32_t v = 0; v < 540; ++v) REQUIRE(ss_ts_add(s, v) == 0);
+    clock.flush();
+    REQUIRE(stats_of(s).disk_records == 540);
+    const Batch a = consume(s, 100); // [0, 100): unit 0 and 44 records of unit 1
+    const Batch b = consume(s, 100);
+    REQUIRE(b.first == 100);
+    REQUIRE(ss_erase_pending_until(s, a.end()) == 0);
+    auto st = stats_of(s);
+    CHECK(st.head_seq == 100);
+    CHECK(st.disk_records == 440);
+    CHECK(st.pending == 100);
+    CHECK(st.erased == 100);
+    std::uint32_t v = 0;
+    REQUIRE(ss_diag_read_at(s, 0, &v) == 0);
+    CHECK(v == 100);
+    // A clean stop: the boundary inside unit 1 is in the meta; batch b was never acknowledged.
+    f.stop_with([&] { clock.tick(); });
+
+    f.start();
+    s = f.sensor(4);
+    st = stats_of(s);
+    CHECK(st.head_seq == 100);
+    CHECK(st.retained == 440);
+    CHECK(st.pending == 0);
+    check_unsent_from(s, 100, 540);
+}
+
+TEST_CASE("a crash before the acknowledged boundary reached the meta re-sends, never loses") {
+    ss::test::DiskStoreFixture f(1, 10, "ss-ack-test");
+    Clock clock;
+    f.start();
+    SensorStore* s = f.sensor(4);
+    for (std::uint32_t v = 0; v < 540; ++v) REQUIRE(ss_ts_add(s, v) == 0);
+    clock.flush(); // the metas were just written: the next ack-only one waits its interval
+
+    SUBCASE("the meta is not due yet: the acknowledged records come again after the crash") {
+        consume(s, 130);
+        REQUIRE(ss_erase_pending_until(s, 130) == 0);
+        clock.tick(10);
+        f.drop();
+        f.start();
+        s = f.sensor(4);
+        const auto st = stats_of(s);
+        CHECK(st.head_seq <= 130);
+        CHECK(st.retained == 540 - st.head_seq);
+        check_unsent_from(s, st.head_seq, 540); // at least once, in order, nothing missing
+    }
+    SUBCASE("once a tick wrote the meta, a crash brings none of them back") {
+        consume(s, 130);
+        REQUIRE(ss_erase_pending_until(s, 130) == 0);
+        clock.tick(2'000); // past the meta interval
+        f.drop();
+        f.start();
+        s = f.sensor(4);
+        const auto st = stats_of(s);
+        CHECK(st.head_seq == 130);
+        CHECK(st.retained == 410);
+        check_unsent_from(s, 130, 540);
+    }
+}
+
+TEST_CASE("a disk chunk goes back once every record in it is acknowledged, not before") {
+    ss::test::DiskStoreFixture f(1, 40, "ss-ack-test");
+    f.cfg.ram_high_watermark_pct = 10;
+    f.cfg.ram_low_watermark_pct = 5;
+    Clock clock;
+    f.start();
+    SensorStore* s = f.sensor(3);
+    // A 4 KB chunk holds 16 units of 56 records: 896 records. Three chunks' worth.
+    for (std::uint32_t v = 0; v < 3 * 896; ++v) {
+        REQUIRE(ss_ts_add(s, v) == 0);
+        if (v % 300 == 0) clock.tick();
+    }
+    clock.flush();
+    REQUIRE(stats_of(s).disk_records == 3 * 896);
+    const std::uint64_t used0 = system_stats().disk_bytes_used;
+    REQUIRE(used0 == 3 * 4096);
+    std::uint64_t acked = 0;
+    for (std::uint64_t step : {500u, 395u, 1u, 896u}) {
+        CAPTURE(step);
+        while (stats_of(s).pending_seq < acked + step) consume(s, 256);
+        acked += step;
+        REQUIRE(ss_erase_pending_until(s, acked) == 0);
+        clock.tick();
+        CHECK(stats_of(s).head_seq == acked);
+        CHECK(system_stats().disk_bytes_used == used0 - (acked / 896) * 4096);
+    }
+    f.stop_with([&] { clock.tick(); });
+    f.start();
+    s = f.sensor(3);
+    CHECK(stats_of(s).head_seq == 2 * 896);
+    check_unsent_from(s, 2 * 896, 3 * 896);
+}
