@@ -38,8 +38,8 @@ Expected<AckRelease> AckWindowRef::ack(std::uint64_t first_seq, std::uint64_t en
     return r;
 }
 
-void AckWindowRef::forget_in_flight() noexcept {
-    released_until_ = sent_until();
+void AckWindowRef::forget_in_flight(std::uint64_t next_seq) noexcept {
+    released_until_ = next_seq;
     front_ = 0;
     count_ = 0;
 }

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <memory>
+#include <random>
 #include <vector>
 
 #include "ss/ack_window.hpp"
@@ -283,4 +285,133 @@ TEST_CASE("a disk chunk goes back once every record in it is acknowledged, not b
     s = f.sensor(3);
     CHECK(stats_of(s).head_seq == 2 * 896);
     check_unsent_from(s, 2 * 896, 3 * 896);
+}
+
+namespace {
+
+/// A sensor as the uploader sees it, trivially: every number in [head, next) is retained (the
+/// configuration never drops), [head, pend) pending; value of record seq = value_of(k, seq).
+struct SimpleSensor {
+    SensorStore* h = nullptr;
+    std::uint64_t head = 0, pend = 0, next = 0;
+    std::unique_ptr<ss::AckWindow<6>> window = std::make_unique<ss::AckWindow<6>>();
+};
+
+std::uint32_t value_of(std::uint32_t k, std::uint64_t seq) { return static_cast<std::uint32_t>(seq * 7 + k); }
+
+} // namespace
+
+TEST_CASE("random out-of-order acks across RAM, disk and clean restarts agree with a simple model") {
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        CAPTURE(seed);
+        std::mt19937_64 rng(seed);
+        ss::test::DiskStoreFixture f(2, 24, "ss-ack-test");
+        f.cfg.ram_high_watermark_pct = 30;
+        f.cfg.ram_low_watermark_pct = 10;
+        Clock clock;
+        f.start();
+        std::vector<SimpleSensor> sensors(2);
+        for (std::uint32_t k = 0; k < 2; ++k) sensors[k].h = f.sensor(k + 1);
+        std::uint64_t spilled_pending_acks = 0, restarts = 0, acks_held = 0;
+        std::vector<std::uint32_t> buf(128);
+        for (int op = 0; op < 3000; ++op) {
+            CAPTURE(op);
+            const std::uint32_t k = static_cast<std::uint32_t>(rng() % 2);
+            SimpleSensor& s = sensors[k];
+            const unsigned what = static_cast<unsigned>(rng() % 100);
+            if (what < 30) { // a burst of adds
+                const unsigned n = 1 + static_cast<unsigned>(rng() % 40);
+                for (unsigned i = 0; i < n; ++i) REQUIRE(ss_ts_add(s.h, value_of(k, s.next++)) == 0);
+            } else if (what < 50) {
+                clock.tick();
+            } else if (what < 70) { // a batch, unless the window is full
+                if (s.window->full()) continue;
+                const std::uint32_t max = 1 + static_cast<std::uint32_t>(rng() % 128);
+                std::uint32_t n = 0;
+                std::uint64_t first = 0;
+                int rc = ss_consume_batch_ex(s.h, buf.data(), max, &n, &first);
+                // Numbers the disk tier has not durably reserved yet wait for a tick.
+                for (int t = 0; t < 3 && rc == -EAGAIN && s.pend != s.next; ++t) {
+                    clock.tick();
+                    rc = ss_consume_batch_ex(s.h, buf.data(), max, &n, &first);
+                }
+                if (s.pend == s.next) {
+                    REQUIRE(rc == -EAGAIN);
+                    continue;
+                }
+                REQUIRE(rc == 0);
+                REQUIRE(first == s.pend);
+                REQUIRE(n <= s.next - s.pend);
+                for (std::uint32_t i = 0; i < n; ++i) REQUIRE(buf[i] == value_of(k, first + i));
+                s.pend += n;
+                REQUIRE(s.window->sent(first, first + n));
+            } else if (what < 92) { // the cloud acknowledges a batch in flight, any of them
+                if (s.window->in_flight() == 0) continue;
+                const ss::InFlightBatch b = s.window->at(static_cast<std::uint32_t>(rng() % s.window->in_flight()));
+                const auto r = s.window->ack(b.first_seq, b.end_seq);
+                REQUIRE(r.has_value());
+                if (!r->released()) {
+                    ++acks_held;
+                    continue;
+                }
+                if (stats_of(s.h).disk_records != 0) ++spilled_pending_acks;
+                REQUIRE(ss_erase_pending_until(s.h, r->erase_until) == 0);
+                s.head = r->erase_until;
+            } else if (what < 96) { // an acknowledgement out of range
+                const std::uint64_t end = rng() % 2 == 0 ? s.pend + 1 + rng() % 5 : (s.head == 0 ? ~0ull : rng() % s.head);
+                REQUIRE(ss_erase_pending_until(s.h, end) == -EINVAL);
+            } else if (what < 99) { // everything pending at once
+                REQUIRE(ss_erase_all_pending(s.h) == 0);
+                s.head = s.pend;
+                s.window->forget_in_flight(s.pend);
+            } else { // a clean restart: what was pending is unsent again, numbering goes on
+                f.stop_with([&] { clock.tick(); });
+                f.start();
+                for (std::uint32_t j = 0; j < 2; ++j) {
+                    sensors[j].h = f.sensor(j + 1);
+                    sensors[j].pend = sensors[j].head;
+                    sensors[j].window->forget_in_flight(sensors[j].head);
+                }
+                ++restarts;
+            }
+            for (std::uint32_t j = 0; j < 2; ++j) {
+                CAPTURE(j);
+                const SimpleSensor& m = sensors[j];
+                const SsSensorStats st = stats_of(m.h);
+                REQUIRE(st.next_seq == m.next);
+                REQUIRE(st.head_seq == m.head);
+                REQUIRE(st.pending_seq == m.pend);
+                REQUIRE(st.retained == m.next - m.head);
+                REQUIRE(st.pending == m.pend - m.head);
+                REQUIRE(st.dropped_recycled + st.dropped_new + st.dropped_quota == 0);
+            }
+        }
+        MESSAGE("seed " << seed << ": " << restarts << " restarts, " << acks_held << " acks held, "
+                        << spilled_pending_acks << " erases with records on disk");
+        CHECK(restarts > 0);
+        CHECK(acks_held > 0);
+        CHECK(spilled_pending_acks > 0);
+        // Everything unacknowledged comes out once more, in order.
+        for (std::uint32_t j = 0; j < 2; ++j) {
+            SimpleSensor& m = sensors[j];
+            REQUIRE(ss_erase_all_pending(m.h) == 0);
+            std::uint64_t at = m.pend;
+            for (int idle = 0; idle < 3;) {
+                std::uint32_t n = 0;
+                std::uint64_t first = 0;
+                const int rc = ss_consume_batch_ex(m.h, buf.data(), 128, &n, &first);
+                if (rc == -EAGAIN) {
+                    clock.tick();
+                    ++idle;
+                    continue;
+                }
+                REQUIRE(rc == 0);
+                REQUIRE(first == at);
+                for (std::uint32_t i = 0; i < n; ++i) REQUIRE(buf[i] == value_of(j, first + i));
+                at += n;
+            }
+            CHECK(at == m.next);
+        }
+        f.stop_with([&] { clock.tick(); });
+    }
 }

@@ -486,7 +486,15 @@ int run_main(const char* root, const std::string& ev, int run, std::uint64_t see
     const unsigned writers = 2;
     std::vector<std::thread> ws;
     for (unsigned w = 0; w < writers; ++w) ws.emplace_back(writer_thread, std::ref(sh), w, writers, rng());
-    std::thread up(uploader_thread, std::ref(sh), rng(), lag_us);
+    const std::uint64_t uploader_seed = rng();
+    {
+        // Which way this life's uploader acknowledges (uploader_thread decides by its seed).
+        const int fd = open_append(ev + "/info_" + tag + ".txt");
+        const char* how = uploader_seed % 2 == 1 ? "acks by sequence (ack window)\n" : "acks everything pending\n";
+        write_all(fd, how, std::strlen(how));
+        ::close(fd);
+    }
+    std::thread up(uploader_thread, std::ref(sh), uploader_seed, lag_us);
     std::thread mgr(manager_thread, std::ref(sh), tick_us, manager_start_us);
 
     const auto t0 = Clock::now();

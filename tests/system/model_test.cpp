@@ -476,7 +476,7 @@ private:
         const int got = ss_erase_all_pending(handles_[k]);
         ++api_calls_;
         cur_.rc = got;
-        windows_[k]->forget_in_flight();
+        windows_[k]->forget_in_flight(model_.expected_stats(k).pending_seq);
         same_rc("erase_all_pending", k, got, model_.erase_all_pending(k));
     }
 

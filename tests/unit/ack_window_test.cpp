@@ -140,15 +140,32 @@ TEST_CASE("a batch that is empty, overlaps or precedes one sent before is refuse
     CHECK(w.sent(10, 12).has_value());
 }
 
-TEST_CASE("forgetting the batches in flight turns their late acks into duplicates") {
+TEST_CASE("after everything pending was erased, late acks of the forgotten batches are duplicates") {
     AckWindow<4> w;
     REQUIRE(w.sent(0, 10));
     REQUIRE(w.sent(10, 20));
-    w.forget_in_flight();
+    w.forget_in_flight(20); // ss_erase_all_pending: the pending cursor was 20
     CHECK(w.in_flight() == 0);
     CHECK(w.released_until() == 20);
     CHECK_FALSE(acked(w, 10, 20).released());
+    CHECK_FALSE(acked(w, 0, 10).released());
+    CHECK(w.sent(15, 30).error() == Errc::invalid_argument);
     CHECK(w.sent(20, 30).has_value());
+}
+
+TEST_CASE("after a restart the records pending before it go out again as new batches") {
+    AckWindow<4> w;
+    REQUIRE(w.sent(0, 10));
+    REQUIRE(w.sent(10, 20));
+    REQUIRE(acked(w, 0, 10).released());
+    w.forget_in_flight(10); // the restart made [10, 20) unsent again: head_seq 10
+    CHECK(w.in_flight() == 0);
+    REQUIRE(w.sent(10, 15)); // re-sent in other batches
+    REQUIRE(w.sent(15, 20));
+    CHECK_FALSE(acked(w, 0, 10).released()); // from before: a duplicate
+    CHECK(w.ack(10, 20).error() == Errc::invalid_argument); // a batch of the last life: forgotten
+    CHECK_FALSE(acked(w, 15, 20).released());
+    CHECK(acked(w, 10, 15).erase_until == 20);
 }
 
 TEST_CASE("the window wraps around its storage for as long as batches come and go") {

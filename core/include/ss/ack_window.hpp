@@ -52,10 +52,12 @@ public:
     /// registered, or whose bounds differ from the registered ones (nothing changed).
     Expected<AckRelease> ack(std::uint64_t first_seq, std::uint64_t end_seq) noexcept;
 
-    /// Forgets every batch in flight: the uploader erased all that was pending, or hands the
-    /// records out again as new batches. Late acks for the forgotten batches then count as
-    /// duplicates.
-    void forget_in_flight() noexcept;
+    /// Forgets every batch in flight. The next batch registered starts at next_seq or later,
+    /// and acks for records below next_seq count as duplicates (others of the forgotten batches
+    /// as unknown). After ss_erase_all_pending pass the pending cursor (SsSensorStats::
+    /// pending_seq: everything handed out was acknowledged); after a restart, which makes the
+    /// pending records unsent again, pass head_seq (they go out again as new batches).
+    void forget_in_flight(std::uint64_t next_seq) noexcept;
 
     std::uint32_t in_flight() const noexcept { return count_; }
     std::uint32_t capacity() const noexcept { return capacity_; }
