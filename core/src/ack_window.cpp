@@ -1,3 +1,5 @@
+// The ack window's bookkeeping (ss/ack_window.hpp): a ring of batches in sequence order, searched
+// by first_seq, released from the front.
 #include "ss/ack_window.hpp"
 
 namespace ss {
