@@ -240,6 +240,23 @@ void Engine::erase_all_pending(SensorStore& s) noexcept {
     s.erase_all_pending(ctx_);
 }
 
+Expected<void> Engine::erase_pending_until(SensorStore& s, std::uint64_t end_seq) noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_, slot);
+    // The bounds of the whole stream, the tier's records first, exactly as stats show them to
+    // the uploader. Under the cold lock nothing else consumes, erases or spills; a writer only
+    // appends past pending.
+    SsSensorStats at;
+    s.stats(ctx_, at);
+    if (cold_ != nullptr) cold_->add_stats(slot, at);
+    if (end_seq < at.head_seq || end_seq > at.pending_seq) return std::unexpected(Errc::invalid_argument);
+    // The tier holds the older records: it erases its part, RAM the rest (each ignores what
+    // lies below its own head).
+    if (cold_ != nullptr) cold_->erase_pending_until(slot, end_seq);
+    if (auto ram = s.erase_pending_until(ctx_, end_seq); !ram) return std::unexpected(ram.error());
+    return {};
+}
+
 Expected<void> Engine::read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept {
     const std::uint32_t slot = slot_of(s);
     ColdGuard g(cold_, slot);

@@ -359,6 +359,49 @@ void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
     head_ = pend_;
 }
 
+std::uint64_t SensorStore::seq_at(const SectorPool& pool, const Cursor& c) const noexcept {
+    return c.offset == count_of(pool, c.sector) ? next_seq_ : sector::first_seq(pool.data(c.sector)) + c.offset;
+}
+
+Expected<std::uint64_t> SensorStore::erase_pending_until(const StoreContext& ctx, std::uint64_t end_seq) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    if (end_seq > seq_at(pool, pend_)) return std::unexpected(Errc::invalid_argument);
+    // Sectors before pend's are wholly pending (bar head's erased front): those whose last
+    // record is below end_seq go back to the pool under one pool lock.
+    std::uint64_t erased = 0;
+    SectorIndex last_freed = no_sector;
+    std::uint32_t freed = 0;
+    SectorIndex s = head_.sector;
+    while (s != pend_.sector) {
+        const std::uint32_t n = count_of(pool, s);
+        if (sector::first_seq(pool.data(s)) + n > end_seq) break;
+        erased += n - start_of(s);
+        last_freed = s;
+        ++freed;
+        s = pool.next(s);
+    }
+    if (freed != 0) {
+        pool.release_chain(head_.sector, last_freed, freed);
+        add_sectors(-static_cast<int>(freed));
+        head_ = {s, 0};
+    }
+    // The acknowledged run may end inside the sector the head now sits in: the head stops there.
+    // In pend's sector it stops at pend at most: end_seq may lie in a gap after its records
+    // (numbers of dropped adds), which holds nothing to erase.
+    const std::uint64_t first = sector::first_seq(pool.data(head_.sector));
+    if (end_seq > first + head_.offset) {
+        std::uint64_t to = end_seq - first;
+        if (head_.sector == pend_.sector && to > pend_.offset) to = pend_.offset;
+        erased += to - head_.offset;
+        head_.offset = static_cast<std::uint16_t>(to);
+    }
+    saturating_add(erased_, erased);
+    retained_ -= static_cast<std::uint32_t>(erased);
+    pending_ -= static_cast<std::uint32_t>(erased);
+    return erased;
+}
+
 StoreClear SensorStore::clear(const StoreContext& ctx, std::uint64_t elsewhere) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
@@ -433,11 +476,8 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out.pending = pending_;
     out.unsent = retained_ - pending_;
     out.next_seq = next_seq_;
-    auto seq_at = [&](const Cursor& c) {
-        return c.offset == count_of(pool, c.sector) ? next_seq_ : sector::first_seq(pool.data(c.sector)) + c.offset;
-    };
-    out.head_seq = seq_at(head_);
-    out.pending_seq = seq_at(pend_);
+    out.head_seq = seq_at(pool, head_);
+    out.pending_seq = seq_at(pool, pend_);
     out.erased = erased_;
     out.dropped_new = dropped_new_;
     out.dropped_recycled = dropped_recycled_;

@@ -238,6 +238,7 @@ std::vector<Call> every_handle_call(SensorStore* h, int expected, const std::str
          }},
         {name("ss_sensor_clear"), expected, [h] { return ss_sensor_clear(h); }},
         {name("ss_erase_all_pending"), expected, [h] { return ss_erase_all_pending(h); }},
+        {name("ss_erase_pending_until"), expected, [h] { return ss_erase_pending_until(h, 0); }},
         {name("ss_sensor_set_verify_level"), expected, [h] { return ss_sensor_set_verify_level(h, SS_VERIFY_EVERY_READ); }},
         {name("ss_get_sensor_stats"), expected,
          [h] {
@@ -662,6 +663,46 @@ TEST_CASE("range reads with a zero count or a sequence number not yet given out 
              }},
         },
         r.observer());
+    r.consume_rest_and_compare();
+}
+
+TEST_CASE("an acknowledgement past what was handed out is refused, and nothing changes") {
+    Running r;
+    // ts: 10 of 30 pending ([0, 10)); evt: 3 of 10; ts_app: 5 unsent, none pending; empty: none.
+    auto until = [](std::string what, SensorStore* const* h, std::uint64_t end) {
+        return Call{std::move(what), -EINVAL, [h, end] { return ss_erase_pending_until(*h, end); }};
+    };
+    run_table(
+        {
+            until("ss_erase_pending_until(11): one past the pending cursor (10)", &r.ts, 11),
+            until("ss_erase_pending_until(30): the next sequence number, all unsent", &r.ts, 30),
+            until("ss_erase_pending_until(31): a number not yet given out", &r.ts, 31),
+            until("ss_erase_pending_until(UINT64_MAX)", &r.ts, ~std::uint64_t{0}),
+            until("ss_erase_pending_until(4) of an EVT sensor with 3 pending", &r.evt, 4),
+            until("ss_erase_pending_until(1) with nothing pending", &r.ts_app, 1),
+            until("ss_erase_pending_until(5) with nothing pending", &r.ts_app, 5),
+            until("ss_erase_pending_until(1) of an empty sensor", &r.empty, 1),
+        },
+        r.observer());
+    r.consume_rest_and_compare();
+}
+
+TEST_CASE("an acknowledgement below the head (erased already) is refused, and nothing changes") {
+    Running r;
+    REQUIRE(ss_erase_pending_until(r.ts, 4) == 0); // head 4, pending cursor 10
+    run_table(
+        {
+            {"ss_erase_pending_until(3): below the head (4)", -EINVAL, [&r] { return ss_erase_pending_until(r.ts, 3); }},
+            {"ss_erase_pending_until(0): below the head (4)", -EINVAL, [&r] { return ss_erase_pending_until(r.ts, 0); }},
+            // At the head itself: a valid acknowledgement of nothing.
+            {"ss_erase_pending_until(4): at the head", 0, [&r] { return ss_erase_pending_until(r.ts, 4); }},
+        },
+        r.observer());
+    SsSensorStats st{};
+    REQUIRE(ss_get_sensor_stats(r.ts, &st) == 0);
+    CHECK(st.head_seq == 4);
+    CHECK(st.pending == 6);
+    CHECK(st.erased == 4);
     r.consume_rest_and_compare();
 }
 
@@ -1223,6 +1264,9 @@ TEST_CASE("every function works once on the happy path") {
     CHECK(pending == 3);
     CHECK(ss_get_unsent_count(ts, &unsent) == 0);
     CHECK(unsent == 0);
+    CHECK(ss_erase_pending_until(ts, 1) == 0); // the first record acknowledged
+    CHECK(ss_get_pending_count(ts, &pending) == 0);
+    CHECK(pending == 2);
     CHECK(ss_erase_all_pending(ts) == 0);
     CHECK(ss_get_total_records(ts, &total) == 0);
     CHECK(total == 0);

@@ -105,7 +105,12 @@ int main(void) {
 
     EXPECT_OK(ss_get_pending_count(temp, &count));
     EXPECT_EQ("TS records pending", count, 10);
-    /* The cloud acknowledged: erase. */
+    /* The cloud acknowledged the first batch [0, 6): erase exactly it. */
+    EXPECT_OK(ss_erase_pending_until(temp, 6));
+    EXPECT_OK(ss_get_pending_count(temp, &count));
+    EXPECT_EQ("TS records pending after the first batch's ack", count, 4);
+    EXPECT_EQ("an ack past the pending records", ss_erase_pending_until(temp, 11), -EINVAL);
+    /* Then everything else. */
     EXPECT_OK(ss_erase_all_pending(temp));
     EXPECT_OK(ss_erase_all_pending(door));
     EXPECT_OK(ss_get_total_records(temp, &count));

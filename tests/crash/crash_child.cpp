@@ -27,12 +27,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "crash_common.hpp"
+#include "ss/ack_window.hpp"
 
 namespace {
 
@@ -324,16 +326,48 @@ void writer_thread(RunShared& sh, unsigned w, unsigned writers, std::uint64_t se
     }
 }
 
+// Batches in flight per sensor when the uploader acknowledges by sequence number.
+using CrashAckWindow = ss::AckWindow<16>;
+
+/// Acknowledges batch `which` in flight of sensor i: when the window releases its acknowledged
+/// prefix, the released batches go to the acked log (durable first) and the store erases
+/// exactly them with ss_erase_pending_until.
+void ack_in_flight(RunShared& sh, std::uint32_t i, CrashAckWindow& w, std::uint32_t which) {
+    std::vector<BatchEntry> front;
+    for (std::uint32_t j = 0; j < w.in_flight(); ++j) {
+        const ss::InFlightBatch& b = w.at(j);
+        front.push_back(BatchEntry{i, static_cast<std::uint32_t>(b.end_seq - b.first_seq), b.first_seq});
+    }
+    const ss::InFlightBatch b = w.at(which);
+    const auto r = w.ack(b.first_seq, b.end_seq);
+    CHILD_CHECK(r.has_value(), "sensor %u: the ack window refused batch %" PRIu64 "+%" PRIu64, i, b.first_seq,
+                b.end_seq - b.first_seq);
+    if (!r->released()) return;
+    for (std::uint32_t j = 0; j < r->batches; ++j) write_all(sh.acked_fd, &front[j], sizeof front[j]);
+    CHILD_CHECK(::fdatasync(sh.acked_fd) == 0, "fdatasync of the acked log");
+    const int rc = ss_erase_pending_until(sh.h[i], r->erase_until);
+    CHILD_CHECK(rc == 0, "sensor %u: erase until %" PRIu64 ": rc %d", i, r->erase_until, rc);
+}
+
 void uploader_thread(RunShared& sh, std::uint64_t seed, std::uint64_t lag_us) {
     std::mt19937_64 rng(seed);
     const auto n = static_cast<std::uint32_t>(sh.defs.size());
     std::vector<std::uint64_t> last(n, 0);
     std::vector<bool> seen(n, false);
     std::vector<std::vector<BatchEntry>> pending(n);
+    // Half the lives acknowledge by sequence number, out of order, several batches in flight
+    // per sensor (an HTTP uploader with parallel requests, an MQTT window); the others
+    // acknowledge everything pending at once.
+    const bool by_seq = seed % 2 == 1;
+    std::vector<std::unique_ptr<CrashAckWindow>> windows;
+    for (std::uint32_t i = 0; i < n; ++i) windows.push_back(std::make_unique<CrashAckWindow>());
     RecBuf buf;
     while (!sh.stop_uploader.load(std::memory_order_relaxed)) {
         bool any = false;
         for (std::uint32_t i = 0; i < n; ++i) {
+            CrashAckWindow& w = *windows[i];
+            // A full window sends nothing more until the front is acknowledged.
+            while (by_seq && w.full()) ack_in_flight(sh, i, w, static_cast<std::uint32_t>(rng() % w.in_flight()));
             std::uint32_t k = 0;
             std::uint64_t first = 0;
             const auto max = static_cast<std::uint32_t>(1 + rng() % 128);
@@ -353,6 +387,11 @@ void uploader_thread(RunShared& sh, std::uint64_t seed, std::uint64_t lag_us) {
             last[i] = first + k - 1;
             const BatchEntry e{i, k, first};
             write_all(sh.consumed_fd, &e, sizeof e);
+            if (by_seq) {
+                CHILD_CHECK(w.sent(first, first + k).has_value(), "sensor %u: the ack window refused a new batch", i);
+                if (rng() % 4 != 0) ack_in_flight(sh, i, w, static_cast<std::uint32_t>(rng() % w.in_flight()));
+                continue;
+            }
             pending[i].push_back(e);
             if (rng() % 4 != 0) {
                 // Acknowledge: the evidence is durable before the store forgets the records.
@@ -447,7 +486,15 @@ int run_main(const char* root, const std::string& ev, int run, std::uint64_t see
     const unsigned writers = 2;
     std::vector<std::thread> ws;
     for (unsigned w = 0; w < writers; ++w) ws.emplace_back(writer_thread, std::ref(sh), w, writers, rng());
-    std::thread up(uploader_thread, std::ref(sh), rng(), lag_us);
+    const std::uint64_t uploader_seed = rng();
+    {
+        // Which way this life's uploader acknowledges (uploader_thread decides by its seed).
+        const int fd = open_append(ev + "/info_" + tag + ".txt");
+        const char* how = uploader_seed % 2 == 1 ? "acks by sequence (ack window)\n" : "acks everything pending\n";
+        write_all(fd, how, std::strlen(how));
+        ::close(fd);
+    }
+    std::thread up(uploader_thread, std::ref(sh), uploader_seed, lag_us);
     std::thread mgr(manager_thread, std::ref(sh), tick_us, manager_start_us);
 
     const auto t0 = Clock::now();

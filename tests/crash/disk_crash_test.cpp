@@ -90,6 +90,7 @@ struct SensorState {
 
 struct Totals {
     std::uint64_t killed = 0, clean = 0, early_kills = 0;
+    std::uint64_t acks_by_seq = 0; // lives whose uploader acknowledged by sequence number
     std::uint64_t consumed = 0, acked = 0, served = 0, acked_resent = 0, resent_batches = 0;
     std::uint64_t meta_missing = 0, warnings = 0, max_recovered = 0, quota_skipped = 0, clean_resent = 0;
     double run_s = 0, verify_s = 0;
@@ -142,6 +143,7 @@ public:
                                                      << ")\nlog: " << tail(log));
         tot_.killed += clean ? 0 : 1;
         tot_.clean += clean ? 1 : 0;
+        tot_.acks_by_seq += info.find("acks by sequence") != std::string::npos ? 1 : 0;
         tot_.early_kills += early ? 1 : 0;
         for (std::size_t p = 0; (p = log.find('\n', p)) != std::string::npos; ++p) ++tot_.warnings;
 
@@ -361,13 +363,18 @@ void crash_cycles(const char* what, std::uint64_t cycles, const char* kind, bool
     const Totals& t = run.totals();
     MESSAGE(name << ": " << done << " cycles in " << secs << " s (lives " << t.run_s << " s, restarts " << t.verify_s
                  << " s): " << t.killed << " killed (" << t.early_kills << " early), " << t.clean
-                 << " clean stops; consumed " << t.consumed << ", acknowledged " << t.acked << ", served after restart "
+                 << " clean stops, " << t.acks_by_seq << " lives acknowledging by sequence; consumed " << t.consumed << ", acknowledged " << t.acked << ", served after restart "
                  << t.served << " (largest " << t.max_recovered << "), acknowledged records re-sent (stale meta) "
                  << t.acked_resent << " in " << t.resent_batches << " sensor-restarts, data without meta "
                  << t.meta_missing << ", recovered records dropped by the quota before re-send " << t.quota_skipped
                  << ", library warnings " << t.warnings << ", acknowledged records re-sent after a clean stop (BUG clean resend) "
                  << t.clean_resent);
     CHECK(done == cycles);
+    // Both ways to acknowledge were exercised (one each way at least, with enough lives).
+    if (done >= 20) {
+        CHECK(t.acks_by_seq > 0);
+        CHECK(t.acks_by_seq < done);
+    }
     if (std::getenv("SS_CRASH_KEEP") == nullptr && (ok || !keep_on_failure)) {
         std::error_code ec;
         fs::remove_all(base, ec);

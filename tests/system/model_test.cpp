@@ -4,6 +4,11 @@
 // small pool, then applies a long seeded stream of random operations (adds, wrong-type adds and
 // other bad input, single and batch consumes, erases, diagnostic reads, manager ticks, shutdown
 // toggles, late registrations) to the store and to the reference model in reference_model.hpp.
+// Every consumed batch goes into the sensor's ss::AckWindow, as an uploader with several batches
+// in flight would put it; acks come for random batches in flight (out of order, now and then
+// twice), and whenever the window releases its acknowledged prefix the store erases up to it
+// with ss_erase_pending_until, as the model does. An erase of everything pending (the uploader's
+// other way to acknowledge) forgets the window.
 // After every operation the return code, the records handed out, the touched sensor's counts and
 // stats, every sensor's stats and the system stats must match the model; every 64 operations
 // (and after every tick) every retained record of every sensor is read back with ss_diag_read_at.
@@ -25,11 +30,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "ss/ack_window.hpp"
 #include "ss/sensor_storage.h"
 #include "system/reference_model.hpp"
 
@@ -87,6 +94,7 @@ enum class Op : int {
     consume_next,
     consume_batch,
     erase,
+    ack,
     read,
     tick,
     shutdown_toggle,
@@ -102,6 +110,7 @@ const char* op_name(Op op) {
     case Op::consume_next: return "consume_next";
     case Op::consume_batch: return "consume_batch";
     case Op::erase: return "erase_all_pending";
+    case Op::ack: return "ack (arg: end_seq erased up to, 0 = held)";
     case Op::read: return "diag_read_at";
     case Op::tick: return "manager_tick";
     case Op::shutdown_toggle: return "shutdown-toggle+tick";
@@ -117,11 +126,11 @@ struct Profile {
     std::array<int, op_count> weight; // per Op, in the order of the enum
 };
 constexpr std::array<Profile, 4> profiles{{
-    //               add  bad  next batch erase read tick shut reg
-    {"fill", {{820, 6, 30, 50, 25, 50, 20, 1, 8}}},
-    {"hoard", {{450, 6, 130, 300, 8, 70, 30, 1, 8}}},
-    {"drain", {{250, 6, 150, 300, 200, 60, 30, 2, 8}}},
-    {"balanced", {{480, 8, 100, 200, 80, 90, 30, 2, 8}}},
+    //               add  bad  next batch erase ack read tick shut reg
+    {"fill", {{820, 6, 30, 50, 25, 30, 50, 20, 1, 8}}},
+    {"hoard", {{450, 6, 130, 300, 8, 20, 70, 30, 1, 8}}},
+    {"drain", {{250, 6, 150, 300, 120, 250, 60, 30, 2, 8}}},
+    {"balanced", {{480, 8, 100, 200, 50, 150, 90, 30, 2, 8}}},
 }};
 
 struct Trace {
@@ -216,6 +225,7 @@ private:
         if (rc != 0 || h == nullptr)
             return fail("registering sensor " + std::to_string(k) + " returned " + std::to_string(rc));
         handles_.push_back(h);
+        windows_.push_back(std::make_unique<AckWindow>());
         model_.register_sensor(l.source, l.id, l.type);
         return true;
     }
@@ -261,9 +271,16 @@ private:
         switch (op) {
         case Op::add: do_add(k); break;
         case Op::bad_input: do_bad_input(k); break;
-        case Op::consume_next: do_consume_next(k); break;
-        case Op::consume_batch: do_consume_batch(k); break;
+        case Op::consume_next:
+            if (window_full(k)) do_ack(k);
+            else do_consume_next(k);
+            break;
+        case Op::consume_batch:
+            if (window_full(k)) do_ack(k);
+            else do_consume_batch(k);
+            break;
         case Op::erase: do_erase(k); break;
+        case Op::ack: do_ack(k); break;
         case Op::read: do_read(k); break;
         case Op::tick:
             ss_manager_tick();
@@ -321,7 +338,7 @@ private:
         int got = 0;
         int want = -EINVAL;
         std::uint32_t n = 0;
-        const std::uint64_t variant = pick(6);
+        const std::uint64_t variant = pick(8);
         cur_.arg = variant;
         switch (variant) {
         case 0: // the wrong record type for the sensor
@@ -330,6 +347,19 @@ private:
             break;
         case 2: got = ss_consume_batch_ex(h, buf_.data(), 0, &n, nullptr); break; // max_records 0
         case 3: got = ss_diag_read_at(h, 0, nullptr); break;
+        case 6: { // an acknowledgement past the pending cursor: never handed out
+            const std::uint64_t end = model_.expected_stats(k).pending_seq + 1 + pick(3);
+            got = ss_erase_pending_until(h, end);
+            want = model_.erase_pending_until(k, end);
+            break;
+        }
+        case 7: { // an acknowledgement below the head (erased already), where there is one
+            const std::uint64_t head = model_.expected_stats(k).head_seq;
+            const std::uint64_t end = head == 0 ? ~std::uint64_t{0} : head - 1 - pick(head);
+            got = ss_erase_pending_until(h, end);
+            want = model_.erase_pending_until(k, end);
+            break;
+        }
         case 4: { // a sensor that exists already
             SensorStore* out = nullptr;
             got = ss_sensor_init_ex(s.source, s.id, s.type, &out);
@@ -361,7 +391,8 @@ private:
         cur_.arg = 1;
         cur_.rc = got;
         if (!same_rc("consume_next", k, got, want) || got != 0) return;
-        same_records("consume_next", k, want_recs.data(), want_recs.size(), s_no_offset);
+        if (!same_records("consume_next", k, want_recs.data(), want_recs.size(), s_no_offset)) return;
+        sent(k, want_recs.front().seq, 1);
     }
 
     std::uint32_t pick_batch_max(std::size_t k) {
@@ -394,7 +425,50 @@ private:
         }
         if (!same("consume_batch_ex out_n", k, n, static_cast<std::uint32_t>(want_recs.size()))) return;
         if (!same("consume_batch_ex first_seq", k, first, want_recs.front().seq)) return;
-        same_records("consume_batch_ex", k, want_recs.data(), want_recs.size(), s_no_offset);
+        if (!same_records("consume_batch_ex", k, want_recs.data(), want_recs.size(), s_no_offset)) return;
+        sent(k, first, n);
+    }
+
+    /// A batch handed to the (imaginary) transport: into the sensor's window.
+    void sent(std::size_t k, std::uint64_t first, std::uint32_t n) {
+        if (auto ok = windows_[k]->sent(first, first + n); !ok)
+            fail("AckWindow::sent refused batch [" + std::to_string(first) + ", " + std::to_string(first + n) +
+                 ") with error " + std::to_string(static_cast<int>(ok.error())) + sensor_suffix(static_cast<std::ptrdiff_t>(k)));
+    }
+
+    /// A consume with the sensor's window full: an uploader would wait for an ack instead.
+    bool window_full(std::size_t k) { return windows_[k]->full(); }
+
+    /// The cloud acknowledges one batch in flight, chosen at random (so out of order), now and
+    /// then one acknowledged already; the window releases the acknowledged prefix, and the
+    /// store erases up to its end.
+    void do_ack(std::size_t k) {
+        AckWindow& w = *windows_[k];
+        if (w.in_flight() == 0) {
+            // Nothing in flight: an acknowledgement of nothing, at the head, is valid and idle.
+            const SsSensorStats st = model_.expected_stats(k);
+            const int got = ss_erase_pending_until(handles_[k], st.head_seq);
+            ++api_calls_;
+            cur_.arg = st.head_seq;
+            cur_.rc = got;
+            same_rc("erase_pending_until(head_seq)", k, got, model_.erase_pending_until(k, st.head_seq));
+            return;
+        }
+        const ss::InFlightBatch b = w.at(static_cast<std::uint32_t>(pick(w.in_flight())));
+        const bool duplicate = b.acked;
+        auto r = w.ack(b.first_seq, b.end_seq);
+        if (!r) {
+            fail("AckWindow::ack refused a batch in flight [" + std::to_string(b.first_seq) + ", " +
+                 std::to_string(b.end_seq) + ")" + sensor_suffix(static_cast<std::ptrdiff_t>(k)));
+            return;
+        }
+        model_.note_ack(!r->released(), r->batches, duplicate);
+        if (!r->released()) return;
+        const int got = ss_erase_pending_until(handles_[k], r->erase_until);
+        ++api_calls_;
+        cur_.arg = r->erase_until;
+        cur_.rc = got;
+        same_rc("erase_pending_until", k, got, model_.erase_pending_until(k, r->erase_until));
     }
 
     void do_erase(std::size_t k) {
@@ -402,6 +476,7 @@ private:
         const int got = ss_erase_all_pending(handles_[k]);
         ++api_calls_;
         cur_.rc = got;
+        windows_[k]->forget_in_flight(model_.expected_stats(k).pending_seq);
         same_rc("erase_all_pending", k, got, model_.erase_all_pending(k));
     }
 
@@ -642,6 +717,9 @@ private:
     std::vector<std::uint32_t> buf_;
     std::vector<Layout> layout_;
     std::vector<SensorStore*> handles_;
+    // Batches in flight per sensor, as many as an MQTT receive window of 8 would allow.
+    using AckWindow = ss::AckWindow<8>;
+    std::vector<std::unique_ptr<AckWindow>> windows_;
     bool initialised_ = false;
     std::uint64_t op_index_ = 0;
     std::uint64_t next_phase_at_ = 0;
@@ -685,13 +763,16 @@ Totals run_all(const std::vector<RunConfig>& configs, int runs_each, double shar
                             " %6.0f ms | fresh %" PRIu64 " recycle pool/reserve/cap %" PRIu64 "/%" PRIu64 "/%" PRIu64
                             " past-boundary %" PRIu64 " tail %" PRIu64 " borrowed/donor-tail/refused %" PRIu64
                             "/%" PRIu64 "/%" PRIu64 " drop-new %" PRIu64 " erase>=2 %" PRIu64 " gap-stops %" PRIu64
-                            " force-seal/then-add %" PRIu64 "/%" PRIu64 " empty-tail %" PRIu64 "\n",
+                            " force-seal/then-add %" PRIu64 "/%" PRIu64 " empty-tail %" PRIu64
+                            " | acks held/several/dup %" PRIu64 "/%" PRIu64 "/%" PRIu64
+                            " erase-until/freeing/mid/refused %" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
                             cfg.name, run_index, run.seed(), run.ops_done(), run.api_calls(), ms, e.fresh_sectors,
                             e.recycled_pool_empty, e.recycled_reserve_held, e.recycled_at_cap,
                             e.recycled_past_boundary, e.recycled_tail, e.borrowed, e.borrowed_donor_tail,
                             e.borrow_refused_unsealed, e.dropped_new, e.erases_freeing_several,
                             e.batches_stopped_at_gap, e.force_seals, e.new_sector_after_force_seal,
-                            e.emptied_tail_restarted);
+                            e.emptied_tail_restarted, e.acks_held, e.acks_releasing_several, e.acks_duplicate,
+                            e.erases_until, e.erases_until_freeing, e.erases_until_mid_sector, e.erases_until_refused);
             }
             if (!ok) {
                 char hex[24];
@@ -727,6 +808,12 @@ void require_coverage(const Totals& t, bool capped, bool reserve) {
     CHECK_MESSAGE(e.new_sector_after_force_seal > 0, "no add ever followed a force-seal");
     CHECK_MESSAGE(e.emptied_tail_restarted > 0, "no add ever followed an erase of everything in a full tail");
     CHECK_MESSAGE(e.reads_out_of_range > 0, "no diagnostic read was ever out of range");
+    CHECK_MESSAGE(e.acks_held > 0, "no ack ever came before the batches ahead of it");
+    CHECK_MESSAGE(e.acks_releasing_several > 0, "no ack ever released several batches at once");
+    CHECK_MESSAGE(e.acks_duplicate > 0, "no batch was ever acknowledged twice");
+    CHECK_MESSAGE(e.erases_until_freeing > 0, "no erase by sequence ever gave a sector back");
+    CHECK_MESSAGE(e.erases_until_mid_sector > 0, "no erase by sequence ever left the head mid-sector");
+    CHECK_MESSAGE(e.erases_until_refused > 0, "no erase by sequence was ever refused");
     CHECK_MESSAGE(e.refused_bad_input > 0, "no bad input was ever tried");
     if (capped) CHECK_MESSAGE(e.recycled_at_cap > 0, "no sensor ever hit max_sectors_per_sensor");
     if (reserve) {

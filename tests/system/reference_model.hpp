@@ -29,6 +29,9 @@
 //       - else the add fails with -ENOSPC and counts dropped_new.
 //   * consume: the oldest unsent records in order, at most max, never across a sequence gap.
 //   * erase_all_pending: drops the pending records, returns emptied sectors except the tail.
+//   * erase_pending_until(end): -EINVAL unless head_seq <= end <= pending_seq (as the stats
+//     report them); else drops the records numbered below end (all pending) and returns
+//     emptied sectors except the tail, as erase_all_pending does.
 //   * diag_read_at: record `offset` counting from the oldest retained one.
 //   * an add that finds the tail full seals it (whatever happens next);
 //   * manager tick: seals a full tail; while a shutdown is in progress it seals any tail that
@@ -82,6 +85,13 @@ struct Events {
     std::uint64_t erases = 0;
     std::uint64_t erases_freeing_several = 0;
     std::uint64_t erases_leaving_head_mid_sector = 0;
+    std::uint64_t acks_held = 0;               // acknowledged out of order: nothing released yet
+    std::uint64_t acks_releasing_several = 0;  // one ack released several batches
+    std::uint64_t acks_duplicate = 0;
+    std::uint64_t erases_until = 0;            // erase_pending_until that erased something
+    std::uint64_t erases_until_freeing = 0;    // ... and gave a sector back
+    std::uint64_t erases_until_mid_sector = 0; // ... and left the head mid-sector, pending behind it
+    std::uint64_t erases_until_refused = 0;
     std::uint64_t reads = 0;
     std::uint64_t reads_out_of_range = 0;
     std::uint64_t refused_bad_input = 0;
@@ -109,6 +119,13 @@ struct Events {
         erases += o.erases;
         erases_freeing_several += o.erases_freeing_several;
         erases_leaving_head_mid_sector += o.erases_leaving_head_mid_sector;
+        acks_held += o.acks_held;
+        acks_releasing_several += o.acks_releasing_several;
+        acks_duplicate += o.acks_duplicate;
+        erases_until += o.erases_until;
+        erases_until_freeing += o.erases_until_freeing;
+        erases_until_mid_sector += o.erases_until_mid_sector;
+        erases_until_refused += o.erases_until_refused;
         reads += o.reads;
         reads_out_of_range += o.reads_out_of_range;
         refused_bad_input += o.refused_bad_input;
@@ -262,6 +279,45 @@ public:
         s.retained -= s.pending;
         s.pending = 0;
         return 0;
+    }
+
+    /// The acknowledgement of everything pending below `end`.
+    int erase_pending_until(std::size_t k, std::uint64_t end) {
+        SensorModel& s = sensors_[k];
+        const SsSensorStats st = expected_stats(k);
+        if (end < st.head_seq || end > st.pending_seq) {
+            ++events_.erases_until_refused;
+            return -EINVAL;
+        }
+        std::uint64_t gone = 0;
+        std::uint32_t freed = 0;
+        for (;;) {
+            Sector& front = s.sectors.front();
+            while (front.begin < front.recs.size() && front.recs[front.begin].seq < end) {
+                ++front.begin;
+                ++gone;
+            }
+            if (front.retained() == 0 && s.sectors.size() > 1) {
+                s.sectors.pop_front();
+                ++freed;
+                continue;
+            }
+            break;
+        }
+        give(freed);
+        s.erased += gone;
+        s.retained -= gone;
+        s.pending -= gone;
+        if (gone != 0) ++events_.erases_until;
+        if (freed != 0) ++events_.erases_until_freeing;
+        if (gone != 0 && s.pending != 0 && s.sectors.front().begin != 0) ++events_.erases_until_mid_sector;
+        return 0;
+    }
+
+    void note_ack(bool held, std::uint32_t released_batches, bool duplicate) {
+        if (duplicate) ++events_.acks_duplicate;
+        else if (held) ++events_.acks_held;
+        if (released_batches >= 2) ++events_.acks_releasing_several;
     }
 
     int read_at(std::size_t k, std::uint64_t offset, Rec& out) {

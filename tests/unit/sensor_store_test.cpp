@@ -98,6 +98,53 @@ TEST_CASE("erasing pending records frees every sector they emptied, in one go") 
     CHECK(st.next_seq == 50);
 }
 
+TEST_CASE("erasing pending records up to a sequence number frees exactly those, sector by sector") {
+    StoreFixture f(8);
+    auto s = f.make();
+    f.add_n(s, 0, 50); // 5 sectors: [0, 12) [12, 24) [24, 36) [36, 48) [48, 50)
+    CHECK(f.consume(s, 40) == iota(0, 40));
+    auto erased = s.erase_pending_until(f.ctx, 5); // inside the first sector: nothing freed
+    REQUIRE(erased.has_value());
+    CHECK(*erased == 5);
+    CHECK(f.pool.free_count() == 3);
+    erased = s.erase_pending_until(f.ctx, 24); // the first two sectors end exactly there
+    CHECK(*erased == 19);
+    CHECK(f.pool.free_count() == 5);
+    CHECK(f.stats(s).sectors == 3);
+    erased = s.erase_pending_until(f.ctx, 37); // into pend's sector, short of pend (40)
+    CHECK(*erased == 13);
+    CHECK(f.pool.free_count() == 6);
+    auto st = f.stats(s);
+    CHECK(st.head_seq == 37);
+    CHECK(st.pending == 3);
+    CHECK(st.pending_seq == 40);
+    CHECK(st.erased == 37);
+    std::uint32_t v = 0;
+    CHECK(s.read_at(f.ctx, 0, &v));
+    CHECK(v == 37);
+    CHECK(f.consume(s, 100) == iota(40, 10)); // the unsent records as they were
+}
+
+TEST_CASE("an erase up to a number past the pending cursor is refused; one below the head does nothing") {
+    StoreFixture f(4);
+    auto s = f.make();
+    f.add_n(s, 0, 20);
+    f.consume(s, 8);
+    REQUIRE(s.erase_pending_until(f.ctx, 4).has_value());
+    const auto before = f.stats(s);
+    auto r = s.erase_pending_until(f.ctx, 9); // record 8 is unsent
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == Errc::invalid_argument);
+    r = s.erase_pending_until(f.ctx, 2); // erased already (or, with a disk tier, held there)
+    REQUIRE(r.has_value());
+    CHECK(*r == 0);
+    const auto after = f.stats(s);
+    CHECK(after.head_seq == before.head_seq);
+    CHECK(after.pending == before.pending);
+    CHECK(after.erased == before.erased);
+    CHECK(f.consume(s, 100) == iota(8, 12));
+}
+
 TEST_CASE("erasing with nothing pending changes nothing") {
     StoreFixture f(3);
     auto s = f.make();

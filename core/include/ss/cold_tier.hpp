@@ -59,6 +59,11 @@ public:
     /// for SensorStore::consume.
     virtual Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept = 0;
     virtual void erase_all_pending(std::uint32_t slot) noexcept = 0;
+    /// Erases the tier's pending records numbered below end_seq (an acknowledged run at the
+    /// front of the stream; the engine checked that end_seq does not pass the pending cursor),
+    /// freeing what that empties; the head may stop inside a unit. Durable as erase_all_pending
+    /// is: the boundary reaches the meta later, so a crash may re-send, never lose.
+    virtual void erase_pending_until(std::uint32_t slot, std::uint64_t end_seq) noexcept = 0;
     virtual Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept = 0;
     /// Offers `copy` the records of the unit holding the first retained record numbered `from`
     /// or later, from that record on; cursors do not move. past_end if no unit holds one (the

@@ -113,6 +113,12 @@ public:
     Expected<Batch> consume(SensorStore& s, void* out, std::uint32_t max,
                             BatchTime time = BatchTime::first_segment) noexcept;
     void erase_all_pending(SensorStore& s) noexcept;
+    /// Erases the pending records numbered below end_seq across the tiers: an acknowledged
+    /// batch [first, end_seq) at the front of pending, so that one ack frees exactly its batch
+    /// while later batches stay pending. end_seq must lie in [head_seq, pending_seq] as
+    /// SsSensorStats reports them (end_seq == head_seq erases nothing); invalid_argument
+    /// otherwise, nothing changed.
+    Expected<void> erase_pending_until(SensorStore& s, std::uint64_t end_seq) noexcept;
     Expected<void> read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept;
     /// Copies up to max retained records from sequence number `from` on (the first retained
     /// one at or after it) into out, across the tiers, without moving a cursor: exactly

@@ -527,6 +527,22 @@ SS_API int ss_get_latest(const SensorStore *s, uint32_t n, void *out_buf, uint32
  *  Returns 0 (also when nothing was pending) or -EINVAL. */
 SS_API int ss_erase_all_pending(SensorStore *s);
 
+/**
+ * Erases the PENDING records numbered below end_seq and frees the sectors (and on disk the
+ * units and 64 KB chunks) that empties: the acknowledgement of a batch [first_seq, end_seq) at
+ * the front of pending, where first_seq is what ss_consume_batch_ex reported and end_seq =
+ * first_seq + n. Records from end_seq on stay pending, so an uploader with several batches in
+ * flight frees exactly each batch as it is acknowledged, in order (an ack that arrives before
+ * those ahead of it is held until they are acknowledged: ss/ack_window.hpp does that).
+ * Valid end_seq: SsSensorStats::head_seq <= end_seq <= SsSensorStats::pending_seq; end_seq ==
+ * head_seq erases nothing. Spilled records are erased the same way; the new boundary becomes
+ * durable with the disk tier's meta (as ss_erase_all_pending's does): after a crash, records
+ * acknowledged since may be re-sent (at least once), never lost or reordered.
+ * Returns 0, or -EINVAL (nothing changed) for a bad handle or an end_seq outside that range:
+ * below head_seq (acknowledged and erased already) or past pending_seq (never handed out).
+ */
+SS_API int ss_erase_pending_until(SensorStore *s, uint64_t end_seq);
+
 /* ---- management ---------------------------------------------------------------------------- */
 
 /** Periodic housekeeping; call about every 100 ms from one thread. Never blocks writers long:

@@ -154,6 +154,13 @@ public:
     /// Drops every pending record and frees the sectors that empties.
     void erase_all_pending(const StoreContext& ctx) noexcept;
 
+    /// Drops the pending records numbered below end_seq (an acknowledged run at the front of
+    /// pending) and frees the sectors that empties; the head may stop mid-sector. Records below
+    /// end_seq that are gone already (erased, or held by a cold tier) are nothing to do.
+    /// Returns the records erased; invalid_argument (nothing changed) if a record below end_seq
+    /// is unsent: an acknowledgement can only cover what was handed out.
+    Expected<std::uint64_t> erase_pending_until(const StoreContext& ctx, std::uint64_t end_seq) noexcept;
+
     /// Record `offset` places after head; cursors do not move.
     Expected<void> read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept;
 
@@ -248,6 +255,8 @@ private:
                      bool corrupt) noexcept;
     /// Pending records held in s, given the records of all sectors before it.
     std::uint32_t pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept;
+    /// The sequence number of the record at c (next_seq_ at the end of the tail).
+    std::uint64_t seq_at(const SectorPool& pool, const Cursor& c) const noexcept;
     bool verified(const StoreContext& ctx, SectorIndex s) noexcept;
     /// Gives the open sector, still empty, its first record's time.
     void stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept;

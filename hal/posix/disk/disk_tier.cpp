@@ -177,13 +177,25 @@ Expected<Batch> DiskTier::consume(std::uint32_t slot, void* out, std::uint32_t m
     return copy.batch();
 }
 
+void DiskTier::unit_gone(Sensor& s, Unit& u) noexcept {
+    if (s.files.cache_offset == u.offset) s.files.cache_offset = ~std::uint64_t{0};
+    release_ram(u); // a unit erased before it was written never costs a write
+}
+
 void DiskTier::erase_all_pending(std::uint32_t slot) noexcept {
     Sensor& s = at(slot);
-    const bool moved = s.stream.erase_pending([&](Unit& u) {
-        if (s.files.cache_offset == u.offset) s.files.cache_offset = ~std::uint64_t{0};
-        release_ram(u); // a unit erased before it was written never costs a write
-    });
-    if (!moved) return;
+    if (!s.stream.erase_pending([&](Unit& u) { unit_gone(s, u); })) return;
+    s.numbering.meta_dirty = true;
+    s.files.trim_due = true;
+}
+
+void DiskTier::erase_pending_until(std::uint32_t slot, std::uint64_t end_seq) noexcept {
+    // The same durability as erase_all_pending: the new boundary reaches the meta at the next
+    // due meta pass (ack_meta_interval_ms), chunks wholly before the head are punched at the
+    // next trim. A crash before the meta lands re-sends from the older boundary; units are
+    // never rewritten, so nothing acknowledged later can be lost or reordered by it.
+    Sensor& s = at(slot);
+    if (!s.stream.erase_pending_until(end_seq, [&](Unit& u) { unit_gone(s, u); })) return;
     s.numbering.meta_dirty = true;
     s.files.trim_due = true;
 }

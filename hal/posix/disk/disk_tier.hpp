@@ -50,6 +50,10 @@ public:
     std::uint64_t pending(std::uint32_t slot) const noexcept override;
     Expected<Batch> consume(std::uint32_t slot, void* out, std::uint32_t max, BatchTime time) noexcept override;
     void erase_all_pending(std::uint32_t slot) noexcept override;
+    /// Units wholly acknowledged leave the stream (their RAM copies go back to the pool, their
+    /// chunks are punched out by the next trim); a unit the run ends inside stays on disk as
+    /// written, its start moved up. The meta's head_seq carries that position within the unit.
+    void erase_pending_until(std::uint32_t slot, std::uint64_t end_seq) noexcept override;
     Expected<void> read_at(std::uint32_t slot, std::uint64_t offset, void* out) noexcept override;
     RangeStep read_range(std::uint32_t slot, std::uint64_t from, BatchCopy& copy) noexcept override;
     /// Records the new boundary in a durable meta at once (so a restart serves nothing below
@@ -110,6 +114,8 @@ private:
     /// recovery counts a lost unit; returns the unsent records lost with it.
     std::uint64_t drop_lost_unit(Sensor& s, std::size_t i) noexcept;
     void release_ram(Unit& u) noexcept;
+    /// A unit leaves the front of s's stream, erased: its cache entry and RAM copy go.
+    void unit_gone(Sensor& s, Unit& u) noexcept;
 
     // Recovery (recovery.cpp).
     struct Found {

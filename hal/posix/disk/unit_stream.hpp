@@ -5,6 +5,7 @@
 //   units[0].start ──pending── (pend_unit, pend_off) ──unsent── end
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 
@@ -65,6 +66,11 @@ struct UnitStream {
     /// (before it leaves) so its RAM copy and cache can go. Returns true if anything moved.
     template <class Gone>
     bool erase_pending(Gone&& gone) noexcept;
+    /// Erases the pending records numbered below end_seq (no further than the pending cursor):
+    /// units wholly below it leave the front (`gone` as for erase_pending), and the first unit
+    /// left keeps a later start when the run ends inside it. Returns true if anything moved.
+    template <class Gone>
+    bool erase_pending_until(std::uint64_t end_seq, Gone&& gone) noexcept;
     /// The retained records before `offset` (a read position): (unit index, record in it).
     bool locate(std::uint64_t offset, std::size_t& unit, std::uint32_t& record) const noexcept;
     /// Loss figures are history once the acknowledged boundary has passed them.
@@ -96,6 +102,43 @@ bool UnitStream::erase_pending(Gone&& gone) noexcept {
     }
     retained -= pending;
     pending = 0;
+    forget_passed_loss();
+    return true;
+}
+
+template <class Gone>
+bool UnitStream::erase_pending_until(std::uint64_t end_seq, Gone&& gone) noexcept {
+    if (pending == 0) return false;
+    std::uint64_t gone_records = 0;
+    std::uint64_t end = head_seq;
+    // Units before pend_unit are wholly pending.
+    while (pend_unit > 0 && units.front().first_seq + units.front().count <= end_seq) {
+        Unit& u = units.front();
+        gone_records += u.count - u.start;
+        end = u.first_seq + u.count;
+        gone(u);
+        units.pop_front();
+        --pend_unit;
+    }
+    if (!units.empty()) {
+        // The run may end inside the front unit: its start moves up, never past the pending
+        // cursor (in pend's unit) nor past its records.
+        Unit& u = units.front();
+        const std::uint16_t limit = pend_unit == 0 ? pend_off : u.count;
+        if (end_seq > u.first_seq + u.start) {
+            const auto to = static_cast<std::uint16_t>(std::min<std::uint64_t>(end_seq - u.first_seq, limit));
+            gone_records += to - u.start;
+            u.start = to;
+        }
+        head_seq = u.first_seq + u.start;
+    } else {
+        head_seq = end;
+        pend_off = 0;
+    }
+    if (gone_records == 0) return false;
+    erased += gone_records;
+    retained -= gone_records;
+    pending -= gone_records;
     forget_passed_loss();
     return true;
 }
