@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "pipeline_spec.hpp"
 #include "destination_transport.hpp"
@@ -168,6 +169,15 @@ bool Pipeline::open(std::string& why) {
         own_encoder_ = std::move(d.encoder);
         own_transport_ = std::move(d.transport);
         transport_ = own_transport_.get();
+        std::string dir = spec_.uploader.quarantine_dir;
+        if (dir.empty() && !spec_.data_dir.empty()) dir = spec_.data_dir + "/quarantine";
+        if (!dir.empty()) {
+            quarantine_ = std::make_unique<hal::Quarantine>(dir);
+            if (quarantine_->status() != 0) {
+                why = "uploader: cannot open the quarantine directory " + dir + ": " + std::strerror(-quarantine_->status());
+                return false;
+            }
+        }
     }
     started_ms_ = now_ms();
     // Recovered records were written before this start: their age counts from it at least.
@@ -225,6 +235,7 @@ void Pipeline::spawn_stages() {
         u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
         u.seed = now_ms();
         u.board = board;
+        u.quarantine = quarantine_.get();
         hal::UploadTransport* transport = transport_;
         // The transport may block on I/O: the uploader has a thread of its own.
         setup.stages.push_back({"uploader", [engine, transport, u](caf::event_based_actor* self) {

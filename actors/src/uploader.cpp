@@ -5,38 +5,93 @@
 #include <algorithm>
 
 #include "ss/actors/storage_flush.hpp"
+#include "posix/upload/quarantine.hpp"
 
 namespace ss::actors {
 
 namespace {
 
-/// Sends the group in flight once; true if every batch was acknowledged (and so erased).
+/// The first `count` records of a pending batch.
+hal::UploadBatch front_of(const hal::UploadBatch& b, std::uint32_t count) {
+    hal::UploadBatch part = b;
+    part.count = count;
+    return part;
+}
+
+/// The first `done` records of f left the store (acknowledged or quarantined): f holds the rest.
+void advance(UploaderState::InFlight& f, std::uint32_t done) {
+    hal::UploadBatch& b = f.batch;
+    const std::size_t skip = std::size_t{done} * sector::record_bytes(b.type);
+    // Later records follow at the batch's period; events keep their own times.
+    if (b.type == RecordType::ts) b.first_time = sector::record_time(b.first_time, b.period_us, done);
+    b.first_seq += done;
+    b.count -= done;
+    b.records += skip;
+    f.send_count = std::min(f.send_count, b.count);
+}
+
+/// Sends the part of each batch in flight once. False if any failed (then the next attempt
+/// waits for the backoff); true if the rest, if any, may go again at once (what was left after
+/// an acknowledged part, a halved batch).
 bool attempt(UploaderState& s, std::uint64_t now_ms) {
     const std::size_t n = s.in_flight.size();
     s.batches.clear();
-    for (const auto& f : s.in_flight) s.batches.push_back(f.batch);
+    for (const auto& f : s.in_flight) s.batches.push_back(front_of(f.batch, f.send_count));
     s.results.assign(n, hal::UploadResult{});
     const std::size_t tried = std::min(s.transport->send_many(s.batches, s.results), n);
     s.stats.batches_sent += tried;
     std::size_t kept = 0;
+    bool failed = tried < n;
     std::uint32_t retry_after_ms = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        UploaderState::InFlight& f = s.in_flight[i];
-        if (i < tried && s.results[i].outcome == hal::UploadOutcome::acknowledged) {
-            // The batch was the sensor's whole pending region (one batch per sensor in flight).
-            s.engine->erase_all_pending(*f.store);
+        UploaderState::InFlight f = s.in_flight[i];
+        const hal::UploadResult r = i < tried ? s.results[i] : hal::UploadResult{};
+        const std::uint32_t part = f.send_count;
+        bool gone = false; // the part left the store
+        switch (r.outcome) {
+        case hal::UploadOutcome::acknowledged:
+            gone = true;
             ++s.stats.batches_acked;
-            s.stats.records_acked += f.batch.count;
+            s.stats.records_acked += part;
             if (s.settings.board != nullptr)
                 s.settings.board->observe_upload_latency(static_cast<double>(now_ms - f.consumed_at_ms) / 1000.0);
-            continue;
+            break;
+        case hal::UploadOutcome::too_large:
+            if (part > 1) {
+                f.send_count = part / 2; // sent again at once, in halves
+                ++s.quarantined.splits;
+                break;
+            }
+            [[fallthrough]]; // a single record too large will never pass: refused for good
+        case hal::UploadOutcome::rejected:
+            if (s.settings.quarantine != nullptr &&
+                s.settings.quarantine->put(front_of(f.batch, part), r.reason, now_ms) == 0) {
+                gone = true;
+                ++s.quarantined.batches;
+                s.quarantined.records += part;
+            } else {
+                ++s.quarantined.unkept;
+                failed = true;
+            }
+            break;
+        case hal::UploadOutcome::retry:
+            if (i < tried) retry_after_ms = std::max(retry_after_ms, r.retry_after_ms);
+            failed = true;
+            break;
         }
-        if (i < tried) retry_after_ms = std::max(retry_after_ms, s.results[i].retry_after_ms);
+        if (gone) {
+            // Exactly the part: its records leave, the rest of the batch stays pending. The part
+            // is the front of the store's pending region (one batch per sensor in flight), which
+            // erase_pending_until always takes.
+            (void)s.engine->erase_pending_until(*f.store, f.batch.first_seq + part);
+            advance(f, part);
+            if (f.batch.count == 0) continue;
+        }
         // Kept for the next attempt; its records stay where they are in the buffer.
         s.in_flight[kept++] = f;
     }
     s.in_flight.resize(kept);
-    if (kept == 0) {
+    if (!failed) {
         s.failures = 0;
         return true;
     }
@@ -68,7 +123,7 @@ bool take_next(UploaderState& s, std::uint64_t now_ms, std::uint32_t max) {
             &store,
             hal::UploadBatch{store.source(), store.id(), store.type(), got->first_seq, got->count, room,
                              got->first_time, got->period_us, got->boot},
-            now_ms});
+            now_ms, got->count});
     }
     s.cursor = n == 0 ? 0 : (s.cursor + scanned) % n;
     return !s.in_flight.empty();

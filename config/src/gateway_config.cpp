@@ -109,6 +109,7 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
     batches_per_send_ = u.batches_per_send;
     backoff_base_ = u.backoff_base;
     backoff_cap_ = u.backoff_cap;
+    quarantine_dir_ = u.quarantine_dir;
     opt_group{custom_options_, "uploader"}
         .add(transport_, "transport", "'archive' (local files) or 'none'")
         .add(archive_dir_, "archive_dir", "archive: directory; empty = <disk_root>/archive")
@@ -118,7 +119,8 @@ GatewayConfig::GatewayConfig() : tick_(std::chrono::milliseconds(100)) {
         .add(batches_per_tick_, "batches_per_tick", "most batches sent per period")
         .add(batches_per_send_, "batches_per_send", "most batches (of different sensors) per transport call")
         .add(backoff_base_, "backoff_base", "first retry delay after a failed batch")
-        .add(backoff_cap_, "backoff_cap", "longest retry delay");
+        .add(backoff_cap_, "backoff_cap", "longest retry delay")
+        .add(quarantine_dir_, "quarantine_dir", "refused batches; empty = <disk_root>/quarantine");
 
     const actors::HttpSpec& h = defaults.http;
     http_enabled_ = h.enabled;
@@ -216,6 +218,7 @@ bool GatewayConfig::build_spec(const caf::settings& raw, ConfigError& error) {
     u.batch_records = batch_records_;
     u.batches_per_tick = batches_per_tick_;
     u.batches_per_send = batches_per_send_;
+    u.quarantine_dir = quarantine_dir_;
     s.http.enabled = http_enabled_;
     s.http.address = http_address_;
     s.http.port = http_port_;

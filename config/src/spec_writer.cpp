@@ -297,6 +297,7 @@ std::string write_spec(const actors::PipelineSpec& spec) {
     out += "batches_per_send = " + std::to_string(u.batches_per_send) + "\n";
     out += "backoff_base = " + millis_text(u.backoff_base) + "\n";
     out += "backoff_cap = " + millis_text(u.backoff_cap) + "\n";
+    out += "quarantine_dir = " + quoted(u.quarantine_dir) + "\n";
 
     const actors::HttpSpec& h = spec.http;
     out += "\n[http]\n";

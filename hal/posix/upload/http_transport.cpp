@@ -159,6 +159,7 @@ struct HttpTransport::Impl {
             curl_easy_getinfo(r.easy, CURLINFO_RESPONSE_CODE, &status);
             const HttpVerdict v = verdict_of_status(status);
             verdict.outcome = outcome_of(v);
+            verdict.reason = static_cast<std::uint32_t>(status);
             if (v == HttpVerdict::retry || v == HttpVerdict::too_large) {
                 curl_header* h = nullptr;
                 if (curl_easy_header(r.easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h != nullptr) {

@@ -137,7 +137,7 @@ struct MqttTransport::Impl {
 
     void settle(std::size_t i, int reason) {
         const UploadOutcome o = outcome_of_reason(reason);
-        results[i] = UploadResult{o, 0};
+        results[i] = UploadResult{o, 0, static_cast<std::uint32_t>(reason)};
         if (o == UploadOutcome::acknowledged) ++stats.acknowledged;
         else ++stats.refused;
     }

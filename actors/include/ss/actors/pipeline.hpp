@@ -26,6 +26,7 @@
 #include "ss/actors/supervisor.hpp"
 #include "ss/actors/user_processor.hpp"
 #include "ss/expected.hpp"
+#include "posix/upload/quarantine.hpp"
 #include "ss/hal/payload_encoder.hpp"
 #include "ss/hal/upload_transport.hpp"
 #include "ss/record_sink.hpp"
@@ -93,6 +94,7 @@ private:
     std::unique_ptr<StorageHost> host_;
     std::unique_ptr<hal::PayloadEncoder> own_encoder_; ///< a destination's codec, used by own_transport_
     std::unique_ptr<hal::UploadTransport> own_transport_;
+    std::unique_ptr<hal::Quarantine> quarantine_; ///< a destination's refused batches
     hal::UploadTransport* transport_ = nullptr;
     SensorBindings sensors_;
     std::vector<std::unique_ptr<SourceBinding>> sources_;

@@ -141,6 +141,9 @@ struct UploaderSpec {
     std::uint32_t batches_per_send = 16;        ///< batches of different sensors per transport call
     std::chrono::milliseconds backoff_base{1000};
     std::chrono::milliseconds backoff_cap{300'000};
+    /// Where batches a destination refused for good are kept: "" = <disk_root>/quarantine; RAM
+    /// only and "": none (a refused batch is kept pending and retried).
+    std::string quarantine_dir;
 
     friend bool operator==(const UploaderSpec&, const UploaderSpec&) = default;
 };

@@ -2,12 +2,16 @@
 // it takes the next sensors (round robin) with unsent records, consumes a batch of each (the
 // records turn pending) — up to batches_per_send of them, one per sensor — hands the group to
 // the transport (send_many: a transport may make the whole group durable in one step), and
-// erases each batch only when the transport says the receiver has it. A batch that failed, and
-// those after it the transport did not attempt, are kept — the same records, the same sequence
-// numbers — and sent again after a full-jitter exponential backoff (or the receiver's
-// Retry-After, if longer); nothing else goes out meanwhile, so each sensor's batches reach the
-// receiver in order. Transports may block: the runtime spawns this stage detached (tests run it
-// under the test coordinator).
+// erases exactly the records the receiver acknowledged (by sequence number, so a batch split in
+// parts frees each part as it is acknowledged). A batch that failed, and those after it the
+// transport did not attempt, are kept — the same records, the same sequence numbers — and sent
+// again after a full-jitter exponential backoff (or the receiver's Retry-After, if longer);
+// nothing else goes out meanwhile, so each sensor's batches reach the receiver in order. A
+// batch the receiver finds too large (HTTP 413) is sent again in halves, down to one record; one
+// it refuses for good (another 4xx) goes to the quarantine, durably, before its records are
+// erased, so the records behind it flow on; without a quarantine it is kept and retried.
+// Transports may block: the runtime spawns this stage detached (tests run it under the test
+// coordinator).
 #pragma once
 
 #include <caf/replies_to.hpp>
@@ -23,6 +27,10 @@
 #include "ss/hal/upload_transport.hpp"
 #include "ss/retry_backoff.hpp"
 
+namespace ss::hal {
+class Quarantine;
+}
+
 namespace ss::actors {
 
 using uploader_actor =
@@ -37,6 +45,15 @@ struct UploaderSettings {
     std::uint32_t backoff_cap_ms = 300'000;
     std::uint64_t seed = 1;          ///< of the backoff's jitter
     StageBoard* board = nullptr;     ///< where stats and latencies are posted; may be null
+    hal::Quarantine* quarantine = nullptr; ///< where refused batches go; null = kept and retried
+};
+
+/// Batches the receiver refused for good, as the uploader handled them.
+struct QuarantineCounts {
+    std::uint64_t batches = 0;       ///< put in the quarantine
+    std::uint64_t records = 0;
+    std::uint64_t unkept = 0;        ///< refused, but the quarantine could not keep them: retried
+    std::uint64_t splits = 0;        ///< batches halved after a 413
 };
 
 struct UploaderState {
@@ -48,10 +65,14 @@ struct UploaderState {
     /// Room for batches_per_send batches of the widest records.
     std::vector<std::byte> buffer;
     /// The group in flight, in the order it goes out; empty = none. Its records sit in buffer.
+    /// A consumed batch not yet wholly acknowledged: `batch` is what is still pending of it,
+    /// `send_count` how many of its first records the next attempt sends (less than all of
+    /// it once a receiver found it too large).
     struct InFlight {
         SensorStore* store = nullptr;
         hal::UploadBatch batch{};
         std::uint64_t consumed_at_ms = 0;
+        std::uint32_t send_count = 0;
     };
     std::vector<InFlight> in_flight;
     std::vector<hal::UploadBatch> batches;   ///< scratch for send_many
@@ -61,6 +82,7 @@ struct UploaderState {
     std::uint32_t cursor = 0;      ///< the next slot the round robin looks at
     RetryBackoff backoff{1'000, 300'000, 1};
     UploadStats stats{};
+    QuarantineCounts quarantined{};
 };
 
 /// Spawn with sys.spawn(uploader, &engine, &transport, settings); both must outlive it.

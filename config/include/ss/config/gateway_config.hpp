@@ -112,6 +112,7 @@ private:
     // [uploader]
     caf::atom_value transport_;
     std::string archive_dir_;
+    std::string quarantine_dir_;
     std::uint64_t archive_file_bytes_;
     caf::timespan upload_period_;
     std::uint32_t batch_records_;

@@ -42,6 +42,9 @@ struct UploadResult {
     /// With retry: the earliest time to try again that the receiver asked for, in ms (0 = the
     /// uploader's own backoff decides).
     std::uint32_t retry_after_ms = 0;
+    /// With rejected: the receiver's reason (the HTTP status, an MQTT reason code), kept with
+    /// the quarantined batch; 0 = none given.
+    std::uint32_t reason = 0;
 };
 
 class UploadTransport {
