@@ -21,6 +21,7 @@
 #include "ss/actors/storage_host.hpp"
 #include "ss/actors/uploader.hpp"
 #include "posix/upload/archive_transport.hpp"
+#include "posix/upload/quarantine.hpp"
 
 using namespace std::chrono_literals;
 using ss::hal::UploadBatch;
@@ -359,4 +360,111 @@ TEST_CASE_FIXTURE(fixture, "through the local archive transport every record lan
     CHECK(next[1] == 130);
     CHECK(next[2] == 40);
     std::filesystem::remove_all(tmpl);
+}
+
+namespace {
+
+/// A receiver that refuses batches larger than `max_records` with 413, and refuses for good
+/// (a 4xx) any batch holding a record equal to `poison`.
+class PickyTransport final : public ss::hal::UploadTransport {
+public:
+    UploadResult send(const UploadBatch& b) noexcept override {
+        attempts.push_back({b.first_seq, b.count});
+        if (b.count > max_records) return UploadResult{UploadOutcome::too_large, 0, 413};
+        for (std::uint32_t i = 0; i < b.count; ++i) {
+            std::uint32_t v = 0;
+            std::memcpy(&v, b.records + std::size_t{i} * 4, 4);
+            if (v == poison) return UploadResult{UploadOutcome::rejected, 0, 422};
+        }
+        for (std::uint32_t i = 0; i < b.count; ++i) {
+            std::uint32_t v = 0;
+            std::memcpy(&v, b.records + std::size_t{i} * 4, 4);
+            received.emplace_back(b.first_seq + i, v);
+        }
+        return UploadResult{UploadOutcome::acknowledged, 0};
+    }
+    std::uint32_t max_records = ~0u;
+    std::uint32_t poison = ~0u;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> attempts; // first_seq, count
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> received; // seq, value
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a batch too large for the receiver is sent again in halves; each part is erased once acknowledged") {
+    PickyTransport t;
+    t.max_records = 12;
+    add(1, 50);
+    auto up = start(t, settings(50));
+    step();
+    // 50 refused, 25 refused, 12 taken; the rest goes on in parts of at most 12, in order.
+    REQUIRE(t.attempts.size() >= 3);
+    CHECK(t.attempts[0] == std::make_pair(std::uint64_t{0}, 50u));
+    CHECK(t.attempts[1] == std::make_pair(std::uint64_t{0}, 25u));
+    CHECK(t.attempts[2] == std::make_pair(std::uint64_t{0}, 12u));
+    REQUIRE(t.received.size() == 50);
+    for (std::size_t i = 0; i < t.received.size(); ++i) {
+        CHECK(t.received[i].first == i);
+        CHECK(t.received[i].second == 100'000 + i);
+    }
+    CHECK(stats(1).retained == 0);
+    const auto& st = deref<ss::actors::uploader_actor::stateful_base<ss::actors::UploaderState>>(up).state;
+    CHECK(st.quarantined.splits == 2);
+    CHECK(st.stats.records_acked == 50);
+    CHECK(st.stats.retries == 0); // a 413 is not an outage: no backoff
+    stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "a batch refused for good goes to the quarantine; the records behind it flow on") {
+    char tmpl[] = "/tmp/ss-uploader-quarantine-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    {
+        ss::hal::Quarantine quarantine(tmpl);
+        REQUIRE(quarantine.status() == 0);
+        PickyTransport t;
+        t.poison = 100'000 + 17; // sensor 1's record 17
+        add(1, 40);
+        auto s = settings(10);
+        s.quarantine = &quarantine;
+        auto up = start(t, s);
+        step();
+        // Batches of 10: [10, 20) is refused and quarantined; everything else is delivered.
+        CHECK(t.received.size() == 30);
+        CHECK(stats(1).retained == 0);
+        REQUIRE(quarantine.entries().size() == 1);
+        const auto& e = quarantine.entries().front();
+        CHECK(e.batch.first_seq == 10);
+        CHECK(e.batch.count == 10);
+        CHECK(e.reason == 422);
+        const auto& st = deref<ss::actors::uploader_actor::stateful_base<ss::actors::UploaderState>>(up).state;
+        CHECK(st.quarantined.batches == 1);
+        CHECK(st.quarantined.records == 10);
+        // Released by an operator, it is sent again: refused again, it stays; the receiver
+        // accepting it is the release's business (Quarantine), not the store's.
+        std::vector<std::byte> buffer;
+        std::string file;
+        REQUIRE(quarantine.release(e.file));
+        auto again = quarantine.next_released(buffer, file);
+        REQUIRE(again);
+        std::uint32_t first_value = 0;
+        std::memcpy(&first_value, again->records, 4);
+        CHECK(first_value == 100'010);
+        stop(up);
+    }
+    std::filesystem::remove_all(tmpl);
+}
+
+TEST_CASE_FIXTURE(fixture, "without a quarantine a refused batch is kept and retried, never erased") {
+    PickyTransport t;
+    t.poison = 100'000 + 3;
+    add(1, 20);
+    auto up = start(t, settings(10));
+    for (int i = 0; i < 5; ++i) step();
+    CHECK(t.received.empty()); // [0, 10) is refused; nothing overtakes it
+    CHECK(stats(1).retained == 20);
+    CHECK(stats(1).pending == 10);
+    const auto& st = deref<ss::actors::uploader_actor::stateful_base<ss::actors::UploaderState>>(up).state;
+    CHECK(st.quarantined.unkept >= 1);
+    CHECK(st.stats.records_acked == 0);
+    stop(up);
 }
