@@ -33,6 +33,16 @@ void StageBoard::set_upload(const UploadStats& stats) {
     upload_ = stats;
 }
 
+void StageBoard::set_quarantine(const QuarantineSnapshot& q) {
+    std::lock_guard lock(mutex_);
+    quarantine_ = q;
+}
+
+QuarantineSnapshot StageBoard::quarantine() const {
+    std::lock_guard lock(mutex_);
+    return quarantine_;
+}
+
 void StageBoard::observe_upload_latency(double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (std::size_t i = 0; i < LatencyBuckets::count; ++i)

@@ -101,6 +101,33 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
     return false;
 }
 
+/// Sends one batch an operator released from the quarantine, if there is one and the
+/// destination is not in a backoff: acknowledged, it leaves the quarantine; refused, it is
+/// held again.
+void resend_released(UploaderState& s, std::uint64_t now_ms) {
+    if (s.settings.quarantine == nullptr || now_ms < s.retry_at_ms) return;
+    std::string file;
+    auto batch = s.settings.quarantine->next_released(s.released_records, file);
+    if (!batch) return;
+    hal::UploadResult r{};
+    s.transport->send_many(std::span<const hal::UploadBatch>(&*batch, 1), std::span<hal::UploadResult>(&r, 1));
+    ++s.stats.batches_sent;
+    switch (r.outcome) {
+    case hal::UploadOutcome::acknowledged:
+        if (s.settings.quarantine->delivered(file)) ++s.quarantined.released;
+        break;
+    case hal::UploadOutcome::too_large:
+    case hal::UploadOutcome::rejected:
+        if (s.settings.quarantine->refused_again(file, r.reason)) ++s.quarantined.refused_again;
+        break;
+    case hal::UploadOutcome::retry:
+        ++s.failures;
+        ++s.stats.retries;
+        s.retry_at_ms = now_ms + s.backoff.delay_ms(s.failures, r.retry_after_ms);
+        break;
+    }
+}
+
 /// Consumes the next batches, round robin over the sensors, one per sensor, at most `max`;
 /// false if nothing is unsent.
 bool take_next(UploaderState& s, std::uint64_t now_ms, std::uint32_t max) {
@@ -162,8 +189,16 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
                 sent += static_cast<std::uint32_t>(s.in_flight.size());
                 if (!attempt(s, now_ms)) break;
             }
+            resend_released(s, now_ms);
             if (s.settings.board != nullptr) {
                 s.settings.board->set_upload(s.stats);
+                if (s.settings.quarantine != nullptr) {
+                    const hal::Quarantine::Stats q = s.settings.quarantine->stats();
+                    s.settings.board->set_quarantine(QuarantineSnapshot{
+                        q.held_batches, q.held_records, s.quarantined.batches, s.quarantined.records,
+                        s.quarantined.released, s.quarantined.refused_again, q.dropped_batches, q.dropped_records,
+                        s.quarantined.unkept, s.quarantined.splits, q.unreadable_files});
+                }
                 s.settings.board->set_mailbox(UploaderState::name, self->mailbox().size());
             }
             s.next += s.settings.period;

@@ -432,7 +432,7 @@ TEST_CASE_FIXTURE(fixture, "a batch refused for good goes to the quarantine; the
         CHECK(t.received.size() == 30);
         CHECK(stats(1).retained == 0);
         REQUIRE(quarantine.entries().size() == 1);
-        const auto& e = quarantine.entries().front();
+        const auto e = quarantine.entries().front();
         CHECK(e.batch.first_seq == 10);
         CHECK(e.batch.count == 10);
         CHECK(e.reason == 422);

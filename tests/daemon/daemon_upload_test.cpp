@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +22,8 @@
 #include "ss/source_name.hpp"
 #include "support/child_process.hpp"
 #include "support/free_port.hpp"
+#include "support/http_client.hpp"
+#include "support/http_receiver.hpp"
 #include "support/local_server.hpp"
 
 using namespace std::chrono_literals;
@@ -230,4 +233,71 @@ TEST_CASE("uploading over HTTP through daemon SIGKILLs and a receiver restart: e
     CHECK(uploaded > 1000);
     CHECK(stored < 200); // the last run drained the backlog
     CHECK(most_gap_runs <= static_cast<std::uint32_t>(cycles));
+}
+
+TEST_CASE("a batch the receiver refuses for good is quarantined, listed, released by the operator and delivered") {
+    ss::test::HttpReceiver::Options o;
+    o.faults = "400\n"; // the first request only
+    auto rx_started = ss::test::HttpReceiver::start(o);
+    REQUIRE_MESSAGE(rx_started.has_value(), (rx_started ? std::string() : rx_started.error()));
+    auto rx = std::move(*rx_started);
+    const fs::path dir = rx->directory() / "gateway";
+    fs::create_directories(dir);
+    const std::uint16_t http_port = ss::test::free_loopback_port();
+    std::string config = config_text(dir / "data", http_port, rx->port());
+    std::ofstream(dir / "gateway.ini") << config;
+    Daemon p(dir / "gateway.ini", dir / "output");
+    REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
+
+    const auto list = [&] {
+        auto r = ss::test::http_get("127.0.0.1", http_port, "/quarantine");
+        REQUIRE(r.has_value());
+        REQUIRE(r->status == 200);
+        return r->body;
+    };
+    std::string held;
+    for (int i = 0; i < 100 && held.find(".qb") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        held = list();
+    }
+    REQUIRE_MESSAGE(held.find(".qb") != std::string::npos, held);
+    CHECK(held.find("\"reason\":400") != std::string::npos);
+    const auto at = held.find("\"file\":\"") + 8;
+    const std::string file = held.substr(at, held.find('"', at) - at);
+    // Nothing else was held up: later batches reached the receiver meanwhile.
+    auto stats = rx->stats();
+    REQUIRE(stats.has_value());
+    CHECK(stats->accepted > 0);
+
+    auto released = ss::test::http_request("127.0.0.1", http_port, "POST", "/quarantine/release?file=" + file);
+    REQUIRE(released.has_value());
+    CHECK(released->status == 200);
+    for (int i = 0; i < 100 && list().find(file) != std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+    CHECK(list().find(file) == std::string::npos); // delivered, so gone
+    // The uploader posts its figures at its next period.
+    std::string metrics;
+    for (int i = 0; i < 100 && metrics.find("sensor_storage_quarantine_released_total 1\n") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        auto m = ss::test::http_get("127.0.0.1", http_port, "/metrics");
+        REQUIRE(m.has_value());
+        metrics = m->body;
+    }
+    CHECK(metrics.find("sensor_storage_quarantine_released_total 1\n") != std::string::npos);
+    CHECK(metrics.find("sensor_storage_quarantined_batches_total 0\n") == std::string::npos);
+    // The refused request carried the released batch (with up to three others: batches_per_request
+    // is 4); the receiver accepted it again under the same key.
+    auto requests = rx->requests();
+    REQUIRE(requests.has_value());
+    REQUIRE(requests->front().status == "400");
+    // <source>-<sensor>-<first_seq>-<count>.qb names the batch whose key is
+    // upload-gw:<source>:<sensor>:<first_seq>:<count>.
+    std::string released_key = file.substr(0, file.size() - 3);
+    std::replace(released_key.begin(), released_key.end(), '-', ':');
+    released_key = "upload-gw:" + released_key;
+    bool again = false;
+    for (const auto& q : *requests)
+        again = again || (q.status == "200" && q.idempotency_key && *q.idempotency_key == released_key);
+    CHECK_MESSAGE(again, released_key);
+    p.signal(SIGTERM);
+    CHECK(p.wait(30s) == 0);
 }

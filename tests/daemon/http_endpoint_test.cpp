@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -17,6 +18,7 @@
 #include "daemon/health_json.hpp"
 #include "daemon/http_endpoint.hpp"
 #include "daemon/metrics_text.hpp"
+#include "daemon/quarantine_command.hpp"
 #include "daemon/sample_snapshot.hpp"
 #include "support/http_client.hpp"
 #include "support/json_reader.hpp"
@@ -292,4 +294,54 @@ TEST_CASE("past max_connections a client waits until a connection is free") {
     CHECK(r->status == 200);
     // Served only once the idle two were cut off, not refused and not served beside them.
     CHECK(waited >= std::chrono::milliseconds(500));
+}
+
+TEST_CASE("the operator's quarantine commands: list, release, drop; bad requests refused") {
+    char tmpl[] = "/tmp/ss-endpoint-quarantine-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    {
+        ss::hal::Quarantine q(tmpl);
+        std::vector<std::byte> records(3 * 4, std::byte{7});
+        REQUIRE(q.put(ss::hal::UploadBatch{SS_SOURCE_APP, 9, ss::RecordType::ts, 40, 3, records.data()}, 400, 5) == 0);
+        REQUIRE(q.put(ss::hal::UploadBatch{SS_SOURCE_CAN, 2, ss::RecordType::ts, 0, 2, records.data()}, 422, 6) == 0);
+        SnapshotSource source;
+        HttpEndpoint endpoint(loopback_any_port(), source.provider(), {},
+                              [&](std::string_view action, std::string_view file) {
+                                  return ss::daemon::run_quarantine_command(q, action, file);
+                              });
+        REQUIRE(endpoint.start().has_value());
+        const std::uint16_t port = endpoint.port();
+
+        auto list = http_get("127.0.0.1", port, "/quarantine");
+        REQUIRE(list.has_value());
+        CHECK(list->status == 200);
+        auto doc = ss::test::parse_json(list->body);
+        REQUIRE(doc.has_value());
+        REQUIRE(doc->items.size() == 2);
+        CHECK(list->body.find(R"("file":"app-9-40-3.qb","source":"app","sensor":9,"type":"ts","first_seq":40,"count":3,"reason":400)") !=
+              std::string::npos);
+
+        auto released = http_request("127.0.0.1", port, "POST", "/quarantine/release?file=app-9-40-3.qb");
+        REQUIRE(released.has_value());
+        CHECK(released->status == 200);
+        CHECK(q.entries().front().released);
+        // Released already, or unknown: 404, nothing changed.
+        CHECK(http_request("127.0.0.1", port, "POST", "/quarantine/release?file=app-9-40-3.qb")->status == 404);
+        CHECK(http_request("127.0.0.1", port, "POST", "/quarantine/drop?file=nope.qb")->status == 404);
+        auto dropped = http_request("127.0.0.1", port, "POST", "/quarantine/drop?file=can-2-0-2.qb");
+        REQUIRE(dropped.has_value());
+        CHECK(dropped->status == 200);
+        CHECK(q.stats().dropped_records == 2);
+        CHECK(q.entries().size() == 1);
+        // Wrong method, no file.
+        CHECK(http_request("127.0.0.1", port, "GET", "/quarantine/release?file=x")->status == 405);
+        CHECK(http_request("127.0.0.1", port, "POST", "/quarantine")->status == 405);
+        CHECK(http_request("127.0.0.1", port, "POST", "/quarantine/drop")->status == 400);
+        endpoint.stop();
+    }
+    SnapshotSource source;
+    HttpEndpoint none(loopback_any_port(), source.provider());
+    REQUIRE(none.start().has_value());
+    CHECK(http_get("127.0.0.1", none.port(), "/quarantine")->status == 404);
+    std::filesystem::remove_all(tmpl);
 }

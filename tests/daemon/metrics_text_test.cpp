@@ -143,6 +143,15 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_upload_batches_acked_total", "counter"},
         {"sensor_storage_upload_retries_total", "counter"},
         {"sensor_storage_upload_records_acked_total", "counter"},
+        {"sensor_storage_quarantine_batches", "gauge"},
+        {"sensor_storage_quarantine_records", "gauge"},
+        {"sensor_storage_quarantined_batches_total", "counter"},
+        {"sensor_storage_quarantined_records_total", "counter"},
+        {"sensor_storage_quarantine_released_total", "counter"},
+        {"sensor_storage_quarantine_refused_again_total", "counter"},
+        {"sensor_storage_quarantine_dropped_records_total", "counter"},
+        {"sensor_storage_upload_unkept_refusals_total", "counter"},
+        {"sensor_storage_upload_splits_total", "counter"},
         {"sensor_storage_upload_latency_seconds", "histogram"},
         {"sensor_storage_sensor_series_limited", "gauge"},
         {"sensor_storage_sensor_records_written_total", "counter"},
@@ -203,6 +212,11 @@ TEST_CASE("values equal the snapshot's") {
     CHECK(value_of(e, "sensor_storage_upload_batches_sent_total") == 4210);
     CHECK(value_of(e, "sensor_storage_upload_batches_acked_total") == 4200);
     CHECK(value_of(e, "sensor_storage_upload_retries_total") == 10);
+    CHECK(value_of(e, "sensor_storage_quarantine_batches") == 3);
+    CHECK(value_of(e, "sensor_storage_quarantine_records") == 120);
+    CHECK(value_of(e, "sensor_storage_quarantined_records_total") == 200);
+    CHECK(value_of(e, "sensor_storage_quarantine_dropped_records_total") == 40);
+    CHECK(value_of(e, "sensor_storage_upload_splits_total") == 7);
     CHECK(value_of(e, "sensor_storage_scrub_corrupt_units_total") == 1);
 
     std::uint64_t written = 0, uploaded = 0, good = 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http_endpoint.hpp"
+#include "quarantine_command.hpp"
 #include "service_notify.hpp"
 #include "signal_wait.hpp"
 #include "ss/actors/pipeline.hpp"
@@ -90,7 +91,12 @@ int run(ss::config::GatewayConfig& cfg) {
         endpoint.max_sensor_series = spec.http.max_sensor_series;
         http = std::make_unique<ss::daemon::HttpEndpoint>(
             endpoint, [&pipeline] { return pipeline->snapshot(); },
-            [](std::string_view message) { log_line(1, "http: " + std::string(message)); });
+            [](std::string_view message) { log_line(1, "http: " + std::string(message)); },
+            pipeline->quarantine() == nullptr
+                ? ss::daemon::QuarantineCommand{}
+                : [q = pipeline->quarantine()](std::string_view action, std::string_view file) {
+                      return ss::daemon::run_quarantine_command(*q, action, file);
+                  });
         if (auto started = http->start(); !started) {
             log_line(0, started.error());
             pipeline->shutdown();

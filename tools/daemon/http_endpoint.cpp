@@ -135,7 +135,8 @@ struct HttpEndpointCallbacks {
         // any body arrives: libmicrohttpd then discards a body that follows and closes that
         // connection after the reply, so a client cannot make the endpoint buffer an upload.
         auto* endpoint = static_cast<HttpEndpoint*>(self);
-        HttpEndpoint::Reply reply = endpoint->answer(url, method);
+        const char* file = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "file");
+        HttpEndpoint::Reply reply = endpoint->answer(url, method, file == nullptr ? std::string_view() : file);
         auto* body = new (std::nothrow) std::string(std::move(reply.body));
         if (body == nullptr) return MHD_NO;
         MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -147,7 +148,7 @@ struct HttpEndpointCallbacks {
         bool headers_added = MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type) == MHD_YES;
         headers_added = headers_added && MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
         if (reply.status == MHD_HTTP_METHOD_NOT_ALLOWED)
-            headers_added = headers_added && MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
+            headers_added = headers_added && MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply.allow) == MHD_YES;
         const MHD_Result queued = headers_added ? MHD_queue_response(connection, reply.status, response) : MHD_NO;
         MHD_destroy_response(response);
         return queued;
@@ -169,8 +170,10 @@ struct HttpEndpointCallbacks {
     }
 };
 
-HttpEndpoint::HttpEndpoint(HttpEndpointConfig config, SnapshotProvider provider, HttpLog log)
-    : config_(std::move(config)), provider_(std::move(provider)), log_(std::move(log)) {}
+HttpEndpoint::HttpEndpoint(HttpEndpointConfig config, SnapshotProvider provider, HttpLog log,
+                           QuarantineCommand quarantine)
+    : config_(std::move(config)), provider_(std::move(provider)), log_(std::move(log)),
+      quarantine_(std::move(quarantine)) {}
 
 HttpEndpoint::~HttpEndpoint() { stop(); }
 
@@ -229,8 +232,18 @@ void HttpEndpoint::stop() noexcept {
     bound_port_ = 0;
 }
 
-HttpEndpoint::Reply HttpEndpoint::answer(std::string_view url, std::string_view method) noexcept {
+HttpEndpoint::Reply HttpEndpoint::answer(std::string_view url, std::string_view method, std::string_view file) noexcept {
     try {
+        if (url == "/quarantine" || url == "/quarantine/release" || url == "/quarantine/drop") {
+            if (!quarantine_) return {MHD_HTTP_NOT_FOUND, text_content_type, "no quarantine: no network destination\n"};
+            const bool list = url == "/quarantine";
+            if (list != is_get_or_head(method) || (!list && method != "POST"))
+                return {MHD_HTTP_METHOD_NOT_ALLOWED, text_content_type, list ? "only GET and HEAD\n" : "only POST\n",
+                        list ? "GET, HEAD" : "POST"};
+            if (!list && file.empty()) return {MHD_HTTP_BAD_REQUEST, text_content_type, "which batch? ?file=NAME\n"};
+            auto [status, body] = quarantine_(list ? "list" : url.substr(std::string_view("/quarantine/").size()), file);
+            return {status, list ? json_content_type : text_content_type, std::move(body)};
+        }
         if (url != "/metrics" && url != "/health") return {MHD_HTTP_NOT_FOUND, text_content_type, "not found\n"};
         if (!is_get_or_head(method))
             return {MHD_HTTP_METHOD_NOT_ALLOWED, text_content_type, "only GET and HEAD\n"};

@@ -1,5 +1,8 @@
 // The daemon's HTTP endpoint: GET /metrics (Prometheus text format) and GET /health (JSON),
-// served from a snapshot the runtime takes per request.
+// served from a snapshot the runtime takes per request; and the operator's quarantine commands:
+// GET /quarantine lists the batches destinations refused for good, POST
+// /quarantine/release?file=NAME has the uploader send one again, POST /quarantine/drop?file=NAME
+// removes it (counted). The endpoint listens on loopback unless an operator opens it up.
 //
 // Built on libmicrohttpd: a C library made to be embedded in daemons, mature (GNU, since
 // 2007), packaged by Debian (libmicrohttpd-dev), small, with no framework to adopt. It runs
@@ -14,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ss/actors/runtime_snapshot.hpp"
 
@@ -35,12 +39,18 @@ struct HttpEndpointConfig {
 /// time; it may throw (the client then gets a 500).
 using SnapshotProvider = std::function<actors::RuntimeSnapshot()>;
 
+/// An operator's quarantine command: action "list" (file empty), "release" or "drop"; returns the
+/// HTTP status and the body (JSON for list, a line of text otherwise). Called on the endpoint's
+/// thread.
+using QuarantineCommand = std::function<std::pair<unsigned, std::string>(std::string_view action, std::string_view file)>;
+
 /// Receives libmicrohttpd's and the endpoint's error messages (from the endpoint's thread).
 using HttpLog = std::function<void(std::string_view)>;
 
 class HttpEndpoint {
 public:
-    HttpEndpoint(HttpEndpointConfig config, SnapshotProvider provider, HttpLog log = {});
+    HttpEndpoint(HttpEndpointConfig config, SnapshotProvider provider, HttpLog log = {},
+                 QuarantineCommand quarantine = {});
     ~HttpEndpoint();
     HttpEndpoint(const HttpEndpoint&) = delete;
     HttpEndpoint& operator=(const HttpEndpoint&) = delete;
@@ -64,14 +74,17 @@ private:
         unsigned status;
         const char* content_type; ///< a string literal
         std::string body;
+        const char* allow = "GET, HEAD"; ///< with 405: the methods the resource takes
     };
-    Reply answer(std::string_view url, std::string_view method) noexcept;
+    /// `file`: the request's file query argument, empty if none.
+    Reply answer(std::string_view url, std::string_view method, std::string_view file = {}) noexcept;
     void log(std::string_view message) noexcept;
     void log_failure(std::string_view url, const char* what) noexcept;
 
     HttpEndpointConfig config_;
     SnapshotProvider provider_;
     HttpLog log_;
+    QuarantineCommand quarantine_;
     MHD_Daemon* daemon_ = nullptr;
     std::uint16_t bound_port_ = 0;
     std::mutex start_error_mutex_; ///< start() reads what the library's thread may write

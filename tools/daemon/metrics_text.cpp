@@ -350,6 +350,25 @@ void write_upload(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
              "Send attempts that failed and were scheduled again.", up.retries);
     w.single("sensor_storage_upload_records_acked_total", MetricType::counter,
              "Records in the batches the cloud acknowledged.", up.records_acked);
+    const actors::QuarantineSnapshot& q = snapshot.quarantine;
+    w.single("sensor_storage_quarantine_batches", MetricType::gauge,
+             "Batches a destination refused for good, kept in the quarantine now.", q.held_batches);
+    w.single("sensor_storage_quarantine_records", MetricType::gauge, "Records in the quarantined batches now.",
+             q.held_records);
+    w.single("sensor_storage_quarantined_batches_total", MetricType::counter,
+             "Batches put in the quarantine since start.", q.quarantined_batches);
+    w.single("sensor_storage_quarantined_records_total", MetricType::counter,
+             "Records put in the quarantine since start.", q.quarantined_records);
+    w.single("sensor_storage_quarantine_released_total", MetricType::counter,
+             "Quarantined batches an operator released that were then acknowledged.", q.released);
+    w.single("sensor_storage_quarantine_refused_again_total", MetricType::counter,
+             "Quarantined batches an operator released that were refused again.", q.refused_again);
+    w.single("sensor_storage_quarantine_dropped_records_total", MetricType::counter,
+             "Records of quarantined batches an operator dropped.", q.dropped_records);
+    w.single("sensor_storage_upload_unkept_refusals_total", MetricType::counter,
+             "Batches refused for good that no quarantine could keep (kept pending and retried).", q.unkept);
+    w.single("sensor_storage_upload_splits_total", MetricType::counter,
+             "Batches sent again in halves after the receiver found them too large (HTTP 413).", q.splits);
 
     // Buckets must not fall from one bound to the next, and +Inf must hold them all, or
     // histogram_quantile() answers nonsense; a snapshot taken while the uploader counted could

@@ -166,6 +166,7 @@ void Quarantine::erase_entry(const std::string& file) {
 }
 
 int Quarantine::put(const UploadBatch& batch, std::uint32_t reason, std::uint64_t now_utc_ms) {
+    std::lock_guard g(lock_);
     if (dir_ < 0) {
         dir_ = fs_.open_root(directory_.c_str()); // the directory may have healed
         if (dir_ < 0) return dir_;
@@ -197,7 +198,13 @@ int Quarantine::put(const UploadBatch& batch, std::uint32_t reason, std::uint64_
     return 0;
 }
 
+std::vector<Quarantine::Entry> Quarantine::entries() const {
+    std::lock_guard g(lock_);
+    return entries_;
+}
+
 Quarantine::Stats Quarantine::stats() const noexcept {
+    std::lock_guard g(lock_);
     Stats s;
     for (const Entry& e : entries_) {
         ++s.held_batches;
@@ -212,6 +219,7 @@ Quarantine::Stats Quarantine::stats() const noexcept {
 }
 
 Expected<void> Quarantine::release(const std::string& file) {
+    std::lock_guard g(lock_);
     Entry* e = find(file);
     if (e == nullptr || e->released) return std::unexpected(Errc::invalid_argument);
     const std::string to = file_name(e->batch, true);
@@ -222,6 +230,7 @@ Expected<void> Quarantine::release(const std::string& file) {
 }
 
 Expected<void> Quarantine::drop(const std::string& file) {
+    std::lock_guard g(lock_);
     Entry* e = find(file);
     if (e == nullptr) return std::unexpected(Errc::invalid_argument);
     if (fs_.unlink(dir_, file.c_str()) != 0 || fs_.sync(dir_) != 0) return std::unexpected(Errc::io_error);
@@ -232,15 +241,23 @@ Expected<void> Quarantine::drop(const std::string& file) {
 }
 
 Expected<UploadBatch> Quarantine::next_released(std::vector<std::byte>& records, std::string& file) {
-    auto it = std::find_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.released; });
-    if (it == entries_.end()) return std::unexpected(Errc::try_again);
-    Entry check;
-    if (read_file(it->file, records) != 0 || !decode(records, check)) return std::unexpected(Errc::io_error);
-    file = it->file;
-    return check.batch;
+    std::lock_guard g(lock_);
+    for (;;) {
+        auto it = std::find_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.released; });
+        if (it == entries_.end()) return std::unexpected(Errc::try_again);
+        Entry check;
+        if (read_file(it->file, records) == 0 && decode(records, check)) {
+            file = it->file;
+            return check.batch;
+        }
+        // Damaged since it was kept: left on disk for the operator, counted, never served.
+        ++unreadable_;
+        entries_.erase(it);
+    }
 }
 
 Expected<void> Quarantine::delivered(const std::string& file) {
+    std::lock_guard g(lock_);
     if (find(file) == nullptr) return std::unexpected(Errc::invalid_argument);
     if (fs_.unlink(dir_, file.c_str()) != 0 || fs_.sync(dir_) != 0) return std::unexpected(Errc::io_error);
     ++released_;
@@ -249,6 +266,7 @@ Expected<void> Quarantine::delivered(const std::string& file) {
 }
 
 Expected<void> Quarantine::refused_again(const std::string& file, std::uint32_t reason) {
+    std::lock_guard g(lock_);
     Entry* e = find(file);
     if (e == nullptr || !e->released) return std::unexpected(Errc::invalid_argument);
     std::vector<std::byte> content;

@@ -3,7 +3,8 @@
 // one file, written durably before the store lets its records go, so the records behind it flow
 // on; it stays until an operator releases it (the uploader sends it again, and removes the file
 // once a receiver acknowledges it) or drops it (counted). Held, released and dropped batches are
-// counted for stats and metrics.
+// counted for stats and metrics. Safe to call from several threads (the uploader, an operator's
+// request): one lock, held for each call.
 //
 // File <source>-<sensor>-<first_seq>-<count>.qb (.qr once released), little-endian:
 //   0  4 magic "SSQB"           24 8 first_time (µs, bit 63 = UTC)   48 8 quarantined at, UTC ms
@@ -16,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -52,13 +54,17 @@ public:
     Quarantine& operator=(const Quarantine&) = delete;
 
     /// 0 once the directory is open; else the negative errno of opening it.
-    int status() const noexcept { return dir_ < 0 ? dir_ : 0; }
+    int status() const noexcept {
+        std::lock_guard g(lock_);
+        return dir_ < 0 ? dir_ : 0;
+    }
 
     /// Keeps the batch durably (file synced, then its directory entry). 0, or a negative errno:
     /// then nothing is kept and the caller must not let the records go.
     int put(const UploadBatch& batch, std::uint32_t reason, std::uint64_t now_utc_ms);
 
-    const std::vector<Entry>& entries() const noexcept { return entries_; }
+    /// A copy: the uploader and operators change the list from other threads.
+    std::vector<Entry> entries() const;
     Stats stats() const noexcept;
 
     /// An operator's release: the batch is to be sent again (durable: it survives a restart).
@@ -82,6 +88,7 @@ private:
     void scan();
     void erase_entry(const std::string& file);
 
+    mutable std::mutex lock_;
     std::string directory_;
     FileSystem& fs_;
     int dir_ = -1;

@@ -61,6 +61,9 @@ public:
 
     /// A consistent picture for status lines and metrics; any thread.
     RuntimeSnapshot snapshot();
+    /// Where a network destination's refused batches are kept; null without one (or RAM only
+    /// without a quarantine_dir). For the operator's commands; safe from any thread.
+    hal::Quarantine* quarantine() noexcept { return quarantine_.get(); }
 
     /// The sink of a configured sensor (by its expanded name), for an application that feeds
     /// data itself; nullptr if there is none.

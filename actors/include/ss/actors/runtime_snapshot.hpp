@@ -55,6 +55,17 @@ struct LatencyBuckets {
     double sum_s = 0.0;
 };
 
+/// Batches destinations refused for good, and what became of them (docs/metrics.md).
+struct QuarantineSnapshot {
+    std::uint64_t held_batches = 0, held_records = 0;     ///< in the quarantine now
+    std::uint64_t quarantined_batches = 0, quarantined_records = 0; ///< put there since start
+    std::uint64_t released = 0, refused_again = 0;        ///< released batches: delivered, refused again
+    std::uint64_t dropped_batches = 0, dropped_records = 0; ///< dropped by an operator since start
+    std::uint64_t unkept = 0;        ///< refused, but not kept (no quarantine, or it failed): retried
+    std::uint64_t splits = 0;        ///< batches halved after an HTTP 413
+    std::uint64_t unreadable_files = 0;
+};
+
 struct RuntimeSnapshot {
     std::string gateway;
     std::uint64_t uptime_ms = 0;
@@ -68,6 +79,7 @@ struct RuntimeSnapshot {
     UploadStats upload{};
     FlushStats flush{};                ///< the storage manager's ticks: how many, the longest
     LatencyBuckets upload_latency{};
+    QuarantineSnapshot quarantine{};
     std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
 };
 

@@ -26,6 +26,7 @@ public:
     std::uint64_t restarts(std::string_view stage) const;
 
     void set_upload(const UploadStats& stats);
+    void set_quarantine(const QuarantineSnapshot& q);
     /// One batch's time from consume to acknowledgement.
     void observe_upload_latency(double seconds);
     void set_flush(const FlushStats& stats);
@@ -34,6 +35,7 @@ public:
 
     std::vector<StageSnapshot> stages() const;
     UploadStats upload() const;
+    QuarantineSnapshot quarantine() const;
     LatencyBuckets upload_latency() const;
     FlushStats flush() const;
     IntegrityStats integrity() const;
@@ -43,6 +45,7 @@ private:
     mutable std::mutex mutex_;
     absl::flat_hash_map<std::string, StageSnapshot> stages_;
     UploadStats upload_;
+    QuarantineSnapshot quarantine_;
     LatencyBuckets latency_;
     FlushStats flush_;
     IntegrityStats integrity_;

@@ -54,6 +54,8 @@ struct QuarantineCounts {
     std::uint64_t records = 0;
     std::uint64_t unkept = 0;        ///< refused, but the quarantine could not keep them: retried
     std::uint64_t splits = 0;        ///< batches halved after a 413
+    std::uint64_t released = 0;      ///< released by an operator, sent again and acknowledged
+    std::uint64_t refused_again = 0; ///< released, sent again and refused again
 };
 
 struct UploaderState {
@@ -83,6 +85,7 @@ struct UploaderState {
     RetryBackoff backoff{1'000, 300'000, 1};
     UploadStats stats{};
     QuarantineCounts quarantined{};
+    std::vector<std::byte> released_records; ///< a released batch's records, read back to send
 };
 
 /// Spawn with sys.spawn(uploader, &engine, &transport, settings); both must outlive it.
