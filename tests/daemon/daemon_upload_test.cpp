@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon_process.hpp"
 #include "ss/actors/storage_host.hpp"
 #include "ss/config.hpp"
 #include "ss/source_name.hpp"
@@ -28,6 +29,7 @@
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using daemon_test::Daemon;
 
 namespace {
 
@@ -127,35 +129,6 @@ std::map<SensorKey, Figures> read_store(const fs::path& data) {
     return out;
 }
 
-class Daemon {
-public:
-    Daemon(const fs::path& config, const fs::path& output) : output_(output) {
-        auto child = ss::test::ChildProcess::spawn(SS_GATEWAYD, {"--config-file=" + config.string()}, {{}, output_, true});
-        REQUIRE_MESSAGE(child, child.error());
-        child_.emplace(std::move(*child));
-    }
-    void signal(int sig) { ::kill(child_->pid(), sig); }
-    int wait(std::chrono::milliseconds limit) {
-        if (auto s = child_->wait_for(limit)) return *s;
-        ::kill(child_->pid(), SIGKILL);
-        child_->wait_for(5s);
-        return -1;
-    }
-    bool wait_for_output(const std::string& text, std::chrono::milliseconds limit) const {
-        const auto end = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < end) {
-            if (ss::test::read_text_file(output_).find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
-    }
-    std::string output() const { return ss::test::read_text_file(output_); }
-
-private:
-    fs::path output_;
-    std::optional<ss::test::ChildProcess> child_;
-};
-
 } // namespace
 
 TEST_CASE("uploading over HTTP through daemon SIGKILLs and a receiver restart: every record at the receiver once, "
@@ -172,7 +145,7 @@ TEST_CASE("uploading over HTTP through daemon SIGKILLs and a receiver restart: e
     int run = 0;
     for (int c = 0; c < cycles; ++c) {
         std::ofstream(config) << config_text(data, ss::test::free_loopback_port(), receiver->port(0));
-        Daemon p(config, dir / ("output" + std::to_string(++run)));
+        Daemon p({"--config-file=" + config.string()}, dir / ("output" + std::to_string(++run)));
         REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
         std::this_thread::sleep_for(std::chrono::milliseconds(after_ms(rng)));
         if (c == cycles / 2) {
@@ -187,7 +160,7 @@ TEST_CASE("uploading over HTTP through daemon SIGKILLs and a receiver restart: e
     }
     // A last run drains and stops cleanly.
     std::ofstream(config) << config_text(data, ss::test::free_loopback_port(), receiver->port(0));
-    Daemon p(config, dir / ("output" + std::to_string(++run)));
+    Daemon p({"--config-file=" + config.string()}, dir / ("output" + std::to_string(++run)));
     REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
     std::this_thread::sleep_for(1500ms);
     p.signal(SIGTERM);
@@ -246,7 +219,7 @@ TEST_CASE("a batch the receiver refuses for good is quarantined, listed, release
     const std::uint16_t http_port = ss::test::free_loopback_port();
     std::string config = config_text(dir / "data", http_port, rx->port());
     std::ofstream(dir / "gateway.ini") << config;
-    Daemon p(dir / "gateway.ini", dir / "output");
+    Daemon p({"--config-file=" + (dir / "gateway.ini").string()}, dir / "output");
     REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
 
     const auto list = [&] {
