@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "ss/actors/storage_flush.hpp"
 #include "posix/upload/quarantine.hpp"
@@ -10,6 +11,13 @@
 namespace ss::actors {
 
 namespace {
+
+/// When a batch was quarantined, as the operator reads it: UTC, not the actor clock.
+std::uint64_t utc_now_ms() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
 
 /// The first `count` records of a pending batch.
 hal::UploadBatch front_of(const hal::UploadBatch& b, std::uint32_t count) {
@@ -65,7 +73,7 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
             [[fallthrough]]; // a single record too large will never pass: refused for good
         case hal::UploadOutcome::rejected:
             if (s.settings.quarantine != nullptr &&
-                s.settings.quarantine->put(front_of(f.batch, part), r.reason, now_ms) == 0) {
+                s.settings.quarantine->put(front_of(f.batch, part), r.reason, utc_now_ms()) == 0) {
                 gone = true;
                 ++s.quarantined.batches;
                 s.quarantined.records += part;
