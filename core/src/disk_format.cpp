@@ -148,6 +148,49 @@ LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept {
     return out;
 }
 
+namespace ack_off {
+constexpr std::size_t magic = 0;
+constexpr std::size_t version = 4;
+constexpr std::size_t header_crc = 12;
+constexpr std::size_t source = 0;
+constexpr std::size_t sensor_id = 4;
+constexpr std::size_t head_seq = 8;
+constexpr std::size_t entry_crc = 20;
+} // namespace ack_off
+
+void encode_ack_log_header(std::byte* out) noexcept {
+    for (std::size_t i = 0; i < ack_log_header_bytes; ++i) out[i] = std::byte{0};
+    store<std::uint32_t>(out + ack_off::magic, ack_log_magic);
+    store<std::uint16_t>(out + ack_off::version, ack_log_version);
+    store<std::uint32_t>(out + ack_off::header_crc, crc32c(out, ack_off::header_crc));
+}
+
+bool check_ack_log_header(const std::byte* data, std::size_t len) noexcept {
+    return len >= ack_log_header_bytes && load<std::uint32_t>(data + ack_off::magic) == ack_log_magic &&
+           load<std::uint16_t>(data + ack_off::version) == ack_log_version && all_zero(data + 6, 6) &&
+           load<std::uint32_t>(data + ack_off::header_crc) == crc32c(data, ack_off::header_crc);
+}
+
+void encode_ack_entry(const AckEntry& e, std::byte* out) noexcept {
+    for (std::size_t i = 0; i < ack_entry_bytes; ++i) out[i] = std::byte{0};
+    out[ack_off::source] = std::byte{static_cast<std::uint8_t>(e.source)};
+    store<std::uint32_t>(out + ack_off::sensor_id, e.sensor_id);
+    store<std::uint64_t>(out + ack_off::head_seq, e.head_seq);
+    store<std::uint32_t>(out + ack_off::entry_crc, crc32c(out, ack_off::entry_crc));
+}
+
+bool decode_ack_entry(const std::byte* data, AckEntry& out) noexcept {
+    if (load<std::uint32_t>(data + ack_off::entry_crc) != crc32c(data, ack_off::entry_crc)) return false;
+    const auto source = static_cast<std::uint8_t>(data[ack_off::source]);
+    const std::uint64_t head = load<std::uint64_t>(data + ack_off::head_seq);
+    if (source > SS_SOURCE_CAN || !all_zero(data + 1, 3) || !all_zero(data + 16, 4) || head > sector::max_seq + 1)
+        return false;
+    out.source = static_cast<SsSource>(source);
+    out.sensor_id = load<std::uint32_t>(data + ack_off::sensor_id);
+    out.head_seq = head;
+    return true;
+}
+
 LostUnit read_lost_unit(std::uint64_t offset, const std::byte* data, std::size_t len, RecordType type,
                         std::uint32_t unit_bytes) noexcept {
     LostUnit u;

@@ -3,6 +3,7 @@
 // of a disk root (docs/storage-format.md) that tells what the disk tier must serve after a restart.
 #pragma once
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,6 +141,10 @@ struct DiskView {
     std::uint64_t disorder_units = 0;  ///< valid units whose sequence goes back (stale)
     std::uint64_t end_seq = 0;         ///< just past the last valid unit
     std::uint64_t data_bytes = 0;
+    /// The highest boundary <root>/acks.log records for the sensor (0: none), and the one a
+    /// restart must honour: the meta's, or the log's where it is later and the meta is valid.
+    std::uint64_t ack_logged = 0;
+    std::uint64_t head = 0;
     /// Records in valid units at or after the acknowledged boundary: what must be served.
     std::vector<DiskRecord> live;
 };
@@ -208,10 +213,28 @@ inline DiskView read_disk(const std::string& root, const SensorDef& d, std::uint
         }
         ::close(fd);
     }
-    const std::uint64_t head = v.meta_ok ? v.meta.head_seq : 0;
+    path = root + "/acks.log";
+    if (int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+        std::vector<std::byte> log(1 << 16);
+        std::size_t have = 0;
+        for (ssize_t n; (n = ::pread(fd, log.data() + have, log.size() - have, static_cast<off_t>(have))) > 0;) {
+            have += static_cast<std::size_t>(n);
+            if (have == log.size()) log.resize(log.size() * 2);
+        }
+        ::close(fd);
+        if (ss::disk::check_ack_log_header(log.data(), have)) {
+            for (std::size_t off = ss::disk::ack_log_header_bytes; off + ss::disk::ack_entry_bytes <= have;
+                 off += ss::disk::ack_entry_bytes) {
+                ss::disk::AckEntry e;
+                if (ss::disk::decode_ack_entry(log.data() + off, e) && e.source == d.source && e.sensor_id == d.id)
+                    v.ack_logged = std::max(v.ack_logged, e.head_seq);
+            }
+        }
+    }
+    v.head = v.meta_ok ? std::max(v.meta.head_seq, v.ack_logged) : 0;
     for (const Unit& u : units)
         for (const DiskRecord& r : u.recs)
-            if (r.seq >= head) v.live.push_back(r);
+            if (r.seq >= v.head) v.live.push_back(r);
     return v;
 }
 

@@ -146,9 +146,30 @@ inline std::string check_ledger(const std::uint8_t* data, std::size_t size) {
 
 /// The meta target's inputs also go through the ledger checks: both are small files the tier
 /// reads at recovery and trusts only after their checks.
+/// The acknowledgement log's entry decoder over the first ack_entry_bytes of arbitrary bytes,
+/// as read and with its CRC recomputed (so mutations reach the field checks): an accepted entry
+/// has its fields in range and re-encodes to exactly its bytes.
+inline std::string check_ack_entry(const std::uint8_t* data, std::size_t size) {
+    if (size < disk::ack_entry_bytes) return {};
+    std::byte e[disk::ack_entry_bytes];
+    std::memcpy(e, data, sizeof e);
+    for (int pass = 0; pass < 2; ++pass) {
+        if (pass == 1) sector::store<std::uint32_t>(e + 20, crc32c(e, 20));
+        disk::AckEntry a;
+        if (!disk::decode_ack_entry(e, a)) continue;
+        if (a.source > SS_SOURCE_CAN) return "accepted an acknowledgement entry with a source out of range";
+        if (a.head_seq > sector::max_seq + 1) return "accepted an acknowledgement entry past 2^56";
+        std::byte again[disk::ack_entry_bytes];
+        disk::encode_ack_entry(a, again);
+        if (std::memcmp(again, e, sizeof e) != 0) return "re-encoding an accepted acknowledgement entry changed its bytes";
+    }
+    return {};
+}
+
 inline std::string check_meta_and_ledger(const std::uint8_t* data, std::size_t size) {
     std::string broken = check_meta(data, size);
     if (broken.empty()) broken = check_ledger(data, size);
+    if (broken.empty()) broken = check_ack_entry(data, size);
     return broken;
 }
 

@@ -1,5 +1,6 @@
-// libFuzzer target: arbitrary bytes as a disk tier meta record (ss::disk::decode_meta) and as a
-// shutdown ledger (ss::disk::check_ledger).
+// libFuzzer target: arbitrary bytes as a disk tier meta record (ss::disk::decode_meta), as a
+// shutdown ledger (ss::disk::check_ledger) and as an acknowledgement log entry
+// (ss::disk::decode_ack_entry).
 // The checks are in fuzz_checks.hpp (check_meta_and_ledger); regression_test.cpp replays the corpus and
 // tests/fuzz/regressions/meta/ through them. Built only with clang and SS_FUZZ (scripts/fuzz.sh).
 #include <cstddef>

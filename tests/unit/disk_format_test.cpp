@@ -501,3 +501,63 @@ TEST_CASE("a ledger entry with a source or sequence number out of range is rejec
     const auto bad_seq = make_ledger({{SS_SOURCE_HOST, 1, ss::sector::max_seq + 2}});
     CHECK(ss::disk::check_ledger(bad_seq.data(), bad_seq.size(), n) == ss::disk::LedgerError::bad_fields);
 }
+
+// ---- the acknowledgement log --------------------------------------------------------------------
+
+TEST_CASE("an acknowledgement log header and entries read back exactly what was written") {
+    std::array<std::byte, disk::ack_log_header_bytes> h{};
+    h.fill(std::byte{0xA5}); // encoding writes every byte
+    disk::encode_ack_log_header(h.data());
+    CHECK(disk::check_ack_log_header(h.data(), h.size()));
+    CHECK_FALSE(disk::check_ack_log_header(h.data(), h.size() - 1));
+    const std::vector<disk::AckEntry> es = {
+        {SS_SOURCE_HOST, 1, 1069}, {SS_SOURCE_APP, 0xFFFFFFFFu, 0}, {SS_SOURCE_CAN, 7, sector::max_seq + 1}};
+    for (const disk::AckEntry& e : es) {
+        std::array<std::byte, disk::ack_entry_bytes> b{};
+        b.fill(std::byte{0x5A});
+        disk::encode_ack_entry(e, b.data());
+        disk::AckEntry got;
+        REQUIRE(disk::decode_ack_entry(b.data(), got));
+        CHECK(got.source == e.source);
+        CHECK(got.sensor_id == e.sensor_id);
+        CHECK(got.head_seq == e.head_seq);
+    }
+}
+
+TEST_CASE("every single-bit flip of an acknowledgement log header or entry is rejected") {
+    std::array<std::byte, disk::ack_log_header_bytes> h{};
+    disk::encode_ack_log_header(h.data());
+    for (std::size_t bit = 0; bit < h.size() * 8; ++bit) {
+        auto b = h;
+        b[bit / 8] ^= std::byte{static_cast<unsigned char>(1u << (bit % 8))};
+        CHECK_FALSE(disk::check_ack_log_header(b.data(), b.size()));
+    }
+    std::array<std::byte, disk::ack_entry_bytes> e{};
+    disk::encode_ack_entry({SS_SOURCE_CAN, 42, 123456}, e.data());
+    disk::AckEntry got;
+    for (std::size_t bit = 0; bit < e.size() * 8; ++bit) {
+        auto b = e;
+        b[bit / 8] ^= std::byte{static_cast<unsigned char>(1u << (bit % 8))};
+        CHECK_FALSE(disk::decode_ack_entry(b.data(), got));
+    }
+}
+
+TEST_CASE("an acknowledgement entry with a field out of range is rejected even though its CRC matches") {
+    const auto reencode = [](std::array<std::byte, disk::ack_entry_bytes>& b) {
+        sector::store<std::uint32_t>(b.data() + 20, crc32c(b.data(), 20));
+    };
+    disk::AckEntry got;
+    std::array<std::byte, disk::ack_entry_bytes> b{};
+    disk::encode_ack_entry({SS_SOURCE_HOST, 1, 1}, b.data());
+    b[0] = std::byte{3}; // no such source
+    reencode(b);
+    CHECK_FALSE(disk::decode_ack_entry(b.data(), got));
+    disk::encode_ack_entry({SS_SOURCE_HOST, 1, sector::max_seq + 2}, b.data());
+    CHECK_FALSE(disk::decode_ack_entry(b.data(), got));
+    for (const std::size_t reserved : {std::size_t{1}, std::size_t{3}, std::size_t{16}, std::size_t{19}}) {
+        disk::encode_ack_entry({SS_SOURCE_HOST, 1, 1}, b.data());
+        b[reserved] = std::byte{1};
+        reencode(b);
+        CHECK_FALSE(disk::decode_ack_entry(b.data(), got));
+    }
+}

@@ -6,10 +6,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "posix/upload/codec_encoder.hpp"
@@ -231,7 +233,13 @@ TEST_CASE("TLS: the receiver's CA is trusted, a wrong one refused before anythin
         HttpTransport t(s, enc);
         for (const auto& r : send_all(t, b)) CHECK(r.outcome == UploadOutcome::retry);
         CHECK(t.stats().tls_errors >= 1);
+        // The receiver notes the failed handshake on its own thread, possibly after the client
+        // has given up: its count is waited for, not sampled once.
         auto rs = rx->stats();
+        for (int i = 0; i < 100 && rs.has_value() && rs->tls_handshake_failures == 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            rs = rx->stats();
+        }
         REQUIRE(rs.has_value());
         CHECK(rs->requests == 0); // no request reached it: nothing went in clear
         CHECK(rs->tls_handshake_failures >= 1);

@@ -86,6 +86,35 @@ LedgerError check_ledger(const std::byte* data, std::size_t len, std::uint32_t& 
 /// Entry i of a ledger that check_ledger accepted.
 LedgerEntry ledger_entry(const std::byte* data, std::uint32_t i) noexcept;
 
+/// The acknowledgement log (`<root>/acks.log`): each tick appends, for every sensor whose
+/// acknowledged boundary moved, the boundary its meta would now record, made durable with the
+/// tick's sync. Metas are rewritten at most once a second per sensor (two syncs each); the log
+/// makes a crash re-send only what was acknowledged since the last tick. Little endian: a
+/// 16-byte header, then 24-byte entries, each checked on its own (a torn or bad entry costs only
+/// itself). A restart takes, per sensor with a valid meta, the highest entry above the meta's.
+struct AckEntry {
+    SsSource source = SS_SOURCE_HOST;
+    std::uint32_t sensor_id = 0;
+    /// Records with a lower sequence number were acknowledged (as Meta::head_seq).
+    std::uint64_t head_seq = 0;
+};
+
+inline constexpr std::size_t ack_log_header_bytes = 16;
+inline constexpr std::size_t ack_entry_bytes = 24;
+inline constexpr std::uint32_t ack_log_magic = 0x4B415353; // "SSAK"
+inline constexpr std::uint16_t ack_log_version = 1;
+
+/// Encodes the header into ack_log_header_bytes bytes: magic, u16 version, six zero bytes, u32
+/// CRC32C of bytes 0..11.
+void encode_ack_log_header(std::byte* out) noexcept;
+/// True if `len` bytes at data start with a valid header of this version.
+bool check_ack_log_header(const std::byte* data, std::size_t len) noexcept;
+/// Encodes one entry into ack_entry_bytes bytes: u8 source, three zero bytes, u32 sensor id, u64
+/// head_seq, four zero bytes, u32 CRC32C of bytes 0..19.
+void encode_ack_entry(const AckEntry& e, std::byte* out) noexcept;
+/// True, with `out` filled, if the ack_entry_bytes bytes at data are a valid entry.
+bool decode_ack_entry(const std::byte* data, AckEntry& out) noexcept;
+
 /// The boot record (`<root>/boot`): the number of the last boot that opened the store, so that
 /// each start records a new one in the sectors it writes. Little endian, 16 bytes: magic
 /// "SSBT", u16 version 1, u16 zero, u32 boot, u32 CRC32C of bytes 0..11.

@@ -8,7 +8,7 @@
 //
 // Files: disk_tier.cpp (the stream: the ColdTier calls), tick.cpp (a tick's write, sync and meta
 // passes), write_path.cpp (writing units, reading them back, claiming chunks, trimming),
-// meta_writer.cpp, recovery.cpp, scrub.cpp, shutdown_ledger.cpp.
+// meta_writer.cpp, ack_log.cpp, recovery.cpp, scrub.cpp, shutdown_ledger.cpp.
 #pragma once
 
 #include <atomic>
@@ -179,6 +179,22 @@ private:
     bool write_ledger() noexcept;
     bool remove_ledger() noexcept;
 
+    // The acknowledgement log (ack_log.cpp, format in disk_format.hpp): each tick records the
+    // boundaries that moved, durable with the tick's sync, so that a crash between two meta
+    // rewrites re-sends only what was acknowledged since the last tick. Manager only.
+    static constexpr const char* ack_log_name = "acks.log";
+    static constexpr const char* ack_log_tmp_name = "acks.log.tmp";
+    /// Reads `<root>/acks.log` into acks_at_open_: the highest valid entry per sensor.
+    void read_ack_log() noexcept;
+    /// Replaces the log, atomically, by one entry per sensor whose logged boundary is ahead of
+    /// its durable meta (at open, and once appends have grown it past ack_log_rewrite_bytes()).
+    bool rewrite_ack_log() noexcept;
+    std::uint64_t ack_log_rewrite_bytes() const noexcept;
+    /// Appends an entry for each sensor whose boundary moved past what its meta and the log
+    /// record; durable with the data pass's sync_all, or settle_acks syncs the log itself.
+    void append_acks() noexcept;
+    void settle_acks() noexcept;
+
     void note_failure(Sensor& s, int err, const char* what, bool log_it = true) noexcept;
     /// ENOSPC: the disk-full flag, and the space in use taken as the quota for a while.
     void note_disk_full() noexcept;
@@ -214,6 +230,17 @@ private:
     // A ledger is (or may be) on disk. Written by the manager (and open), read by attach too.
     std::atomic<bool> ledger_on_disk_{false};
     std::map<Key, std::uint64_t> ledger_at_open_; // as read at open
+    std::map<Key, std::uint64_t> acks_at_open_;   // as read at open
+    int ack_fd_ = -1;            // the log being appended to; -1: none this session
+    std::uint64_t ack_end_ = 0;  // its length as written
+    bool ack_failed_logged_ = false;
+    bool synced_all_ = false;    // this tick's data pass made everything written so far durable
+    struct AckStaged {
+        std::uint32_t slot;
+        std::uint64_t head;
+    };
+    std::vector<AckStaged> ack_staged_; // appended this tick, durable once settled
+    std::vector<std::byte> ack_buf_;
     bool flushed_ = false;
 };
 

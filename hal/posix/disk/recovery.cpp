@@ -108,6 +108,7 @@ Expected<void> DiskTier::open(Text& why) noexcept {
     }
     syncs_.set_root(root_fd_);
     read_ledger();
+    read_ack_log();
     std::map<Key, Found> found;
     std::size_t files = 0;
     for (int src = 0; src < source_count; ++src) scan_source(src, found);
@@ -133,6 +134,10 @@ Expected<void> DiskTier::open(Text& why) noexcept {
     // Gone before this session hands out a number past it (else a crash would resume there
     // again); if it cannot be removed now, ticks retry and numbering waits at the resume point.
     if (ledger_on_disk_) remove_ledger();
+    // Only the entries of sensors recovered with a meta are kept; without the log (a failed
+    // rewrite) the metas alone record boundaries, as before it existed.
+    rewrite_ack_log();
+    acks_at_open_.clear();
     if (!found.empty()) {
         std::uint64_t units = 0, records = 0, lost_units = 0, lost_records = 0;
         for (const auto& [key, s] : recovered_) {
@@ -310,8 +315,14 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         s.type = meta.type;
         st.lifetime_dropped_quota = meta.dropped_quota;
         st.lifetime_corrupt_units = meta.corrupt_units;
-        // The acknowledged boundary: records below it never come back.
+        // The acknowledged boundary: records below it never come back. The acknowledgement log
+        // may know a later one than the meta had time to record.
         st.head_seq = meta.head_seq;
+        if (const auto a = acks_at_open_.find({source, id}); a != acks_at_open_.end() && a->second > meta.head_seq) {
+            st.head_seq = a->second;
+            num.head_logged = a->second;
+            num.meta_dirty = true;
+        }
         st.loss = tier::Loss{meta.lost_units, meta.lost_records, meta.lost_until_seq};
     }
     std::uint64_t end_seq = 0;
@@ -331,7 +342,7 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
     if (!st.units.empty() && st.head_seq > st.units.front().first_seq)
         st.units.front().start = static_cast<std::uint16_t>(st.head_seq - st.units.front().first_seq);
     if (!st.units.empty()) st.head_seq = st.units.front().first_seq + st.units.front().start;
-    num.head_seq_durable = st.head_seq;
+    num.head_seq_durable = meta_ok ? meta.head_seq : 0;
     for (const Unit& u : st.units) st.retained += u.count - u.start;
     st.recovered_records = st.retained;
     // Records that were pending when the process died were never acknowledged: unsent again.
@@ -365,6 +376,8 @@ void DiskTier::recover_file(SsSource source, int dir, std::uint32_t id, bool hav
         st.retained = 0;
         st.recovered_records = 0;
         st.pend_off = 0;
+        // Kept for that restart: the log's rewrite carries the boundary it recorded.
+        if (const auto a = acks_at_open_.find({source, id}); a != acks_at_open_.end()) num.head_logged = a->second;
         num.reserved_durable = std::max(num.reserved_durable, end_seq + seq_reservation);
         num.resume_seq = num.reserved_durable;
         num.ledger_next = num.resume_seq;

@@ -32,6 +32,7 @@ struct SensorFiles {
 
 struct Numbering {
     std::uint64_t head_seq_durable = 0;   ///< the acknowledged boundary the durable meta records
+    std::uint64_t head_logged = 0;        ///< the one the durable acknowledgement log records
     std::uint64_t seq_reserved = 0;       ///< the consume limit (DiskTier::cap_for)
     std::uint64_t reserved_durable = 0;   ///< the reservation of the durable meta
     std::uint64_t ledger_next = ~std::uint64_t{0}; ///< what the durable ledger records, if any

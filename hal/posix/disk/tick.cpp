@@ -1,4 +1,5 @@
-// A tick of the disk tier, after the engine has sealed and spilled: the data pass (every
+// A tick of the disk tier, after the engine has sealed and spilled: the acknowledged boundaries
+// that moved appended to the acknowledgement log (ack_log.cpp), the data pass (every
 // sensor's new units written, then made durable together, read back where the sensor's level
 // asks for it, then marked durable), the meta pass
 // (boundaries and reservations replaced atomically), one directory sync per source directory,
@@ -50,6 +51,7 @@ bool DiskTier::flush_data(std::uint64_t now) noexcept {
     };
     if (syncs_.batch(written.size(), now)) {
         const int all = syncs_.sync_all(written.size(), now);
+        if (all == 0) synced_all_ = true; // the acknowledgement log's appends too
         // Without a usable syncfs nothing was synced (or lost): the loop below syncs each file.
         if (!tier::SyncScheduler::unsupported(all)) {
             for (const Written& w : written) {
@@ -176,9 +178,12 @@ void DiskTier::tick(const Tick& tick) noexcept {
         return;
     }
     if (!tick.shutdown && ledger_on_disk_) remove_ledger();
+    append_acks();
     const bool all_durable = flush_data(tick.now_ms);
+    settle_acks();
     bool dirs_ok = true;
     const bool all_clean = flush_metas(tick.now_ms, tick.shutdown, dirs_ok);
+    if (ack_fd_ < 0 || ack_end_ > ack_log_rewrite_bytes()) rewrite_ack_log();
     // Complete only as seen by a shutdown tick, once the ledger records where numbering stopped.
     const bool ledger_ok = tick.shutdown && all_durable && all_clean && dirs_ok && (ledger_on_disk_ || write_ledger());
     // The disk error flag describes the present: it goes once no sensor is failing any more.
