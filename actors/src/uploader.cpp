@@ -3,7 +3,6 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <chrono>
 
 #include "ss/actors/storage_flush.hpp"
 #include "posix/upload/quarantine.hpp"
@@ -12,12 +11,10 @@ namespace ss::actors {
 
 namespace {
 
-/// When a batch was quarantined, as the operator reads it: UTC, not the actor clock.
-std::uint64_t utc_now_ms() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-}
+/// When a batch was quarantined, as the operator reads it: UTC, not the actor clock, and from
+/// the engine's clock (the host's SsClockOps or the platform's), the one records are stamped
+/// by. 0 where UTC is not known.
+std::uint64_t utc_now_ms(const Engine& engine) { return engine.clock().utc_now_us() / 1000; }
 
 /// The first `count` records of a pending batch.
 hal::UploadBatch front_of(const hal::UploadBatch& b, std::uint32_t count) {
@@ -73,7 +70,7 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
             [[fallthrough]]; // a single record too large will never pass: refused for good
         case hal::UploadOutcome::rejected:
             if (s.settings.quarantine != nullptr &&
-                s.settings.quarantine->put(front_of(f.batch, part), r.reason, utc_now_ms()) == 0) {
+                s.settings.quarantine->put(front_of(f.batch, part), r.reason, utc_now_ms(*s.engine)) == 0) {
                 gone = true;
                 ++s.quarantined.batches;
                 s.quarantined.records += part;
