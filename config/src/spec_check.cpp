@@ -19,13 +19,29 @@
 #include "ss/config.hpp"
 #include "ss/hal/capture/sim_adc.hpp"
 #include "ss/text.hpp"
+#include "bus_check.hpp"
 #include "destination_check.hpp"
+#include "spec_rules.hpp"
 #include "words.hpp"
 
 namespace ss::config {
 
+namespace detail {
+
+bool check_signal(Checker& c, const actors::SourceSpec& s, const std::string& key) {
+    if (!in_table<actors::SignalShape>(words::signals, s.signal)) return c.fail(key + ".signal", "is not a known signal");
+    if (!std::isfinite(s.amplitude) || s.amplitude < 0) return c.fail(key + ".amplitude", "must be a finite number >= 0");
+    if (!std::isfinite(s.offset)) return c.fail(key + ".offset", "must be a finite number");
+    if (s.signal == actors::SignalShape::sine && !(std::isfinite(s.frequency_hz) && s.frequency_hz > 0))
+        return c.fail(key + ".frequency", "must be above 0 for a sine");
+    return true;
+}
+
+} // namespace detail
+
 namespace {
 
+using namespace detail;
 using actors::SourceKind;
 using actors::StageKind;
 using std::chrono::milliseconds;
@@ -34,9 +50,6 @@ using std::chrono::milliseconds;
 constexpr std::uint32_t max_adc_rate_hz = 1'000'000;
 constexpr std::uint16_t max_adc_channels = 16;
 constexpr std::uint64_t max_adc_values_per_half = 1u << 24;
-// A source's capture buffer pool.
-constexpr std::uint32_t min_buffers = 2, max_buffers = 1024;
-constexpr milliseconds max_poll_period{std::chrono::hours(24)};
 constexpr double max_events_per_second = 10'000.0;
 // Uploader: a batch holds at most 64 Ki records (the batch buffer is sized once), the backoff's
 // delays are 32-bit milliseconds (RetryBackoff).
@@ -53,21 +66,6 @@ constexpr std::size_t max_dataset_id = 63;
 constexpr std::uint64_t max_calibrated_ms = 253'402'300'799'999; // 9999-12-31T23:59:59.999Z
 constexpr std::uint64_t max_config_integer = 0x7FFF'FFFF'FFFF'FFFFull; // CAF's integers are int64
 
-// Collects the first problem; every rule is one `if (bad) return fail(key, reason)`.
-struct Checker {
-    std::optional<Problem> problem;
-    bool fail(std::string key, std::string reason) {
-        if (!problem) problem = Problem{std::move(key), std::move(reason)};
-        return false;
-    }
-};
-
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
 bool has_control_char(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
 }
@@ -77,11 +75,6 @@ bool is_gateway_name(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     });
-}
-
-template <class E>
-bool in_table(std::span<const words::Word<E>> table, E value) {
-    return words::name_of(table, value) != nullptr;
 }
 
 bool check_system(Checker& c, const actors::PipelineSpec& spec) {
@@ -104,52 +97,6 @@ bool check_system(Checker& c, const actors::PipelineSpec& spec) {
         return c.fail("daemon.gateway", "must be 1..63 letters, digits, '_', '-' or '.' (it names uploads and metrics)");
     if (spec.status_interval < milliseconds{0}) return c.fail("daemon.status_interval", "must be 0 (none) or positive");
     return true;
-}
-
-bool check_signal(Checker& c, const actors::SourceSpec& s, const std::string& key) {
-    if (!in_table<actors::SignalShape>(words::signals, s.signal)) return c.fail(key + ".signal", "is not a known signal");
-    if (!std::isfinite(s.amplitude) || s.amplitude < 0) return c.fail(key + ".amplitude", "must be a finite number >= 0");
-    if (!std::isfinite(s.offset)) return c.fail(key + ".offset", "must be a finite number");
-    if (s.signal == actors::SignalShape::sine && !(std::isfinite(s.frequency_hz) && s.frequency_hz > 0))
-        return c.fail(key + ".frequency", "must be above 0 for a sine");
-    return true;
-}
-
-bool is_can(SourceKind k) { return k == SourceKind::sim_can || k == SourceKind::socketcan; }
-bool has_channels(SourceKind k) { return k == SourceKind::sim_adc || k == SourceKind::sim_uart || k == SourceKind::sim_spi; }
-
-// A bus source's own values (bus_config.hpp has the hal's limits).
-bool check_bus_source(Checker& c, const actors::SourceSpec& s, const std::string& key) {
-    if (s.buffers < min_buffers || s.buffers > max_buffers) return c.fail(key + ".buffers", "must be in 2..1024");
-    switch (s.kind) {
-    case SourceKind::sim_uart:
-        if (s.baud < actors::bus::min_baud || s.baud > actors::bus::max_baud)
-            return c.fail(key + ".baud", "must be in 300..10000000 (bits per second)");
-        if (s.frame_rate < 1 || std::uint64_t{s.frame_rate} * actors::bus::uart_frame_bits > s.baud)
-            return c.fail(key + ".frame_rate", "must be at least 1 and at most baud / 110 (" +
-                                                   std::to_string(s.baud / actors::bus::uart_frame_bits) +
-                                                   ": a frame is 11 bytes of 10 bits)");
-        return check_signal(c, s, key);
-    case SourceKind::sim_spi:
-        if (s.spi_clock_hz < actors::bus::min_spi_clock_hz || s.spi_clock_hz > actors::bus::max_spi_clock_hz)
-            return c.fail(key + ".clock", "must be in 1000..100000000 (Hz)");
-        if (s.period < milliseconds{1} || s.period > max_poll_period) return c.fail(key + ".period", "must be in 1ms..24h");
-        return check_signal(c, s, key);
-    case SourceKind::sim_can:
-        if (s.frame_rate < 1 || s.frame_rate > actors::bus::max_can_frame_rate)
-            return c.fail(key + ".frame_rate", "must be in 1..100000 (frames per second)");
-        return check_signal(c, s, key);
-    case SourceKind::socketcan: {
-        // IFNAMSIZ is 16 with the terminating NUL; a name is one path component in /sys/class/net.
-        const bool name_ok = !s.interface.empty() && s.interface.size() < 16 &&
-                             std::none_of(s.interface.begin(), s.interface.end(), [](char ch) {
-                                 return ch == '/' || ch == ':' || static_cast<unsigned char>(ch) <= ' ' || ch == 0x7F;
-                             });
-        if (!name_ok) return c.fail(key + ".interface", "must be a network interface name of 1..15 characters (\"can0\")");
-        return true;
-    }
-    default: return true;
-    }
 }
 
 bool check_source(Checker& c, const actors::SourceSpec& s) {
@@ -251,45 +198,6 @@ bool check_chain_at(Checker& c, const actors::ChainSpec& ch, double rate_hz, con
     return true;
 }
 
-// A sensor's address on its bus: channels in range, a CAN signal the core takes, and no CAN keys
-// where there is no CAN.
-bool check_bus_sensor(Checker& c, const actors::SourceSpec& source, const actors::SensorSpec& s, const std::string& key) {
-    const std::uint32_t last_channel = std::uint32_t{s.channel} + s.count - 1;
-    if (source.kind == SourceKind::sim_uart && last_channel > actors::bus::max_uart_channel)
-        return c.fail(key + ".channel", "plus count - 1 must be at most 255 (a frame's channel byte)");
-    if (source.kind == SourceKind::sim_spi && last_channel > actors::bus::max_spi_channel)
-        return c.fail(key + ".channel", "plus count - 1 must be at most 127 (the converter's channel field)");
-    if (!is_can(source.kind)) {
-        const actors::SensorSpec d;
-        const struct {
-            bool set;
-            const char* name;
-        } can_keys[] = {{s.can_id != d.can_id, "can_id"},       {s.can_extended != d.can_extended, "extended"},
-                        {s.start_bit != d.start_bit, "start_bit"}, {s.length != d.length, "length"},
-                        {s.big_endian != d.big_endian, "byte_order"}, {s.is_signed != d.is_signed, "signed"}};
-        for (const auto& k : can_keys)
-            if (k.set) return c.fail(key + "." + k.name, "is only for sensors on a sim_can or socketcan source");
-        return true;
-    }
-    const std::uint32_t top = s.can_extended ? capture::can_max_extended_id : capture::can_max_standard_id;
-    if (s.can_id > top || std::uint64_t{s.can_id} + s.count - 1 > top)
-        return c.fail(key + ".can_id", std::string("plus count - 1 must be at most ") +
-                                           (s.can_extended ? "0x1FFFFFFF (29-bit, extended)" : "0x7FF (11-bit; extended = true for 29-bit)"));
-    if (s.length < 1 || s.length > 32) return c.fail(key + ".length", "must be in 1..32 (bits)");
-    if (s.start_bit > 63) return c.fail(key + ".start_bit", "must be in 0..63");
-    // The core's decoder has the last word.
-    Text why;
-    if (!capture::validate(actors::bus::can_signal(s, 0, 0), why))
-        return c.fail(key + ".start_bit", std::string("is refused by the core's CAN decoder: ") + why.c_str());
-    return true;
-}
-
-struct SensorsSeen {
-    std::unordered_map<std::string, std::size_t> sources; // name -> index in spec.sources
-    std::unordered_map<std::string, std::size_t> chains;
-    std::unordered_map<std::string, std::size_t> names; // every expanded name -> sensor entry
-};
-
 bool check_sensor(Checker& c, const actors::PipelineSpec& spec, const actors::SensorSpec& s, const SensorsSeen& seen) {
     const std::string key = "sensors." + s.name;
     if (!is_entry_name(s.name)) return c.fail(key, "is not a name (1..31 letters, digits, '_', '-')");
@@ -344,40 +252,6 @@ bool check_sensor(Checker& c, const actors::PipelineSpec& spec, const actors::Se
     return true;
 }
 
-// Bus ids: (bus, id .. id + count - 1) of all sensors must not overlap.
-bool check_bus_ids(Checker& c, const actors::PipelineSpec& spec, const SensorsSeen& seen) {
-    struct Span {
-        SsSource bus;
-        std::uint64_t first, last;
-        std::size_t sensor;
-    };
-    std::vector<Span> spans;
-    for (std::size_t i = 0; i < spec.sensors.size(); ++i) {
-        const auto& s = spec.sensors[i];
-        const SsSource bus = spec.sources[seen.sources.at(s.source)].bus;
-        spans.push_back({bus, s.id, std::uint64_t{s.id} + s.count - 1, i});
-    }
-    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-        return a.bus != b.bus ? a.bus < b.bus : a.first != b.first ? a.first < b.first : a.sensor < b.sensor;
-    });
-    for (std::size_t i = 1; i < spans.size(); ++i) {
-        const Span& a = spans[i - 1];
-        const Span& b = spans[i];
-        if (a.bus != b.bus || b.first > a.last) continue;
-        // Name the entry that comes later in the file; the other is the one it clashes with.
-        const auto& later = spec.sensors[std::max(a.sensor, b.sensor)];
-        const auto& earlier = spec.sensors[std::min(a.sensor, b.sensor)];
-        const auto ids = [](const actors::SensorSpec& s) {
-            return s.count == 1 ? "id " + std::to_string(s.id)
-                                : "ids " + std::to_string(s.id) + ".." + std::to_string(std::uint64_t{s.id} + s.count - 1);
-        };
-        return c.fail("sensors." + later.name + ".id",
-                      "duplicate sensor: bus '" + std::string(source_name(a.bus)) + "' " + ids(later) + " overlaps sensor '" +
-                          earlier.name + "' (" + ids(earlier) + ")");
-    }
-    return true;
-}
-
 bool check_sensors(Checker& c, const actors::PipelineSpec& spec, SensorsSeen& seen) {
     for (std::size_t i = 0; i < spec.sources.size(); ++i) {
         if (!seen.sources.emplace(spec.sources[i].name, i).second)
@@ -416,64 +290,6 @@ bool check_chain_rates(Checker& c, const actors::PipelineSpec& spec, const Senso
         const auto& source = spec.sources[src];
         const std::string via = "sensor '" + s.name + "' on source '" + source.name + "'";
         if (!check_chain_at(c, spec.chains[seen.chains.at(s.chain)], source.rate_hz, via)) return false;
-    }
-    return true;
-}
-
-// What the sensors of one bus source must not share: a UART or SPI channel, CAN payload bits; and
-// what the simulated CAN bus can send (one identifier format, at most 64 identifiers).
-bool check_bus_sources(Checker& c, const actors::PipelineSpec& spec, const SensorsSeen& seen) {
-    struct Taken {
-        std::size_t sensor;
-        std::uint64_t bits;
-    };
-    for (std::size_t src = 0; src < spec.sources.size(); ++src) {
-        const actors::SourceSpec& source = spec.sources[src];
-        if (!has_channels(source.kind) && !is_can(source.kind)) continue;
-        if (source.kind == SourceKind::sim_adc) continue; // interleaved channels: its own rules above
-        std::map<std::uint32_t, std::size_t> channels;                    // channel -> sensor entry
-        std::map<std::pair<bool, std::uint32_t>, std::vector<Taken>> frames; // (extended, id) -> signals
-        std::optional<bool> extended;
-        std::size_t members = 0;
-        for (std::size_t i = 0; i < spec.sensors.size(); ++i) {
-            const actors::SensorSpec& s = spec.sensors[i];
-            if (seen.sources.at(s.source) != src) continue;
-            const std::string key = "sensors." + s.name;
-            members += s.count;
-            if (source.kind == SourceKind::sim_uart || source.kind == SourceKind::sim_spi) {
-                for (std::uint32_t k = 0; k < s.count; ++k) {
-                    const auto [at, fresh] = channels.emplace(std::uint32_t{s.channel} + k, i);
-                    if (!fresh)
-                        return c.fail(key + ".channel", "channel " + std::to_string(at->first) + " of source '" +
-                                                            source.name + "' is also read by sensor '" +
-                                                            spec.sensors[at->second].name + "'");
-                }
-                continue;
-            }
-            if (source.kind == SourceKind::sim_can) {
-                if (extended && *extended != s.can_extended)
-                    return c.fail(key + ".extended", "must be the same for every sensor of a sim_can source (its frames "
-                                                     "all have one identifier format)");
-                extended = s.can_extended;
-            }
-            for (std::uint32_t k = 0; k < s.count; ++k) {
-                const std::uint64_t bits = actors::bus::can_bits(actors::bus::can_signal(s, k, 0));
-                auto& taken = frames[{s.can_extended, s.can_id + k}];
-                for (const Taken& t : taken)
-                    if ((t.bits & bits) != 0)
-                        return c.fail(key + ".start_bit", "the signal shares bits of frame " + std::to_string(s.can_id + k) +
-                                                              " with sensor '" + spec.sensors[t.sensor].name + "'");
-                taken.push_back({i, bits});
-            }
-        }
-        if (source.kind == SourceKind::sim_can && frames.size() > actors::bus::max_sim_can_ids)
-            return c.fail("sources." + source.name, "its sensors use " + std::to_string(frames.size()) +
-                                                        " CAN identifiers; a sim_can source sends at most 64");
-        // A scan is one 32-bit transfer per sensor; it must end before the next one is due.
-        if (source.kind == SourceKind::sim_spi &&
-            static_cast<double>(members) * 32.0 / source.spi_clock_hz >= std::chrono::duration<double>(source.period).count())
-            return c.fail("sources." + source.name + ".period",
-                          "is shorter than one scan of its " + std::to_string(members) + " sensors at the SPI clock");
     }
     return true;
 }
