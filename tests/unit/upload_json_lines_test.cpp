@@ -108,6 +108,30 @@ TEST_CASE("a buffer one byte short is no_space, and the exact size fits") {
     CHECK(json_lines_encode(o.batch, buf).value() == *n);
 }
 
+TEST_CASE("every line but the first copies the batch's part: any buffer short of the size is no_space and "
+          "nothing is written past it") {
+    auto o = test::ts_batch(test::sine_signal(6));
+    const std::string whole = encode(o.batch);
+    const auto lines = lines_of(whole);
+    REQUIRE(lines.size() == 6);
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        const auto v = parse(lines[i]);
+        CHECK(v.find("key")->string == "gw-01:app:42:1000:6");
+        CHECK(v.find("seq")->number == double(1000 + i));
+        CHECK(v.find("value")->number == double(o.batch.value(i)));
+        CHECK(v.find("channel")->string == "temperature");
+    }
+    constexpr std::byte guard{0xEE};
+    for (std::size_t cap = 0; cap < whole.size(); ++cap) {
+        std::vector<std::byte> buf(cap + 64, guard);
+        const auto r = json_lines_encode(o.batch, std::span(buf).first(cap));
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == Errc::no_space);
+        for (std::size_t k = cap; k < buf.size(); ++k)
+            if (buf[k] != guard) FAIL("a buffer of " << cap << " bytes was written past, at " << k);
+    }
+}
+
 TEST_CASE("a batch that fails check is not encoded") {
     auto o = test::ts_batch({1});
     o.batch.count = 0;

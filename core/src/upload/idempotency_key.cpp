@@ -1,12 +1,12 @@
 #include "ss/upload/idempotency_key.hpp"
 
+#include "key_text.hpp"
 #include "output.hpp"
 #include "ss/source_name.hpp"
 
 namespace ss::upload {
-namespace {
 
-void write_key(const Batch& b, detail::Output& o) noexcept {
+void detail::write_idempotency_key(const Batch& b, Output& o) noexcept {
     o.text(b.gateway);
     o.chr(':');
     o.text(source_name(b.source));
@@ -18,15 +18,13 @@ void write_key(const Batch& b, detail::Output& o) noexcept {
     o.decimal(b.count);
 }
 
-} // namespace
-
 Expected<std::size_t> format_idempotency_key(const Batch& b, std::span<char> out) noexcept {
     if (auto ok = check(b); !ok) return std::unexpected(ok.error());
     detail::Output count;
-    write_key(b, count);
+    detail::write_idempotency_key(b, count);
     if (count.size() + 1 > out.size()) return std::unexpected(Errc::no_space);
     detail::Output o(reinterpret_cast<std::byte*>(out.data()), out.size());
-    write_key(b, o);
+    detail::write_idempotency_key(b, o);
     out[o.size()] = '\0';
     return o.size();
 }

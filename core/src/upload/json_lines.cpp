@@ -1,5 +1,6 @@
 #include "ss/upload/json_lines.hpp"
 
+#include "key_text.hpp"
 #include "output.hpp"
 #include "ss/source_name.hpp"
 
@@ -35,34 +36,39 @@ void key(detail::Output& o, std::string_view k) noexcept {
     o.text("\":");
 }
 
+/// The part every line of the batch repeats: its key (as format_idempotency_key writes it; the
+/// gateway name needs no escaping) and the batch's own fields.
+void write_batch_fields(const Batch& b, detail::Output& o) noexcept {
+    o.text("{\"key\":\"");
+    detail::write_idempotency_key(b, o);
+    o.chr('"');
+    key(o, "gateway");
+    json_string(o, b.gateway);
+    key(o, "boot");
+    o.decimal(b.boot);
+    key(o, "source");
+    json_string(o, source_name(b.source));
+    key(o, "sensor");
+    o.decimal(b.sensor_id);
+    key(o, "type");
+    o.text(b.type == RecordType::ts ? "\"ts\"" : "\"evt\"");
+    key(o, "channel");
+    json_string(o, b.channel);
+    key(o, "unit");
+    json_string(o, b.unit);
+}
+
 void write_lines(const Batch& b, detail::Output& o) noexcept {
+    // Every line starts with the same key and batch fields: written once, then copied.
+    const std::size_t batch_part = o.size();
+    std::size_t batch_part_bytes = 0;
     for (std::uint32_t i = 0; i < b.count; ++i) {
-        // The batch's key, as format_idempotency_key writes it (the gateway name needs no escaping).
-        o.text("{\"key\":\"");
-        o.text(b.gateway);
-        o.chr(':');
-        o.text(source_name(b.source));
-        o.chr(':');
-        o.decimal(b.sensor_id);
-        o.chr(':');
-        o.decimal(b.first_seq);
-        o.chr(':');
-        o.decimal(b.count);
-        o.chr('"');
-        key(o, "gateway");
-        json_string(o, b.gateway);
-        key(o, "boot");
-        o.decimal(b.boot);
-        key(o, "source");
-        json_string(o, source_name(b.source));
-        key(o, "sensor");
-        o.decimal(b.sensor_id);
-        key(o, "type");
-        o.text(b.type == RecordType::ts ? "\"ts\"" : "\"evt\"");
-        key(o, "channel");
-        json_string(o, b.channel);
-        key(o, "unit");
-        json_string(o, b.unit);
+        if (i == 0) {
+            write_batch_fields(b, o);
+            batch_part_bytes = o.size() - batch_part;
+        } else {
+            o.repeat(batch_part, batch_part_bytes);
+        }
         key(o, "seq");
         o.decimal(b.seq(i));
         key(o, "value");

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace ss::upload::detail {
@@ -41,6 +42,19 @@ public:
             v >>= 7;
         }
         byte(static_cast<std::uint8_t>(v));
+    }
+
+    /// Gives again the `len` bytes given from offset `from` on (from + len <= size()): a part
+    /// every line of a batch repeats is written once, then copied.
+    void repeat(std::size_t from, std::size_t len) noexcept {
+        if (pos_ + len <= cap_) {
+            std::memcpy(buf_ + pos_, buf_ + from, len); // from + len <= pos_: no overlap
+            pos_ += len;
+        } else if (pos_ >= cap_) {
+            pos_ += len; // counting, or past the end already: nothing more is stored
+        } else {
+            for (std::size_t i = 0; i < len; ++i) byte(static_cast<std::uint8_t>(buf_[from + i]));
+        }
     }
 
     /// Bytes given so far (stored or not).
