@@ -138,6 +138,7 @@ TEST_CASE("uploading over MQTT through daemon SIGKILLs and broker kills: every r
     const fs::path data = dir / "data";
     const fs::path config = dir / "gateway.ini";
     const char* env = std::getenv("SS_DAEMON_KILL_CYCLES");
+    // At least three: the broker SIGKILL and SIGTERM happen in different daemon runs.
     const int daemon_kills = env != nullptr ? std::max(3, std::atoi(env)) : 4;
     const int broker_sigkill_at = 1, broker_sigterm_at = daemon_kills - 1;
     std::mt19937 rng(static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
