@@ -1,45 +1,71 @@
-// The HTTP upload path against plain libcurl, in one run: records go from a store spilled to
-// disk through the uploader's steps (consume, encode, POST with the batch keys, erase exactly
-// what was acknowledged) to a loopback receiver that acknowledges at once (libmicrohttpd in this
-// process), against POSTing the very same bodies with a bare libcurl handle (the baseline: what
-// the network part costs by itself). Each round fills a fresh store, uploads it, then replays its
-// bodies through the baseline (which needs them). Prints records per second and
-// the ratio to the baseline (aims: >= 1 M records/s, >= 0.8x).
+// An upload path against its bare client library, in one run: records go from a store spilled to
+// disk through the uploader's steps (consume, encode, send with the batch keys, erase exactly
+// what was acknowledged) to a loopback receiver, against sending the very same bytes with the
+// bare library (the baseline: what the network part costs by itself). Each round fills a fresh
+// store, uploads it, then replays what was sent through the baseline (which needs it). Prints
+// records per second and the ratio to the baseline (aims: >= 1 M records/s, >= 0.8x).
+//
+// --transport=http (the default): the HTTP transport POSTs to a libmicrohttpd receiver in this
+// process that acknowledges at once (204); the baseline POSTs the same bodies with one bare
+// libcurl handle, one request in flight on both sides.
+// --transport=mqtt: the MQTT transport publishes each batch at QoS 1 to a real mosquitto started
+// on a free loopback port in a temporary directory (tests/support/mosquitto_server.hpp),
+// acknowledged on PUBACK, at most --window PUBLISHes in flight; the baseline publishes the same
+// topics, payloads and properties with one bare libmosquitto client, QoS 1, the same window, and
+// waits for every PUBACK. Same broker, same bytes.
 //
 //   cmake --build --preset default --target ss_bench_upload && ./build/default/bench/ss_bench_upload
-//   options: --sensors=N (default 64) --records=N per sensor (default 100000) --batch=N records
-//            (default 8192) --per-request=N batches (default 4) --codec=compact|json_lines|line_protocol
+//   options: --transport=http|mqtt --sensors=N (default 64) --records=N per sensor (default 100000)
+//            --batch=N records (default 8192) --per-request=N batches per transport call (default
+//            4; mqtt: the window) --window=N (mqtt, default 16) --broker-nodelay (mqtt: mosquitto's
+//            set_tcp_nodelay true; its default is false) --codec=compact|json_lines|line_protocol
 //            --rounds=N (default 3) --dir=PATH (the store; default under /tmp)
 #include <curl/curl.h>
 #include <microhttpd.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "posix/upload/codec_encoder.hpp"
 #include "posix/upload/http_transport.hpp"
+#include "posix/upload/mqtt_transport.hpp"
 #include "ss/actors/storage_host.hpp"
 #include "ss/config.hpp"
 
 #include "bench_util.hpp"
+#include "support/mosquitto_server.hpp"
 
 namespace {
 
 using ss_bench::Clock;
 
+enum class Transport { http, mqtt };
+
 struct Options {
+    Transport transport = Transport::http;
     std::string dir;
     std::uint32_t sensors = 64;
     std::uint32_t records = 100'000;
     std::uint32_t batch = 8192;
-    std::uint32_t per_request = 4;
+    std::uint32_t per_request = 0; ///< 0: 4 over HTTP, the window over MQTT
+    std::uint32_t window = 16;     ///< MQTT: the transport's default
+    bool broker_nodelay = false;   ///< MQTT: mosquitto's set_tcp_nodelay (off in its default config)
     ss::hal::WireCodec codec = ss::hal::WireCodec::compact;
     int rounds = 3;
 };
@@ -54,19 +80,25 @@ bool parse(int argc, char** argv, Options& o) {
         else if (const char* r = value("--records=")) o.records = number(r);
         else if (const char* b = value("--batch=")) o.batch = number(b);
         else if (const char* p = value("--per-request=")) o.per_request = number(p);
+        else if (const char* w = value("--window=")) o.window = number(w);
+        else if (a == "--broker-nodelay") o.broker_nodelay = true;
         else if (const char* n = value("--rounds=")) o.rounds = std::atoi(n);
+        else if (const char* t = value("--transport=")) {
+            if (std::strcmp(t, "http") == 0) o.transport = Transport::http;
+            else if (std::strcmp(t, "mqtt") == 0) o.transport = Transport::mqtt;
+            else return false;
+        }
         else if (const char* c = value("--codec=")) {
             if (std::strcmp(c, "compact") == 0) o.codec = ss::hal::WireCodec::compact;
             else if (std::strcmp(c, "json_lines") == 0) o.codec = ss::hal::WireCodec::json_lines;
             else if (std::strcmp(c, "line_protocol") == 0) o.codec = ss::hal::WireCodec::line_protocol;
             else return false;
         } else {
-            std::fprintf(stderr, "usage: ss_bench_upload [--sensors=N] [--records=N] [--batch=N] [--per-request=N] "
-                                 "[--codec=compact|json_lines|line_protocol] [--rounds=N] [--dir=PATH]\n");
             return false;
         }
     }
-    return o.sensors > 0 && o.records > 0 && o.batch > 0 && o.per_request > 0 && o.rounds > 0;
+    if (o.per_request == 0) o.per_request = o.transport == Transport::mqtt ? o.window : 4;
+    return o.sensors > 0 && o.records > 0 && o.batch > 0 && o.per_request > 0 && o.window > 0 && o.rounds > 0;
 }
 
 /// A receiver that reads each body and acknowledges it at once (204).
@@ -147,15 +179,12 @@ struct Result {
     std::uint64_t records = 0;
 };
 
-/// The upload path: consume, encode, POST, erase what was acknowledged; the bodies are kept for the baseline.
-Result upload(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore*>& stores, std::uint16_t port,
-              std::vector<std::string>* bodies) {
-    ss::hal::CodecEncoder encoder(o.codec, "bench-gw", {});
-    ss::hal::HttpTransport::Settings s;
-    s.url = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
-    s.max_in_flight = 1;
-    s.batches_per_request = o.per_request;
-    ss::hal::HttpTransport t(s, encoder);
+/// Called, untimed, with each group before it is sent: keeps what the baseline will send again.
+using KeepForBaseline = std::function<void(std::span<const ss::hal::UploadBatch>)>;
+
+/// The upload path: consume, encode (inside the transport), send, erase what was acknowledged.
+Result upload(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore*>& stores, ss::hal::UploadTransport& t,
+              const KeepForBaseline& keep) {
     std::vector<std::vector<std::byte>> buffers(o.per_request, std::vector<std::byte>(std::size_t{o.batch} * 4));
     std::vector<ss::hal::UploadBatch> group;
     std::vector<ss::SensorStore*> owners;
@@ -178,13 +207,10 @@ Result upload(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore
             }
             if (group.empty()) continue;
             more = true;
-            if (bodies != nullptr) {
-                // The baseline's copy of the bodies is not the upload's work: not timed.
-                const auto copy_from = Clock::now();
-                bodies->emplace_back();
-                for (const auto& b : group) encoder.append(b, bodies->back());
-                untimed += std::chrono::duration<double>(Clock::now() - copy_from).count();
-            }
+            // The baseline's copy of what is sent is not the upload's work: not timed.
+            const auto copy_from = Clock::now();
+            keep(group);
+            untimed += std::chrono::duration<double>(Clock::now() - copy_from).count();
             if (t.send_many(group, results) != group.size()) return {};
             for (std::size_t i = 0; i < group.size(); ++i) {
                 if (results[i].outcome != ss::hal::UploadOutcome::acknowledged) return {};
@@ -196,6 +222,153 @@ Result upload(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count() - untimed;
     return r;
 }
+
+/// The HTTP upload path; one body per request is kept for the baseline.
+Result upload_http(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore*>& stores, std::uint16_t port,
+                   std::vector<std::string>& bodies) {
+    ss::hal::CodecEncoder encoder(o.codec, "bench-gw", {});
+    ss::hal::HttpTransport::Settings s;
+    s.url = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
+    s.max_in_flight = 1;
+    s.batches_per_request = o.per_request;
+    ss::hal::HttpTransport t(s, encoder);
+    return upload(o, e, stores, t, [&](std::span<const ss::hal::UploadBatch> group) {
+        bodies.emplace_back();
+        for (const auto& b : group) encoder.append(b, bodies.back());
+    });
+}
+
+/// One PUBLISH as the MQTT transport makes it: what the baseline sends again.
+struct Publication {
+    std::string topic;
+    std::string payload;
+    std::string key;
+};
+
+const char* const mqtt_gateway = "bench-gw";
+
+/// The MQTT upload path (v5, QoS 1, persistent session, the window); every PUBLISH is kept.
+Result upload_mqtt(const Options& o, ss::Engine& e, const std::vector<ss::SensorStore*>& stores, std::uint16_t port,
+                   std::vector<Publication>& publications) {
+    ss::hal::CodecEncoder encoder(o.codec, mqtt_gateway, {});
+    ss::hal::MqttTransport::Settings s;
+    s.port = port;
+    s.client_id = "bench-upload-path";
+    s.gateway = mqtt_gateway;
+    s.window = o.window;
+    ss::hal::MqttTransport t(s, encoder);
+    const Result r = upload(o, e, stores, t, [&](std::span<const ss::hal::UploadBatch> group) {
+        for (const auto& b : group) {
+            Publication p{t.topic_of(b), {}, encoder.key(b)};
+            encoder.append(b, p.payload);
+            publications.push_back(std::move(p));
+        }
+    });
+    if (t.stats().published != publications.size()) return {}; // a batch went twice: not the same bytes
+    return r;
+}
+
+/// The MQTT baseline: one bare libmosquitto client (v5, persistent session like the transport's)
+/// publishes the same PUBLISHes at QoS 1 with the same properties, keeps at most `window` awaiting
+/// their PUBACK, and waits for all of them. Seconds from connecting to the last PUBACK; -1 when
+/// something failed or a PUBACK carried an error reason.
+class PlainMosquitto {
+public:
+    static double publish_all(const std::vector<Publication>& publications, std::uint16_t port, std::uint32_t window,
+                              std::string_view content_type) {
+        PlainMosquitto c(window);
+        if (c.mosq_ == nullptr) return -1;
+        const std::string type(content_type);
+        const auto t0 = Clock::now();
+        if (!c.connect(port)) return -1;
+        for (const auto& p : publications)
+            if (!c.publish(p, type)) return -1;
+        if (!c.wait_all_acknowledged()) return -1;
+        return std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+
+    ~PlainMosquitto() {
+        if (mosq_ == nullptr) return;
+        mosquitto_disconnect(mosq_);
+        mosquitto_loop_stop(mosq_, false);
+        mosquitto_destroy(mosq_);
+    }
+
+private:
+    explicit PlainMosquitto(std::uint32_t window) : window_(window) {
+        mosq_ = mosquitto_new("bench-plain-libmosquitto", false, this);
+        if (mosq_ == nullptr) return;
+        mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+        mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, static_cast<int>(window));
+        mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+        mosquitto_connect_v5_callback_set(mosq_, [](mosquitto*, void* self, int rc, int, const mosquitto_property*) {
+            auto* me = static_cast<PlainMosquitto*>(self);
+            std::lock_guard g(me->lock_);
+            me->connack_ = rc == 0 ? 1 : -1;
+            me->changed_.notify_all();
+        });
+        mosquitto_disconnect_v5_callback_set(mosq_, [](mosquitto*, void* self, int, const mosquitto_property*) {
+            auto* me = static_cast<PlainMosquitto*>(self);
+            std::lock_guard g(me->lock_);
+            me->failed_ = true; // a baseline that lost its connection measured nothing
+            me->changed_.notify_all();
+        });
+        mosquitto_publish_v5_callback_set(mosq_, [](mosquitto* m, void* self, int, int reason, const mosquitto_property*) {
+            auto* me = static_cast<PlainMosquitto*>(self);
+            // The same socket tuning as the transport's (TCP_QUICKACK after each PUBACK read): without
+            // it a broker with Nagle on stalls both for the delayed-ACK timer, and the ratio would
+            // measure that timer, not the upload path.
+            const int fd = mosquitto_socket(m);
+            const int on = 1;
+            if (fd >= 0) (void)::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+            std::lock_guard g(me->lock_);
+            --me->in_flight_;
+            // No subscriber on the broker: it has the message all the same (as the transport counts it).
+            if (reason != MQTT_RC_SUCCESS && reason != MQTT_RC_NO_MATCHING_SUBSCRIBERS) me->failed_ = true;
+            me->changed_.notify_all();
+        });
+    }
+
+    bool connect(std::uint16_t port) {
+        mosquitto_property* props = nullptr;
+        mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 3600);
+        int rc = mosquitto_connect_bind_v5(mosq_, "127.0.0.1", port, 30, nullptr, props);
+        mosquitto_property_free_all(&props);
+        if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(mosq_);
+        if (rc != MOSQ_ERR_SUCCESS) return false;
+        std::unique_lock g(lock_);
+        return changed_.wait_for(g, std::chrono::seconds(10), [&] { return connack_ != 0; }) && connack_ == 1;
+    }
+
+    bool publish(const Publication& p, const std::string& content_type) {
+        {
+            std::unique_lock g(lock_);
+            if (!changed_.wait_for(g, std::chrono::seconds(30), [&] { return in_flight_ < window_ || failed_; }) || failed_)
+                return false;
+            ++in_flight_; // counted before the call: its PUBACK may come back before publish returns
+        }
+        mosquitto_property* props = nullptr;
+        mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "Idempotency-Key", p.key.c_str());
+        mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, content_type.c_str());
+        const int rc = mosquitto_publish_v5(mosq_, nullptr, p.topic.c_str(), static_cast<int>(p.payload.size()),
+                                            p.payload.data(), 1, false, props);
+        mosquitto_property_free_all(&props);
+        return rc == MOSQ_ERR_SUCCESS;
+    }
+
+    bool wait_all_acknowledged() {
+        std::unique_lock g(lock_);
+        return changed_.wait_for(g, std::chrono::seconds(60), [&] { return in_flight_ == 0 || failed_; }) && !failed_;
+    }
+
+    mosquitto* mosq_ = nullptr;
+    std::uint32_t window_;
+    std::mutex lock_;
+    std::condition_variable changed_;
+    int connack_ = 0; ///< 0 none yet, 1 accepted, -1 refused
+    std::uint32_t in_flight_ = 0;
+    bool failed_ = false;
+};
 
 /// The baseline: the same bodies POSTed by one bare libcurl handle, kept alive.
 double plain_curl(const std::vector<std::string>& bodies, std::uint16_t port, const char* content_type) {
@@ -221,14 +394,24 @@ double plain_curl(const std::vector<std::string>& bodies, std::uint16_t port, co
     return ok ? s : -1;
 }
 
-} // namespace
 
-int main(int argc, char** argv) {
-    Options o;
-    if (!parse(argc, argv, o)) return 2;
-    ss_bench::WorkDir work;
-    if (!work.open(o.dir, "ss-bench-upload")) return 1;
-    const std::string root = work.path() + "/store";
+/// The figures of every round of one transport: upload path and baseline, both in one round.
+struct Rounds {
+    std::vector<double> ours, base;
+    std::uint64_t records = 0, wire_bytes = 0, sends = 0;
+};
+
+void print(const char* title, const Rounds& r, const char* baseline_name, const char* path_name) {
+    const double mo = ss_bench::median(r.ours), mb = ss_bench::median(r.base);
+    std::printf("%s\n", title);
+    std::printf("%.2f bytes per record on the wire (payload), %llu requests or PUBLISHes a round\n",
+                static_cast<double>(r.wire_bytes) / static_cast<double>(r.records), static_cast<unsigned long long>(r.sends));
+    std::printf("%-52s %10s %14s %8s\n", "way", "median s", "records / s", "ratio");
+    std::printf("%-52s %10.3f %14.0f %7.2fx\n", baseline_name, mb, static_cast<double>(r.records) / mb, 1.0);
+    std::printf("%-52s %10.3f %14.0f %7.2fx\n", path_name, mo, static_cast<double>(r.records) / mo, mb / mo);
+}
+
+int run_http(const Options& o, const std::string& root) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     Receiver receiver;
     if (receiver.port() == 0) {
@@ -237,8 +420,7 @@ int main(int argc, char** argv) {
     }
     ss::hal::CodecEncoder probe(o.codec, "bench-gw", {});
     const std::string content_type(probe.content_type());
-    std::vector<double> ours, base;
-    std::uint64_t records = 0, body_bytes = 0;
+    Rounds all;
     for (int r = 0; r < o.rounds; ++r) {
         std::vector<ss::SensorStore*> stores;
         auto host = fill(o, root, stores);
@@ -246,7 +428,7 @@ int main(int argc, char** argv) {
         SsSystemStats sys{};
         host->engine().system_stats(sys);
         std::vector<std::string> bodies;
-        const Result u = upload(o, host->engine(), stores, receiver.port(), &bodies);
+        const Result u = upload_http(o, host->engine(), stores, receiver.port(), bodies);
         if (u.seconds < 0) {
             std::fprintf(stderr, "an upload was not acknowledged\n");
             return 1;
@@ -259,18 +441,85 @@ int main(int argc, char** argv) {
         if (r == 0) std::printf("round 1: %llu records, %.1f MiB of them on disk before the upload\n",
                                 static_cast<unsigned long long>(u.records),
                                 static_cast<double>(sys.disk_bytes_used) / (1 << 20));
-        ours.push_back(u.seconds);
-        base.push_back(b);
-        records = u.records;
-        body_bytes = 0;
-        for (const auto& x : bodies) body_bytes += x.size();
+        all.ours.push_back(u.seconds);
+        all.base.push_back(b);
+        all.records = u.records;
+        all.sends = bodies.size();
+        all.wire_bytes = 0;
+        for (const auto& x : bodies) all.wire_bytes += x.size();
     }
-    const double mo = ss_bench::median(ours), mb = ss_bench::median(base);
-    std::printf("HTTP upload to a loopback receiver, %u sensors x %u records, batches of %u, %u per request, %d rounds\n",
-                o.sensors, o.records, o.batch, o.per_request, o.rounds);
-    std::printf("%.2f bytes per record on the wire (body)\n", static_cast<double>(body_bytes) / static_cast<double>(records));
-    std::printf("%-44s %10s %14s %8s\n", "way", "median s", "records / s", "ratio");
-    std::printf("%-44s %10.3f %14.0f %7.2fx\n", "plain libcurl, the same bodies (baseline)", mb, static_cast<double>(records) / mb, 1.0);
-    std::printf("%-44s %10.3f %14.0f %7.2fx\n", "store on disk -> consume, encode, POST, erase", mo, static_cast<double>(records) / mo, mb / mo);
+    char title[200];
+    std::snprintf(title, sizeof title, "HTTP upload to a loopback receiver, %u sensors x %u records, batches of %u, %u per request, %d rounds",
+                  o.sensors, o.records, o.batch, o.per_request, o.rounds);
+    print(title, all, "plain libcurl, the same bodies (baseline)", "store on disk -> consume, encode, POST, erase");
     return 0;
+}
+
+int run_mqtt(const Options& o, const std::string& root) {
+    mosquitto_lib_init(); // the baseline's client may be the first of the process
+    ss::test::MosquittoServer::Options broker_options;
+    // Nobody subscribes, so the broker stores no message; saving after every change would only
+    // add its session writes to both sides' times.
+    broker_options.save_after_every_change = false;
+    broker_options.tcp_nodelay = o.broker_nodelay;
+    auto broker = ss::test::MosquittoServer::start(broker_options);
+    if (!broker) {
+        std::fprintf(stderr, "mosquitto: %s\n", broker.error().c_str());
+        return 1;
+    }
+    const std::uint16_t port = (*broker)->port();
+    ss::hal::CodecEncoder probe(o.codec, mqtt_gateway, {});
+    const std::string content_type(probe.content_type());
+    Rounds all;
+    for (int r = 0; r < o.rounds; ++r) {
+        std::vector<ss::SensorStore*> stores;
+        auto host = fill(o, root, stores);
+        if (!host) return 1;
+        SsSystemStats sys{};
+        host->engine().system_stats(sys);
+        std::vector<Publication> publications;
+        const Result u = upload_mqtt(o, host->engine(), stores, port, publications);
+        if (u.seconds < 0) {
+            std::fprintf(stderr, "an upload was not acknowledged (or went twice); mosquitto's log ends:\n%s\n",
+                         (*broker)->log_tail().c_str());
+            return 1;
+        }
+        const double b = PlainMosquitto::publish_all(publications, port, o.window, content_type);
+        if (b < 0) {
+            std::fprintf(stderr, "a plain libmosquitto PUBLISH failed; mosquitto's log ends:\n%s\n", (*broker)->log_tail().c_str());
+            return 1;
+        }
+        if (r == 0) std::printf("round 1: %llu records, %.1f MiB of them on disk before the upload\n",
+                                static_cast<unsigned long long>(u.records),
+                                static_cast<double>(sys.disk_bytes_used) / (1 << 20));
+        all.ours.push_back(u.seconds);
+        all.base.push_back(b);
+        all.records = u.records;
+        all.sends = publications.size();
+        all.wire_bytes = 0;
+        for (const auto& p : publications) all.wire_bytes += p.payload.size();
+    }
+    char title[240];
+    std::snprintf(title, sizeof title,
+                  "MQTT upload to mosquitto on loopback (v5, QoS 1), %u sensors x %u records, batches of %u, %u per call, "
+                  "window %u, %d rounds%s",
+                  o.sensors, o.records, o.batch, o.per_request, o.window, o.rounds,
+                  o.broker_nodelay ? ", broker set_tcp_nodelay" : "");
+    print(title, all, "plain libmosquitto, the same PUBLISHes (baseline)", "store on disk -> consume, encode, PUBLISH, erase");
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    if (!parse(argc, argv, o)) {
+        std::fprintf(stderr, "usage: ss_bench_upload [--transport=http|mqtt] [--window=N] [--broker-nodelay] [--sensors=N] [--records=N] [--batch=N] [--per-request=N] "
+                         "[--codec=compact|json_lines|line_protocol] [--rounds=N] [--dir=PATH]\n");
+        return 2;
+    }
+    ss_bench::WorkDir work;
+    if (!work.open(o.dir, "ss-bench-upload")) return 1;
+    const std::string root = work.path() + "/store";
+    return o.transport == Transport::mqtt ? run_mqtt(o, root) : run_http(o, root);
 }

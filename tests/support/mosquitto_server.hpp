@@ -39,6 +39,10 @@ public:
         /// the broker took in since its last loop pass (its default, every 30 min, would lose
         /// everything a crash test sends). Turn off to test with the default.
         bool save_after_every_change = true;
+        /// TCP_NODELAY on the broker's sockets (mosquitto's set_tcp_nodelay, off by default):
+        /// with Nagle on, a PUBACK that follows an unacknowledged one waits for the client's
+        /// delayed ACK (up to 40 ms on Linux) when the client sends nothing meanwhile.
+        bool tcp_nodelay = false;
         std::chrono::milliseconds ready_timeout{10000};
     };
 
@@ -117,6 +121,7 @@ private:
                << "persistence_location " << dir.string() << "/\n"
                << "persistence_file mosquitto.db\n";
         if (options_.save_after_every_change) config << "autosave_on_changes true\nautosave_interval 1\n";
+        if (options_.tcp_nodelay) config << "set_tcp_nodelay true\n";
         // Started as root, mosquitto would switch to the user "mosquitto", who cannot write
         // this directory; it keeps the user it runs as when told that user's name.
         if (const passwd* user = ::getpwuid(::geteuid()); user != nullptr) config << "user " << user->pw_name << "\n";
