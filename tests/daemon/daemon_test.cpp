@@ -14,6 +14,7 @@
 
 #include "daemon_accounting.hpp"
 #include "daemon_process.hpp"
+#include "stopped_store.hpp"
 #include "ss/actors/storage_host.hpp"
 #include "ss/config.hpp"
 #include "ss/source_name.hpp"
@@ -101,47 +102,12 @@ struct DaemonRun {
     void new_port() { std::ofstream(config) << config_text(data, ss::test::free_loopback_port()); }
 };
 
-struct SensorFigures {
-    std::uint64_t next_seq = 0, head_seq = 0, retained = 0, dropped = 0;
-};
-
-/// The store as the library sees it after the daemon stopped.
-std::map<daemon_test::SensorKey, SensorFigures> read_store(const fs::path& data) {
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_pool_bytes = ram_pool_bytes;
-    cfg.max_sensors = max_sensors;
-    cfg.log = [](void*, int, const char*) {};
-    const std::string root = data.string();
-    cfg.disk_root = root.c_str();
-    ss::Text why;
-    auto host = ss::actors::StorageHost::open(cfg, why);
-    REQUIRE_MESSAGE(host, why.c_str());
-    std::map<daemon_test::SensorKey, SensorFigures> out;
-    ss::Engine& engine = (*host)->engine();
-    // The disk tier hands a sensor its recovered data when it is registered: the config's sensors.
-    const struct {
-        SsSource bus;
-        std::uint32_t first, count;
-        ss::RecordType type;
-    } groups[] = {{SS_SOURCE_HOST, 1, 2, ss::RecordType::ts},
-                  {SS_SOURCE_HOST, 100, 20, ss::RecordType::ts},
-                  {SS_SOURCE_CAN, 1, 5, ss::RecordType::evt}};
-    for (const auto& g : groups)
-        for (std::uint32_t id = g.first; id < g.first + g.count; ++id)
-            REQUIRE_MESSAGE(engine.register_sensor(g.bus, id, g.type, why), why.c_str());
-    for (std::uint32_t i = 0; i < engine.sensor_count(); ++i) {
-        SsSensorStats s{};
-        engine.stats(engine.store_at(i), s);
-        out[{ss::source_name(s.source), s.sensor_id}] =
-            SensorFigures{s.next_seq, s.head_seq, s.retained,
-                          s.dropped_new + s.dropped_recycled + s.dropped_corrupt + s.dropped_quota + s.lost_records};
-    }
-    // Closed as the daemon closes it — flushed, with the shutdown ledger — so the next run
-    // numbers on without a reservation gap.
-    engine.set_shutdown(true);
-    for (std::uint64_t t = 1; t < 1000 && !engine.flushed(); ++t) engine.tick(t * 100);
-    engine.tick(100'000);
-    return out;
+/// The store as the library sees it after the daemon stopped: the config's sensors.
+std::map<daemon_test::SensorKey, daemon_test::StoreFigures> read_store(const fs::path& data) {
+    return daemon_test::read_stopped_store(data, ram_pool_bytes, max_sensors,
+                                           {{SS_SOURCE_HOST, 1, 2, ss::RecordType::ts},
+                                            {SS_SOURCE_HOST, 100, 20, ss::RecordType::ts},
+                                            {SS_SOURCE_CAN, 1, 5, ss::RecordType::evt}});
 }
 
 struct Accounting {

@@ -9,10 +9,7 @@
 #include <map>
 #include <string>
 
-#include "daemon_accounting.hpp"
-#include "ss/actors/storage_host.hpp"
-#include "ss/config.hpp"
-#include "ss/source_name.hpp"
+#include "stopped_store.hpp"
 
 namespace daemon_test {
 
@@ -52,30 +49,10 @@ inline std::string upload_gateway_config(const std::string& gateway, const std::
            "max-threads = 2\n";
 }
 
-/// Every sensor's figures in the store the daemon left under `data` (opened with the library,
-/// the daemon stopped).
+/// Every sensor's figures in the store the daemon left under `data` (the daemon stopped).
 inline std::map<SensorKey, StoreFigures> read_upload_store(const std::filesystem::path& data) {
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_pool_bytes = upload_ram_pool_bytes;
-    cfg.max_sensors = upload_max_sensors;
-    cfg.log = [](void*, int, const char*) {};
-    const std::string root = data.string();
-    cfg.disk_root = root.c_str();
-    ss::Text why;
-    auto host = ss::actors::StorageHost::open(cfg, why);
-    REQUIRE_MESSAGE(host, why.c_str());
-    ss::Engine& engine = (*host)->engine();
-    for (std::uint32_t id = 100; id < 110; ++id) REQUIRE(engine.register_sensor(SS_SOURCE_HOST, id, ss::RecordType::ts, why));
-    for (std::uint32_t id = 1; id < 5; ++id) REQUIRE(engine.register_sensor(SS_SOURCE_CAN, id, ss::RecordType::evt, why));
-    std::map<SensorKey, StoreFigures> out;
-    for (std::uint32_t i = 0; i < engine.sensor_count(); ++i) {
-        SsSensorStats s{};
-        engine.stats(engine.store_at(i), s);
-        out[{ss::source_name(s.source), s.sensor_id}] =
-            StoreFigures{s.next_seq, s.head_seq, s.retained,
-                         s.dropped_new + s.dropped_recycled + s.dropped_corrupt + s.dropped_quota + s.lost_records};
-    }
-    return out;
+    return read_stopped_store(data, upload_ram_pool_bytes, upload_max_sensors,
+                              {{SS_SOURCE_HOST, 100, 10, ss::RecordType::ts}, {SS_SOURCE_CAN, 1, 4, ss::RecordType::evt}});
 }
 
 } // namespace daemon_test
