@@ -4,15 +4,13 @@
 // compressor serves many bodies, and its output string's buffer is reused.
 #include <doctest/doctest.h>
 
-#include <zlib.h>
-#include <zstd.h>
-
 #include <cstring>
 #include <random>
 #include <span>
 #include <string>
 
 #include "posix/upload/body_compression.hpp"
+#include "support/body_decoding.hpp"
 #include "ss/upload/json_lines.hpp"
 #include "support/upload_signals.hpp"
 
@@ -21,41 +19,10 @@ using ss::hal::BodyCompressor;
 
 namespace {
 
-/// zlib's own gzip decoder (windowBits 15 + 16: a gzip member only, no zlib or raw stream).
-std::string gunzip(const std::string& compressed) {
-    z_stream z{};
-    REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
-    std::string out;
-    char chunk[16384];
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-    z.avail_in = static_cast<uInt>(compressed.size());
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef*>(chunk);
-        z.avail_out = sizeof chunk;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out.append(chunk, sizeof chunk - z.avail_out);
-    }
-    CHECK(rc == Z_STREAM_END);
-    CHECK(z.avail_in == 0); // one member, nothing after it
-    inflateEnd(&z);
-    return out;
-}
-
-/// libzstd's one-shot decoder, which needs the content size in the frame header.
-std::string unzstd(const std::string& compressed) {
-    const unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-    REQUIRE(size != ZSTD_CONTENTSIZE_ERROR);
-    REQUIRE(size != ZSTD_CONTENTSIZE_UNKNOWN);
-    std::string out(size, '\0');
-    const std::size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
-    REQUIRE_MESSAGE(!ZSTD_isError(n), ZSTD_getErrorName(n));
-    out.resize(n);
-    return out;
-}
-
 std::string decoded(BodyCompression kind, const std::string& compressed) {
-    return kind == BodyCompression::gzip ? gunzip(compressed) : unzstd(compressed);
+    auto d = ss::test::decompress(kind, compressed);
+    REQUIRE_MESSAGE(d.has_value(), (d ? std::string() : d.error()));
+    return *d;
 }
 
 /// Temperatures once a second as JSON lines, the codec a gateway sends by default.
