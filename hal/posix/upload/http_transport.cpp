@@ -67,6 +67,7 @@ struct HttpTransport::Impl {
     Settings settings;
     PayloadEncoder& encoder;
     std::expected<BodyCompressor, CompressionError> compressor;
+    std::string content_encoding_header; ///< "Content-Encoding: gzip" or "zstd"; "" without compression
     CURLM* multi = nullptr;
     std::vector<CURL*> idle;   ///< easy handles kept for reuse (their connections stay in the multi's cache)
     std::vector<Request> requests;
@@ -78,6 +79,8 @@ struct HttpTransport::Impl {
         static GlobalInit once; // thread-safe static: curl_global_init exactly once
         if (settings.max_in_flight == 0) settings.max_in_flight = 1;
         if (settings.batches_per_request == 0) settings.batches_per_request = 1;
+        if (settings.compression != BodyCompression::none)
+            content_encoding_header = "Content-Encoding: " + std::string(content_encoding_of(settings.compression));
         multi = curl_multi_init();
         curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(settings.max_in_flight));
         curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(settings.max_in_flight));
@@ -140,7 +143,7 @@ struct HttpTransport::Impl {
         }
         if (r.keys.empty()) return false;
         r.wire = r.body;
-        if (settings.compression != BodyCompression::none) {
+        if (!content_encoding_header.empty()) {
             if (!compressor->compress(r.body, r.compressed)) {
                 // Only a lack of memory makes a compressor fail on a body: nothing was sent, retry.
                 std::lock_guard g(stats_lock);
@@ -148,8 +151,7 @@ struct HttpTransport::Impl {
                 return false;
             }
             r.wire = r.compressed;
-            r.headers = curl_slist_append(
-                    r.headers, ("Content-Encoding: " + std::string(content_encoding_of(settings.compression))).c_str());
+            r.headers = curl_slist_append(r.headers, content_encoding_header.c_str());
         }
         r.headers = curl_slist_append(r.headers, ("Content-Type: " + std::string(encoder.content_type())).c_str());
         r.headers = curl_slist_append(r.headers, ("Idempotency-Key: " + r.keys).c_str());
