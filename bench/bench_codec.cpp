@@ -2,12 +2,17 @@
 // protocol and the compact binary codec, and bytes per record of each for a sine, a slow ramp,
 // noise and temperature-like data (tests/support/upload_signals.hpp), in batches of 1000 records.
 // Sizes are exact and deterministic; times are information, never a verdict.
+// With the network transports built (SS_BUILD_ACTORS), also each codec with gzip and zstd on
+// top (hal/posix/upload/body_compression.hpp, default levels: gzip 6, zstd 3): the cost of
+// encoding and compressing a batch, and the bytes per record compressed.
 //   cmake --build build/default --target ss_bench_codec -j2 && ./build/default/bench/ss_bench_codec
-// After the benchmarks, a table of bytes per record and the ratio to JSON lines.
+// After the benchmarks, a table of bytes per record and the ratio to JSON lines; with
+// compression, a second one of bytes per record plain, gzip and zstd for each codec.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,6 +20,10 @@
 #include "ss/upload/influx_line.hpp"
 #include "ss/upload/json_lines.hpp"
 #include "support/upload_signals.hpp"
+
+#ifdef SS_BENCH_HAVE_COMPRESSION
+#include "posix/upload/body_compression.hpp"
+#endif
 
 namespace {
 
@@ -76,6 +85,53 @@ void encode_bench(benchmark::State& state, const Codec& codec, const Batch& b) {
     state.counters["ratio_to_json"] = bytes_per_record(codec, b) / bytes_per_record(codecs[0], b);
 }
 
+#ifdef SS_BENCH_HAVE_COMPRESSION
+using hal::BodyCompression;
+using hal::BodyCompressor;
+
+std::string encoded(const Codec& c, const Batch& b) {
+    std::string out(c.size(b).value_or(0), '\0');
+    const auto n = c.encode(b, std::as_writable_bytes(std::span(out.data(), out.size())));
+    out.resize(n.value_or(0));
+    return out;
+}
+
+/// Bytes per record of a codec's batch compressed at the compression's default level.
+double compressed_bytes_per_record(const Codec& c, const Batch& b, BodyCompression kind) {
+    auto compressor = BodyCompressor::create(kind);
+    std::string out;
+    if (!compressor || !compressor->compress(encoded(c, b), out)) return 0;
+    return double(out.size()) / double(b.count);
+}
+
+/// A batch as the transports send it: encoded, then compressed into a buffer kept across
+/// iterations (as the transports keep theirs).
+void encode_compress_bench(benchmark::State& state, const Codec& codec, const Batch& b, BodyCompression kind) {
+    const auto need = codec.size(b);
+    auto compressor = BodyCompressor::create(kind);
+    if (!need || !compressor) {
+        state.SkipWithError("the codec refused the batch, or the compressor could not start");
+        return;
+    }
+    std::string body(*need, '\0');
+    std::string out;
+    for (auto _ : state) {
+        auto n = codec.encode(b, std::as_writable_bytes(std::span(body.data(), body.size())));
+        benchmark::DoNotOptimize(n);
+        if (!compressor->compress(std::string_view(body.data(), n.value_or(0)), out)) {
+            state.SkipWithError("compression failed");
+            return;
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * b.count);
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * *need)); // encoded bytes in
+    state.counters["bytes_per_record"] = double(out.size()) / double(b.count);
+}
+
+constexpr BodyCompression compressions[] = {BodyCompression::gzip, BodyCompression::zstd};
+#endif
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +140,14 @@ int main(int argc, char** argv) {
         for (const auto& c : codecs)
             benchmark::RegisterBenchmark((std::string("encode/") + c.name + "/" + s.name).c_str(),
                                          [&c, &s](benchmark::State& st) { encode_bench(st, c, s.owned.batch); });
+#ifdef SS_BENCH_HAVE_COMPRESSION
+    for (const auto& s : signals)
+        for (const auto& c : codecs)
+            for (const BodyCompression k : compressions)
+                benchmark::RegisterBenchmark(
+                        (std::string("encode+") + std::string(hal::content_encoding_of(k)) + "/" + c.name + "/" + s.name).c_str(),
+                        [&c, &s, k](benchmark::State& st) { encode_compress_bench(st, c, s.owned.batch, k); });
+#endif
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
@@ -101,5 +165,23 @@ int main(int argc, char** argv) {
         }
         std::printf("\n");
     }
+#ifdef SS_BENCH_HAVE_COMPRESSION
+    std::printf("\nBytes per record with compression on top (gzip level 6, zstd level 3), batches of %zu records\n"
+                "(ratio to plain JSON lines in parentheses):\n", batch_records);
+    std::printf("%-20s %-12s %16s %16s %16s\n", "signal", "codec", "plain", "gzip", "zstd");
+    for (const auto& s : signals) {
+        const Batch& b = s.owned.batch;
+        const double json = bytes_per_record(codecs[0], b);
+        for (const auto& c : codecs) {
+            const double plain = bytes_per_record(c, b);
+            std::printf("%-20s %-12s %7.2f (%6.3f)", s.name, c.name, plain, plain / json);
+            for (const BodyCompression k : compressions) {
+                const double v = compressed_bytes_per_record(c, b, k);
+                std::printf(" %7.2f (%6.3f)", v, v / json);
+            }
+            std::printf("\n");
+        }
+    }
+#endif
     return 0;
 }

@@ -7,7 +7,8 @@ codec (application/vnd.sensor-storage.compact); every record is stored in SQLite
 identity (gateway, source, sensor, seq) with "insert if absent", so a batch sent again after a
 gateway crash adds nothing; the transaction is committed before the 204 answer, so an
 acknowledged batch is durable. A body that does not parse gets 400 (the gateway quarantines it),
-another content type 415.
+another content type 415. A body with Content-Encoding gzip is decoded first (one that does not
+decode gets 400); any other coding (zstd among them: not in the standard library) gets 415.
 
 Usage: ss_receiver.py [--port N] [--address A] [--db FILE] [--port-file FILE] [--report SECONDS]
   --port 0 (the default) takes a free port; the port is printed ("listening on A:N") and written
@@ -19,6 +20,7 @@ Usage: ss_receiver.py [--port N] [--address A] [--db FILE] [--port-file FILE] [-
 Python 3 standard library only.
 """
 
+import gzip
 import http.server
 import json
 import os
@@ -138,6 +140,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parse = PARSERS.get(kind)
         if parse is None:
             return self.answer(415, b"JSON lines or the compact codec\n")
+        coding = self.headers.get("Content-Encoding", "identity").strip().lower()
+        if coding not in ("identity", "gzip"):
+            return self.answer(415, b"Content-Encoding gzip or none\n")
+        try:
+            if coding == "gzip":
+                body = gzip.decompress(body)
+        except (OSError, EOFError, gzip.zlib.error) as e:
+            return self.answer(400, ("gzip: %s\n" % e).encode())
         try:
             records = parse(body)
         except BadBody as e:

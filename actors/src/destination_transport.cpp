@@ -19,6 +19,15 @@ hal::WireCodec wire_codec(CodecKind k) {
     return hal::WireCodec::json_lines;
 }
 
+hal::BodyCompression body_compression(CompressionKind k) {
+    switch (k) {
+    case CompressionKind::gzip: return hal::BodyCompression::gzip;
+    case CompressionKind::zstd: return hal::BodyCompression::zstd;
+    case CompressionKind::none: break;
+    }
+    return hal::BodyCompression::none;
+}
+
 std::uint32_t ms(std::chrono::milliseconds t) { return static_cast<std::uint32_t>(t.count()); }
 
 } // namespace
@@ -55,6 +64,8 @@ bool make_destination_transport(const std::string& gateway, const DestinationSpe
         s.ca_file = d.ca_file;
         s.client_cert = d.client_cert;
         s.client_key = d.client_key;
+        s.compression = body_compression(d.compression);
+        s.compression_level = static_cast<int>(d.compression_level);
         if (!d.token_file.empty() && !read_secret_file(d.token_file, s.bearer_token, why)) {
             why = who + "token_file: " + why;
             return false;
@@ -90,6 +101,8 @@ bool make_destination_transport(const std::string& gateway, const DestinationSpe
     s.ca_file = d.ca_file;
     s.client_cert = d.client_cert;
     s.client_key = d.client_key;
+    s.compression = body_compression(d.compression);
+    s.compression_level = static_cast<int>(d.compression_level);
     out.transport = std::make_unique<hal::MqttTransport>(std::move(s), *out.encoder);
     return true;
 }

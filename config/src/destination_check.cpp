@@ -42,6 +42,25 @@ bool known_placeholders(std::string_view topic) {
     return true;
 }
 
+/// The levels zlib and libzstd take (hal/posix/upload/body_compression.hpp, levels_of: the
+/// transport refuses the same); 0 is each library's default.
+std::optional<Problem> check_compression(const std::string& key, const actors::DestinationSpec& d) {
+    using actors::CompressionKind;
+    if (d.compression_level == 0) return std::nullopt;
+    switch (d.compression) {
+    case CompressionKind::none:
+        return Problem{key + ".compression_level", "needs compression = 'gzip' or 'zstd'"};
+    case CompressionKind::gzip:
+        if (d.compression_level > 9) return Problem{key + ".compression_level", "must be in 0..9 for gzip (0 = zlib's default, 6)"};
+        break;
+    case CompressionKind::zstd:
+        // zstd's 20..22 need far more memory than a gateway should spend on a request.
+        if (d.compression_level > 19) return Problem{key + ".compression_level", "must be in 0..19 for zstd (0 = zstd's default, 3)"};
+        break;
+    }
+    return std::nullopt;
+}
+
 std::optional<Problem> check_timeout(const std::string& key, milliseconds t) {
     if (t < milliseconds{1} || t > max_timeout) return Problem{key, "must be in 1ms..1h"};
     return std::nullopt;
@@ -99,6 +118,7 @@ std::optional<Problem> check_destinations(const actors::PipelineSpec& spec) {
         if (d.client_cert.empty() != d.client_key.empty())
             return Problem{key + (d.client_cert.empty() ? ".client_cert" : ".client_key"),
                            "must be given with the other: a client certificate needs its key"};
+        if (auto p = check_compression(key, d)) return p;
         auto p = d.kind == actors::DestinationKind::http ? check_http(key, d) : check_mqtt(key, d);
         if (p) return p;
     }

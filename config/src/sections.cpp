@@ -27,7 +27,7 @@ constexpr const char* chain_keys[] = {"stages", "summarize", "processor"};
 constexpr const char* all_stage_keys[] = {"kind", "window", "factor", "mode", "cutoff", "low", "high"};
 constexpr const char* dataset_keys[] = {"id", "description", "sensors", "metadata"};
 constexpr const char* all_destination_keys[] = {
-    "kind", "codec", "url", "method", "max_in_flight", "batches_per_request", "connect_timeout", "request_timeout",
+    "kind", "codec", "compression", "compression_level", "url", "method", "max_in_flight", "batches_per_request", "connect_timeout", "request_timeout",
     "token_file", "token_env", "host", "port", "protocol", "client_id", "topic", "window", "ack_timeout",
     "username", "password_file", "tls", "verify_tls", "ca_file", "client_cert", "client_key"};
 
@@ -150,6 +150,8 @@ void read_destination(MapReader& r, actors::DestinationSpec& d) {
     using actors::DestinationKind;
     if (!r.word<DestinationKind>("kind", words::destination_kinds, d.kind, Need::required)) return;
     r.word<actors::CodecKind>("codec", words::codecs, d.codec);
+    r.word<actors::CompressionKind>("compression", words::compressions, d.compression);
+    r.integer("compression_level", d.compression_level);
     if (d.kind == DestinationKind::http) {
         r.text("url", d.url, Need::required);
         r.word<bool>("method", words::http_methods, d.put);

@@ -226,6 +226,8 @@ std::string destination_text(const actors::DestinationSpec& d) {
     Fields f;
     f.add("kind", word<actors::DestinationKind>(words::destination_kinds, d.kind));
     f.add("codec", word<actors::CodecKind>(words::codecs, d.codec));
+    f.add("compression", word<actors::CompressionKind>(words::compressions, d.compression));
+    f.add("compression_level", std::to_string(d.compression_level));
     if (d.kind == actors::DestinationKind::http) {
         f.add("url", quoted(d.url));
         f.add("method", word<bool>(words::http_methods, d.put));

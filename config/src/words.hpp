@@ -70,6 +70,11 @@ inline constexpr Word<actors::CodecKind> codecs[] = {
     {"line_protocol", actors::CodecKind::line_protocol},
     {"compact", actors::CodecKind::compact},
 };
+inline constexpr Word<actors::CompressionKind> compressions[] = {
+    {"none", actors::CompressionKind::none},
+    {"gzip", actors::CompressionKind::gzip},
+    {"zstd", actors::CompressionKind::zstd},
+};
 // An HTTP destination's method; the spec keeps it as `put` or not.
 inline constexpr Word<bool> http_methods[] = {
     {"POST", false},

@@ -10,6 +10,7 @@
 
 using namespace ss::config::test;
 using ss::actors::CodecKind;
+using ss::actors::CompressionKind;
 using ss::actors::DestinationKind;
 using ss::config::GatewayConfig;
 
@@ -94,6 +95,51 @@ TEST_CASE("an MQTT destination: every key, and the defaults") {
     CHECK(p.mqtt_v5);
     CHECK(p.window == 16);
     CHECK(p.topic == "ss/{gateway}/{source}/{sensor}");
+}
+
+TEST_CASE("compression on top of the codec: none by default, gzip or zstd with an optional level") {
+    GatewayConfig plain;
+    accepted(plain, with("cloud = { kind = 'http', url = \"http://127.0.0.1:8080/ingest\" }"));
+    CHECK(plain.spec().destinations.at(0).compression == CompressionKind::none);
+    CHECK(plain.spec().destinations.at(0).compression_level == 0);
+    reloads_as(plain);
+
+    GatewayConfig gzip;
+    accepted(gzip, with("cloud = { kind = 'http', url = \"http://127.0.0.1:8080/ingest\", compression = 'gzip' }"));
+    CHECK(gzip.spec().destinations.at(0).compression == CompressionKind::gzip);
+    CHECK(gzip.spec().destinations.at(0).compression_level == 0);
+    reloads_as(gzip);
+
+    GatewayConfig zstd;
+    accepted(zstd, with("live = { kind = 'mqtt', codec = 'compact', compression = \"zstd\", compression_level = 19 }"));
+    CHECK(zstd.spec().destinations.at(0).compression == CompressionKind::zstd);
+    CHECK(zstd.spec().destinations.at(0).compression_level == 19);
+    reloads_as(zstd);
+
+    GatewayConfig best;
+    accepted(best, with("cloud = { kind = 'http', url = \"http://a\", compression = 'gzip', compression_level = 9 }"));
+    CHECK(best.spec().destinations.at(0).compression_level == 9);
+    reloads_as(best);
+
+    GatewayConfig none;
+    accepted(none, with("cloud = { kind = 'http', url = \"http://a\", compression = 'none', compression_level = 0 }"));
+    CHECK(none.spec().destinations.at(0).compression == CompressionKind::none);
+    reloads_as(none);
+}
+
+TEST_CASE("bad compression is refused at its key and line") {
+    refused(with("x = { kind = 'http', url = \"http://a\", compression = 'brotli' }"), "destinations.x.compression", 8,
+            "not 'brotli'");
+    refused(with("x = { kind = 'mqtt', compression = 'lz4' }"), "destinations.x.compression", 8, "'none', 'gzip' or 'zstd'");
+    refused(with("x = { kind = 'http', url = \"http://a\", compression = 'gzip', compression_level = 10 }"),
+            "destinations.x.compression_level", 8, "0..9 for gzip");
+    refused(with("x = { kind = 'mqtt', compression = 'zstd', compression_level = 20 }"), "destinations.x.compression_level", 8,
+            "0..19 for zstd");
+    refused(with("x = { kind = 'mqtt', compression = 'zstd', compression_level = -1 }"), "destinations.x.compression_level", 8,
+            "integer");
+    refused(with("x = { kind = 'http', url = \"http://a\", compression_level = 3 }"), "destinations.x.compression_level", 8,
+            "needs compression");
+    refused(with("x = { kind = 'http', url = \"http://a\", compression = 1 }"), "destinations.x.compression", 8, "gzip");
 }
 
 TEST_CASE("bad destinations are refused at their key and line") {

@@ -5,6 +5,8 @@
 // per record), still stored, quarantined, or counted as dropped, or in the one run of numbers per
 // kill that a kill skips (daemon_accounting.hpp) — the test prints the numbers and checks that
 // none is counted twice.
+// With compression configured: gzip bodies reach the reference receiver, which decodes them;
+// zstd, which it does not take, gets 415 and every batch goes to the quarantine.
 #include <doctest/doctest.h>
 
 #include <sqlite3.h>
@@ -34,11 +36,13 @@ using daemon_test::Daemon;
 
 namespace {
 
-std::string config_text(const fs::path& data, std::uint16_t http_port, std::uint16_t receiver_port) {
+/// compression: "" or a destination's compression key, e.g. "compression = 'gzip', ".
+std::string config_text(const fs::path& data, std::uint16_t http_port, std::uint16_t receiver_port,
+                        const std::string& compression = "") {
     return daemon_test::upload_gateway_config(
         "upload-gw", data, http_port,
-        "{ kind = 'http', url = \"http://127.0.0.1:" + std::to_string(receiver_port) +
-            "/ingest\", codec = 'compact', max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }");
+        "{ kind = 'http', url = \"http://127.0.0.1:" + std::to_string(receiver_port) + "/ingest\", codec = 'compact', " +
+            compression + "max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }");
 }
 
 std::unique_ptr<ss::test::LocalServer> start_receiver() {
@@ -197,4 +201,54 @@ TEST_CASE("a batch the receiver refuses for good is quarantined, listed, release
     CHECK_MESSAGE(again, released_key);
     p.signal(SIGTERM);
     CHECK(p.wait(30s) == 0);
+}
+
+TEST_CASE("compression: gzip bodies decoded by the reference receiver; zstd, which it does not take, refused with "
+          "415 and quarantined") {
+    auto receiver = start_receiver();
+    const fs::path dir = receiver->directory() / "gateway";
+    fs::create_directories(dir);
+    const auto receiver_stats = [&] {
+        auto r = ss::test::http_get("127.0.0.1", receiver->port(0), "/stats");
+        REQUIRE(r.has_value());
+        return r->body;
+    };
+
+    // gzip: the records arrive, and nothing is refused.
+    std::uint16_t http_port = ss::test::free_loopback_port();
+    std::ofstream(dir / "gzip.ini") << config_text(dir / "gzip-data", http_port, receiver->port(0), "compression = 'gzip', ");
+    {
+        Daemon p({"--config-file=" + (dir / "gzip.ini").string()}, dir / "gzip-output");
+        REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
+        std::this_thread::sleep_for(2s);
+        auto held = ss::test::http_get("127.0.0.1", http_port, "/quarantine");
+        REQUIRE(held.has_value());
+        CHECK(held->body.find(".qb") == std::string::npos);
+        p.signal(SIGTERM);
+        CHECK_MESSAGE(p.wait(30s) == 0, p.output());
+    }
+    const auto gzip_records = received(receiver->directory() / "records.sqlite");
+    std::size_t records = 0;
+    for (const auto& [key, seqs] : gzip_records) records += seqs.size();
+    MESSAGE("gzip: " << records << " records at the receiver; " << receiver_stats());
+    CHECK(records > 100);
+    CHECK(gzip_records.size() == 14); // every sensor: 10 temperatures, 4 doors
+
+    // zstd: the receiver answers 415, a configuration error: batches are quarantined, not lost.
+    http_port = ss::test::free_loopback_port();
+    std::ofstream(dir / "zstd.ini") << config_text(dir / "zstd-data", http_port, receiver->port(0), "compression = 'zstd', ");
+    Daemon p({"--config-file=" + (dir / "zstd.ini").string()}, dir / "zstd-output");
+    REQUIRE_MESSAGE(p.wait_for_output("t=", 10s), p.output());
+    std::string held;
+    for (int i = 0; i < 100 && held.find(".qb") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        auto r = ss::test::http_get("127.0.0.1", http_port, "/quarantine");
+        REQUIRE(r.has_value());
+        held = r->body;
+    }
+    CHECK_MESSAGE(held.find("\"reason\":415") != std::string::npos, held);
+    p.signal(SIGTERM);
+    CHECK_MESSAGE(p.wait(30s) == 0, p.output());
+    // Nothing of the zstd run was stored by the receiver: its records are the gzip run's.
+    CHECK(received(receiver->directory() / "records.sqlite") == gzip_records);
 }

@@ -197,17 +197,19 @@ inline std::expected<HttpResponse, std::string> parse_response(std::string_view 
 } // namespace http_detail
 
 /// One request on a fresh connection ("Connection: close"), its response read to the end.
+/// extra_headers: whole header lines, each ending in "\r\n".
 inline std::expected<HttpResponse, std::string> http_request(std::string_view host, std::uint16_t port,
                                                              std::string_view method, std::string_view target,
                                                              std::string_view body = {},
-                                                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+                                                             std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                                             std::string_view extra_headers = {}) {
     auto connection = TcpConnection::open(host, port, timeout);
     if (!connection) return std::unexpected(connection.error());
     const bool v6 = host.find(':') != std::string_view::npos;
     std::string request;
     request.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
     request.append(v6 ? "[" : "").append(host).append(v6 ? "]" : "").append(":").append(std::to_string(port));
-    request.append("\r\nUser-Agent: ss-test\r\nAccept: */*\r\nConnection: close\r\n");
+    request.append("\r\nUser-Agent: ss-test\r\nAccept: */*\r\nConnection: close\r\n").append(extra_headers);
     if (!body.empty() || method == "POST" || method == "PUT")
         request.append("Content-Type: text/plain\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n");
     request.append("\r\n").append(body);

@@ -49,6 +49,7 @@ public:
         std::uint64_t requests = 0, accepted = 0, unique_keys = 0, duplicates = 0, without_key = 0;
         std::uint64_t bytes_received = 0, bytes_accepted = 0, bytes_unique = 0;
         std::uint64_t resets = 0, unauthorized = 0, tls_handshake_failures = 0, faults_pending = 0;
+        std::uint64_t unsupported_encoding = 0, undecodable = 0; ///< answered 415, 400 for the Content-Encoding
         std::map<std::string, std::uint64_t> statuses; ///< "200", "429", "reset", ... to how many
         std::string last_tls_failure;
     };
@@ -62,11 +63,13 @@ public:
         std::string content_type, content_encoding;
         /// Every request header as sent (names as sent); credentials' values read "<redacted>".
         std::map<std::string, std::string> headers;
-        std::uint64_t body_bytes = 0;
+        std::uint64_t body_bytes = 0;     ///< as received on the wire
+        std::optional<std::uint64_t> decoded_bytes; ///< after Content-Encoding; none when it did not decode
         std::string status;               ///< "200", "429", ... or "reset"
         std::uint64_t delay_ms = 0;
         bool duplicate = false;
-        std::filesystem::path body_file;  ///< absolute; empty unless the upload was accepted
+        std::filesystem::path body_file;  ///< absolute; empty unless the upload was accepted; decoded
+        std::filesystem::path wire_file;  ///< the accepted body as received, when it had a Content-Encoding
     };
 
     static std::expected<std::unique_ptr<HttpReceiver>, std::string> start() { return start(Options{}); }
@@ -137,6 +140,8 @@ public:
         s.unauthorized = count("unauthorized");
         s.tls_handshake_failures = count("tls_handshake_failures");
         s.faults_pending = count("faults_pending");
+        s.unsupported_encoding = count("unsupported_encoding");
+        s.undecodable = count("undecodable");
         if (const JsonValue* statuses = document->find("statuses"))
             for (std::size_t i = 0; i < statuses->keys.size(); ++i)
                 s.statuses[statuses->keys[i]] = static_cast<std::uint64_t>(statuses->items[i].number);
@@ -178,10 +183,13 @@ public:
             if (const JsonValue* headers = entry->find("headers"))
                 for (std::size_t i = 0; i < headers->keys.size(); ++i) r.headers[headers->keys[i]] = headers->items[i].string;
             r.body_bytes = number("body_bytes");
+            if (const JsonValue* decoded = entry->find("decoded_bytes"); decoded != nullptr && decoded->kind == JsonValue::Kind::number)
+                r.decoded_bytes = static_cast<std::uint64_t>(decoded->number);
             r.status = text("status");
             r.delay_ms = number("delay_ms");
             r.duplicate = flag("duplicate");
             if (const std::string body = text("body_file"); !body.empty()) r.body_file = directory() / body;
+            if (const std::string wire = text("wire_file"); !wire.empty()) r.wire_file = directory() / wire;
             all.push_back(std::move(r));
         }
         return all;

@@ -7,13 +7,21 @@ Idempotency-Key: a batch counts once however often it is acknowledged. A test sc
 next requests get (429 with Retry-After, 503, 413, 400, a reset connection, a slow answer) by a
 fault script given at start (--faults) or sent to the control port.
 
+A body sent with Content-Encoding gzip or zstd is decoded before it is kept (identity or no
+header: as is); one that does not decode gets 400, and any other coding 415 Unsupported Media
+Type, as a server that does not take it answers. zstd needs python3-zstandard (Debian), imported
+when the first zstd body arrives; without it zstd bodies get 415 too, and the log says why.
+
 Files in --directory:
   requests.jsonl   one JSON object per request, written before its response is sent: seq, method,
                    path, idempotency_key (null without one), authorization (whether the header
                    was there; its value is never written), content_type, content_encoding,
-                   headers (all of them, credentials' values as "<redacted>"), body_bytes,
-                   status (a number, or "reset"), delay_ms, duplicate, body_file
-  bodies/<seq>.body  the body of each accepted (2xx) request, duplicates included
+                   headers (all of them, credentials' values as "<redacted>"), body_bytes (as
+                   received on the wire), decoded_bytes (after Content-Encoding; null when it
+                   did not decode), status (a number, or "reset"), delay_ms, duplicate,
+                   body_file, wire_file
+  bodies/<seq>.body  the body of each accepted (2xx) request, duplicates included, decoded
+  bodies/<seq>.wire  the same body as received, when it came with a Content-Encoding
   stats.json       the counts of GET /stats, rewritten after every request
 Started again on the same directory (after a crash), it reads requests.jsonl back: the counts
 and the accepted keys carry on.
@@ -33,12 +41,13 @@ Control port (plain HTTP on --control-port, never TLS, so a test can script a TL
   GET /stats      the counts, as on the upload port
 --faults applies to a new directory only, not to a restart on one.
 
-Python 3 standard library only; stops on SIGTERM or SIGINT.
+Python 3 standard library (and python3-zstandard for zstd); stops on SIGTERM or SIGINT.
 """
 
 import argparse
 import collections
 import email.utils
+import gzip
 import http.server
 import json
 import os
@@ -54,6 +63,37 @@ import time
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 
 Fault = collections.namedtuple("Fault", "status retry_after retry_after_date delay_ms")
+
+
+class UnsupportedEncoding(Exception):
+    """A Content-Encoding the receiver does not take: answered 415."""
+
+
+def decode_body(encoding, body):
+    """The body as meant: decoded per its Content-Encoding (one coding). Raises
+    UnsupportedEncoding for a coding it does not take, ValueError for a body that does not
+    decode as its coding says."""
+    coding = (encoding or "identity").strip().lower()
+    if coding == "identity":
+        return body
+    if coding == "gzip":
+        try:
+            return gzip.decompress(body)
+        except (OSError, EOFError, gzip.zlib.error) as error:
+            raise ValueError("gzip: %s" % error)
+    if coding == "zstd":
+        try:
+            import zstandard  # python3-zstandard; only the zstd tests need it
+        except ImportError:
+            raise UnsupportedEncoding("zstd: python3-zstandard is not installed")
+        try:
+            # stream_reader decodes frames whether or not their header records the content size.
+            with zstandard.ZstdDecompressor().stream_reader(body, read_across_frames=True) as reader:
+                decoded = reader.read()
+        except zstandard.ZstdError as error:
+            raise ValueError("zstd: %s" % error)
+        return decoded
+    raise UnsupportedEncoding("Content-Encoding %r" % encoding)
 
 
 def parse_faults(text):
@@ -103,6 +143,8 @@ class Receiver:
             "bytes_unique": 0,        # bodies of accepted requests that were not duplicates
             "resets": 0,              # connections reset by the script
             "unauthorized": 0,        # answered 401 for a missing or wrong bearer token
+            "unsupported_encoding": 0,  # answered 415 for a Content-Encoding it does not take
+            "undecodable": 0,         # answered 400 for a body that did not decode as its coding says
             "tls_handshake_failures": 0,
         }
         self.statuses = collections.Counter()  # "200", "429", "reset", ... to how many
@@ -160,9 +202,10 @@ class Receiver:
                 entry = json.loads(line)
                 self.seq = max(self.seq, entry["seq"])
                 self.count_locked(entry["idempotency_key"], entry["body_bytes"],
-                                  None if entry["status"] == "reset" else entry["status"])
+                                  None if entry["status"] == "reset" else entry["status"],
+                                  entry.get("encoding_problem"))
 
-    def count_locked(self, key, body_bytes, status):
+    def count_locked(self, key, body_bytes, status, encoding_problem=None):
         """Counts one request; returns whether it duplicated an accepted key."""
         c = self.counts
         c["requests"] += 1
@@ -172,6 +215,8 @@ class Receiver:
             c["resets"] += 1
         if status == 401:
             c["unauthorized"] += 1
+        if encoding_problem is not None and status in (400, 415):  # not a scripted answer
+            c["unsupported_encoding" if status == 415 else "undecodable"] += 1
         if status is None or not 200 <= status < 300:
             return False
         c["accepted"] += 1
@@ -189,17 +234,22 @@ class Receiver:
             c["bytes_unique"] += body_bytes
         return duplicate
 
-    def record(self, seq, method, path, headers, body, status, delay_ms):
-        """Counts and logs one request, keeps an accepted body; returns whether it duplicated
-        an accepted key."""
+    def record(self, seq, method, path, headers, body, decoded, encoding_problem, status, delay_ms):
+        """Counts and logs one request (body as received, decoded as meant, or None when it
+        did not decode), keeps an accepted body; returns whether it duplicated an accepted key."""
         key = headers.get("Idempotency-Key")
         with self.lock:
-            duplicate = self.count_locked(key, len(body), status)
+            duplicate = self.count_locked(key, len(body), status, encoding_problem)
             body_file = None
+            wire_file = None
             if status is not None and 200 <= status < 300:
                 body_file = "bodies/%d.body" % seq
                 with open(os.path.join(self.directory, body_file), "wb") as out:
-                    out.write(body)
+                    out.write(body if decoded is None else decoded)
+                if "Content-Encoding" in headers:
+                    wire_file = "bodies/%d.wire" % seq
+                    with open(os.path.join(self.directory, wire_file), "wb") as out:
+                        out.write(body)
             entry = {
                 "seq": seq,
                 "method": method,
@@ -211,10 +261,13 @@ class Receiver:
                 "headers": {name: ("<redacted>" if name.lower() in SECRET_HEADERS else value)
                             for name, value in headers.items()},
                 "body_bytes": len(body),
+                "decoded_bytes": None if decoded is None else len(decoded),
+                "encoding_problem": encoding_problem,
                 "status": "reset" if status is None else status,
                 "delay_ms": delay_ms,
                 "duplicate": duplicate,
                 "body_file": body_file,
+                "wire_file": wire_file,
             }
             self.log.write(json.dumps(entry) + "\n")
             self.log.flush()
@@ -259,6 +312,18 @@ class UploadHandler(http.server.BaseHTTPRequestHandler):
         seq, fault = receiver.decide()
         extra = []
         delay_ms = 0
+        decoded = None
+        encoding_problem = None
+        try:
+            decoded = decode_body(self.headers.get("Content-Encoding"), body)
+        except UnsupportedEncoding as error:
+            encoding_problem = str(error)
+            encoding_status = 415
+        except ValueError as error:
+            encoding_problem = str(error)
+            encoding_status = 400
+        if encoding_problem is not None:
+            sys.stderr.write("http_receiver: request %d: %s\n" % (seq, encoding_problem))
         if fault is not None:
             status = fault.status
             delay_ms = fault.delay_ms
@@ -266,6 +331,8 @@ class UploadHandler(http.server.BaseHTTPRequestHandler):
                 extra.append(("Retry-After", str(fault.retry_after)))
             if fault.retry_after_date is not None:
                 extra.append(("Retry-After", email.utils.formatdate(time.time() + fault.retry_after_date, usegmt=True)))
+        elif encoding_problem is not None:
+            status = encoding_status
         elif receiver.bearer_token is not None and \
                 self.headers.get("Authorization") != "Bearer " + receiver.bearer_token:
             status = 401
@@ -273,7 +340,8 @@ class UploadHandler(http.server.BaseHTTPRequestHandler):
             status = receiver.default_status
         if delay_ms:
             time.sleep(delay_ms / 1000.0)
-        duplicate = receiver.record(seq, self.command, self.path, self.headers, body, status, delay_ms)
+        duplicate = receiver.record(seq, self.command, self.path, self.headers, body, decoded, encoding_problem,
+                                    status, delay_ms)
         if status is None:
             # A reset, not a close: with SO_LINGER 0 the kernel sends RST and the client sees
             # "connection reset by peer", as from a crashed proxy. rfile holds a reference to the

@@ -56,7 +56,9 @@ struct HttpTransport::Impl {
         std::size_t first = 0;
         std::size_t count = 0;
         std::vector<std::size_t> members; ///< the batches encoded into the body
-        std::string body;
+        std::string body;       ///< as encoded
+        std::string compressed; ///< body compressed, when the destination compresses
+        std::string_view wire;  ///< what goes out: body or compressed
         std::string keys;
         curl_slist* headers = nullptr;
         CURL* easy = nullptr;
@@ -64,16 +66,21 @@ struct HttpTransport::Impl {
 
     Settings settings;
     PayloadEncoder& encoder;
+    std::expected<BodyCompressor, CompressionError> compressor;
+    std::string content_encoding_header; ///< "Content-Encoding: gzip" or "zstd"; "" without compression
     CURLM* multi = nullptr;
     std::vector<CURL*> idle;   ///< easy handles kept for reuse (their connections stay in the multi's cache)
     std::vector<Request> requests;
     mutable std::mutex stats_lock;
     Stats stats{};
 
-    Impl(Settings s, PayloadEncoder& e) : settings(std::move(s)), encoder(e) {
+    Impl(Settings s, PayloadEncoder& e)
+        : settings(std::move(s)), encoder(e), compressor(BodyCompressor::create(settings.compression, settings.compression_level)) {
         static GlobalInit once; // thread-safe static: curl_global_init exactly once
         if (settings.max_in_flight == 0) settings.max_in_flight = 1;
         if (settings.batches_per_request == 0) settings.batches_per_request = 1;
+        if (settings.compression != BodyCompression::none)
+            content_encoding_header = "Content-Encoding: " + std::string(content_encoding_of(settings.compression));
         multi = curl_multi_init();
         curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(settings.max_in_flight));
         curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(settings.max_in_flight));
@@ -111,11 +118,18 @@ struct HttpTransport::Impl {
         return e;
     }
 
-    /// Encodes the batches of one request and sets it up; false if none of them could be encoded.
+    /// Encodes (and compresses) the batches of one request and sets it up; false if none of
+    /// them could be.
     bool prepare(Request& r, std::span<const UploadBatch> batches, std::span<UploadResult> results) {
         r.body.clear();
         r.keys.clear();
         r.members.clear();
+        if (!compressor) {
+            // A level the library does not take will not change by retrying: like a batch that
+            // cannot be encoded, quarantined and visible.
+            for (std::size_t i = r.first; i < r.first + r.count; ++i) results[i] = UploadResult{UploadOutcome::rejected, 0};
+            return false;
+        }
         for (std::size_t i = r.first; i < r.first + r.count; ++i) {
             // An invalid description is never going to be accepted: quarantined, not retried.
             const std::string key = encoder.key(batches[i]);
@@ -128,6 +142,17 @@ struct HttpTransport::Impl {
             r.members.push_back(i);
         }
         if (r.keys.empty()) return false;
+        r.wire = r.body;
+        if (!content_encoding_header.empty()) {
+            if (!compressor->compress(r.body, r.compressed)) {
+                // Only a lack of memory makes a compressor fail on a body: nothing was sent, retry.
+                std::lock_guard g(stats_lock);
+                ++stats.compression_errors;
+                return false;
+            }
+            r.wire = r.compressed;
+            r.headers = curl_slist_append(r.headers, content_encoding_header.c_str());
+        }
         r.headers = curl_slist_append(r.headers, ("Content-Type: " + std::string(encoder.content_type())).c_str());
         r.headers = curl_slist_append(r.headers, ("Idempotency-Key: " + r.keys).c_str());
         // Without this, curl waits for a 100 Continue before large bodies: a round trip lost.
@@ -137,8 +162,8 @@ struct HttpTransport::Impl {
         r.easy = take_easy();
         if (r.easy == nullptr || r.headers == nullptr) return false;
         curl_easy_setopt(r.easy, CURLOPT_HTTPHEADER, r.headers);
-        curl_easy_setopt(r.easy, CURLOPT_POSTFIELDS, r.body.data());
-        curl_easy_setopt(r.easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+        curl_easy_setopt(r.easy, CURLOPT_POSTFIELDS, r.wire.data());
+        curl_easy_setopt(r.easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.wire.size()));
         curl_easy_setopt(r.easy, CURLOPT_PRIVATE, &r);
         return true;
     }
@@ -148,7 +173,8 @@ struct HttpTransport::Impl {
         {
             std::lock_guard g(stats_lock);
             ++stats.requests;
-            stats.bytes_sent += r.body.size();
+            stats.bytes_sent += r.wire.size();
+            stats.bytes_encoded += r.body.size();
             if (rc != CURLE_OK) {
                 ++stats.transfer_errors;
                 if (is_tls_error(rc)) ++stats.tls_errors;
@@ -204,9 +230,18 @@ struct HttpTransport::Impl {
     std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) {
         const std::size_t n = std::min(batches.size(), results.size());
         for (std::size_t i = 0; i < n; ++i) results[i] = UploadResult{UploadOutcome::retry, 0};
-        requests.clear();
-        for (std::size_t first = 0; first < n; first += settings.batches_per_request)
-            requests.push_back(Request{first, std::min<std::size_t>(settings.batches_per_request, n - first), {}, {}, {}, nullptr, nullptr});
+        // The requests of the previous call are reused: their body and compressed strings keep
+        // their capacity, so a steady stream of batches encodes and compresses without allocating.
+        const std::size_t count = (n + settings.batches_per_request - 1) / settings.batches_per_request;
+        requests.resize(count);
+        for (std::size_t k = 0; k < count; ++k) {
+            Request& r = requests[k];
+            r.first = k * settings.batches_per_request;
+            r.count = std::min<std::size_t>(settings.batches_per_request, n - r.first);
+            r.wire = {};
+            r.headers = nullptr;
+            r.easy = nullptr;
+        }
         std::size_t next = 0;
         std::size_t active = 0;
         while (next < requests.size() || active > 0) {

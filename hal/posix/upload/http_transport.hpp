@@ -4,12 +4,16 @@
 // one send_many call run concurrently, at most max_in_flight at once, over kept-alive
 // connections. TLS verification is on unless turned off; the bearer token is sent, never
 // logged. What a response means follows the retry rules in http_response_rules.hpp.
+// With compression set, each request body is compressed (gzip or zstd) after encoding and sent
+// with Content-Encoding; the Idempotency-Key and the other headers stay as they are. A server
+// that does not take the coding answers 415, a 4xx like any other: the batches are quarantined.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "posix/upload/body_compression.hpp"
 #include "ss/hal/payload_encoder.hpp"
 #include "ss/hal/upload_transport.hpp"
 
@@ -30,6 +34,10 @@ public:
         std::string client_key;               ///< PEM; "" = none
         std::string bearer_token;             ///< "" = no Authorization header
         std::uint64_t max_retry_after_ms = 3'600'000; ///< the longest Retry-After honoured
+        BodyCompression compression = BodyCompression::none; ///< on top of the codec
+        /// 0 = the library's default; else within levels_of(compression). A level outside it
+        /// makes every batch rejected (quarantined): the configuration check refuses it first.
+        int compression_level = 0;
     };
 
     /// What happened so far, for stats and metrics.
@@ -41,7 +49,9 @@ public:
         std::uint64_t rejected = 0;         ///< other 4xx responses
         std::uint64_t transfer_errors = 0;  ///< no response: refused, reset, timed out
         std::uint64_t tls_errors = 0;       ///< of those, TLS failures (bad certificate, handshake)
-        std::uint64_t bytes_sent = 0;       ///< request bodies
+        std::uint64_t bytes_sent = 0;       ///< request bodies as sent (compressed when set)
+        std::uint64_t bytes_encoded = 0;    ///< the same bodies before compression
+        std::uint64_t compression_errors = 0; ///< bodies the compressor failed on (not sent)
     };
 
     /// The encoder must outlive the transport.

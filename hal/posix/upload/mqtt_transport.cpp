@@ -47,6 +47,9 @@ void replace_all(std::string& s, const std::string& what, const std::string& wit
 struct MqttTransport::Impl {
     Settings settings;
     PayloadEncoder& encoder;
+    std::expected<BodyCompressor, CompressionError> compressor;
+    /// Kept from call to call: once grown to a batch's size, encoding and compressing allocate nothing.
+    std::string payload, compressed;
     mosquitto* mosq = nullptr;
     bool loop_running = false;
 
@@ -61,7 +64,8 @@ struct MqttTransport::Impl {
     std::span<UploadResult> results;
     Stats stats{};
 
-    Impl(Settings s, PayloadEncoder& e) : settings(std::move(s)), encoder(e) {
+    Impl(Settings s, PayloadEncoder& e)
+        : settings(std::move(s)), encoder(e), compressor(BodyCompressor::create(settings.compression, settings.compression_level)) {
         static LibInit once;
         if (settings.window == 0) settings.window = 1;
         // The session is the client id's: persistent (clean session off).
@@ -203,11 +207,17 @@ struct MqttTransport::Impl {
         const std::size_t n = std::min(batches.size(), out.size());
         std::unique_lock g(lock);
         results = out.first(n);
+        if (!compressor) {
+            // A level the library does not take will not change by retrying: quarantined, visible.
+            for (auto& r : results) r = UploadResult{UploadOutcome::rejected, 0};
+            results = {};
+            return n;
+        }
         for (auto& r : results) r = UploadResult{UploadOutcome::retry, 0};
         early.clear();
         if (!ensure_connected(g)) return n;
         const std::uint64_t gen = generation;
-        std::string payload;
+        const std::string_view coding = content_encoding_of(settings.compression);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.ack_timeout_ms);
         for (std::size_t i = 0; i < n; ++i) {
             if (!changed.wait_until(g, deadline, [&] { return waiting.size() < settings.window || !connected; }) ||
@@ -219,20 +229,33 @@ struct MqttTransport::Impl {
                 results[i] = UploadResult{UploadOutcome::rejected, 0};
                 continue;
             }
+            std::string_view wire = payload;
+            if (settings.compression != BodyCompression::none) {
+                if (!compressor->compress(payload, compressed)) {
+                    ++stats.compression_errors; // out of memory: nothing published, retry
+                    break;
+                }
+                wire = compressed;
+            }
             const std::string topic = topic_of(batches[i]);
             mosquitto_property* props = nullptr;
             if (settings.v5) {
                 mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "Idempotency-Key", key.c_str());
                 mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, std::string(encoder.content_type()).c_str());
+                if (!coding.empty())
+                    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "Content-Encoding",
+                                                       std::string(coding).c_str());
             }
             int mid = 0;
             g.unlock(); // the library's thread takes its own locks and then calls back into ours
-            const int rc = mosquitto_publish_v5(mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                                                payload.data(), 1, false, props);
+            const int rc = mosquitto_publish_v5(mosq, &mid, topic.c_str(), static_cast<int>(wire.size()),
+                                                wire.data(), 1, false, props);
             mosquitto_property_free_all(&props);
             g.lock();
             if (rc != MOSQ_ERR_SUCCESS) break; // not connected any more, or out of memory: retry
             ++stats.published;
+            stats.bytes_published += wire.size();
+            stats.bytes_encoded += payload.size();
             if (auto e = early.find(mid); e != early.end()) {
                 settle(i, e->second);
                 early.erase(e);

@@ -5,12 +5,17 @@
 // restart, and the library's own thread keeps the connection alive and reconnects with
 // backoff. Under v5 each PUBLISH carries the batch's Idempotency-Key as a user property and the
 // codec's content type; under 3.1.1 the key is in the payload only (every codec carries it).
+// With compression set, each payload is compressed (gzip or zstd) after encoding; under v5 a
+// user property "Content-Encoding" names the coding (the Content Type stays the codec's, which
+// is what the payload is once decoded); 3.1.1 has no properties, so there the subscriber must
+// be configured with the destination's compression.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "posix/upload/body_compression.hpp"
 #include "ss/hal/payload_encoder.hpp"
 #include "ss/hal/upload_transport.hpp"
 
@@ -38,6 +43,10 @@ public:
         std::string ca_file;
         std::string client_cert;
         std::string client_key;
+        BodyCompression compression = BodyCompression::none; ///< on top of the codec
+        /// 0 = the library's default; else within levels_of(compression). A level outside it
+        /// makes every batch rejected (quarantined): the configuration check refuses it first.
+        int compression_level = 0;
     };
 
     struct Stats {
@@ -47,6 +56,9 @@ public:
         std::uint64_t timed_out = 0;    ///< no PUBACK within ack_timeout_ms, or the connection went
         std::uint64_t connects = 0;     ///< successful CONNACKs, reconnections included
         std::uint64_t connect_failures = 0;
+        std::uint64_t bytes_published = 0;  ///< payloads as published (compressed when set)
+        std::uint64_t bytes_encoded = 0;    ///< the same payloads before compression
+        std::uint64_t compression_errors = 0; ///< payloads the compressor failed on (not published)
     };
 
     /// The encoder must outlive the transport. Connects on the first send.

@@ -151,6 +151,8 @@ struct UploaderSpec {
 enum class DestinationKind : std::uint8_t { http, mqtt };
 /// The wire codecs of docs/upload-protocol.md.
 enum class CodecKind : std::uint8_t { json_lines, line_protocol, compact };
+/// Compression on top of the codec (docs/upload-protocol.md, Transports).
+enum class CompressionKind : std::uint8_t { none, gzip, zstd };
 
 /// Where the uploader sends batches, [destinations] in the config file (docs/configuration.md).
 /// Secrets are never in the spec (so never in --dump-config): a token or password is read from
@@ -159,6 +161,8 @@ struct DestinationSpec {
     std::string name;
     DestinationKind kind = DestinationKind::http;
     CodecKind codec = CodecKind::json_lines;
+    CompressionKind compression = CompressionKind::none;
+    std::uint32_t compression_level = 0;      ///< 0 = the library's default (gzip 6, zstd 3)
     // http
     std::string url;                          ///< http:// or https://
     bool put = false;                         ///< PUT instead of POST
