@@ -170,7 +170,12 @@ std::unique_ptr<ss::actors::StorageHost> fill(const Options& o, const std::strin
     }
     ss::Engine& e = (*host)->engine();
     stores.clear();
-    for (std::uint32_t k = 0; k < o.sensors; ++k) stores.push_back(*e.register_sensor(SS_SOURCE_HOST, k + 1, ss::RecordType::ts, why));
+    for (std::uint32_t k = 0; k < o.sensors; ++k) {
+        stores.push_back(*e.register_sensor(SS_SOURCE_HOST, k + 1, ss::RecordType::ts, why));
+        // A 100 Hz sensor: every record has a time, which the line protocol needs (it refuses a
+        // batch with unknown times).
+        (void)stores.back()->set_sample_period_us(e.context(), 10'000);
+    }
     std::uint64_t now = 1;
     for (std::uint32_t at = 0; at < o.records; at += 1000) {
         for (auto* s : stores)

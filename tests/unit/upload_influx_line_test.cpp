@@ -106,3 +106,25 @@ TEST_CASE("a buffer one byte short is no_space") {
     CHECK(influx_line_encode(o.batch, std::span(buf).first(*n - 1)).error() == Errc::no_space);
     CHECK(influx_line_encode(o.batch, buf).value() == *n);
 }
+
+TEST_CASE("the series every line repeats is copied: any buffer short of the size is no_space and nothing is written "
+          "past it") {
+    auto o = test::ts_batch(test::ramp_signal(5));
+    o.batch.channel = "room a,b=c"; // escaped once, copied after
+    const std::string whole = encode(o.batch);
+    std::size_t lines = 0;
+    for (std::size_t at = 0; (at = whole.find(R"(room\ a\,b=c,boot=7,gateway=gw-01,sensor=42,source=app,unit=cdegC value=)", at)) !=
+                             std::string::npos;
+         ++at)
+        ++lines;
+    CHECK(lines == 5);
+    constexpr std::byte guard{0xEE};
+    for (std::size_t cap = 0; cap < whole.size(); ++cap) {
+        std::vector<std::byte> buf(cap + 64, guard);
+        const auto r = influx_line_encode(o.batch, std::span(buf).first(cap));
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == Errc::no_space);
+        for (std::size_t k = cap; k < buf.size(); ++k)
+            if (buf[k] != guard) FAIL("a buffer of " << cap << " bytes was written past, at " << k);
+    }
+}

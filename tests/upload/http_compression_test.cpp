@@ -14,7 +14,7 @@
 #include "posix/upload/codec_encoder.hpp"
 #include "posix/upload/http_transport.hpp"
 #include "support/http_receiver.hpp"
-#include "support/upload_signals.hpp"
+#include "support/upload_batches.hpp"
 
 using ss::hal::BodyCompression;
 using ss::hal::CodecEncoder;
@@ -28,20 +28,10 @@ using ss::test::HttpReceiver;
 namespace {
 
 /// Ten temperature sensors, 256 records each (about four minutes at 1 Hz): a realistic tick.
-struct TemperatureBatches {
-    std::vector<ss::test::OwnedBatch> owned;
-    std::vector<UploadBatch> batches;
-
+struct TemperatureBatches : ss::test::UploadBatches {
     TemperatureBatches() {
-        for (std::uint32_t k = 0; k < 10; ++k) {
-            owned.push_back(ss::test::ts_batch(ss::test::temperature_signal(256, 21 + k), 1000 + 256 * k));
-            const auto& b = owned.back().batch;
-            UploadBatch u{SS_SOURCE_APP, k + 1, b.type, b.first_seq, b.count, b.records};
-            u.first_time = b.first_time_us;
-            u.period_us = b.period_us;
-            u.boot = 3;
-            batches.push_back(u);
-        }
+        for (std::uint32_t k = 0; k < 10; ++k)
+            add(SS_SOURCE_APP, k + 1, ss::test::ts_batch(ss::test::temperature_signal(256, 21 + k), 1000 + 256 * k), 3);
     }
 };
 

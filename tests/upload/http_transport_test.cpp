@@ -17,6 +17,7 @@
 #include "posix/upload/codec_encoder.hpp"
 #include "posix/upload/http_transport.hpp"
 #include "support/http_receiver.hpp"
+#include "support/upload_batches.hpp"
 
 using ss::hal::CodecEncoder;
 using ss::hal::HttpTransport;
@@ -27,24 +28,14 @@ using ss::test::HttpReceiver;
 
 namespace {
 
-struct Batches {
-    std::vector<std::vector<std::byte>> records;
-    std::vector<UploadBatch> batches;
-
-    /// n batches of sensors 1..n, `count` time-series records each, 1 s apart.
+/// n batches of sensors 1..n of the app source, `count` time-series records each from seq 100,
+/// 1 s apart in UTC, boot 3; sensor k's values are 1000 k + i.
+struct Batches : ss::test::UploadBatches {
     Batches(std::uint32_t n, std::uint32_t count) {
-        records.resize(n);
         for (std::uint32_t k = 0; k < n; ++k) {
-            records[k].resize(std::size_t{count} * 4);
-            for (std::uint32_t i = 0; i < count; ++i) {
-                const std::uint32_t v = 1000 * (k + 1) + i;
-                std::memcpy(records[k].data() + i * 4, &v, 4);
-            }
-            UploadBatch b{SS_SOURCE_APP, k + 1, ss::RecordType::ts, 100, count, records[k].data()};
-            b.first_time = ss::sector::utc_flag | 1'733'300'000'000'000ull;
-            b.period_us = 1'000'000;
-            b.boot = 3;
-            batches.push_back(b);
+            std::vector<std::uint32_t> values(count);
+            for (std::uint32_t i = 0; i < count; ++i) values[i] = 1000 * (k + 1) + i;
+            add(SS_SOURCE_APP, k + 1, ss::test::ts_batch(values, 100), 3);
         }
     }
 };

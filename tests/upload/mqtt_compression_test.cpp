@@ -15,7 +15,7 @@
 #include "support/body_decoding.hpp"
 #include "support/mosquitto_server.hpp"
 #include "support/mqtt_subscriber.hpp"
-#include "support/upload_signals.hpp"
+#include "support/upload_batches.hpp"
 
 using ss::hal::BodyCompression;
 using ss::hal::CodecEncoder;
@@ -30,20 +30,10 @@ using ss::test::MqttSubscriber;
 namespace {
 
 /// Eight temperature sensors, 256 records each, as the uploader hands them over in one tick.
-struct TemperatureBatches {
-    std::vector<ss::test::OwnedBatch> owned;
-    std::vector<UploadBatch> batches;
-
+struct TemperatureBatches : ss::test::UploadBatches {
     TemperatureBatches() {
-        for (std::uint32_t k = 0; k < 8; ++k) {
-            owned.push_back(ss::test::ts_batch(ss::test::temperature_signal(256, 40 + k), 0));
-            const auto& b = owned.back().batch;
-            UploadBatch u{SS_SOURCE_APP, k + 1, b.type, b.first_seq, b.count, b.records};
-            u.first_time = b.first_time_us;
-            u.period_us = b.period_us;
-            u.boot = 2;
-            batches.push_back(u);
-        }
+        for (std::uint32_t k = 0; k < 8; ++k)
+            add(SS_SOURCE_APP, k + 1, ss::test::ts_batch(ss::test::temperature_signal(256, 40 + k), 0), 2);
     }
 };
 

@@ -15,6 +15,7 @@
 #include "posix/upload/mqtt_transport.hpp"
 #include "support/mosquitto_server.hpp"
 #include "support/mqtt_subscriber.hpp"
+#include "support/upload_batches.hpp"
 
 using ss::hal::CodecEncoder;
 using ss::hal::MqttTransport;
@@ -26,22 +27,18 @@ using ss::test::MqttSubscriber;
 
 namespace {
 
-struct Batches {
-    std::vector<std::vector<std::byte>> records;
-    std::vector<UploadBatch> batches;
-
-    /// n event batches of sensors 1..n, `count` records each, from first_seq on.
+/// n event batches of sensors 1..n of the CAN source, `count` records each from first_seq on;
+/// sensor k's values are 100 k + i, 1 ms apart.
+struct Batches : ss::test::UploadBatches {
     Batches(std::uint32_t n, std::uint32_t count, std::uint64_t first_seq = 0) {
-        records.resize(n);
         for (std::uint32_t k = 0; k < n; ++k) {
-            records[k].resize(std::size_t{count} * 12);
+            std::vector<std::uint32_t> values(count);
+            std::vector<std::uint64_t> times(count);
             for (std::uint32_t i = 0; i < count; ++i) {
-                const std::uint32_t v = k * 100 + i;
-                const std::uint64_t ts = 1'733'300'000'000ull + i;
-                std::memcpy(records[k].data() + i * 12, &v, 4);
-                std::memcpy(records[k].data() + i * 12 + 4, &ts, 8);
+                values[i] = k * 100 + i;
+                times[i] = 1'733'300'000'000ull + i;
             }
-            batches.push_back(UploadBatch{SS_SOURCE_CAN, k + 1, ss::RecordType::evt, first_seq, count, records[k].data()});
+            add(SS_SOURCE_CAN, k + 1, ss::test::evt_batch(values, times, first_seq), 0);
         }
     }
 };

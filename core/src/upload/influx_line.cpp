@@ -38,21 +38,34 @@ Expected<void> check_influx(const Batch& b) noexcept {
     return {};
 }
 
+/// The series every line of the batch names: measurement and tags, in key order as InfluxDB
+/// sorts them.
+void write_series(const Batch& b, detail::Output& o) noexcept {
+    escaped(o, b.channel, false);
+    o.text(",boot=");
+    o.decimal(b.boot);
+    o.text(",gateway=");
+    escaped(o, b.gateway, true);
+    o.text(",sensor=");
+    o.decimal(b.sensor_id);
+    o.text(",source=");
+    o.text(source_name(b.source));
+    if (!b.unit.empty()) {
+        o.text(",unit=");
+        escaped(o, b.unit, true);
+    }
+}
+
 void write_lines(const Batch& b, detail::Output& o) noexcept {
+    // Written once, then copied for every further line.
+    const std::size_t series = o.size();
+    std::size_t series_bytes = 0;
     for (std::uint32_t i = 0; i < b.count; ++i) {
-        escaped(o, b.channel, false);
-        // Tags in key order, as InfluxDB sorts them.
-        o.text(",boot=");
-        o.decimal(b.boot);
-        o.text(",gateway=");
-        escaped(o, b.gateway, true);
-        o.text(",sensor=");
-        o.decimal(b.sensor_id);
-        o.text(",source=");
-        o.text(source_name(b.source));
-        if (!b.unit.empty()) {
-            o.text(",unit=");
-            escaped(o, b.unit, true);
+        if (i == 0) {
+            write_series(b, o);
+            series_bytes = o.size() - series;
+        } else {
+            o.repeat(series, series_bytes);
         }
         o.text(" value=");
         o.decimal(b.value(i));

@@ -1,5 +1,6 @@
 #include "posix/upload/codec_encoder.hpp"
 
+#include <algorithm>
 #include <span>
 
 #include "ss/source_name.hpp"
@@ -70,16 +71,32 @@ bool CodecEncoder::append(const UploadBatch& batch, std::string& out) {
         size = upload::compact_size;
         encode = upload::compact_encode;
     }
+    // Encoded into room for what the last batch took per record (an eighth more, and the header),
+    // at most once sized first: sizing a text codec costs as much as encoding it.
+    const std::size_t at = out.size();
+    const auto encode_into = [&](std::size_t room) {
+        Expected<std::size_t> wrote = std::unexpected(Errc::no_space);
+        // Without zero-filling the room first: the encoder writes what it keeps.
+        out.resize_and_overwrite(at + room, [&](char* p, std::size_t) {
+            wrote = encode(w, std::as_writable_bytes(std::span<char>(p + at, room)));
+            return at + (wrote ? *wrote : 0);
+        });
+        return wrote;
+    };
+    if (bytes_per_record_ != 0) {
+        const std::size_t guess = std::size_t{w.count} * (bytes_per_record_ + bytes_per_record_ / 8) + 256;
+        const auto wrote = encode_into(std::max(guess, out.capacity() - at));
+        if (wrote) {
+            bytes_per_record_ = std::max<std::size_t>(1, *wrote / w.count);
+            return true;
+        }
+        if (wrote.error() != Errc::no_space) return false;
+    }
     const auto need = size(w);
     if (!need) return false;
-    const std::size_t at = out.size();
-    out.resize(at + *need);
-    const auto wrote = encode(w, std::as_writable_bytes(std::span<char>(out.data() + at, *need)));
-    if (!wrote) {
-        out.resize(at);
-        return false;
-    }
-    out.resize(at + *wrote);
+    const auto wrote = encode_into(*need);
+    if (!wrote) return false;
+    bytes_per_record_ = std::max<std::size_t>(1, *wrote / w.count);
     return true;
 }
 

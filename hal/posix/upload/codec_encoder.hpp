@@ -37,6 +37,9 @@ private:
     WireCodec codec_;
     std::string gateway_;
     ChannelDirectory channels_;
+    /// Bytes per record of the last batch encoded (0: none yet): what the next one is given
+    /// room for, so that it is encoded in one pass rather than sized first.
+    std::size_t bytes_per_record_ = 0;
 };
 
 } // namespace ss::hal
