@@ -47,6 +47,7 @@ public:
     /// Gives again the `len` bytes given from offset `from` on (from + len <= size()): a part
     /// every line of a batch repeats is written once, then copied.
     void repeat(std::size_t from, std::size_t len) noexcept {
+        if (len == 0) return;
         if (pos_ + len <= cap_) {
             std::memcpy(buf_ + pos_, buf_ + from, len); // from + len <= pos_: no overlap
             pos_ += len;

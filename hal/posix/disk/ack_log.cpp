@@ -55,7 +55,11 @@ void DiskTier::read_ack_log() noexcept {
 std::uint64_t DiskTier::ack_log_rewrite_bytes() const noexcept {
     // Rewriting costs a file of one entry per sensor behind its meta: done only once appends
     // have made the log several times that, and never for less than 64 KiB.
-    const std::uint64_t sensors = engine_.sensor_count() + recovered_.size();
+    std::uint64_t sensors = engine_.sensor_count();
+    {
+        std::lock_guard g(global_); // recovered_ shrinks as sensors attach, on their threads
+        sensors += recovered_.size();
+    }
     return std::max<std::uint64_t>(64 * 1024, disk::ack_log_header_bytes + 4 * sensors * disk::ack_entry_bytes);
 }
 
