@@ -417,6 +417,18 @@ double plain_curl(const std::vector<std::string>& bodies, std::uint16_t port, co
 struct Rounds {
     std::vector<double> ours, base;
     std::uint64_t records = 0, wire_bytes = 0, sends = 0;
+
+    /// Round r's times, and what it sent (`sends` requests or PUBLISHes of `wire_bytes` in all).
+    void add(int r, const Result& u, double baseline_s, const SsSystemStats& sys, std::uint64_t sends_, std::uint64_t bytes) {
+        if (r == 0) std::printf("round 1: %llu records, %.1f MiB of them on disk before the upload\n",
+                                static_cast<unsigned long long>(u.records),
+                                static_cast<double>(sys.disk_bytes_used) / (1 << 20));
+        ours.push_back(u.seconds);
+        base.push_back(baseline_s);
+        records = u.records;
+        sends = sends_;
+        wire_bytes = bytes;
+    }
 };
 
 void print(const char* title, const Rounds& r, const char* baseline_name, const char* path_name) {
@@ -474,15 +486,9 @@ int run_http(const Options& o, const std::string& root) {
             std::fprintf(stderr, "a plain libcurl POST failed\n");
             return 1;
         }
-        if (r == 0) std::printf("round 1: %llu records, %.1f MiB of them on disk before the upload\n",
-                                static_cast<unsigned long long>(u.records),
-                                static_cast<double>(sys.disk_bytes_used) / (1 << 20));
-        all.ours.push_back(u.seconds);
-        all.base.push_back(b);
-        all.records = u.records;
-        all.sends = bodies.size();
-        all.wire_bytes = 0;
-        for (const auto& x : bodies) all.wire_bytes += x.size();
+        std::uint64_t bytes = 0;
+        for (const auto& x : bodies) bytes += x.size();
+        all.add(r, u, b, sys, bodies.size(), bytes);
     }
     char title[240];
     std::snprintf(title, sizeof title,
@@ -528,15 +534,9 @@ int run_mqtt(const Options& o, const std::string& root) {
             std::fprintf(stderr, "a plain libmosquitto PUBLISH failed; mosquitto's log ends:\n%s\n", (*broker)->log_tail().c_str());
             return 1;
         }
-        if (r == 0) std::printf("round 1: %llu records, %.1f MiB of them on disk before the upload\n",
-                                static_cast<unsigned long long>(u.records),
-                                static_cast<double>(sys.disk_bytes_used) / (1 << 20));
-        all.ours.push_back(u.seconds);
-        all.base.push_back(b);
-        all.records = u.records;
-        all.sends = publications.size();
-        all.wire_bytes = 0;
-        for (const auto& p : publications) all.wire_bytes += p.payload.size();
+        std::uint64_t bytes = 0;
+        for (const auto& p : publications) bytes += p.payload.size();
+        all.add(r, u, b, sys, publications.size(), bytes);
     }
     char title[240];
     std::snprintf(title, sizeof title,
