@@ -376,6 +376,7 @@ RuntimeSnapshot Pipeline::snapshot() {
     snap.scrub_corrupt_found = scrub.corrupt_found;
     snap.upload_latency = board_.upload_latency();
     snap.quarantine = board_.quarantine();
+    snap.wire = board_.wire();
     for (const std::string& failed : directory_.failed()) {
         snap.healthy = false;
         snap.problems.push_back("stage " + failed + " failed and was not restarted");

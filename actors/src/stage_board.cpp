@@ -43,6 +43,16 @@ QuarantineSnapshot StageBoard::quarantine() const {
     return quarantine_;
 }
 
+void StageBoard::set_wire(const hal::WireCounts& w) {
+    std::lock_guard g(mutex_);
+    wire_ = w;
+}
+
+hal::WireCounts StageBoard::wire() const {
+    std::lock_guard g(mutex_);
+    return wire_;
+}
+
 void StageBoard::observe_upload_latency(double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (std::size_t i = 0; i < LatencyBuckets::count; ++i)

@@ -197,6 +197,7 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
             resend_released(s, now_ms);
             if (s.settings.board != nullptr) {
                 s.settings.board->set_upload(s.stats);
+                s.settings.board->set_wire(s.transport->wire_counts());
                 if (s.settings.quarantine != nullptr) {
                     const hal::Quarantine::Stats q = s.settings.quarantine->stats();
                     s.settings.board->set_quarantine(QuarantineSnapshot{

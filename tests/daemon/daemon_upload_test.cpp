@@ -224,6 +224,20 @@ TEST_CASE("compression: gzip bodies decoded by the reference receiver; zstd, whi
         auto held = ss::test::http_get("127.0.0.1", http_port, "/quarantine");
         REQUIRE(held.has_value());
         CHECK(held->body.find(".qb") == std::string::npos);
+        // What went on the wire, compressed, against what was encoded.
+        auto m = ss::test::http_get("127.0.0.1", http_port, "/metrics");
+        REQUIRE(m.has_value());
+        const auto counter = [&](const std::string& name) {
+            const auto at = m->body.find("\n" + name + " ");
+            REQUIRE_MESSAGE(at != std::string::npos, name);
+            return std::stod(m->body.substr(at + name.size() + 2));
+        };
+        const double sent = counter("sensor_storage_upload_bytes_sent_total");
+        const double encoded = counter("sensor_storage_upload_bytes_encoded_total");
+        MESSAGE("gzip on the wire: " << sent << " bytes for " << encoded << " encoded");
+        CHECK(sent > 0);
+        CHECK(sent < encoded);
+        CHECK(counter("sensor_storage_upload_compression_errors_total") == 0);
         p.signal(SIGTERM);
         CHECK_MESSAGE(p.wait(30s) == 0, p.output());
     }

@@ -143,6 +143,10 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_upload_batches_acked_total", "counter"},
         {"sensor_storage_upload_retries_total", "counter"},
         {"sensor_storage_upload_records_acked_total", "counter"},
+        {"sensor_storage_upload_bytes_sent_total", "counter"},
+        {"sensor_storage_upload_bytes_encoded_total", "counter"},
+        {"sensor_storage_upload_tls_errors_total", "counter"},
+        {"sensor_storage_upload_compression_errors_total", "counter"},
         {"sensor_storage_quarantine_batches", "gauge"},
         {"sensor_storage_quarantine_records", "gauge"},
         {"sensor_storage_quarantined_batches_total", "counter"},
@@ -212,6 +216,10 @@ TEST_CASE("values equal the snapshot's") {
     CHECK(value_of(e, "sensor_storage_upload_batches_sent_total") == 4210);
     CHECK(value_of(e, "sensor_storage_upload_batches_acked_total") == 4200);
     CHECK(value_of(e, "sensor_storage_upload_retries_total") == 10);
+    CHECK(value_of(e, "sensor_storage_upload_bytes_sent_total") == 1'234'567);
+    CHECK(value_of(e, "sensor_storage_upload_bytes_encoded_total") == 9'876'543);
+    CHECK(value_of(e, "sensor_storage_upload_tls_errors_total") == 4);
+    CHECK(value_of(e, "sensor_storage_upload_compression_errors_total") == 2);
     CHECK(value_of(e, "sensor_storage_quarantine_batches") == 3);
     CHECK(value_of(e, "sensor_storage_quarantine_records") == 120);
     CHECK(value_of(e, "sensor_storage_quarantined_records_total") == 200);

@@ -350,6 +350,15 @@ void write_upload(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
              "Send attempts that failed and were scheduled again.", up.retries);
     w.single("sensor_storage_upload_records_acked_total", MetricType::counter,
              "Records in the batches the cloud acknowledged.", up.records_acked);
+    const hal::WireCounts& wire = snapshot.wire;
+    w.single("sensor_storage_upload_bytes_sent_total", MetricType::counter,
+             "Payload bytes the destination's transport sent, compressed where configured.", wire.bytes_sent);
+    w.single("sensor_storage_upload_bytes_encoded_total", MetricType::counter,
+             "The same payloads as encoded, before compression.", wire.bytes_encoded);
+    w.single("sensor_storage_upload_tls_errors_total", MetricType::counter,
+             "Sends that failed on TLS (certificate, handshake); HTTP only.", wire.tls_errors);
+    w.single("sensor_storage_upload_compression_errors_total", MetricType::counter,
+             "Payloads the compressor failed on (not sent, retried).", wire.compression_errors);
     const actors::QuarantineSnapshot& q = snapshot.quarantine;
     w.single("sensor_storage_quarantine_batches", MetricType::gauge,
              "Batches a destination refused for good, kept in the quarantine now.", q.held_batches);

@@ -305,4 +305,9 @@ HttpTransport::Stats HttpTransport::stats() const noexcept {
     return impl_->stats;
 }
 
+WireCounts HttpTransport::wire_counts() const noexcept {
+    const Stats st = stats();
+    return WireCounts{st.bytes_sent, st.bytes_encoded, st.tls_errors, st.compression_errors};
+}
+
 } // namespace ss::hal

@@ -66,6 +66,7 @@ public:
     std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept override;
 
     Stats stats() const noexcept;
+    WireCounts wire_counts() const noexcept override;
 
 private:
     struct Impl;

@@ -296,6 +296,11 @@ MqttTransport::Stats MqttTransport::stats() const noexcept {
     return impl_->stats;
 }
 
+WireCounts MqttTransport::wire_counts() const noexcept {
+    const Stats st = stats();
+    return WireCounts{st.bytes_published, st.bytes_encoded, 0, st.compression_errors};
+}
+
 std::string MqttTransport::topic_of(const UploadBatch& batch) const { return impl_->topic_of(batch); }
 
 } // namespace ss::hal

@@ -72,6 +72,8 @@ public:
     std::size_t send_many(std::span<const UploadBatch> batches, std::span<UploadResult> results) noexcept override;
 
     Stats stats() const noexcept;
+    /// TLS failures are not told apart from other failed connects by libmosquitto: 0.
+    WireCounts wire_counts() const noexcept override;
     /// The topic of a batch under the template.
     std::string topic_of(const UploadBatch& batch) const;
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ss/actors/messages.hpp"
+#include "ss/hal/upload_transport.hpp"
 #include "ss/sensor_storage.h"
 
 namespace ss::actors {
@@ -80,6 +81,7 @@ struct RuntimeSnapshot {
     FlushStats flush{};                ///< the storage manager's ticks: how many, the longest
     LatencyBuckets upload_latency{};
     QuarantineSnapshot quarantine{};
+    hal::WireCounts wire{}; ///< what the destination's transport put on the wire
     std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
 };
 

@@ -27,6 +27,7 @@ public:
 
     void set_upload(const UploadStats& stats);
     void set_quarantine(const QuarantineSnapshot& q);
+    void set_wire(const hal::WireCounts& w);
     /// One batch's time from consume to acknowledgement.
     void observe_upload_latency(double seconds);
     void set_flush(const FlushStats& stats);
@@ -36,6 +37,7 @@ public:
     std::vector<StageSnapshot> stages() const;
     UploadStats upload() const;
     QuarantineSnapshot quarantine() const;
+    hal::WireCounts wire() const;
     LatencyBuckets upload_latency() const;
     FlushStats flush() const;
     IntegrityStats integrity() const;
@@ -46,6 +48,7 @@ private:
     absl::flat_hash_map<std::string, StageSnapshot> stages_;
     UploadStats upload_;
     QuarantineSnapshot quarantine_;
+    hal::WireCounts wire_;
     LatencyBuckets latency_;
     FlushStats flush_;
     IntegrityStats integrity_;

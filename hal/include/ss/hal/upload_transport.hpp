@@ -47,9 +47,19 @@ struct UploadResult {
     std::uint32_t reason = 0;
 };
 
+/// What a transport has put on the wire since it was made, for the operator's metrics.
+struct WireCounts {
+    std::uint64_t bytes_sent = 0;         ///< payload bytes as sent (compressed where configured)
+    std::uint64_t bytes_encoded = 0;      ///< the same payloads as encoded, before compression
+    std::uint64_t tls_errors = 0;         ///< sends that failed on TLS (certificate, handshake)
+    std::uint64_t compression_errors = 0; ///< payloads the compressor failed on (not sent)
+};
+
 class UploadTransport {
 public:
     virtual ~UploadTransport() = default;
+    /// Its counts so far; a transport that counts nothing leaves them 0. Safe from any thread.
+    virtual WireCounts wire_counts() const noexcept { return {}; }
     /// Delivers one batch; may block (the uploader runs on its own thread).
     virtual UploadResult send(const UploadBatch& batch) noexcept = 0;
     /// Delivers several batches, each of another sensor, in order; results[i] is batch i's.
