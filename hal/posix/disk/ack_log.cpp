@@ -111,7 +111,14 @@ void DiskTier::append_acks() noexcept {
     for (std::uint32_t i = 0; i < engine_.sensor_count(); ++i) {
         std::lock_guard g(locks_[i]);
         const Sensor& s = at(i);
-        const std::uint64_t head = s.stream.head_seq;
+        // The stream's boundary is the sensor's only while RAM holds nothing older: pending
+        // sectors stay in RAM while newer ones spill, and an empty stream's boundary (the end of
+        // what it erased) would pass them, then come back when they spill. The log must never
+        // hold a boundary that comes back: a restart takes the highest.
+        std::uint64_t head = s.stream.head_seq;
+        SsSensorStats ram{};
+        engine_.store_at(i).stats(engine_.context(), ram);
+        if (ram.retained != 0) head = std::min(head, ram.head_seq);
         if (head <= std::max(s.numbering.head_logged, s.numbering.head_seq_durable)) continue;
         std::byte e[disk::ack_entry_bytes];
         disk::encode_ack_entry(disk::AckEntry{s.source, s.id, head}, e);
