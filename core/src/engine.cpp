@@ -265,7 +265,8 @@ Expected<void> Engine::read_at(SensorStore& s, std::uint64_t offset, void* out) 
     return s.read_at(ctx_, offset - cold, out);
 }
 
-Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max) noexcept {
+Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max,
+                                   BatchTime time) noexcept {
     if (from > s.next_seq(ctx_)) return std::unexpected(Errc::invalid_argument);
     const std::uint32_t slot = slot_of(s);
     std::uint64_t limit = ~std::uint64_t{0};
@@ -273,7 +274,7 @@ Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out
         ColdGuard g(cold_, slot);
         limit = cold_->seq_limit(slot);
     }
-    BatchCopy copy(out, sector::record_bytes(s.type()), max, limit);
+    BatchCopy copy(out, sector::record_bytes(s.type()), max, limit, time);
     RangeHint hint;
     std::uint64_t at = from;
     while (!copy.full()) {

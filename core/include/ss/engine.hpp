@@ -126,7 +126,9 @@ public:
     /// hold per segment (disk unit, RAM sector). invalid_argument: from is past the next
     /// sequence number; try_again: nothing retained from there on; io_error: the first unit
     /// could not be read. Numbers the cold tier has not durably reserved are not returned.
-    Expected<Batch> read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max) noexcept;
+    /// `time` as for consume.
+    Expected<Batch> read_range(SensorStore& s, std::uint64_t from, void* out, std::uint32_t max,
+                               BatchTime time = BatchTime::first_segment) noexcept;
     /// The newest run of up to max consecutive retained records, as read_range copies them.
     Expected<Batch> read_latest(SensorStore& s, void* out, std::uint32_t max) noexcept;
     /// What an operator's clear discarded.
