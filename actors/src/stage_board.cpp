@@ -28,29 +28,74 @@ std::uint64_t StageBoard::restarts(std::string_view stage) const {
     return it == stages_.end() ? 0 : it->second.restarts;
 }
 
-void StageBoard::set_upload(const UploadStats& stats) {
+void StageBoard::set_upload(std::string_view destination, const UploadStats& stats) {
     std::lock_guard<std::mutex> lock(mutex_);
-    upload_ = stats;
+    auto& d = destinations_[std::string(destination)];
+    d.name = destination;
+    d.upload = stats;
 }
 
-void StageBoard::set_quarantine(const QuarantineSnapshot& q) {
+void StageBoard::set_quarantine(std::string_view destination, const QuarantineSnapshot& q) {
     std::lock_guard lock(mutex_);
-    quarantine_ = q;
+    auto& d = destinations_[std::string(destination)];
+    d.name = destination;
+    d.quarantine = q;
+}
+
+void StageBoard::set_wire(std::string_view destination, const hal::WireCounts& w) {
+    std::lock_guard g(mutex_);
+    auto& d = destinations_[std::string(destination)];
+    d.name = destination;
+    d.wire = w;
+}
+
+void StageBoard::set_destination_drops(std::string_view destination, std::uint64_t dropped, std::uint64_t behind) {
+    std::lock_guard g(mutex_);
+    auto& d = destinations_[std::string(destination)];
+    d.name = destination;
+    d.dropped_records = dropped;
+    d.behind_records = behind;
 }
 
 QuarantineSnapshot StageBoard::quarantine() const {
     std::lock_guard lock(mutex_);
-    return quarantine_;
-}
-
-void StageBoard::set_wire(const hal::WireCounts& w) {
-    std::lock_guard g(mutex_);
-    wire_ = w;
+    QuarantineSnapshot t;
+    for (const auto& [name, d] : destinations_) {
+        const QuarantineSnapshot& q = d.quarantine;
+        t.held_batches += q.held_batches;
+        t.held_records += q.held_records;
+        t.quarantined_batches += q.quarantined_batches;
+        t.quarantined_records += q.quarantined_records;
+        t.released += q.released;
+        t.refused_again += q.refused_again;
+        t.dropped_batches += q.dropped_batches;
+        t.dropped_records += q.dropped_records;
+        t.unkept += q.unkept;
+        t.splits += q.splits;
+        t.unreadable_files += q.unreadable_files;
+    }
+    return t;
 }
 
 hal::WireCounts StageBoard::wire() const {
     std::lock_guard g(mutex_);
-    return wire_;
+    hal::WireCounts t;
+    for (const auto& [name, d] : destinations_) {
+        t.bytes_sent += d.wire.bytes_sent;
+        t.bytes_encoded += d.wire.bytes_encoded;
+        t.tls_errors += d.wire.tls_errors;
+        t.compression_errors += d.wire.compression_errors;
+    }
+    return t;
+}
+
+std::vector<DestinationSnapshot> StageBoard::destinations() const {
+    std::lock_guard g(mutex_);
+    std::vector<DestinationSnapshot> out;
+    for (const auto& [name, d] : destinations_)
+        if (!name.empty()) out.push_back(d);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
 }
 
 void StageBoard::observe_upload_latency(double seconds) {
@@ -89,7 +134,14 @@ std::vector<StageSnapshot> StageBoard::stages() const {
 
 UploadStats StageBoard::upload() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return upload_;
+    UploadStats t;
+    for (const auto& [name, d] : destinations_) {
+        t.batches_sent += d.upload.batches_sent;
+        t.batches_acked += d.upload.batches_acked;
+        t.records_acked += d.upload.records_acked;
+        t.retries += d.upload.retries;
+    }
+    return t;
 }
 
 LatencyBuckets StageBoard::upload_latency() const {

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "ss/actors/storage_flush.hpp"
+#include "ss/destination_fanout.hpp"
+#include "posix/upload/destination_cursor_file.hpp"
 #include "posix/upload/quarantine.hpp"
 
 namespace ss::actors {
@@ -15,6 +17,37 @@ namespace {
 /// the engine's clock (the host's SsClockOps or the platform's), the one records are stamped
 /// by. 0 where UTC is not known.
 std::uint64_t utc_now_ms(const Engine& engine) { return engine.clock().utc_now_us() / 1000; }
+
+/// Erases (one destination) or acknowledges for this destination (several) the records of
+/// `store` below end_seq.
+void release(UploaderState& s, SensorStore& store, std::uint64_t end_seq) {
+    if (s.settings.fanout == nullptr) {
+        (void)s.engine->erase_pending_until(store, end_seq);
+        return;
+    }
+    (void)s.settings.fanout->acknowledge(s.settings.destination, store, end_seq);
+    s.cursors_moved = true;
+}
+
+/// Writes this destination's acknowledged cursors to its file, if they moved (and, unless
+/// `now`, if the save period has passed).
+void save_cursors(UploaderState& s, std::uint64_t now_ms, bool now) {
+    if (s.settings.fanout == nullptr || s.settings.cursor_file == nullptr || !s.cursors_moved) return;
+    const auto period_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.settings.cursor_save_period).count());
+    if (!now && now_ms < s.cursors_saved_ms + period_ms) return;
+    std::vector<hal::DestinationCursorFile::Entry> entries;
+    const std::uint32_t n = s.engine->sensor_count();
+    entries.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const SensorStore& store = s.engine->store_at(i);
+        entries.push_back({store.source(), store.id(),
+                           s.settings.fanout->cursor(s.settings.destination, store).acked_seq});
+    }
+    // A failed write is tried again at the next period: until then a restart re-sends more.
+    if (s.settings.cursor_file->save(entries) == 0) s.cursors_moved = false;
+    s.cursors_saved_ms = now_ms;
+}
 
 /// The first `count` records of a pending batch.
 hal::UploadBatch front_of(const hal::UploadBatch& b, std::uint32_t count) {
@@ -88,7 +121,7 @@ bool attempt(UploaderState& s, std::uint64_t now_ms) {
             // Exactly the part: its records leave, the rest of the batch stays pending. The part
             // is the front of the store's pending region (one batch per sensor in flight), which
             // erase_pending_until always takes.
-            (void)s.engine->erase_pending_until(*f.store, f.batch.first_seq + part);
+            release(s, *f.store, f.batch.first_seq + part);
             advance(f, part);
             if (f.batch.count == 0) continue;
         }
@@ -148,8 +181,10 @@ bool take_next(UploaderState& s, std::uint64_t now_ms, std::uint32_t max) {
         // none to derive (only a batch's first record has a time).
         const bool derived_times =
             store.type() == RecordType::ts && store.sample_period_us(s.engine->context()) != 0;
-        auto got = s.engine->consume(store, room, s.settings.batch_records,
-                                     derived_times ? BatchTime::continuous : BatchTime::first_segment);
+        const BatchTime time = derived_times ? BatchTime::continuous : BatchTime::first_segment;
+        auto got = s.settings.fanout != nullptr
+                       ? s.settings.fanout->read(s.settings.destination, store, room, s.settings.batch_records, time)
+                       : s.engine->consume(store, room, s.settings.batch_records, time);
         if (!got) continue; // nothing unsent (or a read error: the records stay for later)
         s.in_flight.push_back(UploaderState::InFlight{
             &store,
@@ -195,17 +230,25 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
                 if (!attempt(s, now_ms)) break;
             }
             resend_released(s, now_ms);
+            save_cursors(s, now_ms, false);
             if (s.settings.board != nullptr) {
-                s.settings.board->set_upload(s.stats);
-                s.settings.board->set_wire(s.transport->wire_counts());
+                const std::string& dest = s.settings.destination_name;
+                s.settings.board->set_upload(dest, s.stats);
+                s.settings.board->set_wire(dest, s.transport->wire_counts());
+                if (s.settings.fanout != nullptr) {
+                    const DestinationTotals t = s.settings.fanout->totals(s.settings.destination);
+                    s.settings.board->set_destination_drops(dest, t.dropped, t.behind);
+                }
                 if (s.settings.quarantine != nullptr) {
                     const hal::Quarantine::Stats q = s.settings.quarantine->stats();
-                    s.settings.board->set_quarantine(QuarantineSnapshot{
+                    s.settings.board->set_quarantine(dest, QuarantineSnapshot{
                         q.held_batches, q.held_records, s.quarantined.batches, s.quarantined.records,
                         s.quarantined.released, s.quarantined.refused_again, q.dropped_batches, q.dropped_records,
                         s.quarantined.unkept, s.quarantined.splits, q.unreadable_files});
                 }
-                s.settings.board->set_mailbox(UploaderState::name, self->mailbox().size());
+                s.settings.board->set_mailbox(dest.empty() ? std::string(UploaderState::name)
+                                                           : std::string(UploaderState::name) + ":" + dest,
+                                              self->mailbox().size());
             }
             s.next += s.settings.period;
             self->scheduled_send(self, s.next, caf::tick_atom::value);

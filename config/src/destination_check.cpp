@@ -1,5 +1,7 @@
 #include "destination_check.hpp"
 
+#include "ss/destination_fanout.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -107,11 +109,12 @@ std::optional<Problem> check_mqtt(const std::string& key, const actors::Destinat
 } // namespace
 
 std::optional<Problem> check_destinations(const actors::PipelineSpec& spec) {
-    // Each destination will keep its own cursor; until the store keeps more than one, the
-    // uploader drives one.
-    if (spec.destinations.size() > 1)
-        return Problem{"destinations." + spec.destinations[1].name,
-                       "is a second destination: one destination per gateway is supported so far"};
+    // Each destination keeps its own cursor in the fanout (ss/destination_fanout.hpp), which
+    // has room for so many.
+    if (spec.destinations.size() > DestinationFanout::max_destinations)
+        return Problem{"destinations." + spec.destinations[DestinationFanout::max_destinations].name,
+                       "is one destination too many: at most " +
+                           std::to_string(DestinationFanout::max_destinations) + " per gateway"};
     for (const auto& d : spec.destinations) {
         const std::string key = "destinations." + d.name;
         if (!is_entry_name(d.name)) return Problem{key, "is not a name (1..31 letters, digits, '_', '-')"};

@@ -97,6 +97,19 @@ TEST_CASE("an MQTT destination: every key, and the defaults") {
     CHECK(p.topic == "ss/{gateway}/{source}/{sensor}");
 }
 
+TEST_CASE("several destinations: MQTT for live data and HTTP for the archive, in the file's order") {
+    GatewayConfig cfg;
+    accepted(cfg, with("live = { kind = 'mqtt', codec = 'compact' }\n"
+                       "archive = { kind = 'http', url = \"https://archive.example/ingest\", compression = 'gzip' }"));
+    const auto& d = cfg.spec().destinations;
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].name == "live");
+    CHECK(d[0].kind == ss::actors::DestinationKind::mqtt);
+    CHECK(d[1].name == "archive");
+    CHECK(d[1].kind == ss::actors::DestinationKind::http);
+    reloads_as(cfg);
+}
+
 TEST_CASE("compression on top of the codec: none by default, gzip or zstd with an optional level") {
     GatewayConfig plain;
     accepted(plain, with("cloud = { kind = 'http', url = \"http://127.0.0.1:8080/ingest\" }"));
@@ -177,8 +190,10 @@ TEST_CASE("bad destinations are refused at their key and line") {
     refused(with("x = { kind = 'mqtt', ca_file = \"/ca\" }"), "destinations.x.tls", 8, "must be true");
     refused(with("x = { kind = 'mqtt', typo = 1 }"), "destinations.x.typo", 8, "unknown key");
     refused(with("x = \"http://a\""), "destinations.x", 8, "expects a map");
-    // One destination per gateway so far.
-    refused(with("a = { kind = 'mqtt' }\nb = { kind = 'mqtt' }"), "destinations.b", 9, "one destination");
+    // Up to eight destinations per gateway (each has its cursor in the fanout): a ninth is refused.
+    std::string nine;
+    for (char c = 'a'; c <= 'i'; ++c) nine += std::string(1, c) + " = { kind = 'mqtt' }\n";
+    refused(with(nine), "destinations.i", 16, "one destination too many");
     // The destinations name their kind: [uploader]'s transport is not for such a file.
     refused(with("a = { kind = 'mqtt' }") + "[uploader]\ntransport = 'archive'\n", "uploader.transport", 10,
             "remove one of them");

@@ -45,6 +45,11 @@ std::string config_text(const fs::path& data, std::uint16_t http_port, std::uint
             compression + "max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }");
 }
 
+std::string http_destination(std::uint16_t receiver_port) {
+    return "{ kind = 'http', url = \"http://127.0.0.1:" + std::to_string(receiver_port) +
+           "/ingest\", codec = 'compact', max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }";
+}
+
 std::unique_ptr<ss::test::LocalServer> start_receiver() {
     ss::test::LocalServerSpec spec;
     spec.program = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
@@ -265,4 +270,86 @@ TEST_CASE("compression: gzip bodies decoded by the reference receiver; zstd, whi
     CHECK_MESSAGE(p.wait(30s) == 0, p.output());
     // Nothing of the zstd run was stored by the receiver: its records are the gzip run's.
     CHECK(received(receiver->directory() / "records.sqlite") == gzip_records);
+}
+
+TEST_CASE("two destinations, one dead for a while and the daemon SIGKILLed meanwhile: each receiver gets every record "
+          "once, the live one without waiting for the dead one") {
+    auto live = start_receiver();
+    auto archive = start_receiver();
+    const fs::path dir = live->directory() / "gateway";
+    fs::create_directories(dir);
+    const fs::path data = dir / "data";
+    const fs::path config = dir / "gateway.ini";
+    const auto write_config = [&] {
+        std::ofstream(config) << daemon_test::upload_gateway_config(
+            "upload-gw", data, ss::test::free_loopback_port(), http_destination(live->port(0)),
+            "archive = " + http_destination(archive->port(0)) + "\n");
+    };
+    const auto count = [](const daemon_test::SeqSets& s) {
+        std::uint64_t n = 0;
+        for (const auto& [key, seqs] : s) n += seqs.size();
+        return n;
+    };
+    // Both receivers up, then the archive goes away: the live destination goes on.
+    write_config();
+    auto p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output1");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    std::this_thread::sleep_for(1000ms);
+    REQUIRE(archive->kill() != 0);
+    std::this_thread::sleep_for(1500ms);
+    // Killed with the archive's backlog on disk: each destination's cursor must survive it.
+    p->signal(SIGKILL);
+    REQUIRE(p->wait(10s) == 128 + SIGKILL);
+    REQUIRE(live->stop() == 0);
+    const std::uint64_t live_before = count(received(live->directory() / "records.sqlite"));
+    REQUIRE(live->restart().has_value());
+    CHECK(fs::exists(data / "destinations" / "cloud.cursors"));
+    CHECK(fs::exists(data / "destinations" / "archive.cursors"));
+
+    write_config();
+    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output2");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    std::this_thread::sleep_for(2000ms);
+    // With the archive still dead, the live receiver kept receiving.
+    p->signal(SIGTERM);
+    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
+    REQUIRE(live->stop() == 0);
+    const std::uint64_t live_mid = count(received(live->directory() / "records.sqlite"));
+    CHECK(live_mid > live_before + 500);
+    const auto backlog = daemon_test::read_upload_store(data);
+    std::uint64_t kept = 0;
+    for (const auto& [key, f] : backlog) kept += f.retained;
+    MESSAGE("while the archive was away: the live receiver went from " << live_before << " to " << live_mid
+                                                                       << " records; the store kept " << kept
+                                                                       << " for the archive");
+    CHECK(kept > 500); // the archive's records wait in the store
+
+    // The archive comes back: it catches up, the store empties.
+    REQUIRE(live->restart().has_value());
+    REQUIRE(archive->restart().has_value());
+    write_config();
+    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output3");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    std::this_thread::sleep_for(3000ms);
+    p->signal(SIGTERM);
+    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
+    REQUIRE(live->stop() == 0);
+    REQUIRE(archive->stop() == 0);
+
+    const auto store = daemon_test::read_upload_store(data);
+    for (auto* r : {live.get(), archive.get()}) {
+        const auto at = received(r->directory() / "records.sqlite");
+        const auto held = daemon_test::read_quarantine(data / "quarantine" / (r == live.get() ? "cloud" : "archive"));
+        const daemon_test::Accounting a = daemon_test::account(store, at, held);
+        MESSAGE(std::string(r == live.get() ? "live" : "archive")
+                << ": numbered " << a.numbered << " = at the receiver " << a.at_receiver << " (each once) + still stored "
+                << a.stored << " + quarantined " << a.quarantined << " + counted as dropped " << a.dropped
+                << " + skipped in the kill " << a.skipped_in_kills);
+        CHECK(a.beyond_next_seq == 0);
+        CHECK(a.overcounted == 0);
+        CHECK(a.quarantined == 0);
+        CHECK(a.stored < 300); // the last run drained both backlogs
+        CHECK(a.most_gap_runs <= 1); // one kill
+        CHECK(a.at_receiver > 2000);
+    }
 }

@@ -77,7 +77,7 @@ TEST_CASE("the text follows the exposition format: one HELP and TYPE per family,
 TEST_CASE("names follow Prometheus' conventions") {
     const Exposition e = read_or_fail(ss::daemon::render_metrics(sample_snapshot(5), 1000));
     const std::set<std::string> label_names = {"gateway", "version", "flag", "cause", "quality", "source", "kind",
-                                               "stage", "sensor", "id", "le"};
+                                               "stage", "sensor", "id", "le", "destination"};
     for (const auto& f : e.families) {
         CAPTURE(f.name);
         CHECK(is_snake_case_with_prefix(f.name));
@@ -147,6 +147,11 @@ TEST_CASE("every promised family is there, with its type") {
         {"sensor_storage_upload_bytes_encoded_total", "counter"},
         {"sensor_storage_upload_tls_errors_total", "counter"},
         {"sensor_storage_upload_compression_errors_total", "counter"},
+        {"sensor_storage_destination_records_acked_total", "counter"},
+        {"sensor_storage_destination_retries_total", "counter"},
+        {"sensor_storage_destination_dropped_records_total", "counter"},
+        {"sensor_storage_destination_behind_records", "gauge"},
+        {"sensor_storage_destination_quarantine_batches", "gauge"},
         {"sensor_storage_quarantine_batches", "gauge"},
         {"sensor_storage_quarantine_records", "gauge"},
         {"sensor_storage_quarantined_batches_total", "counter"},
@@ -213,6 +218,11 @@ TEST_CASE("values equal the snapshot's") {
     CHECK(value_of(e, "sensor_storage_source_info", {{"source", "adc0"}, {"kind", "sim_adc"}}) == 1);
     CHECK(value_of(e, "sensor_storage_stage_restarts_total", {{"stage", "uploader"}}) == 2);
     CHECK(value_of(e, "sensor_storage_stage_mailbox_messages", {{"stage", "storage-flush"}}) == 13);
+    // Each destination's own figures, by its label.
+    CHECK(value_of(e, "sensor_storage_destination_records_acked_total", {{"destination", "live"}}) == 1'075'200);
+    CHECK(value_of(e, "sensor_storage_destination_dropped_records_total", {{"destination", "archive"}}) == 4'096);
+    CHECK(value_of(e, "sensor_storage_destination_behind_records", {{"destination", "archive"}}) == 100'000);
+    CHECK(value_of(e, "sensor_storage_destination_quarantine_batches", {{"destination", "archive"}}) == 3);
     CHECK(value_of(e, "sensor_storage_upload_batches_sent_total") == 4210);
     CHECK(value_of(e, "sensor_storage_upload_batches_acked_total") == 4200);
     CHECK(value_of(e, "sensor_storage_upload_retries_total") == 10);

@@ -117,6 +117,18 @@ inline actors::RuntimeSnapshot sample_snapshot(std::size_t sensor_count) {
     s.upload.retries = 10;
     s.quarantine = actors::QuarantineSnapshot{3, 120, 5, 200, 1, 1, 1, 40, 0, 7, 0};
     s.wire = hal::WireCounts{1'234'567, 9'876'543, 4, 2};
+    // Two destinations, the archive one behind and with drops of its own.
+    actors::DestinationSnapshot live;
+    live.name = "live";
+    live.upload.records_acked = 1'075'200;
+    actors::DestinationSnapshot archive;
+    archive.name = "archive";
+    archive.upload.records_acked = 975'200;
+    archive.upload.retries = 10;
+    archive.dropped_records = 4'096;
+    archive.behind_records = 100'000;
+    archive.quarantine.held_batches = 3;
+    s.destinations = {archive, live};
     // Cumulative counts for the bounds 1 ms, 5 ms, 10 ms, 50 ms, 100 ms, 0.5 s, 1 s, 5 s, 10 s, 60 s.
     const std::uint64_t cumulative[] = {0, 40, 900, 3100, 4000, 4150, 4190, 4198, 4199, 4200};
     static_assert(std::size(cumulative) == actors::LatencyBuckets::count);

@@ -17,9 +17,10 @@ inline constexpr std::uint64_t upload_ram_pool_bytes = 64 * 4096;
 inline constexpr std::uint32_t upload_max_sensors = 32;
 
 /// The daemon's config file: `destination` is the [destinations] entry's value, e.g.
-/// "{ kind = 'http', url = ... }".
+/// "{ kind = 'http', url = ... }"; `more_destinations` further entries, whole lines.
 inline std::string upload_gateway_config(const std::string& gateway, const std::filesystem::path& data,
-                                         std::uint16_t http_port, const std::string& destination) {
+                                         std::uint16_t http_port, const std::string& destination,
+                                         const std::string& more_destinations = "") {
     return "[system]\n"
            "disk_root = \"" + data.string() + "\"\n"
            "tick = 50ms\n"
@@ -36,7 +37,7 @@ inline std::string upload_gateway_config(const std::string& gateway, const std::
            "temp = { source = \"env\", id = 100, count = 10, unit = \"cdegC\" }\n"
            "door = { source = \"doors\", id = 1, count = 4, type = 'evt' }\n"
            "[destinations]\n"
-           "cloud = " + destination + "\n"
+           "cloud = " + destination + "\n" + more_destinations +
            "[uploader]\n"
            "period = 50ms\n"
            "batch_records = 64\n"

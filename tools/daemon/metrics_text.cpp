@@ -359,6 +359,27 @@ void write_upload(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
              "Sends that failed on TLS (certificate, handshake); HTTP only.", wire.tls_errors);
     w.single("sensor_storage_upload_compression_errors_total", MetricType::counter,
              "Payloads the compressor failed on (not sent, retried).", wire.compression_errors);
+    // With several destinations, each one's own figures (the families above are their sums).
+    if (!snapshot.destinations.empty()) {
+        std::vector<std::string> labels;
+        for (const auto& d : snapshot.destinations) labels.push_back(label_text("destination", d.name));
+        w.begin("sensor_storage_destination_records_acked_total", MetricType::counter,
+                "Records this destination acknowledged.");
+        for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.destinations[i].upload.records_acked);
+        w.begin("sensor_storage_destination_retries_total", MetricType::counter,
+                "This destination's send attempts that failed and were scheduled again.");
+        for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.destinations[i].upload.retries);
+        w.begin("sensor_storage_destination_dropped_records_total", MetricType::counter,
+                "Records the store dropped (quota, pool, corruption) before this destination read them.");
+        for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.destinations[i].dropped_records);
+        w.begin("sensor_storage_destination_behind_records", MetricType::gauge,
+                "Retained records this destination has not acknowledged yet.");
+        for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.destinations[i].behind_records);
+        w.begin("sensor_storage_destination_quarantine_batches", MetricType::gauge,
+                "Batches this destination refused for good, in its quarantine now.");
+        for (std::size_t i = 0; i < labels.size(); ++i)
+            w.sample(labels[i], snapshot.destinations[i].quarantine.held_batches);
+    }
     const actors::QuarantineSnapshot& q = snapshot.quarantine;
     w.single("sensor_storage_quarantine_batches", MetricType::gauge,
              "Batches a destination refused for good, kept in the quarantine now.", q.held_batches);

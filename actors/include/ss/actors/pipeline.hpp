@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,9 @@
 #include "ss/actors/supervisor.hpp"
 #include "ss/actors/user_processor.hpp"
 #include "ss/expected.hpp"
+#include "posix/upload/destination_cursor_file.hpp"
 #include "posix/upload/quarantine.hpp"
+#include "ss/destination_fanout.hpp"
 #include "ss/hal/payload_encoder.hpp"
 #include "ss/hal/upload_transport.hpp"
 #include "ss/record_sink.hpp"
@@ -62,8 +65,13 @@ public:
     /// A consistent picture for status lines and metrics; any thread.
     RuntimeSnapshot snapshot();
     /// Where a network destination's refused batches are kept; null without one (or RAM only
-    /// without a quarantine_dir). For the operator's commands; safe from any thread.
-    hal::Quarantine* quarantine() noexcept { return quarantine_.get(); }
+    /// without a quarantine_dir). With several destinations, the first one's (see
+    /// quarantine(name)). For the operator's commands; safe from any thread.
+    hal::Quarantine* quarantine() noexcept {
+        return quarantine_ != nullptr ? quarantine_.get() : fanned_.empty() ? nullptr : fanned_.front().quarantine.get();
+    }
+    /// The quarantine of the destination of that name (with several); null if there is none.
+    hal::Quarantine* quarantine(std::string_view destination) noexcept;
 
     /// The sink of a configured sensor (by its expanded name), for an application that feeds
     /// data itself; nullptr if there is none.
@@ -99,6 +107,22 @@ private:
     std::unique_ptr<hal::UploadTransport> own_transport_;
     std::unique_ptr<hal::Quarantine> quarantine_; ///< a destination's refused batches
     hal::UploadTransport* transport_ = nullptr;
+    // Several [destinations]: one uploader each, reading through the fanout with its own
+    // cursor (ss/destination_fanout.hpp), its own quarantine and its persisted cursor file.
+    struct FannedDestination {
+        std::string name;
+        std::unique_ptr<hal::PayloadEncoder> encoder;
+        std::unique_ptr<hal::UploadTransport> transport;
+        std::unique_ptr<hal::Quarantine> quarantine;
+        std::unique_ptr<hal::DestinationCursorFile> cursors; ///< null without a data directory
+    };
+    bool open_destinations(std::string& why);
+    void save_destination_cursors();
+    std::vector<FannedDestination> fanned_;
+    std::unique_ptr<DestinationFanout> fanout_;
+    std::vector<DestinationCursor> fanout_cursors_;
+    std::vector<std::byte> fanout_scratch_;
+    std::unique_ptr<std::mutex[]> fanout_locks_;
     SensorBindings sensors_;
     std::vector<std::unique_ptr<SourceBinding>> sources_;
     StageBoard board_;

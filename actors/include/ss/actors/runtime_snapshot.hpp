@@ -67,6 +67,16 @@ struct QuarantineSnapshot {
     std::uint64_t unreadable_files = 0;
 };
 
+/// One destination's own figures, where the config names several (design.md §9).
+struct DestinationSnapshot {
+    std::string name;
+    UploadStats upload{};
+    QuarantineSnapshot quarantine{};
+    hal::WireCounts wire{};
+    std::uint64_t dropped_records = 0; ///< dropped by the store before this destination read them
+    std::uint64_t behind_records = 0;  ///< retained, not yet acknowledged by this destination
+};
+
 struct RuntimeSnapshot {
     std::string gateway;
     std::uint64_t uptime_ms = 0;
@@ -81,7 +91,10 @@ struct RuntimeSnapshot {
     FlushStats flush{};                ///< the storage manager's ticks: how many, the longest
     LatencyBuckets upload_latency{};
     QuarantineSnapshot quarantine{};
-    hal::WireCounts wire{}; ///< what the destination's transport put on the wire
+    hal::WireCounts wire{}; ///< what the destinations' transports put on the wire
+    /// With several destinations, each one's figures (upload, quarantine and wire above are
+    /// their sums); empty with one.
+    std::vector<DestinationSnapshot> destinations;
     std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
 };
 

@@ -25,9 +25,15 @@ public:
     void count_restart(std::string_view stage);
     std::uint64_t restarts(std::string_view stage) const;
 
-    void set_upload(const UploadStats& stats);
-    void set_quarantine(const QuarantineSnapshot& q);
-    void set_wire(const hal::WireCounts& w);
+    // Each destination's uploader posts under its destination's name ("" where there is one);
+    // upload(), quarantine() and wire() are the sums over destinations.
+    void set_upload(std::string_view destination, const UploadStats& stats);
+    void set_quarantine(std::string_view destination, const QuarantineSnapshot& q);
+    void set_wire(std::string_view destination, const hal::WireCounts& w);
+    void set_destination_drops(std::string_view destination, std::uint64_t dropped, std::uint64_t behind);
+    void set_upload(const UploadStats& stats) { set_upload("", stats); }
+    void set_quarantine(const QuarantineSnapshot& q) { set_quarantine("", q); }
+    void set_wire(const hal::WireCounts& w) { set_wire("", w); }
     /// One batch's time from consume to acknowledgement.
     void observe_upload_latency(double seconds);
     void set_flush(const FlushStats& stats);
@@ -38,6 +44,8 @@ public:
     UploadStats upload() const;
     QuarantineSnapshot quarantine() const;
     hal::WireCounts wire() const;
+    /// The named destinations' figures, by name (none where there is one unnamed destination).
+    std::vector<DestinationSnapshot> destinations() const;
     LatencyBuckets upload_latency() const;
     FlushStats flush() const;
     IntegrityStats integrity() const;
@@ -46,9 +54,7 @@ public:
 private:
     mutable std::mutex mutex_;
     absl::flat_hash_map<std::string, StageSnapshot> stages_;
-    UploadStats upload_;
-    QuarantineSnapshot quarantine_;
-    hal::WireCounts wire_;
+    absl::flat_hash_map<std::string, DestinationSnapshot> destinations_;
     LatencyBuckets latency_;
     FlushStats flush_;
     IntegrityStats integrity_;

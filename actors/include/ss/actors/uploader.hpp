@@ -12,13 +12,21 @@
 // erased, so the records behind it flow on; without a quarantine it is kept and retried.
 // Transports may block: the runtime spawns this stage detached (tests run it under the test
 // coordinator).
+//
+// With several destinations (ss/destination_fanout.hpp) there is one uploader per destination,
+// each on its own thread: it reads through the fanout with its own cursor instead of consuming,
+// acknowledges through it instead of erasing (the store erases what every destination
+// acknowledged), and now and then writes its cursors to its cursor file, so a restart goes on
+// from where this destination stood.
 #pragma once
 
 #include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ss/actors/messages.hpp"
@@ -27,8 +35,13 @@
 #include "ss/hal/upload_transport.hpp"
 #include "ss/retry_backoff.hpp"
 
+namespace ss {
+class DestinationFanout;
+}
+
 namespace ss::hal {
 class Quarantine;
+class DestinationCursorFile;
 }
 
 namespace ss::actors {
@@ -46,6 +59,16 @@ struct UploaderSettings {
     std::uint64_t seed = 1;          ///< of the backoff's jitter
     StageBoard* board = nullptr;     ///< where stats and latencies are posted; may be null
     hal::Quarantine* quarantine = nullptr; ///< where refused batches go; null = kept and retried
+    /// With several destinations: the fanout it reads through, and its destination's number
+    /// there; null = consume and erase the stores directly (the one destination).
+    DestinationFanout* fanout = nullptr;
+    std::uint32_t destination = 0;
+    std::string destination_name; ///< the board's key for its figures ("" = the only one)
+    /// Where its cursors persist (with a fanout); written at most once per cursor_save_period
+    /// when something was acknowledged (the runtime writes it once more after stopping the
+    /// stage). May be null.
+    hal::DestinationCursorFile* cursor_file = nullptr;
+    caf::timespan cursor_save_period = std::chrono::seconds(1);
 };
 
 /// Batches the receiver refused for good, as the uploader handled them.
@@ -86,6 +109,8 @@ struct UploaderState {
     UploadStats stats{};
     QuarantineCounts quarantined{};
     std::vector<std::byte> released_records; ///< a released batch's records, read back to send
+    bool cursors_moved = false;      ///< acknowledged since the cursor file was last written
+    std::uint64_t cursors_saved_ms = 0;
 };
 
 /// Spawn with sys.spawn(uploader, &engine, &transport, settings); both must outlive it.
