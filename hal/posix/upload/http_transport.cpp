@@ -62,6 +62,7 @@ struct HttpTransport::Impl {
         std::string keys;
         curl_slist* headers = nullptr;
         CURL* easy = nullptr;
+        bool ready = false; ///< prepared: encoded and set up, to be started
     };
 
     Settings settings;
@@ -119,8 +120,10 @@ struct HttpTransport::Impl {
     }
 
     /// Encodes (and compresses) the batches of one request and sets it up; false if none of
-    /// them could be.
-    bool prepare(Request& r, std::span<const UploadBatch> batches, std::span<UploadResult> results) {
+    /// them could be. `between` runs after each batch's encoding (to keep requests on the wire
+    /// moving while this one is encoded).
+    template <class Between>
+    bool prepare(Request& r, std::span<const UploadBatch> batches, std::span<UploadResult> results, Between between) {
         r.body.clear();
         r.keys.clear();
         r.members.clear();
@@ -140,6 +143,7 @@ struct HttpTransport::Impl {
             if (!r.keys.empty()) r.keys += ", ";
             r.keys += key;
             r.members.push_back(i);
+            between();
         }
         if (r.keys.empty()) return false;
         r.wire = r.body;
@@ -241,24 +245,34 @@ struct HttpTransport::Impl {
             r.wire = {};
             r.headers = nullptr;
             r.easy = nullptr;
+            r.ready = false;
         }
-        std::size_t next = 0;
+        std::size_t next = 0;     // the next request to start
+        std::size_t prepared = 0; // requests below this are prepared (or failed to be)
         std::size_t active = 0;
+        const auto drive = [this] {
+            int running = 0;
+            curl_multi_perform(multi, &running);
+        };
         while (next < requests.size() || active > 0) {
             while (active < settings.max_in_flight && next < requests.size()) {
                 Request& r = requests[next++];
-                if (!prepare(r, batches, results)) {
+                if (prepared < next) {
+                    r.ready = prepare(r, batches, results, [] {});
+                    prepared = next;
+                }
+                if (!r.ready) {
                     release(r);
                     continue;
                 }
+                r.ready = false;
                 if (curl_multi_add_handle(multi, r.easy) != CURLM_OK) {
                     release(r);
                     continue;
                 }
                 ++active;
             }
-            int running = 0;
-            curl_multi_perform(multi, &running);
+            drive();
             int queued = 0;
             while (CURLMsg* m = curl_multi_info_read(multi, &queued)) {
                 if (m->msg != CURLMSG_DONE) continue;
@@ -270,9 +284,17 @@ struct HttpTransport::Impl {
                 release(*r);
                 --active;
             }
-            // Wait for the network unless another request can start right away.
-            if (active > 0 && (active >= settings.max_in_flight || next >= requests.size()))
+            // Wait for the network unless another request can start right away; while every
+            // slot is busy, encode the next request meanwhile (driving the transfers between its
+            // batches), so that it is ready the moment a slot frees.
+            if (active > 0 && (active >= settings.max_in_flight || next >= requests.size())) {
+                if (prepared == next && prepared < requests.size()) {
+                    Request& r = requests[prepared++];
+                    r.ready = prepare(r, batches, results, drive);
+                    continue;
+                }
                 curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+            }
         }
         return n;
     }
