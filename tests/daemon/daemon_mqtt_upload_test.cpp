@@ -28,6 +28,7 @@
 #include "support/free_port.hpp"
 #include "support/mosquitto_server.hpp"
 #include "support/mqtt_subscriber.hpp"
+#include "reference_receiver.hpp"
 #include "upload_gateway.hpp"
 
 using namespace std::chrono_literals;
@@ -207,4 +208,96 @@ TEST_CASE("uploading over MQTT through daemon SIGKILLs and broker kills: every r
     CHECK(a.stored < 200); // the last run uploaded the backlog
     CHECK(a.quarantined == 0); // the broker refused nothing
     CHECK(a.most_gap_runs <= static_cast<std::uint32_t>(daemon_kills + broker_sigkills));
+}
+
+TEST_CASE("two destinations, MQTT for live data and HTTP for the archive: the archive dead for a while and the daemon "
+          "SIGKILLed meanwhile, each ends with every record once and the live one never waits") {
+    auto broker_started = ss::test::MosquittoServer::start();
+    REQUIRE_MESSAGE(broker_started.has_value(), (broker_started ? std::string() : broker_started.error()));
+    auto broker = std::move(*broker_started);
+    auto consumer_started = ss::test::MqttSubscriber::start(broker->port(), "live-consumer", "ss/" + gateway + "/#");
+    REQUIRE_MESSAGE(consumer_started.has_value(), (consumer_started ? std::string() : consumer_started.error()));
+    auto consumer = std::move(*consumer_started);
+    auto archive = daemon_test::start_receiver();
+
+    const fs::path dir = broker->directory() / "gateway";
+    fs::create_directories(dir);
+    const fs::path data = dir / "data";
+    const fs::path config = dir / "gateway.ini";
+    const auto write_config = [&] {
+        // The gateway config's first destination is "cloud": here the live MQTT one.
+        std::ofstream(config) << daemon_test::upload_gateway_config(
+            gateway, data, ss::test::free_loopback_port(), mqtt_destination(broker->port()),
+            "archive = " + daemon_test::http_destination(archive->port(0)) + "\n");
+    };
+    const auto live_records = [&] {
+        std::uint64_t n = 0;
+        for (const auto& [key, seqs] : deduplicate(consumer->messages()).records) n += seqs.size();
+        return n;
+    };
+    // Both up, then the archive goes away: the live destination goes on.
+    write_config();
+    auto p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output1");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    REQUIRE_MESSAGE(wait_for_more(*consumer, 0, 15s), p->output());
+    std::this_thread::sleep_for(700ms);
+    REQUIRE(archive->kill() != 0);
+    std::this_thread::sleep_for(1500ms);
+    // Killed with the archive's backlog on disk: each destination's cursor must survive it.
+    p->signal(SIGKILL);
+    REQUIRE(p->wait(10s) == 128 + SIGKILL);
+    CHECK(fs::exists(data / "destinations" / "cloud.cursors"));
+    CHECK(fs::exists(data / "destinations" / "archive.cursors"));
+    wait_until_quiet(*consumer, 500ms, 10s);
+    const std::uint64_t live_before = live_records();
+
+    write_config();
+    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output2");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    std::this_thread::sleep_for(2000ms);
+    p->signal(SIGTERM);
+    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
+    wait_until_quiet(*consumer, 500ms, 10s);
+    const std::uint64_t live_mid = live_records();
+    std::uint64_t kept = 0;
+    for (const auto& [key, f] : daemon_test::read_upload_store(data)) kept += f.retained;
+    MESSAGE("while the archive was away: the live consumer went from " << live_before << " to " << live_mid
+                                                                       << " records; the store kept " << kept
+                                                                       << " for the archive");
+    CHECK(live_mid > live_before + 500); // it never waited for the archive
+    CHECK(kept > 500);                   // the archive's records wait in the store
+
+    // The archive comes back: it catches up and the store empties.
+    REQUIRE(archive->restart().has_value());
+    write_config();
+    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output3");
+    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
+    std::this_thread::sleep_for(3000ms);
+    p->signal(SIGTERM);
+    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
+    wait_until_quiet(*consumer, 1s, 15s);
+    const auto messages = consumer->messages();
+    consumer.reset();
+    CHECK(broker->stop() == 0);
+    REQUIRE(archive->stop() == 0);
+
+    const auto store = daemon_test::read_upload_store(data);
+    const Deduplicated live = deduplicate(messages);
+    const daemon_test::Accounting l =
+        daemon_test::account(store, live.records, daemon_test::read_quarantine(data / "quarantine" / "cloud"));
+    const daemon_test::Accounting a =
+        daemon_test::account(store, daemon_test::received(archive->directory() / "records.sqlite", gateway),
+                             daemon_test::read_quarantine(data / "quarantine" / "archive"));
+    for (const auto* x : {&l, &a}) {
+        MESSAGE(std::string(x == &l ? "live (MQTT)" : "archive (HTTP)")
+                << ": numbered " << x->numbered << " = at the receiver " << x->at_receiver << " (each once) + still stored "
+                << x->stored << " + quarantined " << x->quarantined << " + counted as dropped " << x->dropped
+                << " + skipped in the kill " << x->skipped_in_kills);
+        CHECK(x->beyond_next_seq == 0);
+        CHECK(x->overcounted == 0);
+        CHECK(x->quarantined == 0);
+        CHECK(x->stored < 300); // the last run drained both backlogs
+        CHECK(x->most_gap_runs <= 1); // one kill
+        CHECK(x->at_receiver > 2000);
+    }
 }

@@ -9,8 +9,6 @@
 // zstd, which it does not take, gets 415 and every batch goes to the quarantine.
 #include <doctest/doctest.h>
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -28,11 +26,14 @@
 #include "support/http_client.hpp"
 #include "support/http_receiver.hpp"
 #include "support/local_server.hpp"
+#include "reference_receiver.hpp"
 #include "upload_gateway.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using daemon_test::Daemon;
+using daemon_test::received;
+using daemon_test::start_receiver;
 
 namespace {
 
@@ -43,43 +44,6 @@ std::string config_text(const fs::path& data, std::uint16_t http_port, std::uint
         "upload-gw", data, http_port,
         "{ kind = 'http', url = \"http://127.0.0.1:" + std::to_string(receiver_port) + "/ingest\", codec = 'compact', " +
             compression + "max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }");
-}
-
-std::string http_destination(std::uint16_t receiver_port) {
-    return "{ kind = 'http', url = \"http://127.0.0.1:" + std::to_string(receiver_port) +
-           "/ingest\", codec = 'compact', max_in_flight = 2, batches_per_request = 4, request_timeout = 2s }";
-}
-
-std::unique_ptr<ss::test::LocalServer> start_receiver() {
-    ss::test::LocalServerSpec spec;
-    spec.program = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    spec.name = "ss-receiver";
-    spec.prepare = [](const ss::test::LocalServer& s) -> std::expected<std::vector<std::string>, std::string> {
-        return std::vector<std::string>{SS_RECEIVER_SCRIPT, "--port", std::to_string(s.port(0)), "--db",
-                                        (s.directory() / "records.sqlite").string(), "--report", "0"};
-    };
-    spec.ready = ss::test::answers_http("/stats", 200);
-    auto r = ss::test::LocalServer::start(std::move(spec));
-    REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error()));
-    return std::move(*r);
-}
-
-/// seq numbers per sensor in the receiver's database.
-daemon_test::SeqSets received(const fs::path& db_path) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT gateway, source, sensor, seq FROM records", -1, &st, nullptr) == SQLITE_OK);
-    daemon_test::SeqSets out;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "upload-gw");
-        const std::string source = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-        const auto sensor = static_cast<std::uint32_t>(sqlite3_column_int64(st, 2));
-        out[{source, sensor}].insert(static_cast<std::uint64_t>(sqlite3_column_int64(st, 3)));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
 }
 
 } // namespace
@@ -272,84 +236,3 @@ TEST_CASE("compression: gzip bodies decoded by the reference receiver; zstd, whi
     CHECK(received(receiver->directory() / "records.sqlite") == gzip_records);
 }
 
-TEST_CASE("two destinations, one dead for a while and the daemon SIGKILLed meanwhile: each receiver gets every record "
-          "once, the live one without waiting for the dead one") {
-    auto live = start_receiver();
-    auto archive = start_receiver();
-    const fs::path dir = live->directory() / "gateway";
-    fs::create_directories(dir);
-    const fs::path data = dir / "data";
-    const fs::path config = dir / "gateway.ini";
-    const auto write_config = [&] {
-        std::ofstream(config) << daemon_test::upload_gateway_config(
-            "upload-gw", data, ss::test::free_loopback_port(), http_destination(live->port(0)),
-            "archive = " + http_destination(archive->port(0)) + "\n");
-    };
-    const auto count = [](const daemon_test::SeqSets& s) {
-        std::uint64_t n = 0;
-        for (const auto& [key, seqs] : s) n += seqs.size();
-        return n;
-    };
-    // Both receivers up, then the archive goes away: the live destination goes on.
-    write_config();
-    auto p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output1");
-    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
-    std::this_thread::sleep_for(1000ms);
-    REQUIRE(archive->kill() != 0);
-    std::this_thread::sleep_for(1500ms);
-    // Killed with the archive's backlog on disk: each destination's cursor must survive it.
-    p->signal(SIGKILL);
-    REQUIRE(p->wait(10s) == 128 + SIGKILL);
-    REQUIRE(live->stop() == 0);
-    const std::uint64_t live_before = count(received(live->directory() / "records.sqlite"));
-    REQUIRE(live->restart().has_value());
-    CHECK(fs::exists(data / "destinations" / "cloud.cursors"));
-    CHECK(fs::exists(data / "destinations" / "archive.cursors"));
-
-    write_config();
-    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output2");
-    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
-    std::this_thread::sleep_for(2000ms);
-    // With the archive still dead, the live receiver kept receiving.
-    p->signal(SIGTERM);
-    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
-    REQUIRE(live->stop() == 0);
-    const std::uint64_t live_mid = count(received(live->directory() / "records.sqlite"));
-    CHECK(live_mid > live_before + 500);
-    const auto backlog = daemon_test::read_upload_store(data);
-    std::uint64_t kept = 0;
-    for (const auto& [key, f] : backlog) kept += f.retained;
-    MESSAGE("while the archive was away: the live receiver went from " << live_before << " to " << live_mid
-                                                                       << " records; the store kept " << kept
-                                                                       << " for the archive");
-    CHECK(kept > 500); // the archive's records wait in the store
-
-    // The archive comes back: it catches up, the store empties.
-    REQUIRE(live->restart().has_value());
-    REQUIRE(archive->restart().has_value());
-    write_config();
-    p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output3");
-    REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
-    std::this_thread::sleep_for(3000ms);
-    p->signal(SIGTERM);
-    CHECK_MESSAGE(p->wait(30s) == 0, p->output());
-    REQUIRE(live->stop() == 0);
-    REQUIRE(archive->stop() == 0);
-
-    const auto store = daemon_test::read_upload_store(data);
-    for (auto* r : {live.get(), archive.get()}) {
-        const auto at = received(r->directory() / "records.sqlite");
-        const auto held = daemon_test::read_quarantine(data / "quarantine" / (r == live.get() ? "cloud" : "archive"));
-        const daemon_test::Accounting a = daemon_test::account(store, at, held);
-        MESSAGE(std::string(r == live.get() ? "live" : "archive")
-                << ": numbered " << a.numbered << " = at the receiver " << a.at_receiver << " (each once) + still stored "
-                << a.stored << " + quarantined " << a.quarantined << " + counted as dropped " << a.dropped
-                << " + skipped in the kill " << a.skipped_in_kills);
-        CHECK(a.beyond_next_seq == 0);
-        CHECK(a.overcounted == 0);
-        CHECK(a.quarantined == 0);
-        CHECK(a.stored < 300); // the last run drained both backlogs
-        CHECK(a.most_gap_runs <= 1); // one kill
-        CHECK(a.at_receiver > 2000);
-    }
-}
