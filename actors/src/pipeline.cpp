@@ -3,6 +3,7 @@
 #include <absl/strings/str_cat.h>
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -372,7 +373,8 @@ bool Pipeline::open_destinations(std::string& why) {
         fanned_.push_back(std::move(dest));
     }
     const auto destinations = static_cast<std::uint32_t>(fanned_.size());
-    const std::uint32_t sensors = std::max<std::uint32_t>(1, engine.sensor_count());
+    // Room for every store the engine may hold, not only those registered by now.
+    const std::uint32_t sensors = std::max<std::uint32_t>({1, engine.sensor_count(), spec_.storage.max_sensors});
     fanout_ = std::make_unique<DestinationFanout>();
     fanout_cursors_.resize(DestinationFanout::cursors_needed(sensors, destinations));
     fanout_scratch_.resize(std::size_t{spec_.uploader.batch_records < 64 ? 64 : spec_.uploader.batch_records} *

@@ -235,9 +235,11 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
                 const std::string& dest = s.settings.destination_name;
                 s.settings.board->set_upload(dest, s.stats);
                 s.settings.board->set_wire(dest, s.transport->wire_counts());
-                if (s.settings.fanout != nullptr) {
+                // A pass over every sensor: once a second is enough for stats and metrics.
+                if (s.settings.fanout != nullptr && now_ms >= s.totals_at_ms + 1000) {
                     const DestinationTotals t = s.settings.fanout->totals(s.settings.destination);
                     s.settings.board->set_destination_drops(dest, t.dropped, t.behind);
+                    s.totals_at_ms = now_ms;
                 }
                 if (s.settings.quarantine != nullptr) {
                     const hal::Quarantine::Stats q = s.settings.quarantine->stats();

@@ -5,6 +5,7 @@
 #include "caf_doctest_dsl.hpp"
 
 #include <caf/all.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string>
 #include <span>
 #include <tuple>
 #include <vector>
@@ -21,7 +23,9 @@
 #include "ss/actors/stage_board.hpp"
 #include "ss/actors/storage_host.hpp"
 #include "ss/actors/uploader.hpp"
+#include "ss/destination_fanout.hpp"
 #include "posix/upload/archive_transport.hpp"
+#include "posix/upload/destination_cursor_file.hpp"
 #include "posix/upload/quarantine.hpp"
 
 using namespace std::chrono_literals;
@@ -495,4 +499,81 @@ TEST_CASE_FIXTURE(fixture, "the transport's wire counts reach the stage board ea
     CHECK(w.tls_errors == 2);
     CHECK(w.compression_errors == 1);
     stop(up);
+}
+
+TEST_CASE_FIXTURE(fixture, "two destinations: each uploader sends every record through its own cursor; a dead one holds "
+                           "up nothing but the erasing, and its records go once it has them too") {
+    ss::DestinationFanout fanout;
+    std::vector<ss::DestinationCursor> cursors(ss::DestinationFanout::cursors_needed(3, 2));
+    std::vector<std::byte> scratch(64 * ss::sector::evt_record_bytes);
+    REQUIRE(fanout.init(host->engine(), 2, 3, cursors.data(), cursors.size(), scratch.data(), scratch.size(),
+                        ss::port::LockOps{}, nullptr));
+    const auto dir = std::filesystem::temp_directory_path() / ("ss-two-destinations-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    ss::hal::DestinationCursorFile live_file(dir.string(), "live");
+    ScriptedTransport live(sched), archive(sched);
+    archive.down = true;
+    ss::actors::StageBoard board;
+    auto for_destination = [&](std::uint32_t d, const char* name, ss::hal::DestinationCursorFile* file) {
+        ss::actors::UploaderSettings s = settings();
+        s.fanout = &fanout;
+        s.destination = d;
+        s.destination_name = name;
+        s.cursor_file = file;
+        s.board = &board;
+        s.backoff_cap_ms = 2'000;
+        return s;
+    };
+    add(1, 130);
+    add(3, 61);
+    auto up_live = sys.spawn(ss::actors::uploader, &host->engine(), &live, for_destination(0, "live", &live_file));
+    auto up_archive = sys.spawn(ss::actors::uploader, &host->engine(), &archive, for_destination(1, "archive", nullptr));
+    sched.run();
+    const auto advance = [&](caf::timespan d) {
+        sched.advance_time(d);
+        sched.run();
+    };
+    for (int i = 0; i < 12; ++i) advance(100ms);
+    // The live destination has everything, in order; the archive nothing, and nothing is erased.
+    for (std::uint32_t id : {1u, 3u}) {
+        INFO("sensor " << id);
+        REQUIRE(live.received[id].size() == next_value[id]);
+        for (std::size_t i = 0; i < live.received[id].size(); ++i) CHECK(live.received[id][i].second == id * 100'000 + i);
+        CHECK(archive.received[id].empty());
+        CHECK(stats(id).retained == next_value[id]);
+        CHECK(fanout.cursor(0, *stores[id - 1]).acked_seq == next_value[id]);
+        CHECK(fanout.cursor(1, *stores[id - 1]).acked_seq == 0);
+    }
+    CHECK(archive.attempts.size() >= 2); // it kept trying, at its own backoff
+    // The live destination's cursors reached its file (at most a second after they moved).
+    std::uint64_t damaged = 0;
+    const auto saved = ss::hal::DestinationCursorFile(dir.string(), "live").load(damaged);
+    CHECK(damaged == 0);
+    CHECK(saved.at({SS_SOURCE_APP, 1}) == 130);
+    CHECK(saved.at({SS_SOURCE_APP, 3}) == 61);
+    // Each destination's figures on the board, by name.
+    const auto per = board.destinations();
+    REQUIRE(per.size() == 2);
+    CHECK(per[1].name == "live");
+    CHECK(per[1].upload.records_acked == 191);
+    CHECK(per[0].name == "archive");
+    CHECK(per[0].upload.records_acked == 0);
+    CHECK(per[0].upload.retries > 0);
+    CHECK(board.upload().records_acked == 191);
+    // The archive comes back: it gets every record, and only now are they erased.
+    archive.down = false;
+    for (int i = 0; i < 40 && stats(1).retained + stats(3).retained != 0; ++i) advance(100ms);
+    for (std::uint32_t id : {1u, 3u}) {
+        INFO("sensor " << id);
+        REQUIRE(archive.received[id].size() == next_value[id]);
+        for (std::size_t i = 0; i < archive.received[id].size(); ++i) CHECK(archive.received[id][i].first == i);
+        CHECK(stats(id).retained == 0);
+        CHECK(stats(id).erased == next_value[id]);
+        CHECK(live.received[id].size() == next_value[id]); // nothing went twice to the live one
+    }
+    caf::anon_send_exit(up_live, caf::exit_reason::kill);
+    caf::anon_send_exit(up_archive, caf::exit_reason::kill);
+    sched.run();
+    fanout.deinit();
+    std::filesystem::remove_all(dir);
 }

@@ -111,6 +111,7 @@ struct UploaderState {
     std::vector<std::byte> released_records; ///< a released batch's records, read back to send
     bool cursors_moved = false;      ///< acknowledged since the cursor file was last written
     std::uint64_t cursors_saved_ms = 0;
+    std::uint64_t totals_at_ms = 0;  ///< when this destination's totals were last posted
 };
 
 /// Spawn with sys.spawn(uploader, &engine, &transport, settings); both must outlive it.
