@@ -229,8 +229,8 @@ void Pipeline::spawn_stages() {
                                 hub.memory = memory;
                                 return caf::actor_cast<caf::actor>(self->spawn(event_hub, engine, hub));
                             }});
-    for (std::uint32_t d = 0; d < fanned_.size(); ++d) {
-        FannedDestination& dest = fanned_[d];
+    // [uploader]'s settings, which every destination's uploader shares.
+    const auto uploader_settings = [this, board](hal::Quarantine* quarantine) {
         UploaderSettings u;
         u.period = spec_.uploader.period;
         u.batch_records = spec_.uploader.batch_records;
@@ -238,9 +238,15 @@ void Pipeline::spawn_stages() {
         u.batches_per_send = spec_.uploader.batches_per_send;
         u.backoff_base_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_base.count());
         u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
-        u.seed = now_ms() + d;
+        u.seed = now_ms();
         u.board = board;
-        u.quarantine = dest.quarantine.get();
+        u.quarantine = quarantine;
+        return u;
+    };
+    for (std::uint32_t d = 0; d < fanned_.size(); ++d) {
+        FannedDestination& dest = fanned_[d];
+        UploaderSettings u = uploader_settings(dest.quarantine.get());
+        u.seed += d;
         u.fanout = fanout_.get();
         u.destination = d;
         u.destination_name = dest.name;
@@ -252,16 +258,7 @@ void Pipeline::spawn_stages() {
                                 }});
     }
     if (transport_ != nullptr) {
-        UploaderSettings u;
-        u.period = spec_.uploader.period;
-        u.batch_records = spec_.uploader.batch_records;
-        u.batches_per_tick = spec_.uploader.batches_per_tick;
-        u.batches_per_send = spec_.uploader.batches_per_send;
-        u.backoff_base_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_base.count());
-        u.backoff_cap_ms = static_cast<std::uint32_t>(spec_.uploader.backoff_cap.count());
-        u.seed = now_ms();
-        u.board = board;
-        u.quarantine = quarantine_.get();
+        UploaderSettings u = uploader_settings(quarantine_.get());
         hal::UploadTransport* transport = transport_;
         // The transport may block on I/O: the uploader has a thread of its own.
         setup.stages.push_back({"uploader", [engine, transport, u](caf::event_based_actor* self) {

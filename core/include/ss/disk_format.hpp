@@ -114,6 +114,20 @@ bool check_ack_log_header(const std::byte* data, std::size_t len) noexcept;
 void encode_ack_entry(const AckEntry& e, std::byte* out) noexcept;
 /// True, with `out` filled, if the ack_entry_bytes bytes at data are a valid entry.
 bool decode_ack_entry(const std::byte* data, AckEntry& out) noexcept;
+/// Calls fn(const AckEntry&) for each valid whole entry of a log (or a destination's cursor
+/// file) of `len` bytes whose header check_ack_log_header accepted; a short tail (a torn append)
+/// is no entry. Returns the entries that were not valid.
+template <class Fn>
+std::uint64_t for_each_ack_entry(const std::byte* data, std::size_t len, Fn&& fn) noexcept {
+    std::uint64_t bad = 0;
+    const std::size_t whole = len < ack_log_header_bytes ? 0 : (len - ack_log_header_bytes) / ack_entry_bytes;
+    for (std::size_t i = 0; i < whole; ++i) {
+        AckEntry e;
+        if (decode_ack_entry(data + ack_log_header_bytes + i * ack_entry_bytes, e)) fn(e);
+        else ++bad;
+    }
+    return bad;
+}
 
 /// The boot record (`<root>/boot`): the number of the last boot that opened the store, so that
 /// each start records a new one in the sectors it writes. Little endian, 16 bytes: magic

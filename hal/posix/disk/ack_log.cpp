@@ -37,18 +37,11 @@ void DiskTier::read_ack_log() noexcept {
         if (n != 0) log(1, Text() << "acknowledgement log is not valid; acknowledged records since each sensor's meta may be sent again");
         return;
     }
-    std::uint64_t bad = 0;
     // Whole entries only: a crash mid-append leaves a short tail, which is no entry.
-    const std::size_t whole = (static_cast<std::size_t>(n) - disk::ack_log_header_bytes) / disk::ack_entry_bytes;
-    for (std::size_t i = 0; i < whole; ++i) {
-        disk::AckEntry e;
-        if (!disk::decode_ack_entry(buf.data() + disk::ack_log_header_bytes + i * disk::ack_entry_bytes, e)) {
-            ++bad;
-            continue;
-        }
+    const std::uint64_t bad = disk::for_each_ack_entry(buf.data(), static_cast<std::size_t>(n), [this](const disk::AckEntry& e) {
         auto& v = acks_at_open_[{static_cast<int>(e.source), e.sensor_id}];
         v = std::max(v, e.head_seq);
-    }
+    });
     if (bad != 0) log(1, Text() << "acknowledgement log: " << bad << " entries not valid (torn or damaged), skipped");
 }
 

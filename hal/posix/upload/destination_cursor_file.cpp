@@ -1,5 +1,6 @@
 #include "posix/upload/destination_cursor_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "posix/disk/atomic_file.hpp"
@@ -32,16 +33,10 @@ std::map<DestinationCursorFile::Key, std::uint64_t> DestinationCursorFile::load(
         damaged = n == 0 ? 0 : 1;
         return out;
     }
-    const std::size_t whole = (static_cast<std::size_t>(n) - disk::ack_log_header_bytes) / disk::ack_entry_bytes;
-    for (std::size_t i = 0; i < whole; ++i) {
-        disk::AckEntry e;
-        if (!disk::decode_ack_entry(buf.data() + disk::ack_log_header_bytes + i * disk::ack_entry_bytes, e)) {
-            ++damaged;
-            continue;
-        }
+    damaged = disk::for_each_ack_entry(buf.data(), static_cast<std::size_t>(n), [&out](const disk::AckEntry& e) {
         auto& v = out[{static_cast<int>(e.source), e.sensor_id}];
         v = std::max(v, e.head_seq);
-    }
+    });
     return out;
 }
 
