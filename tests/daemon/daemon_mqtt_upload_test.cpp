@@ -26,6 +26,7 @@
 #include "daemon_accounting.hpp"
 #include "daemon_process.hpp"
 #include "support/free_port.hpp"
+#include "support/http_client.hpp"
 #include "support/mosquitto_server.hpp"
 #include "support/mqtt_subscriber.hpp"
 #include "reference_receiver.hpp"
@@ -224,10 +225,12 @@ TEST_CASE("two destinations, MQTT for live data and HTTP for the archive: the ar
     fs::create_directories(dir);
     const fs::path data = dir / "data";
     const fs::path config = dir / "gateway.ini";
+    std::uint16_t http_port = 0;
     const auto write_config = [&] {
         // The gateway config's first destination is "cloud": here the live MQTT one.
+        http_port = ss::test::free_loopback_port();
         std::ofstream(config) << daemon_test::upload_gateway_config(
-            gateway, data, ss::test::free_loopback_port(), mqtt_destination(broker->port()),
+            gateway, data, http_port, mqtt_destination(broker->port()),
             "archive = " + daemon_test::http_destination(archive->port(0)) + "\n");
     };
     const auto live_records = [&] {
@@ -273,6 +276,16 @@ TEST_CASE("two destinations, MQTT for live data and HTTP for the archive: the ar
     p = std::make_unique<Daemon>(std::vector<std::string>{"--config-file=" + config.string()}, dir / "output3");
     REQUIRE_MESSAGE(p->wait_for_output("t=", 10s), p->output());
     std::this_thread::sleep_for(3000ms);
+    // Each destination's quarantine for the operator, by name; its figures in /metrics.
+    const auto archive_held = ss::test::http_get("127.0.0.1", http_port, "/quarantine?destination=archive");
+    REQUIRE(archive_held.has_value());
+    CHECK(archive_held->status == 200);
+    CHECK(archive_held->body == "[]\n");
+    CHECK(ss::test::http_get("127.0.0.1", http_port, "/quarantine?destination=nowhere")->status == 404);
+    const auto metrics = ss::test::http_get("127.0.0.1", http_port, "/metrics");
+    REQUIRE(metrics.has_value());
+    CHECK(metrics->body.find("sensor_storage_destination_records_acked_total{destination=\"archive\"}") != std::string::npos);
+    CHECK(metrics->body.find("sensor_storage_destination_behind_records{destination=\"cloud\"}") != std::string::npos);
     p->signal(SIGTERM);
     CHECK_MESSAGE(p->wait(30s) == 0, p->output());
     wait_until_quiet(*consumer, 1s, 15s);

@@ -305,8 +305,10 @@ TEST_CASE("the operator's quarantine commands: list, release, drop; bad requests
         REQUIRE(q.put(ss::hal::UploadBatch{SS_SOURCE_APP, 9, ss::RecordType::ts, 40, 3, records.data()}, 400, 5) == 0);
         REQUIRE(q.put(ss::hal::UploadBatch{SS_SOURCE_CAN, 2, ss::RecordType::ts, 0, 2, records.data()}, 422, 6) == 0);
         SnapshotSource source;
+        std::string asked_destination = "(none)";
         HttpEndpoint endpoint(loopback_any_port(), source.provider(), {},
-                              [&](std::string_view action, std::string_view file) {
+                              [&](std::string_view action, std::string_view file, std::string_view destination) {
+                                  asked_destination = destination;
                                   return ss::daemon::run_quarantine_command(q, action, file);
                               });
         REQUIRE(endpoint.start().has_value());
@@ -320,6 +322,10 @@ TEST_CASE("the operator's quarantine commands: list, release, drop; bad requests
         REQUIRE(doc->items.size() == 2);
         CHECK(list->body.find(R"("file":"app-9-40-3.qb","source":"app","sensor":9,"type":"ts","first_seq":40,"count":3,"reason":400)") !=
               std::string::npos);
+        CHECK(asked_destination.empty()); // no ?destination: the first (or only) destination's
+        // With several destinations, ?destination=NAME picks that one's quarantine.
+        REQUIRE(http_get("127.0.0.1", port, "/quarantine?destination=archive")->status == 200);
+        CHECK(asked_destination == "archive");
 
         auto released = http_request("127.0.0.1", port, "POST", "/quarantine/release?file=app-9-40-3.qb");
         REQUIRE(released.has_value());

@@ -94,7 +94,13 @@ int run(ss::config::GatewayConfig& cfg) {
             [](std::string_view message) { log_line(1, "http: " + std::string(message)); },
             pipeline->quarantine() == nullptr
                 ? ss::daemon::QuarantineCommand{}
-                : [q = pipeline->quarantine()](std::string_view action, std::string_view file) {
+                : [&pipeline](std::string_view action, std::string_view file,
+                              std::string_view destination) -> std::pair<unsigned, std::string> {
+                      // With several destinations each has its quarantine: ?destination=NAME.
+                      ss::hal::Quarantine* q =
+                          destination.empty() ? pipeline->quarantine() : pipeline->quarantine(destination);
+                      if (q == nullptr)
+                          return {404, "no destination " + std::string(destination) + " with a quarantine\n"};
                       return ss::daemon::run_quarantine_command(*q, action, file);
                   });
         if (auto started = http->start(); !started) {

@@ -136,7 +136,9 @@ struct HttpEndpointCallbacks {
         // connection after the reply, so a client cannot make the endpoint buffer an upload.
         auto* endpoint = static_cast<HttpEndpoint*>(self);
         const char* file = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "file");
-        HttpEndpoint::Reply reply = endpoint->answer(url, method, file == nullptr ? std::string_view() : file);
+        const char* destination = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "destination");
+        HttpEndpoint::Reply reply = endpoint->answer(url, method, file == nullptr ? std::string_view() : file,
+                                                     destination == nullptr ? std::string_view() : destination);
         auto* body = new (std::nothrow) std::string(std::move(reply.body));
         if (body == nullptr) return MHD_NO;
         MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -232,7 +234,8 @@ void HttpEndpoint::stop() noexcept {
     bound_port_ = 0;
 }
 
-HttpEndpoint::Reply HttpEndpoint::answer(std::string_view url, std::string_view method, std::string_view file) noexcept {
+HttpEndpoint::Reply HttpEndpoint::answer(std::string_view url, std::string_view method, std::string_view file,
+                                         std::string_view destination) noexcept {
     try {
         if (url == "/quarantine" || url == "/quarantine/release" || url == "/quarantine/drop") {
             if (!quarantine_) return {MHD_HTTP_NOT_FOUND, text_content_type, "no quarantine: no network destination\n"};
@@ -241,7 +244,8 @@ HttpEndpoint::Reply HttpEndpoint::answer(std::string_view url, std::string_view 
                 return {MHD_HTTP_METHOD_NOT_ALLOWED, text_content_type, list ? "only GET and HEAD\n" : "only POST\n",
                         list ? "GET, HEAD" : "POST"};
             if (!list && file.empty()) return {MHD_HTTP_BAD_REQUEST, text_content_type, "which batch? ?file=NAME\n"};
-            auto [status, body] = quarantine_(list ? "list" : url.substr(std::string_view("/quarantine/").size()), file);
+            auto [status, body] =
+                quarantine_(list ? "list" : url.substr(std::string_view("/quarantine/").size()), file, destination);
             return {status, list ? json_content_type : text_content_type, std::move(body)};
         }
         if (url != "/metrics" && url != "/health") return {MHD_HTTP_NOT_FOUND, text_content_type, "not found\n"};

@@ -39,10 +39,12 @@ struct HttpEndpointConfig {
 /// time; it may throw (the client then gets a 500).
 using SnapshotProvider = std::function<actors::RuntimeSnapshot()>;
 
-/// An operator's quarantine command: action "list" (file empty), "release" or "drop"; returns the
-/// HTTP status and the body (JSON for list, a line of text otherwise). Called on the endpoint's
-/// thread.
-using QuarantineCommand = std::function<std::pair<unsigned, std::string>(std::string_view action, std::string_view file)>;
+/// An operator's quarantine command: action "list" (file empty), "release" or "drop", on the
+/// quarantine of `destination` (the request's ?destination=NAME; empty: the first destination's);
+/// returns the HTTP status and the body (JSON for list, a line of text otherwise). Called on the
+/// endpoint's thread.
+using QuarantineCommand = std::function<std::pair<unsigned, std::string>(
+    std::string_view action, std::string_view file, std::string_view destination)>;
 
 /// Receives libmicrohttpd's and the endpoint's error messages (from the endpoint's thread).
 using HttpLog = std::function<void(std::string_view)>;
@@ -77,7 +79,8 @@ private:
         const char* allow = "GET, HEAD"; ///< with 405: the methods the resource takes
     };
     /// `file`: the request's file query argument, empty if none.
-    Reply answer(std::string_view url, std::string_view method, std::string_view file = {}) noexcept;
+    Reply answer(std::string_view url, std::string_view method, std::string_view file = {},
+                 std::string_view destination = {}) noexcept;
     void log(std::string_view message) noexcept;
     void log_failure(std::string_view url, const char* what) noexcept;
 
