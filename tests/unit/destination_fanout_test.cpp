@@ -357,7 +357,9 @@ TEST_CASE("bad calls are refused and change nothing") {
     CHECK(f.fanout.read(2, *f.stores[0], out.data(), 16).error() == Errc::invalid_argument);
     CHECK(f.fanout.read(0, *f.stores[0], nullptr, 16).error() == Errc::invalid_argument);
     CHECK(f.fanout.read(0, *f.stores[0], out.data(), 0).error() == Errc::invalid_argument);
-    ss::SensorStore* stranger = reinterpret_cast<ss::SensorStore*>(out.data());
+    // An address that is no store of this engine (aligned as one, never used as one).
+    alignas(ss::SensorStore) static std::byte not_a_store[sizeof(ss::SensorStore)];
+    ss::SensorStore* stranger = reinterpret_cast<ss::SensorStore*>(not_a_store);
     CHECK(f.fanout.read(0, *stranger, out.data(), 16).error() == Errc::invalid_argument);
     CHECK(f.fanout.read(0, *f.stores[1], out.data(), 16).error() == Errc::try_again);
     // Acknowledging what was never read.
