@@ -21,9 +21,13 @@ inline std::string key(const std::string& name, int threads) {
 }
 inline std::string key(const Entry& e) { return key(e.name, e.threads); }
 
+/// The lock the stores use: the platform's (a pthread mutex on Linux), or one the embedding
+/// application supplies through SsInitCfg::lock_ops (003 §5) — here a spin lock in the program.
+enum class StoreLock { platform, host_spin };
+
 /// ss_init_system with the benchmark configuration, registers the sensors and every benchmark.
 /// Returns false (with a reason) if the library refused the configuration.
-bool setup(std::vector<Entry>& entries, std::string& why);
+bool setup(std::vector<Entry>& entries, std::string& why, StoreLock lock = StoreLock::platform);
 
 /// Short description of the configuration, printed above the summary.
 std::string describe_config();

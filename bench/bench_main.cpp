@@ -5,7 +5,7 @@
 // Defaults added unless given on the command line: --benchmark_repetitions=10 and
 // --benchmark_enable_random_interleaving=true (repetitions of all benchmarks run in random
 // order, so a burst of load from elsewhere on a shared machine hits baselines and library alike).
-// Own flag: --ss_single_threaded_process (see main).
+// Own flags: --ss_single_threaded_process, --ss_host_spin_lock (see main).
 // The console shows the aggregates (mean, median, stddev, cv) of each benchmark when it ran with
 // repetitions; the summary tables use the median over the repetitions.
 #include <benchmark/benchmark.h>
@@ -175,8 +175,10 @@ void print_summary(const CollectingReporter& rep, const std::vector<ss_bench::En
 int main(int argc, char** argv) {
     std::vector<char*> args;
     bool single_threaded_process = false;
+    ss_bench::StoreLock lock = ss_bench::StoreLock::platform;
     for (int i = 0; i < argc; ++i) {
         if (i > 0 && std::strcmp(argv[i], "--ss_single_threaded_process") == 0) single_threaded_process = true;
+        else if (i > 0 && std::strcmp(argv[i], "--ss_host_spin_lock") == 0) lock = ss_bench::StoreLock::host_spin;
         else args.push_back(argv[i]);
     }
     static char repetitions[] = "--benchmark_repetitions=10";
@@ -192,7 +194,7 @@ int main(int argc, char** argv) {
 
     std::vector<ss_bench::Entry> entries;
     std::string why;
-    if (!ss_bench::setup(entries, why)) {
+    if (!ss_bench::setup(entries, why, lock)) {
         std::fprintf(stderr, "ss_bench_store: %s\n", why.c_str());
         return 1;
     }

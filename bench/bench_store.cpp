@@ -11,6 +11,8 @@
 //    fills. The pool-full benchmarks fill it on purpose.
 //  * Each thread of a ->Threads(2) benchmark uses its own sensor; the baselines give each thread
 //    its own mutex and array.
+#include <atomic>
+#include <new>
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 
@@ -528,8 +530,26 @@ std::string describe_config() {
     return d;
 }
 
-bool setup(std::vector<Entry>& entries, std::string& why) {
+namespace {
+
+/// A test-and-set spin lock in the program's own code: what an application that supplies its
+/// lock (SsInitCfg::lock_ops) might hand in where writers never wait long.
+const SsLockOps host_spin_lock{
+    sizeof(std::atomic<bool>), alignof(std::atomic<bool>), [](void* l) { new (l) std::atomic<bool>(false); },
+    [](void*) {},
+    [](void* l) {
+        auto* f = static_cast<std::atomic<bool>*>(l);
+        while (f->exchange(true, std::memory_order_acquire))
+            while (f->load(std::memory_order_relaxed)) {}
+    },
+    [](void* l) { static_cast<std::atomic<bool>*>(l)->store(false, std::memory_order_release); },
+    [](void* l) { return !static_cast<std::atomic<bool>*>(l)->exchange(true, std::memory_order_acquire); }};
+
+} // namespace
+
+bool setup(std::vector<Entry>& entries, std::string& why, StoreLock lock) {
     ss_config_defaults(&g_cfg, SS_TARGET_LINUX);
+    if (lock == StoreLock::host_spin) g_cfg.lock_ops = &host_spin_lock;
     g_cfg.ram_sector_bytes = kSectorBytes;
     g_cfg.max_sensors = kMaxSensors;
     g_cfg.ram_pool_bytes = std::size_t{kPoolSectors} * kSectorBytes;
