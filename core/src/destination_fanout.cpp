@@ -111,16 +111,22 @@ Expected<Batch> DestinationFanout::read(std::uint32_t d, SensorStore& s, void* o
     const std::uint32_t slot = engine_->slot_of(s);
     SsSensorStats st{};
     engine_->stats(s, st);
-    std::uint64_t from;
+    std::uint64_t from, pend, head;
     {
         port::LockGuard g(lock_ops_, cursor_lock_);
         place(slot, st.head_seq);
         from = at(slot, d).next_seq;
+        pend = lowest_next(slot);
+        head = lowest_acked(slot);
     }
-    if (from >= st.next_seq) return std::unexpected(Errc::try_again);
+    if (from >= st.next_seq) {
+        // Nothing new, but cursors restored past the store's boundary (a restart after acks the
+        // store had not yet recorded) still free what every destination acknowledged.
+        if (head > st.head_seq && st.retained != 0) settle(s, pend, head);
+        return std::unexpected(Errc::try_again);
+    }
     auto got = engine_->read_range(s, from, out, max, time);
     if (!got) return got;
-    std::uint64_t pend, head;
     {
         port::LockGuard g(lock_ops_, cursor_lock_);
         DestinationCursor& c = at(slot, d);
