@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests, the Cortex-M4 core build and the ARM Linux
-# cross builds (armhf, aarch64; their tests run under qemu-user) need. The tests run real servers
+# cross builds (armhf, aarch64; their tests run under qemu-user) and the STM32 firmware tests
+# (qemu-system-arm) need. The tests run real servers
 # on loopback (tests/support/local_server.hpp): Prometheus, the mosquitto MQTT broker and its
 # clients, InfluxDB 1.x, and the HTTP(S) test receiver (python3, certificates made with openssl;
 # python3-zstandard decodes zstd bodies). zlib and libzstd compress upload bodies.
@@ -17,6 +18,7 @@ packages=(
   zlib1g-dev libzstd-dev python3-zstandard
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   g++-12-arm-linux-gnueabihf g++-12-aarch64-linux-gnu qemu-user
+  qemu-system-arm
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test suite: the default optimised build, AddressSanitizer + UBSan and
-# ThreadSanitizer, the Cortex-M4 build of the freestanding core with its size report, the
+# ThreadSanitizer, the Cortex-M4 build of the freestanding core with its size report and the
+# STM32 firmware tests under qemu-system-arm (stm32/README.md), the
 # library and its tests cross-built for 32- and 64-bit ARM Linux and run under qemu-user
 # (armhf, aarch64: docs/arm-linux.md), and a bounded libFuzzer run of the disk tier's parsers.
 # Usage: scripts/test.sh [preset ...]   (default: default asan tsan cortex-m4 armhf aarch64 fuzz)
@@ -27,22 +28,22 @@ for preset in "${presets[@]}"; do
     # The core must never drift into needing an OS: it is built for the MCU on every run, and
     # its footprint is printed so that growth is seen when it happens.
     arm-none-eabi-size -t "build/${preset}/core/libss_core.a"
-  else
-    log=$(mktemp)
-    status=0
-    ctest --preset "${preset}" 2>&1 | tee "${log}" || status=$?
-    # "100% tests passed, 0 tests failed out of 17"
-    if line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "${log}" | tail -n 1); then
-      f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"${line}")
-      t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"${line}")
-      passed=$((passed + t - f))
-      failed=$((failed + f))
-    fi
-    rm -f "${log}"
-    if [ "${status}" -ne 0 ]; then
-      echo "${passed} passed, ${failed} failed"
-      exit "${status}"
-    fi
+  fi
+  # Every preset has tests; cortex-m4's are firmware images run under qemu-system-arm.
+  log=$(mktemp)
+  status=0
+  ctest --preset "${preset}" 2>&1 | tee "${log}" || status=$?
+  # "100% tests passed, 0 tests failed out of 17"
+  if line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "${log}" | tail -n 1); then
+    f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"${line}")
+    t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"${line}")
+    passed=$((passed + t - f))
+    failed=$((failed + f))
+  fi
+  rm -f "${log}"
+  if [ "${status}" -ne 0 ]; then
+    echo "${passed} passed, ${failed} failed"
+    exit "${status}"
   fi
 done
 

@@ -1,0 +1,93 @@
+// Reset and the vector table of the STM32F405 (16 system exceptions, 82 interrupts), for
+// arm-none-eabi-gcc. Reset enables the FPU (the core is built for the hard-float ABI), copies
+// .data, zeroes .bss, runs the static constructors and calls main; main's return value ends a
+// run under QEMU with that status. An unexpected exception or a fault records what happened in
+// .noinit (ss::stm32::last_fault, read at the next boot) and ends the run with status 100 + the
+// exception number.
+#include <cstdint>
+
+#include "../fault_record.hpp"
+#include "../semihosting.hpp"
+
+extern "C" {
+extern std::uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+int main();
+void SysTick_Handler();
+[[noreturn]] void Reset_Handler();
+void Default_Handler();
+}
+
+namespace ss::stm32 {
+__attribute__((section(".noinit"))) FaultRecord last_fault;
+} // namespace ss::stm32
+
+namespace {
+
+volatile std::uint32_t& reg(std::uintptr_t address) { return *reinterpret_cast<volatile std::uint32_t*>(address); }
+
+constexpr std::uintptr_t scb_cpacr = 0xE000ED88;
+constexpr std::uintptr_t scb_icsr = 0xE000ED04;
+constexpr std::uintptr_t scb_cfsr = 0xE000ED28;
+constexpr std::uintptr_t scb_mmfar = 0xE000ED34;
+constexpr std::uintptr_t scb_bfar = 0xE000ED38;
+
+} // namespace
+
+extern "C" [[noreturn]] void Reset_Handler() {
+    reg(scb_cpacr) |= 0xFu << 20; // CP10 and CP11: full access to the FPU
+    asm volatile("dsb\n isb" ::: "memory");
+    const std::uint32_t* from = &_sidata;
+    for (std::uint32_t* to = &_sdata; to < &_edata;) *to++ = *from++;
+    for (std::uint32_t* to = &_sbss; to < &_ebss;) *to++ = 0;
+    for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
+    ss::stm32::host_exit(main());
+}
+
+extern "C" void Default_Handler() {
+    const std::uint32_t exception = reg(scb_icsr) & 0x1FFu;
+    ss::stm32::FaultRecord& f = ss::stm32::last_fault;
+    f.magic = ss::stm32::FaultRecord::valid;
+    f.exception = exception;
+    f.cfsr = reg(scb_cfsr);
+    f.address = (f.cfsr & (1u << 15)) != 0 ? reg(scb_bfar) : (f.cfsr & (1u << 7)) != 0 ? reg(scb_mmfar) : 0;
+    ss::stm32::host_write("fault: exception ");
+    ss::stm32::host_write_u64(exception);
+    ss::stm32::host_write(" cfsr ");
+    ss::stm32::host_write_u64(f.cfsr);
+    ss::stm32::host_write(" address ");
+    ss::stm32::host_write_u64(f.address);
+    ss::stm32::host_write("\n");
+    ss::stm32::host_exit(100 + static_cast<int>(exception));
+}
+
+extern "C" __attribute__((weak, alias("Default_Handler"))) void SysTick_Handler();
+
+namespace {
+
+using Vector = void (*)();
+constexpr int system_vectors = 16;
+constexpr int interrupts = 82;
+
+struct VectorTable {
+    const void* stack;
+    Vector handlers[system_vectors - 1 + interrupts];
+};
+
+constexpr VectorTable make_table() {
+    VectorTable t{&_estack, {}};
+    for (auto& h : t.handlers) h = Default_Handler;
+    t.handlers[0] = Reset_Handler;
+    t.handlers[6] = nullptr; // reserved 7..10
+    t.handlers[7] = nullptr;
+    t.handlers[8] = nullptr;
+    t.handlers[9] = nullptr;
+    t.handlers[12] = nullptr; // reserved 13
+    t.handlers[14] = SysTick_Handler;
+    return t;
+}
+
+} // namespace
+
+__attribute__((section(".isr_vector"), used)) const VectorTable vector_table = make_table();

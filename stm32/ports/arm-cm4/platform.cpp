@@ -1,0 +1,78 @@
+// The core's platform on a Cortex-M4 (ss/port.hpp): the lock is an interrupt mask (PRIMASK
+// saved, interrupts off, restored on unlock: nests, and an ISR can never find a store half
+// written), the monotonic clock counts SysTick interrupts at 1 kHz, there is no heap (the
+// firmware hands the arena in), no UTC (no RTC set) and no cold tier.
+#include "ss/port.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+namespace {
+
+volatile std::uint32_t& reg(std::uintptr_t address) { return *reinterpret_cast<volatile std::uint32_t*>(address); }
+
+void primask_lock(void* lock) noexcept {
+    std::uint32_t saved;
+    asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved)::"memory");
+    *static_cast<std::uint32_t*>(lock) = saved;
+}
+
+void primask_unlock(void* lock) noexcept {
+    const std::uint32_t saved = *static_cast<std::uint32_t*>(lock);
+    asm volatile("msr primask, %0" ::"r"(saved) : "memory");
+}
+
+bool primask_try_lock(void* lock) noexcept {
+    primask_lock(lock);
+    return true;
+}
+
+void no_op(void*) noexcept {}
+
+// Written by the SysTick interrupt, read by tasks: a 32-bit word is one store on this CPU, and
+// 49 days of milliseconds is as far as it goes before it wraps (the high word follows it).
+volatile std::uint32_t ticks_low = 0;
+volatile std::uint32_t ticks_high = 0;
+
+std::uint64_t monotonic_ms() noexcept {
+    for (;;) {
+        const std::uint32_t high = ticks_high;
+        const std::uint32_t low = ticks_low;
+        if (high == ticks_high) return (std::uint64_t{high} << 32) | low;
+    }
+}
+
+const ss::port::Platform cortex_m4_platform{
+    .lock = {sizeof(std::uint32_t), alignof(std::uint32_t), no_op, no_op, primask_lock, primask_unlock,
+             primask_try_lock},
+    .arena_alloc = nullptr,
+    .arena_free = nullptr,
+    .monotonic_ms = monotonic_ms,
+    .utc_us = nullptr,
+    .log = nullptr,
+    .cold_tier_create = nullptr,
+    .cold_tier_destroy = nullptr,
+    .thread_id = nullptr,
+    .cpu_has_crc32c = nullptr,
+};
+
+} // namespace
+
+extern "C" void SysTick_Handler() {
+    const std::uint32_t next = ticks_low + 1;
+    if (next == 0) ticks_high = ticks_high + 1;
+    ticks_low = next;
+}
+
+namespace ss::stm32 {
+
+/// Starts SysTick at 1 kHz from the processor clock (cpu_hz).
+void start_systick(std::uint32_t cpu_hz) noexcept {
+    reg(0xE000E014) = cpu_hz / 1000 - 1; // SYST_RVR
+    reg(0xE000E018) = 0;                 // SYST_CVR
+    reg(0xE000E010) = 0b111;             // SYST_CSR: processor clock, interrupt, enable
+}
+
+} // namespace ss::stm32
+
+const ss::port::Platform& ss::port::platform() noexcept { return cortex_m4_platform; }

@@ -1,0 +1,124 @@
+// The core on the MCU, under QEMU (netduinoplus2): the default STM32 configuration — 100
+// sensors, 102 sectors of 256 B — in the 32 KiB store region with the port's interrupt-mask
+// locks, the C API as firmware calls it. Checks, each a line on the host's console and a
+// non-zero exit status when it fails: every sensor registers; records read back exactly; the
+// pool, once full, recycles a sensor's oldest unsent sector (counted) and refuses new records
+// when only pending data is left (counted, the sequence number skipped); acknowledged data
+// frees its sectors; the manager tick seals and verifies.
+#include <cstddef>
+#include <cerrno>
+#include <cstdint>
+
+#include "ss/sensor_storage.h"
+#include "semihosting.hpp"
+
+namespace ss::stm32 {
+void start_systick(std::uint32_t cpu_hz) noexcept;
+}
+
+namespace {
+
+using ss::stm32::host_write;
+using ss::stm32::host_write_u64;
+
+// The store's region: its size is the linker script's STORE region, so an arena that does not
+// fit is a link error.
+alignas(8) __attribute__((section(".store"))) std::byte store_arena[32 * 1024 - 64];
+
+int failures = 0;
+
+void check(bool ok, const char* what) {
+    host_write(ok ? "ok   " : "FAIL ");
+    host_write(what);
+    host_write("\n");
+    if (!ok) ++failures;
+}
+
+void figure(const char* name, std::uint64_t value) {
+    host_write("     ");
+    host_write(name);
+    host_write(" = ");
+    host_write_u64(value);
+    host_write("\n");
+}
+
+} // namespace
+
+int main() {
+    ss::stm32::start_systick(168'000'000);
+    SsInitCfg cfg;
+    ss_config_defaults(&cfg, SS_TARGET_STM32);
+    std::size_t need = 0;
+    check(ss_arena_bytes(&cfg, &need) == 0, "ss_arena_bytes for the STM32 defaults");
+    figure("arena bytes (100 sensors, 102 sectors of 256 B, interrupt-mask locks)", need);
+    figure("store region bytes", sizeof store_arena);
+    cfg.arena = store_arena;
+    cfg.arena_bytes = sizeof store_arena;
+    const int init = ss_init_system(&cfg);
+    check(init == 0, "ss_init_system in the store region");
+    if (init != 0) {
+        host_write(ss_last_error());
+        host_write("\n");
+        return 1;
+    }
+    SensorStore* sensors[100] = {};
+    int registered = 0;
+    for (std::uint32_t i = 0; i < 100; ++i)
+        registered += ss_sensor_init(i, i % 4 == 3 ? SENSOR_EVT : SENSOR_TS, &sensors[i]) == 0;
+    check(registered == 100, "100 sensors registered");
+
+    // A few records each, read back exactly.
+    for (std::uint32_t i = 0; i < 100; ++i)
+        for (std::uint32_t k = 0; k < 10; ++k) {
+            if (i % 4 == 3) ss_evt_add(sensors[i], i * 1000 + k, 1'000 + k);
+            else ss_ts_add(sensors[i], i * 1000 + k);
+        }
+    bool exact = true;
+    for (std::uint32_t i = 0; i < 100 && exact; ++i) {
+        // Time-series records are the 4-byte value; events the value, then the 8-byte time.
+        const std::uint32_t record_bytes = i % 4 == 3 ? 12 : 4;
+        alignas(8) std::byte records[10 * 12] = {};
+        std::uint32_t n = 0;
+        exact = ss_consume_batch(sensors[i], records, 10, &n) == 0 && n == 10;
+        for (std::uint32_t k = 0; k < n && exact; ++k) {
+            std::uint32_t value = 0;
+            __builtin_memcpy(&value, records + k * record_bytes, sizeof value);
+            exact = value == i * 1000 + k;
+        }
+        exact = exact && ss_erase_all_pending(sensors[i]) == 0;
+    }
+    check(exact, "every record read back exactly, then erased");
+
+    // One sensor fills the pool: its oldest unsent sectors are recycled, counted.
+    SensorStore* big = sensors[0];
+    std::uint32_t v = 0;
+    for (std::uint32_t k = 0; k < 20'000; ++k) ss_ts_add(big, v++);
+    SsSensorStats st{};
+    ss_get_sensor_stats(big, &st);
+    figure("records retained by one sensor with the pool full", st.retained);
+    figure("records recycled", st.dropped_recycled);
+    check(st.dropped_recycled > 0 && st.dropped_new == 0, "a full pool recycles the oldest unsent data, counted");
+
+    // Everything pending: nothing may be recycled, new records are refused and counted.
+    std::uint32_t consumed_buf[64];
+    std::uint32_t got = 0;
+    while (ss_consume_batch(big, consumed_buf, 64, &got) == 0 && got != 0) {}
+    const std::uint64_t next_before = st.next_seq;
+    int refused = 0;
+    for (int k = 0; k < 100; ++k) refused += ss_ts_add(big, v++) == -ENOSPC;
+    ss_get_sensor_stats(big, &st);
+    figure("adds refused with only pending data left", static_cast<std::uint64_t>(refused));
+    check(refused > 0 && st.dropped_new >= static_cast<std::uint64_t>(refused) && st.next_seq == next_before + 100,
+          "with only pending data left, new records are refused, counted, their numbers skipped");
+    check(ss_erase_all_pending(big) == 0 && (ss_get_sensor_stats(big, &st), st.retained) <= 1020,
+          "acknowledged data frees its sectors");
+
+    // The manager tick seals what is full; a scrub verifies every sealed sector's CRC.
+    ss_manager_tick();
+    SsScrubReport report{};
+    check(ss_scrub(&report) == 0 && report.corrupt_sectors == 0, "sealed sectors verify (CRC32C)");
+    figure("sectors verified", report.sectors_checked);
+    ss_deinit_system();
+    host_write(failures == 0 ? "store firmware test: all checks passed\n" : "store firmware test: FAILED\n");
+    return failures == 0 ? 0 : 1;
+}
