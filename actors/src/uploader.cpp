@@ -29,13 +29,13 @@ void release(UploaderState& s, SensorStore& store, std::uint64_t end_seq) {
     s.cursors_moved = true;
 }
 
-/// Writes this destination's acknowledged cursors to its file, if they moved (and, unless
-/// `now`, if the save period has passed).
-void save_cursors(UploaderState& s, std::uint64_t now_ms, bool now) {
+/// Writes this destination's acknowledged cursors to its file, if they moved and the save
+/// period has passed (the runtime writes them once more after stopping the stage).
+void save_cursors(UploaderState& s, std::uint64_t now_ms) {
     if (s.settings.fanout == nullptr || s.settings.cursor_file == nullptr || !s.cursors_moved) return;
     const auto period_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(s.settings.cursor_save_period).count());
-    if (!now && now_ms < s.cursors_saved_ms + period_ms) return;
+    if (now_ms < s.cursors_saved_ms + period_ms) return;
     std::vector<hal::DestinationCursorFile::Entry> entries;
     const std::uint32_t n = s.engine->sensor_count();
     entries.reserve(n);
@@ -230,7 +230,7 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<Uploader
                 if (!attempt(s, now_ms)) break;
             }
             resend_released(s, now_ms);
-            save_cursors(s, now_ms, false);
+            save_cursors(s, now_ms);
             if (s.settings.board != nullptr) {
                 const std::string& dest = s.settings.destination_name;
                 s.settings.board->set_upload(dest, s.stats);
