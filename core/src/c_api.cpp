@@ -14,7 +14,7 @@
 
 namespace ss::c_api::internal {
 // Constant-initialised (Engine's constructor is constexpr): ready before any static constructor.
-Engine g_engine;
+constinit Engine g_engine;
 } // namespace ss::c_api::internal
 
 using namespace ss::c_api::internal;
@@ -30,7 +30,7 @@ void* g_owned_arena = nullptr;
 std::size_t g_owned_bytes = 0;
 SsLogFn g_log = nullptr;
 void* g_log_ctx = nullptr;
-ss::Text g_last_error;
+constinit ss::Text g_last_error;
 
 // A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
 // The generation changes at every init, so a handle kept across ss_deinit_system and a new
@@ -50,15 +50,21 @@ SensorStore* handle_of(const ss::SensorStore& s) noexcept {
 
 // The locks in force: the host's (SsInitCfg::lock_ops) or the platform's, picked at init and
 // kept here for the engine and the subscriptions, which hold on to them until deinit.
-ss::port::LockOps g_lock_ops{};
+constinit ss::port::LockOps g_lock_ops{};
 
 bool valid_type(SensorType t) noexcept { return t == SENSOR_TS || t == SENSOR_EVT; }
 bool valid_source(SsSource s) noexcept { return s == SS_SOURCE_HOST || s == SS_SOURCE_APP || s == SS_SOURCE_CAN; }
 
+// SS_ARENA_BYTES (ss/arena_bytes.h) computes the arena in the preprocessor from these.
+static_assert(sizeof(ss::SensorStore) == SS_PRIV_STORE_BYTES, "update SS_PRIV_STORE_BYTES in ss/arena_bytes.h");
+static_assert(alignof(ss::SensorStore) == SS_PRIV_STORE_ALIGN, "update SS_PRIV_STORE_ALIGN in ss/arena_bytes.h");
+static_assert(sizeof(ss::SectorIndex) == 2, "ss/arena_bytes.h counts 2 bytes per sector link");
+
 #if defined(__ARM_ARCH) && !defined(__aarch64__) && !defined(__linux__)
 // 003 §1 and design.md §6: on the MCU, data and metadata for 100 sensors fit 32 KB: the arena
-// of the STM32 defaults (the cooperative port needs no locks) plus this file's statics.
-static_assert(ss::arena_layout(100, 102, 256, 0, 1).total + sizeof g_engine + sizeof g_last_error + 64 <= 32 * 1024,
+// of the STM32 defaults with the port's shared interrupt-mask lock (8 bytes) plus this file's
+// statics.
+static_assert(ss::arena_layout(100, 102, 256, 8, 4, true).total + sizeof g_engine + sizeof g_last_error + 64 <= 32 * 1024,
               "the STM32 default configuration must fit 32 KB for 100 sensors");
 #endif
 

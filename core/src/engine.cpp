@@ -11,11 +11,12 @@ namespace ss {
 Expected<ArenaLayout> Engine::plan(const SsInitCfg& cfg, const port::LockOps& locks, Text& why) noexcept {
     if (auto ok = validate_config(cfg, why); !ok) return std::unexpected(ok.error());
     return arena_layout(cfg.max_sensors, static_cast<std::uint32_t>(cfg.ram_pool_bytes / cfg.ram_sector_bytes),
-                        cfg.ram_sector_bytes, locks.size, locks.align, cfg.disk_root != nullptr);
+                        cfg.ram_sector_bytes, locks.size, locks.align, locks.shared, cfg.disk_root != nullptr);
 }
 
 void* Engine::lock_at(std::uint32_t i) const noexcept {
-    return layout_.lock_stride == 0 ? nullptr : arena_ + layout_.locks + std::size_t{i} * layout_.lock_stride;
+    if (layout_.lock_stride == 0) return nullptr;
+    return arena_ + layout_.locks + (layout_.lock_shared ? 0 : std::size_t{i} * layout_.lock_stride);
 }
 
 Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t arena_bytes,
@@ -44,7 +45,7 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     layout_ = *layout;
     lock_ops_ = locks;
     max_sensors_ = cfg.max_sensors;
-    for (std::uint32_t i = 0; i < max_sensors_ + 2; ++i)
+    for (std::uint32_t i = 0; i < lock_objects(); ++i)
         if (void* l = lock_at(i)) lock_ops_.init(l);
     registry_lock_ = lock_at(max_sensors_ + 1);
     pool_.init(arena_ + layout_.sectors, reinterpret_cast<SectorIndex*>(arena_ + layout_.links), layout_.sector_count,
@@ -63,15 +64,20 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     ctx_.borrow = &Engine::borrow_sector;
     ctx_.borrow_owner = this;
     ctx_.stores = reinterpret_cast<SensorStore*>(arena_ + layout_.stores);
-    ctx_.locks = arena_ + layout_.locks;
-    ctx_.lock_stride = layout_.lock_stride;
+    ctx_.locks = layout_.lock_stride == 0 ? nullptr : arena_ + layout_.locks;
+    ctx_.lock_stride = layout_.lock_shared ? 0 : layout_.lock_stride;
     health_.store(0, std::memory_order_relaxed);
     shutdown_.store(false, std::memory_order_relaxed);
     registered_.store(0, std::memory_order_relaxed);
     cleared_records_ = 0;
     clears_ = 0;
-    index_ = reinterpret_cast<std::atomic<std::uint16_t>*>(arena_ + layout_.index);
-    for (std::uint32_t i = 0; i < layout_.index_slots; ++i) std::construct_at(&index_[i], std::uint16_t{0});
+    index_ = arena_ + layout_.index;
+    for (std::uint32_t i = 0; i < layout_.index_slots; ++i) {
+        if (layout_.index_slot_bytes == 1)
+            std::construct_at(reinterpret_cast<std::atomic<std::uint8_t>*>(index_) + i, std::uint8_t{0});
+        else
+            std::construct_at(reinterpret_cast<std::atomic<std::uint16_t>*>(index_) + i, std::uint16_t{0});
+    }
     index_mask_ = layout_.index_slots - 1;
     force_seal_ = policy::ForceSealTimer(cfg.force_seal_interval_ms);
     shutdown_budget_ = policy::ShutdownBudget(cfg.shutdown_budget_ms);
@@ -86,7 +92,7 @@ void Engine::deinit() noexcept {
     if (!ready()) return;
     const std::uint32_t n = registered_.load(std::memory_order_acquire);
     for (std::uint32_t i = 0; i < n; ++i) std::destroy_at(&stores_[i]);
-    for (std::uint32_t i = 0; i < max_sensors_ + 2; ++i)
+    for (std::uint32_t i = 0; i < lock_objects(); ++i)
         if (void* l = lock_at(i)) lock_ops_.destroy(l);
     registered_.store(0, std::memory_order_release);
     stores_ = nullptr;
@@ -103,11 +109,25 @@ std::uint32_t registry_hash(SsSource source, std::uint32_t id) noexcept {
 }
 } // namespace
 
+std::uint32_t Engine::index_entry(std::uint32_t at, std::memory_order order) const noexcept {
+    if (layout_.index_slot_bytes == 1) return reinterpret_cast<const std::atomic<std::uint8_t>*>(index_)[at].load(order);
+    return reinterpret_cast<const std::atomic<std::uint16_t>*>(index_)[at].load(order);
+}
+
+void Engine::set_index_entry(std::uint32_t at, std::uint32_t entry) noexcept {
+    if (layout_.index_slot_bytes == 1)
+        reinterpret_cast<std::atomic<std::uint8_t>*>(index_)[at].store(static_cast<std::uint8_t>(entry),
+                                                                        std::memory_order_release);
+    else
+        reinterpret_cast<std::atomic<std::uint16_t>*>(index_)[at].store(static_cast<std::uint16_t>(entry),
+                                                                         std::memory_order_release);
+}
+
 SensorStore* Engine::find(SsSource source, std::uint32_t id) const noexcept {
     if (stores_ == nullptr) return nullptr;
     // Every slot filled so far is reached before an empty one: entries are never removed.
     for (std::uint32_t at = registry_hash(source, id) & index_mask_;; at = (at + 1) & index_mask_) {
-        const std::uint16_t e = index_[at].load(std::memory_order_acquire);
+        const std::uint32_t e = index_entry(at, std::memory_order_acquire);
         if (e == 0) return nullptr;
         SensorStore& s = stores_[e - 1u];
         if (s.id() == id && s.source() == source) return &s;
@@ -147,8 +167,8 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
     SensorStore* s = std::construct_at(&stores_[i], ctx_, source, id, type, first, first_seq);
     // Published after the store is built: a lookup that finds the entry finds a whole store.
     std::uint32_t at = registry_hash(source, id) & index_mask_;
-    while (index_[at].load(std::memory_order_relaxed) != 0) at = (at + 1) & index_mask_;
-    index_[at].store(static_cast<std::uint16_t>(i + 1), std::memory_order_release);
+    while (index_entry(at, std::memory_order_relaxed) != 0) at = (at + 1) & index_mask_;
+    set_index_entry(at, i + 1);
     registered_.store(i + 1, std::memory_order_release);
     return s;
 }

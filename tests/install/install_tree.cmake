@@ -21,10 +21,12 @@ endif()
 set(lib "${PREFIX}/${LIBDIR}")
 set(inc "${PREFIX}/${INCLUDEDIR}")
 
-# Headers: the C API only; the C++ headers are the implementation's.
+# Headers: the C API only (and the arena-size macros it includes); the C++ headers are the
+# implementation's.
 file(GLOB_RECURSE headers LIST_DIRECTORIES false RELATIVE "${inc}" "${inc}/*")
-if(NOT headers STREQUAL "ss/sensor_storage.h")
-  fail("${inc} holds [${headers}], not just ss/sensor_storage.h")
+list(SORT headers)
+if(NOT headers STREQUAL "ss/arena_bytes.h;ss/sensor_storage.h")
+  fail("${inc} holds [${headers}], not just ss/arena_bytes.h and ss/sensor_storage.h")
 endif()
 
 # Libraries: the archive, and libsensor_storage.so -> .so.SOVERSION -> .so.VERSION.

@@ -1,6 +1,7 @@
 // The engine: arena, registry, fair-share borrowing between stores, manager tick, stats.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -201,23 +202,97 @@ TEST_CASE("system stats add up the stores and the pool") {
 
 TEST_CASE("the registry finds every sensor by source and id through its hash index, and nothing else") {
     // Ids strided by a power of two and repeated across sources: the patterns a weak hash folds
-    // together. The table is filled to max_sensors, its highest load.
-    const std::uint32_t n = 1536;
-    EngineFixture f(n, n, 48);
-    std::vector<ss::SensorStore*> stores;
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const auto src = static_cast<SsSource>(i % 3);
-        const std::uint32_t id = (i / 3) << 12;
-        stores.push_back(&f.reg(id, RecordType::ts, src));
+    // together. The table is filled to max_sensors, its highest load. 254 sensors and fewer use
+    // 8-bit slots, more use 16-bit ones: both widths, each at its largest.
+    for (const std::uint32_t n : {1536u, 255u, 254u, 100u}) {
+        CAPTURE(n);
+        EngineFixture f(n, n, 48);
+        CHECK(arena_layout(n, n, 48, 0, 1).index_slot_bytes == (n < 255 ? 1 : 2));
+        std::vector<ss::SensorStore*> stores;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto src = static_cast<SsSource>(i % 3);
+            const std::uint32_t id = (i / 3) << 12;
+            stores.push_back(&f.reg(id, RecordType::ts, src));
+        }
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto src = static_cast<SsSource>(i % 3);
+            const std::uint32_t id = (i / 3) << 12;
+            REQUIRE(f.engine.find(src, id) == stores[i]);
+            // Neighbours that were never registered are not found.
+            CHECK(f.engine.find(src, id + 1) == nullptr);
+        }
+        CHECK(f.engine.find(SS_SOURCE_CAN, 0xFFFF'FFFFu) == nullptr);
+        // A duplicate is still refused once the table is full.
+        CHECK_FALSE(f.engine.register_sensor(SS_SOURCE_HOST, 0, RecordType::ts, f.why));
     }
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const auto src = static_cast<SsSource>(i % 3);
-        const std::uint32_t id = (i / 3) << 12;
-        REQUIRE(f.engine.find(src, id) == stores[i]);
-        // Neighbours that were never registered are not found.
-        CHECK(f.engine.find(src, id + 1) == nullptr);
-    }
-    CHECK(f.engine.find(SS_SOURCE_CAN, 0xFFFF'FFFFu) == nullptr);
-    // A duplicate is still refused once the table is full.
-    CHECK_FALSE(f.engine.register_sensor(SS_SOURCE_HOST, 0, RecordType::ts, f.why));
+}
+
+namespace {
+
+// A shared lock as an MCU port gives it: one object for everything, nesting (the core takes the
+// pool's lock while it holds a store's). It records the deepest nesting and any misuse.
+struct SharedLockState {
+    int depth = 0;
+    int deepest = 0;
+    int inits = 0;
+    int destroys = 0;
+    int misuse = 0;
+    void* object = nullptr;
+};
+SharedLockState g_shared;
+
+void shared_note(void* l) {
+    if (g_shared.object == nullptr) g_shared.object = l;
+    if (l != g_shared.object) ++g_shared.misuse;
+}
+void shared_lock(void* l) {
+    shared_note(l);
+    g_shared.deepest = std::max(g_shared.deepest, ++g_shared.depth);
+}
+void shared_unlock(void* l) {
+    shared_note(l);
+    if (--g_shared.depth < 0) ++g_shared.misuse;
+}
+bool shared_try_lock(void* l) {
+    shared_lock(l);
+    return true;
+}
+
+} // namespace
+
+TEST_CASE("a shared lock takes one lock object in the arena, serves every store and the pool, and nests") {
+    g_shared = SharedLockState{};
+    const ArenaLayout per_store = arena_layout(100, 102, 256, 4, 4);
+    const ArenaLayout shared = arena_layout(100, 102, 256, 4, 4, true);
+    CHECK(shared.lock_shared);
+    CHECK(per_store.index == per_store.locks + 102 * 4); // 100 stores, the pool, the registry
+    CHECK(shared.index == shared.locks + 4);
+    CHECK(per_store.total - shared.total >= 101 * 4);
+    CHECK_FALSE(arena_layout(100, 102, 256, 0, 1, true).lock_shared); // no lock: nothing to share
+
+    EngineFixture f(4, 8);
+    f.engine.deinit();
+    f.locks = port::LockOps{sizeof(int), alignof(int), [](void* l) { ++g_shared.inits, shared_note(l); },
+                            [](void* l) { ++g_shared.destroys, shared_note(l); }, shared_lock, shared_unlock,
+                            shared_try_lock, true};
+    auto plan = Engine::plan(f.cfg, f.locks, f.why);
+    REQUIRE(plan);
+    CHECK(plan->lock_shared);
+    REQUIRE(f.engine.init(f.cfg, reinterpret_cast<std::byte*>(f.arena.data()), f.arena.size() * 8, f.locks, f.why));
+    CHECK(g_shared.inits == 1);
+    ss::SensorStore& a = f.reg(1);
+    ss::SensorStore& b = f.reg(2);
+    // Fill past the pool so that adds recycle and borrow (store lock, then pool lock), consume,
+    // erase and tick: every path that takes a lock.
+    CHECK(f.add_n(a, 0, 60) == 60);
+    CHECK(f.consume(a, 20) == 20);
+    CHECK(f.add_n(b, 0, 60) > 0);
+    a.erase_all_pending(f.engine.context());
+    f.engine.tick(1000);
+    CHECK(g_shared.depth == 0);
+    CHECK(g_shared.deepest >= 2); // a store's lock held while the pool's is taken
+    CHECK(g_shared.misuse == 0);
+    f.engine.deinit();
+    CHECK(g_shared.destroys == 1);
+    // The fixture's destructor deinits again: harmless on an engine already down.
 }

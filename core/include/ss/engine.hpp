@@ -22,19 +22,22 @@ namespace ss {
 struct ArenaLayout {
     std::size_t stores = 0;
     std::size_t locks = 0;
-    std::size_t index = 0;           ///< the registry's hash index: index_slots 16-bit slots
+    std::size_t index = 0;           ///< the registry's hash index: index_slots slots
     std::uint32_t index_slots = 0;
+    std::uint32_t index_slot_bytes = 2; ///< 1 when every slot + 1 fits a byte (under 255 sensors)
     std::size_t links = 0;
     std::size_t sectors = 0;
     std::size_t spill_order = 0;     ///< with a cold tier: a SpillCandidate per sensor
     std::size_t total = 0;
     std::uint32_t sector_count = 0;
     std::size_t lock_stride = 0;
+    bool lock_shared = false;        ///< one lock object for everything (port::LockOps::shared)
 };
 
 /// The arena the engine needs for max_sensors stores and sector_count sectors.
 constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sector_count, std::uint32_t sector_bytes,
-                                   std::size_t lock_size, std::size_t lock_align, bool cold_tier = false) noexcept {
+                                   std::size_t lock_size, std::size_t lock_align, bool lock_shared = false,
+                                   bool cold_tier = false) noexcept {
     auto up = [](std::size_t v, std::size_t a) { return (v + a - 1) / a * a; };
     ArenaLayout l;
     l.sector_count = sector_count;
@@ -42,16 +45,19 @@ constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sect
     std::size_t at = std::size_t{max_sensors} * sizeof(SensorStore);
     const std::size_t align = lock_align < 1 ? 1 : lock_align;
     l.lock_stride = lock_size == 0 ? 0 : up(lock_size, align);
+    l.lock_shared = lock_size != 0 && lock_shared;
     l.locks = up(at, align);
-    // A lock per store, one for the pool and one for the registry.
-    at = l.locks + (std::size_t{max_sensors} + 2) * l.lock_stride;
+    // A lock per store, one for the pool and one for the registry; or the one shared lock.
+    at = l.locks + (l.lock_shared ? 1 : std::size_t{max_sensors} + 2) * l.lock_stride;
     // The registry's index: open addressing over a power of two at least 5/4 of the sensors, so
     // a lookup is a probe or two instead of a scan of every store (2048 registrations would
     // otherwise compare 2 million pairs).
     l.index_slots = 1;
     while (l.index_slots < max_sensors + max_sensors / 4 + 1) l.index_slots <<= 1;
-    l.index = up(at, 2);
-    at = l.index + std::size_t{l.index_slots} * 2;
+    // 8-bit slots where they suffice: 128 bytes of the 32 KB an MCU gives 100 sensors.
+    l.index_slot_bytes = max_sensors < 255 ? 1 : 2;
+    l.index = up(at, l.index_slot_bytes);
+    at = l.index + std::size_t{l.index_slots} * l.index_slot_bytes;
     l.links = up(at, alignof(SectorIndex));
     at = l.links + std::size_t{sector_count} * sizeof(SectorIndex);
     l.sectors = up(at, 8);
@@ -188,6 +194,7 @@ public:
 
 private:
     void* lock_at(std::uint32_t i) const noexcept;
+    std::uint32_t lock_objects() const noexcept { return layout_.lock_shared ? 1 : max_sensors_ + 2; }
     /// Moves up to max sealed sectors from the front of store `slot` into the cold tier; the
     /// caller holds the slot's cold lock. Returns how many moved.
     std::uint32_t spill(std::uint32_t slot, std::uint32_t max) noexcept;
@@ -202,9 +209,12 @@ private:
     std::byte* arena_ = nullptr;
     ArenaLayout layout_{};
     SensorStore* stores_ = nullptr;
-    // Registry index: slot + 1 of a registered store, 0 = empty. Written under the registry lock
-    // before the store is published; read by lookups without it.
-    std::atomic<std::uint16_t>* index_ = nullptr;
+    // Registry index: slot + 1 of a registered store, 0 = empty, in 8- or 16-bit slots
+    // (ArenaLayout::index_slot_bytes). Written under the registry lock before the store is
+    // published; read by lookups without it.
+    std::uint32_t index_entry(std::uint32_t at, std::memory_order order) const noexcept;
+    void set_index_entry(std::uint32_t at, std::uint32_t entry) noexcept;
+    std::byte* index_ = nullptr;
     std::uint32_t index_mask_ = 0;
     std::uint32_t max_sensors_ = 0;
     void* registry_lock_ = nullptr;

@@ -19,6 +19,9 @@ namespace ss::port {
 
 /// A lock the platform provides. size == 0 means the port needs no lock (a cooperative
 /// scheduler where no interrupt touches a store); the core then skips every lock call.
+/// shared: one lock object serves the pool, the registry and every store, because the lock is
+/// global anyway (an interrupt mask on a single core); it must then nest, since the core takes
+/// the pool's lock while it holds a store's. An MCU saves a lock object per sensor.
 struct LockOps {
     std::size_t size = 0;  ///< bytes of one lock object
     std::size_t align = 1; ///< its alignment
@@ -27,6 +30,7 @@ struct LockOps {
     void (*lock)(void* lock) = nullptr;
     void (*unlock)(void* lock) = nullptr;
     bool (*try_lock)(void* lock) = nullptr; ///< true if taken
+    bool shared = false;
 };
 
 /// The clocks the core is given: the host's (SsInitCfg::clock_ops) or the platform's. Whoever

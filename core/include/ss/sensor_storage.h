@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ss/arena_bytes.h"
+
 /* SS_API marks each function of this API: the shared library is built with hidden visibility,
  * so these are the only symbols it exports. */
 #ifndef SS_API

@@ -86,7 +86,8 @@ struct StoreContext {
     SectorIndex (*borrow)(void* owner, const SensorStore& requester) = nullptr;
     void* borrow_owner = nullptr;
     /// Store locks sit in an array parallel to the stores (no pointer per store: on the MCU
-    /// every byte of per-sensor metadata is paid a hundred times). lock_stride 0 = no locks.
+    /// every byte of per-sensor metadata is paid a hundred times). locks nullptr = no locks;
+    /// lock_stride 0 with locks set = one shared lock (port::LockOps::shared).
     const SensorStore* stores = nullptr;
     std::byte* locks = nullptr;
     std::size_t lock_stride = 0;
@@ -315,7 +316,7 @@ private:
 };
 
 inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {
-    return lock_stride == 0 ? nullptr : locks + static_cast<std::size_t>(&s - stores) * lock_stride;
+    return locks == nullptr ? nullptr : locks + static_cast<std::size_t>(&s - stores) * lock_stride;
 }
 
 } // namespace ss

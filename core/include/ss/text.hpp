@@ -12,7 +12,9 @@ class Text {
 public:
     static constexpr std::size_t capacity = 192;
 
-    Text() noexcept { clear(); }
+    // constexpr: a Text at namespace scope is built by the compiler, not by a static
+    // constructor (a firmware may call into the core before its constructors run).
+    constexpr Text() noexcept = default;
 
     void clear() noexcept {
         len_ = 0;
@@ -33,7 +35,7 @@ public:
 private:
     void put(char c) noexcept;
 
-    char buf_[capacity];
+    char buf_[capacity] = {};
     std::size_t len_ = 0;
 };
 

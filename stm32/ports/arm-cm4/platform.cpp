@@ -1,7 +1,7 @@
 // The core's platform on a Cortex-M4 (ss/port.hpp): the lock is an interrupt mask (PRIMASK
-// saved, interrupts off, restored on unlock: nests, and an ISR can never find a store half
-// written), the monotonic clock counts SysTick interrupts at 1 kHz, there is no heap (the
-// firmware hands the arena in), no UTC (no RTC set) and no cold tier.
+// saved, interrupts off, restored on unlock: an ISR can never find a store half written), one
+// object shared by every store; the monotonic clock counts SysTick interrupts at 1 kHz; there is
+// no heap (the firmware hands the arena in), no UTC (no RTC set) and no cold tier.
 #include "ss/port.hpp"
 
 #include <atomic>
@@ -11,19 +11,31 @@ namespace {
 
 volatile std::uint32_t& reg(std::uintptr_t address) { return *reinterpret_cast<volatile std::uint32_t*>(address); }
 
-void primask_lock(void* lock) noexcept {
-    std::uint32_t saved;
-    asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved)::"memory");
-    *static_cast<std::uint32_t*>(lock) = saved;
+// One lock object serves every store and the pool (LockOps::shared): the mask is global anyway.
+// The core takes the pool's lock while it holds a store's, so the lock nests: only the
+// outermost lock saves PRIMASK and only the outermost unlock restores it. The depth is written
+// with interrupts masked, so no ISR sees it half changed.
+struct InterruptMask {
+    std::uint32_t saved_primask;
+    std::uint32_t depth;
+};
+
+void mask_init(void* lock) noexcept { *static_cast<InterruptMask*>(lock) = InterruptMask{0, 0}; }
+
+void mask_lock(void* lock) noexcept {
+    std::uint32_t primask;
+    asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
+    auto& m = *static_cast<InterruptMask*>(lock);
+    if (m.depth++ == 0) m.saved_primask = primask;
 }
 
-void primask_unlock(void* lock) noexcept {
-    const std::uint32_t saved = *static_cast<std::uint32_t*>(lock);
-    asm volatile("msr primask, %0" ::"r"(saved) : "memory");
+void mask_unlock(void* lock) noexcept {
+    auto& m = *static_cast<InterruptMask*>(lock);
+    if (--m.depth == 0) asm volatile("msr primask, %0" ::"r"(m.saved_primask) : "memory");
 }
 
-bool primask_try_lock(void* lock) noexcept {
-    primask_lock(lock);
+bool mask_try_lock(void* lock) noexcept {
+    mask_lock(lock);
     return true;
 }
 
@@ -43,8 +55,8 @@ std::uint64_t monotonic_ms() noexcept {
 }
 
 const ss::port::Platform cortex_m4_platform{
-    .lock = {sizeof(std::uint32_t), alignof(std::uint32_t), no_op, no_op, primask_lock, primask_unlock,
-             primask_try_lock},
+    .lock = {sizeof(InterruptMask), alignof(InterruptMask), mask_init, no_op, mask_lock, mask_unlock, mask_try_lock,
+             true},
     .arena_alloc = nullptr,
     .arena_free = nullptr,
     .monotonic_ms = monotonic_ms,
