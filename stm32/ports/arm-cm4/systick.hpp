@@ -16,8 +16,10 @@ void set_systick_hook(void (*hook)()) noexcept;
 /// Processor cycles since SysTick started, modulo 2^32 (25 s at 168 MHz): milliseconds counted
 /// times the reload period plus the cycles elapsed in the current period, read from SysTick's
 /// current-value register. Differences of two readings time anything shorter than the wrap.
-/// Any context. Not a DWT cycle counter (QEMU does not emulate DWT CYCCNT); under QEMU the
-/// current-value register follows the host's clock, so the figures are only indicative there.
+/// Any context. Not a DWT cycle counter (QEMU does not emulate DWT CYCCNT). Under QEMU the
+/// counter follows QEMU's clock: the host's, unless -icount makes it the instruction count (as
+/// the firmware tests do; with the host's clock, a loaded host can see the counter wrap before
+/// its interrupt is raised, and a reading then lags by one period).
 std::uint32_t systick_cycles() noexcept;
 
 } // namespace ss::stm32
