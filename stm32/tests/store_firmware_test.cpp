@@ -11,10 +11,7 @@
 
 #include "ss/sensor_storage.h"
 #include "semihosting.hpp"
-
-namespace ss::stm32 {
-void start_systick(std::uint32_t cpu_hz) noexcept;
-}
+#include "systick.hpp"
 
 namespace {
 

@@ -4,6 +4,8 @@
 // no heap (the firmware hands the arena in), no UTC (no RTC set) and no cold tier.
 #include "ss/port.hpp"
 
+#include "systick.hpp"
+
 #include <atomic>
 #include <cstdint>
 
@@ -70,19 +72,52 @@ const ss::port::Platform cortex_m4_platform{
 
 } // namespace
 
+namespace {
+
+constexpr std::uintptr_t syst_csr = 0xE000E010;
+constexpr std::uintptr_t syst_rvr = 0xE000E014;
+constexpr std::uintptr_t syst_cvr = 0xE000E018;
+constexpr std::uintptr_t scb_icsr = 0xE000ED04;
+constexpr std::uint32_t icsr_pendstset = 1u << 26;
+
+// Set by the firmware, read by the SysTick interrupt: one word, so never seen half written.
+void (*volatile systick_hook)() = nullptr;
+
+} // namespace
+
 extern "C" void SysTick_Handler() {
     const std::uint32_t next = ticks_low + 1;
     if (next == 0) ticks_high = ticks_high + 1;
     ticks_low = next;
+    if (auto* hook = systick_hook) hook();
 }
 
 namespace ss::stm32 {
 
-/// Starts SysTick at 1 kHz from the processor clock (cpu_hz).
 void start_systick(std::uint32_t cpu_hz) noexcept {
-    reg(0xE000E014) = cpu_hz / 1000 - 1; // SYST_RVR
-    reg(0xE000E018) = 0;                 // SYST_CVR
-    reg(0xE000E010) = 0b111;             // SYST_CSR: processor clock, interrupt, enable
+    reg(syst_rvr) = cpu_hz / 1000 - 1;
+    reg(syst_cvr) = 0;
+    reg(syst_csr) = 0b111; // processor clock, interrupt, enable
+    // The counter reads 0 until its first reload (one clock later on silicon, longer under QEMU),
+    // which systick_cycles would take for the end of a period: wait for it, so the count starts
+    // at 0 and never steps back.
+    while (reg(syst_cvr) == 0) {}
+}
+
+void set_systick_hook(void (*hook)()) noexcept { systick_hook = hook; }
+
+std::uint32_t systick_cycles() noexcept {
+    const std::uint32_t reload = reg(syst_rvr);
+    for (;;) {
+        const std::uint32_t ms = ticks_low;
+        const std::uint32_t current = reg(syst_cvr); // counts down from reload to 0
+        const bool tick_pending = (reg(scb_icsr) & icsr_pendstset) != 0;
+        if (ms != ticks_low) continue; // the interrupt ran in between: read again
+        // With interrupts masked the counter may have reloaded while its interrupt waits: a
+        // pending tick and a count still near the top mean this millisecond is not counted yet.
+        const std::uint32_t counted = tick_pending && current > reload / 2 ? ms + 1 : ms;
+        return counted * (reload + 1) + (reload - current);
+    }
 }
 
 } // namespace ss::stm32

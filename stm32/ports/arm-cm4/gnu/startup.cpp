@@ -15,6 +15,7 @@ extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
 int main();
 void SysTick_Handler();
+void HASH_RNG_IRQHandler();
 [[noreturn]] void Reset_Handler();
 void Default_Handler();
 }
@@ -45,6 +46,15 @@ extern "C" [[noreturn]] void Reset_Handler() {
     ss::stm32::host_exit(main());
 }
 
+// Static objects with destructors (tasks, whose queues have one) register them at construction.
+// A firmware never runs them: main's return ends the run (host_exit), so registering costs RAM
+// for nothing. This no-op __cxa_atexit, and the __dso_handle that crtbegin would have given
+// (-nostartfiles leaves it out), make every registration free.
+extern "C" {
+void* __dso_handle = nullptr;
+int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
+}
+
 extern "C" void Default_Handler() {
     const std::uint32_t exception = reg(scb_icsr) & 0x1FFu;
     ss::stm32::FaultRecord& f = ss::stm32::last_fault;
@@ -62,7 +72,10 @@ extern "C" void Default_Handler() {
     ss::stm32::host_exit(100 + static_cast<int>(exception));
 }
 
+// The handlers a firmware may define; the others stay on Default_Handler. Interrupt 80 (HASH_RNG:
+// the F405 has no HASH, QEMU's netduinoplus2 no RNG) is free for software-triggered interrupts.
 extern "C" __attribute__((weak, alias("Default_Handler"))) void SysTick_Handler();
+extern "C" __attribute__((weak, alias("Default_Handler"))) void HASH_RNG_IRQHandler();
 
 namespace {
 
@@ -85,6 +98,7 @@ constexpr VectorTable make_table() {
     t.handlers[9] = nullptr;
     t.handlers[12] = nullptr; // reserved 13
     t.handlers[14] = SysTick_Handler;
+    t.handlers[system_vectors - 1 + 80] = HASH_RNG_IRQHandler;
     return t;
 }
 
