@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "c_api_internal.hpp"
+#include "sensor_store_add.hpp"
 #include "ss/callback_subscriptions.hpp"
 #include "ss/config.hpp"
 #include "ss/engine.hpp"
@@ -15,6 +16,9 @@
 namespace ss::c_api::internal {
 // Constant-initialised (Engine's constructor is constexpr): ready before any static constructor.
 constinit Engine g_engine;
+constinit std::atomic<std::uint32_t> g_ready{0};
+constinit std::uint32_t g_generation = 0;
+constinit std::uint32_t g_handle_key = 0;
 } // namespace ss::c_api::internal
 
 using namespace ss::c_api::internal;
@@ -24,28 +28,15 @@ namespace {
 // The event subscriptions (ss_subscribe), built in the memory at the arena's end; null without
 // that memory. Set in init before g_ready, cleared in deinit after it.
 ss::CallbackSubscriptions* g_subscriptions = nullptr;
-// Set last in init and cleared first in deinit: calls before init see it false.
-std::atomic<bool> g_ready{false};
 void* g_owned_arena = nullptr;
 std::size_t g_owned_bytes = 0;
 SsLogFn g_log = nullptr;
 void* g_log_ctx = nullptr;
 constinit ss::Text g_last_error;
 
-// A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1).
-// The generation changes at every init, so a handle kept across ss_deinit_system and a new
-// ss_init_system is refused even when the arena lands at the same address; the check byte
-// refuses handles that were altered or made up.
-std::uint32_t g_generation = 0;
-
-std::uintptr_t handle_check(std::uintptr_t slot, std::uintptr_t gen) noexcept {
-    return ((slot * 0x9E3779B1u + gen * 0x85EBCA77u + 0x5Au) >> 13) & 0xFF;
-}
-
 SensorStore* handle_of(const ss::SensorStore& s) noexcept {
     const std::uintptr_t slot = g_engine.slot_of(s);
-    const std::uintptr_t gen = g_generation & 0xFF;
-    return reinterpret_cast<SensorStore*>(handle_check(slot, gen) << 24 | gen << 16 | (slot + 1));
+    return reinterpret_cast<SensorStore*>(handle_high(slot + 1) << 16 | (slot + 1));
 }
 
 // The locks in force: the host's (SsInitCfg::lock_ops) or the platform's, picked at init and
@@ -76,16 +67,6 @@ void log(port::LogLevel level, const char* msg) noexcept {
     if (g_log != nullptr) g_log(g_log_ctx, static_cast<int>(level), msg);
 }
 
-ss::SensorStore* store_of(const ::SensorStore* handle) noexcept {
-    if (!g_ready.load(std::memory_order_acquire)) return nullptr;
-    const auto h = reinterpret_cast<std::uintptr_t>(handle);
-    const std::uintptr_t slot_plus_one = h & 0xFFFF;
-    const std::uintptr_t gen = (h >> 16) & 0xFF;
-    if (slot_plus_one == 0 || (h >> 24) != handle_check(slot_plus_one - 1, gen) || gen != (g_generation & 0xFF) ||
-        slot_plus_one > g_engine.sensor_count())
-        return nullptr;
-    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
-}
 
 } // namespace ss::c_api::internal
 
@@ -123,7 +104,7 @@ int ss_init_system(const SsInitCfg* cfg) {
         g_last_error << "cfg is NULL";
         return -EINVAL;
     }
-    if (g_ready.load(std::memory_order_acquire)) {
+    if (g_ready.load(std::memory_order_acquire) != 0) {
         g_last_error.clear();
         g_last_error << "already initialised; call ss_deinit_system first";
         return -EINVAL;
@@ -190,12 +171,13 @@ int ss_init_system(const SsInitCfg* cfg) {
         g_engine.attach_cold_tier(*tier);
     }
     ++g_generation;
+    g_handle_key = ((g_generation * 0x85EBCA77u) >> 8 & 0xFF00u) | (g_generation & 0xFFu);
     if (bytes >= events_at + events_bytes)
         g_subscriptions = ss::CallbackSubscriptions::create(arena + events_at, bytes - events_at, cfg->max_sensors,
                                                             locks, platform.thread_id, g_generation);
     const bool events = g_subscriptions != nullptr;
     g_last_error.clear();
-    g_ready.store(true, std::memory_order_release);
+    g_ready.store(1, std::memory_order_release);
     ss::Text t;
     t << "sensor-storage ready: " << cfg->max_sensors << " sensors, " << plan->sector_count << " RAM sectors of "
       << cfg->ram_sector_bytes << " B, arena " << static_cast<std::uint64_t>(plan->total) << " B";
@@ -210,7 +192,7 @@ int ss_init_system(const SsInitCfg* cfg) {
 }
 
 int ss_deinit_system(void) {
-    if (!g_ready.exchange(false, std::memory_order_acq_rel)) return -EINVAL;
+    if (g_ready.exchange(0, std::memory_order_acq_rel) == 0) return -EINVAL;
     if (g_subscriptions != nullptr) g_subscriptions->destroy();
     g_subscriptions = nullptr;
     if (ss::ColdTier* tier = g_engine.cold_tier()) ss::port::platform().cold_tier_destroy(tier);
@@ -235,7 +217,7 @@ const char* ss_strerror(int rc) {
 }
 
 int ss_sensor_init_ex(SsSource source, uint32_t sensor_id, SensorType type, SensorStore** out) {
-    if (out == nullptr || !valid_type(type) || !valid_source(source) || !g_ready.load(std::memory_order_acquire))
+    if (out == nullptr || !valid_type(type) || !valid_source(source) || g_ready.load(std::memory_order_acquire) == 0)
         return -EINVAL;
     auto s = g_engine.register_sensor(source, sensor_id, static_cast<ss::RecordType>(type), g_last_error);
     if (!s) return ss::to_rc(s.error());
@@ -248,14 +230,19 @@ int ss_sensor_init(uint32_t sensor_id, SensorType type, SensorStore** out) {
 }
 
 int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
-    if (out == nullptr || !valid_source(source) || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    if (out == nullptr || !valid_source(source) || g_ready.load(std::memory_order_acquire) == 0) return -EINVAL;
     ss::SensorStore* s = g_engine.find(source, sensor_id);
     if (s == nullptr) return -EINVAL;
     *out = handle_of(*s);
     return 0;
 }
 
-int ss_ts_add(SensorStore* handle, uint32_t value) { return ss_ts_add_at(handle, value, SS_TIME_UNKNOWN); }
+int ss_ts_add(SensorStore* handle, uint32_t value) {
+    // Its own body rather than a call of ss_ts_add_at: one call level less on the hottest path.
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
+    return ss::to_rc(s->add_value(ctx(), value));
+}
 
 int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
     ss::SensorStore* s = store_of(handle);
@@ -343,23 +330,23 @@ int ss_erase_all_pending(SensorStore* handle) {
 }
 
 void ss_manager_tick_at(uint64_t now_ms) {
-    if (!g_ready.load(std::memory_order_acquire)) return;
+    if (g_ready.load(std::memory_order_acquire) == 0) return;
     g_engine.tick(now_ms);
     if (g_subscriptions != nullptr) g_subscriptions->deliver(g_engine);
 }
 
 void ss_manager_tick(void) {
-    if (!g_ready.load(std::memory_order_acquire)) return;
+    if (g_ready.load(std::memory_order_acquire) == 0) return;
     // The host's clock or the platform's (picked at init). Without one the tick is at time 0:
     // sealing and spilling work, nothing falls due by age.
     ss_manager_tick_at(g_engine.clock().monotonic_ms());
 }
 
 void ss_set_shutdown(bool in_progress) {
-    if (g_ready.load(std::memory_order_acquire)) g_engine.set_shutdown(in_progress);
+    if (g_ready.load(std::memory_order_acquire) != 0) g_engine.set_shutdown(in_progress);
 }
 
-bool ss_shutdown_complete(void) { return !g_ready.load(std::memory_order_acquire) || g_engine.flushed(); }
+bool ss_shutdown_complete(void) { return g_ready.load(std::memory_order_acquire) == 0 || g_engine.flushed(); }
 
 int ss_sensor_set_verify_level(SensorStore* handle, SsVerifyLevel level) {
     ss::SensorStore* s = store_of(handle);
@@ -377,13 +364,13 @@ int ss_get_sensor_stats(const SensorStore* handle, SsSensorStats* out) {
 }
 
 int ss_get_system_stats(SsSystemStats* out) {
-    if (out == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    if (out == nullptr || g_ready.load(std::memory_order_acquire) == 0) return -EINVAL;
     g_engine.system_stats(*out);
     return 0;
 }
 
 int ss_dump_stats(uint32_t sensor_id) {
-    if (!g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    if (g_ready.load(std::memory_order_acquire) == 0) return -EINVAL;
     int found = 0;
     const std::uint32_t n = g_engine.sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -414,14 +401,14 @@ int ss_dump_stats(uint32_t sensor_id) {
 }
 
 int ss_scrub(SsScrubReport* out) {
-    if (out == nullptr || !g_ready.load(std::memory_order_acquire)) return -EINVAL;
+    if (out == nullptr || g_ready.load(std::memory_order_acquire) == 0) return -EINVAL;
     g_engine.scrub(*out);
     return 0;
 }
 
 int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void* ctx, uint32_t* out_token) {
     if (out_token == nullptr || fn == nullptr || !ss::valid_event_kinds(kinds_mask) ||
-        !g_ready.load(std::memory_order_acquire))
+        g_ready.load(std::memory_order_acquire) == 0)
         return -EINVAL;
     if (g_subscriptions == nullptr) return -ENOSPC;
     auto token = g_subscriptions->subscribe(g_engine, kinds_mask, fn, ctx);
@@ -431,7 +418,7 @@ int ss_subscribe(uint32_t kinds_mask, SsEventFn fn, void* ctx, uint32_t* out_tok
 }
 
 int ss_unsubscribe(uint32_t token) {
-    if (!g_ready.load(std::memory_order_acquire) || g_subscriptions == nullptr) return -EINVAL;
+    if (g_ready.load(std::memory_order_acquire) == 0 || g_subscriptions == nullptr) return -EINVAL;
     return ss::to_rc(g_subscriptions->unsubscribe(token));
 }
 

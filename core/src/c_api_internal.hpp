@@ -3,6 +3,7 @@
 // force. Private to core/src: never installed, nothing outside the C API includes it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "ss/engine.hpp"
@@ -13,13 +14,37 @@ namespace ss::c_api::internal {
 
 /// The engine behind every C entry point; built by ss_init_system, torn down by ss_deinit_system.
 extern Engine g_engine;
+/// Non-zero once the engine is up: set last in init and cleared first in deinit, so calls
+/// before init see 0. 32 bits, not bool: libstdc++ inlines the integer atomics' loads even at
+/// -Os, and this one is on every add.
+extern std::atomic<std::uint32_t> g_ready;
+/// The number of the current init (goes up at every ss_init_system).
+extern std::uint32_t g_generation;
+/// A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1),
+/// the check byte a hash of the slot and the generation. The generation changes at every init,
+/// so a handle kept across ss_deinit_system and a new ss_init_system is refused even when the
+/// arena lands at the same address; the check byte refuses handles that were altered or made
+/// up. g_handle_key holds this init's (check mix << 8) | generation, so that the top 16 bits of
+/// a handle are checked with one multiply and one compare: this is on every add.
+extern std::uint32_t g_handle_key;
+
+[[gnu::always_inline]] inline std::uintptr_t handle_high(std::uintptr_t slot_plus_one) noexcept {
+    return ((static_cast<std::uint32_t>(slot_plus_one) * 0x9E3779B1u) >> 16 & 0xFF00u) ^ g_handle_key;
+}
 
 /// The store a C handle names, or nullptr when the handle is not a live one of this init (or
-/// the system is not initialised).
-ss::SensorStore* store_of(const ::SensorStore* handle) noexcept;
+/// the system is not initialised). Inline: it is the first step of every add. No g_ready test:
+/// the engine counts no sensor before init or after deinit, so the slot test refuses them.
+[[gnu::always_inline]] inline ss::SensorStore* store_of(const ::SensorStore* handle) noexcept {
+    const auto h = reinterpret_cast<std::uintptr_t>(handle);
+    const std::uintptr_t slot_plus_one = h & 0xFFFF;
+    if (slot_plus_one == 0 || (h >> 16) != handle_high(slot_plus_one) || slot_plus_one > g_engine.sensor_count())
+        return nullptr;
+    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
+}
 
 /// The engine's store context (locks, pool, clocks) that store operations take.
-inline const StoreContext& ctx() noexcept { return g_engine.context(); }
+[[gnu::always_inline]] inline const StoreContext& ctx() noexcept { return g_engine.context(); }
 
 /// Writes msg to the log sink in force (SsInitCfg::log or the platform's); silent without one.
 void log(port::LogLevel level, const char* msg) noexcept;

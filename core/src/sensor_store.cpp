@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ss/counter.hpp"
+#include "sensor_store_add.hpp"
 
 namespace ss {
 
@@ -36,7 +37,10 @@ void SensorStore::note_health(const StoreContext& ctx, std::uint32_t bit) const 
 void SensorStore::seal_tail(const StoreContext& ctx) noexcept {
     // Sealed under the store lock, the lock that guards the writes: no record can change
     // between the write and its checksum (seed 004).
-    sector::seal(ctx.pool->data(tail_), tail_count_, type(), ctx.crc_enabled);
+    if (ctx.crc_on_add && tail_count_ == capacity(ctx))
+        sector::seal_full_with_running_crc(ctx.pool->data(tail_), tail_count_);
+    else
+        sector::seal(ctx.pool->data(tail_), tail_count_, type(), ctx.crc_enabled);
     flags_ |= tail_sealed;
 }
 
@@ -169,7 +173,9 @@ SectorIndex SensorStore::donate_sector(const StoreContext& ctx, std::uint32_t mo
 
 void SensorStore::stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept {
     if (time == sector::time_unknown && ctx.record_clock != nullptr) time = ctx.record_clock(ctx.record_clock_ctx);
-    sector::set_first_time(ctx.pool->data(tail_), time);
+    std::byte* const open = ctx.pool->data(tail_);
+    sector::set_first_time(open, time);
+    if (ctx.crc_on_add) sector::start_running_crc(open, static_cast<std::uint16_t>(capacity(ctx)));
 }
 
 std::uint32_t SensorStore::sample_period_us(const StoreContext& ctx) const noexcept {
@@ -195,42 +201,13 @@ Expected<void> SensorStore::set_sample_period_us(const StoreContext& ctx, std::u
     return {};
 }
 
-template <class Write>
-Expected<void> SensorStore::add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept {
-    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    if (open_sector_full(ctx)) [[unlikely]] {
-        if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
-        if (auto room = make_room(ctx); !room) {
-            ++next_seq_; // the loss shows as a gap in the sequence
-            saturating_add(dropped_new_, 1);
-            note_health(ctx, SS_HEALTH_DROPPING);
-            return room;
-        }
-    }
-    if (tail_count_ == 0) [[unlikely]]
-        stamp_open_sector(ctx, time);
-    write(open_payload(*ctx.pool) + std::size_t{tail_count_} * record_bytes());
-    ++tail_count_;
-    ++retained_;
-    ++next_seq_;
-    return {};
-}
-
 Expected<void> SensorStore::add(const StoreContext& ctx, const void* rec, std::uint64_t time) noexcept {
     // Copies of constant size: a few moves instead of a call to memcpy.
     if (type() == RecordType::ts)
-        return add_one(ctx, time, [rec](std::byte* dst) { std::memcpy(dst, rec, sector::ts_record_bytes); });
-    return add_one(ctx, time, [rec](std::byte* dst) { std::memcpy(dst, rec, sector::evt_record_bytes); });
-}
-
-Expected<void> SensorStore::add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept {
-    // The two fields go from registers to the sector, with no packed copy on the caller's stack
-    // to store and load again. Measured, this alone did not move ss_evt_add (docs/benchmarks.md:
-    // the filtered event add is still 13 % above the build before issue 11, cause not found).
-    return add_one(ctx, sector::time_unknown, [value, ts_ms](std::byte* dst) {
-        sector::store<std::uint32_t>(dst, value);
-        sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
-    });
+        return add_one<sector::ts_record_bytes>(ctx, time,
+                                                [rec](std::byte* dst) { std::memcpy(dst, rec, sector::ts_record_bytes); });
+    return add_one<sector::evt_record_bytes>(ctx, time,
+                                             [rec](std::byte* dst) { std::memcpy(dst, rec, sector::evt_record_bytes); });
 }
 
 std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, std::uint32_t n,
@@ -254,8 +231,10 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
         if (tail_count_ == 0) stamp_open_sector(ctx, sector::record_time(first_time, open_period(*ctx.pool), stored));
         // As many as the open sector takes, in one copy.
         const std::uint32_t fit = std::min<std::uint32_t>(n - stored, capacity(ctx) - tail_count_);
-        std::memcpy(open_payload(*ctx.pool) + std::size_t{tail_count_} * rb, src + std::size_t{stored} * rb,
-                    std::size_t{fit} * rb);
+        std::byte* const records = open_payload(*ctx.pool) + std::size_t{tail_count_} * rb;
+        std::memcpy(records, src + std::size_t{stored} * rb, std::size_t{fit} * rb);
+        if (ctx.crc_on_add)
+            sector::extend_running_crc(ctx.pool->data(tail_), records, std::size_t{fit} * rb);
         tail_count_ = static_cast<std::uint16_t>(tail_count_ + fit);
         retained_ += fit;
         next_seq_ += fit;

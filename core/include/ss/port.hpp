@@ -31,6 +31,11 @@ struct LockOps {
     void (*unlock)(void* lock) = nullptr;
     bool (*try_lock)(void* lock) = nullptr; ///< true if taken
     bool shared = false;
+    /// The lock is the M-profile CPU's interrupt mask (PRIMASK). On such a CPU the core then
+    /// masks inline where it holds a lock for a scope (LockGuard: three instructions, where two
+    /// calls through these pointers cost some twenty on every add) and calls the functions
+    /// elsewhere, which must do the same and nest with it (save PRIMASK, mask, restore).
+    bool interrupt_mask = false;
 };
 
 /// The clocks the core is given: the host's (SsInitCfg::clock_ops) or the platform's. Whoever
@@ -83,13 +88,49 @@ struct Platform {
 /// Defined by exactly one port library linked into the program.
 const Platform& platform() noexcept;
 
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+inline constexpr bool cpu_has_primask = true;
+#else
+inline constexpr bool cpu_has_primask = false;
+#endif
+
+/// Masks interrupts for a scope on an M-profile CPU (saves PRIMASK, restores it: nests); the
+/// inline form of a LockOps::interrupt_mask lock. Never used elsewhere.
+class InterruptMaskGuard {
+public:
+    [[gnu::always_inline]] InterruptMaskGuard() noexcept {
+        if constexpr (cpu_has_primask) asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved_primask_)::"memory");
+    }
+    [[gnu::always_inline]] ~InterruptMaskGuard() {
+        if constexpr (cpu_has_primask) asm volatile("msr primask, %0" ::"r"(saved_primask_) : "memory");
+    }
+    InterruptMaskGuard(const InterruptMaskGuard&) = delete;
+    InterruptMaskGuard& operator=(const InterruptMaskGuard&) = delete;
+
+private:
+    std::uint32_t saved_primask_ = 0;
+};
+
 /// Holds a LockOps lock for a scope; does nothing for a port without locks.
 class LockGuard {
 public:
-    LockGuard(const LockOps& ops, void* lock) noexcept : ops_(ops), lock_(lock) {
+    // Inlined: on the MCU's -Os build these were out-of-line calls on every add.
+    [[gnu::always_inline]] LockGuard(const LockOps& ops, void* lock) noexcept : ops_(ops), lock_(lock) {
+        if constexpr (cpu_has_primask) {
+            if (lock_ != nullptr && ops_.interrupt_mask) {
+                asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved_primask_)::"memory");
+                return;
+            }
+        }
         if (lock_ != nullptr) ops_.lock(lock_);
     }
-    ~LockGuard() {
+    [[gnu::always_inline]] ~LockGuard() {
+        if constexpr (cpu_has_primask) {
+            if (lock_ != nullptr && ops_.interrupt_mask) {
+                asm volatile("msr primask, %0" ::"r"(saved_primask_) : "memory");
+                return;
+            }
+        }
         if (lock_ != nullptr) ops_.unlock(lock_);
     }
     LockGuard(const LockGuard&) = delete;
@@ -98,6 +139,7 @@ public:
 private:
     const LockOps& ops_;
     void* lock_;
+    std::uint32_t saved_primask_ = 0;
 };
 
 } // namespace ss::port

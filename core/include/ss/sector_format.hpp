@@ -156,6 +156,39 @@ inline std::uint32_t compute_crc(const std::byte* s, std::size_t records, Record
     return crc32c(s + past_crc, header_size(s) - past_crc + records * record_bytes(t), h);
 }
 
+/// A sector checksummed as it fills (StoreContext::crc_on_add) keeps its running CRC in the CRC
+/// field, which no CRC covers: the CRC the sector needs once it holds `capacity` records, over
+/// the header with its count at capacity, then the records so far, kept as the raw register
+/// state (inverted). Sealed full, it gets that CRC; sealed early, it is checksummed whole
+/// (seal). Started once the first record's time is in the header, since the header's fields
+/// are final from then on.
+inline void start_running_crc(std::byte* s, std::uint16_t capacity) noexcept {
+    std::byte front[offset::crc];
+    std::memcpy(front, s, sizeof front);
+    store<std::uint16_t>(front + offset::count, capacity);
+    const std::size_t past_crc = offset::crc + 4;
+    store<std::uint32_t>(s + offset::crc, ~crc32c(s + past_crc, header_bytes - past_crc, crc32c(front, sizeof front)));
+}
+
+/// Adds a record of Words 32-bit words, already written at `record`, to the running CRC.
+template <std::size_t Words>
+[[gnu::always_inline]] inline void extend_running_crc(std::byte* s, const std::byte* record) noexcept {
+    std::uint32_t words[Words];
+    std::memcpy(words, record, sizeof words);
+    store<std::uint32_t>(s + offset::crc, crc32c_update_words<Words>(words, load<std::uint32_t>(s + offset::crc)));
+}
+
+/// Adds `bytes` of records, already written at `records`, to the running CRC.
+inline void extend_running_crc(std::byte* s, const std::byte* records, std::size_t bytes) noexcept {
+    store<std::uint32_t>(s + offset::crc, ~crc32c(records, bytes, ~load<std::uint32_t>(s + offset::crc)));
+}
+
+/// Seals a full sector whose running CRC covers it: the count is written, the CRC finished.
+inline void seal_full_with_running_crc(std::byte* s, std::uint16_t capacity) noexcept {
+    store<std::uint16_t>(s + offset::count, capacity);
+    store<std::uint32_t>(s + offset::crc, ~load<std::uint32_t>(s + offset::crc));
+}
+
 /// Fixes the record count and, if with_crc, the CRC: the sector's content is final.
 inline void seal(std::byte* s, std::uint16_t records, RecordType t, bool with_crc) noexcept {
     store<std::uint16_t>(s + offset::count, records);

@@ -72,6 +72,15 @@ struct StoreContext {
     std::uint32_t capacity_evt = 0;
     std::uint32_t max_sectors_per_sensor = 0; ///< 0 = no cap
     bool crc_enabled = true;
+    /// Only with crc_enabled: checksum each record as it is added (the running CRC of
+    /// sector::start_running_crc) rather than the whole sector when it is sealed. Where there is
+    /// no CRC instruction (the MCU) this spreads the seal's ~1 200 instructions over the adds, a
+    /// few per record, so that no add stalls an ISR-fed pipeline; where there is one, sealing
+    /// whole is cheaper. The sealed sectors are the same bytes either way.
+    bool crc_on_add = false;
+    /// The store locks are the CPU's interrupt mask (port::LockOps::interrupt_mask) on an
+    /// M-profile CPU: the add path masks inline.
+    bool lock_is_interrupt_mask = false;
     VerifyLevel verify = VerifyLevel::first_read;
     /// The boot number every sector opened in this session records.
     std::uint32_t boot = 0;
@@ -92,7 +101,7 @@ struct StoreContext {
     std::byte* locks = nullptr;
     std::size_t lock_stride = 0;
 
-    void* lock_of(const SensorStore& s) const noexcept;
+    [[gnu::always_inline]] void* lock_of(const SensorStore& s) const noexcept;
 };
 
 
@@ -121,7 +130,12 @@ public:
     Expected<void> add(const StoreContext& ctx, const void* rec, std::uint64_t time = sector::time_unknown) noexcept;
     /// add() for an event store, the record given by value: it goes to the sector straight from
     /// registers instead of through the caller's stack.
-    Expected<void> add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept;
+    /// Inline (core/src/sensor_store_add.hpp), for the C API's single adds.
+    inline Expected<void> add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept;
+    /// add() for a time-series store, the value given by value (as add_event: from a register
+    /// to the sector). Inline as add_event.
+    inline Expected<void> add_value(const StoreContext& ctx, std::uint32_t value,
+                                    std::uint64_t time = sector::time_unknown) noexcept;
 
     /// Appends n records (packed, consecutive) under one lock: the same as n calls of add, at a
     /// fraction of the cost for a capture buffer; the first was taken at first_time and the
@@ -221,21 +235,24 @@ private:
         std::uint16_t offset;
     };
 
-    std::uint32_t capacity(const StoreContext& ctx) const noexcept {
+    [[gnu::always_inline]] std::uint32_t capacity(const StoreContext& ctx) const noexcept {
         return type() == RecordType::ts ? ctx.capacity_ts : ctx.capacity_evt;
     }
     std::size_t record_bytes() const noexcept { return sector::record_bytes(type()); }
     std::uint32_t count_of(const SectorPool& pool, SectorIndex s) const noexcept;
     std::uint32_t start_of(SectorIndex s) const noexcept { return s == head_.sector ? head_.offset : 0; }
     bool is_sealed(SectorIndex s) const noexcept { return s != tail_ || (flags_ & tail_sealed) != 0; }
-    bool open_sector_full(const StoreContext& ctx) const noexcept {
+    [[gnu::always_inline]] bool open_sector_full(const StoreContext& ctx) const noexcept {
         return (flags_ & tail_sealed) != 0 || tail_count_ == capacity(ctx);
     }
 
     void seal_tail(const StoreContext& ctx) noexcept;
-    /// add()'s body: room for one record, then write(destination) puts its bytes in place.
-    template <class Write>
+    /// add()'s body: room for one record of RecordBytes, then write(destination) puts its bytes
+    /// in place.
+    template <std::size_t RecordBytes, class Write>
     Expected<void> add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
+    template <std::size_t RecordBytes, class Write>
+    Expected<void> add_one_locked(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     /// Links s (unchained, any content) after the tail as the new, empty open sector, with the
     /// tail's sample period, or `period` if there is no tail.
     void append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period = 0) noexcept;
@@ -315,8 +332,10 @@ private:
     [[no_unique_address]] std::conditional_t<counts_clears, ClearCounts, NoClearCounts> clear_counts_{};
 };
 
-inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {
-    return locks == nullptr ? nullptr : locks + static_cast<std::size_t>(&s - stores) * lock_stride;
+[[gnu::always_inline]] inline void* StoreContext::lock_of(const SensorStore& s) const noexcept {
+    // The shared lock first: it is the MCU's, where every instruction of an add is counted.
+    if (lock_stride == 0) return locks;
+    return locks + static_cast<std::size_t>(&s - stores) * lock_stride;
 }
 
 } // namespace ss

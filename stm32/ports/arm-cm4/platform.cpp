@@ -58,7 +58,7 @@ std::uint64_t monotonic_ms() noexcept {
 
 const ss::port::Platform cortex_m4_platform{
     .lock = {sizeof(InterruptMask), alignof(InterruptMask), mask_init, no_op, mask_lock, mask_unlock, mask_try_lock,
-             true},
+             true, true},
     .arena_alloc = nullptr,
     .arena_free = nullptr,
     .monotonic_ms = monotonic_ms,
