@@ -27,13 +27,13 @@ static_assert(timebase_for(84'000'000, 20).has_value());
 static_assert(!timebase_for(1'000, 2'000));
 
 // QEMU 7.2's stm32f2xx_timer counts a 1 GHz clock (its "clock-frequency" default; the SoC
-// model leaves it), so the test programs the timer for that clock. The model is not faithful
-// enough to measure a rate: it arms one alarm from the last counter write and never wraps the
-// counter at ARR, so after the first update it re-raises the update at once, over and over,
-// starving the emulator's other timers (SysTick included) while it does; in runs the first
-// update came anywhere from one to several periods late. So under QEMU the test checks what
-// the model does show — the registers, that the update interrupt reaches the handler, that the
-// handler clears UIF, that stop() stops it — and prints the first period; the rate is for
+// model leaves it), so the test programs the timer for that clock. The model cannot show a
+// rate: it computes the alarm as an absolute virtual time and then arms it that far *from now*
+// (timer_mod(now + hit_time)), so each update comes (time since the emulator started) + one
+// period after it was armed, and it never wraps the counter at ARR. In runs the first update
+// came at 0.7x to 27x the period and the next one seconds later. So under QEMU the test checks
+// what the model does show — the registers, that the update interrupt reaches the handler, that
+// the handler clears UIF, that stop() stops it — and prints the first period; the rate is for
 // silicon (README).
 constexpr std::uint32_t qemu_timer_clock_hz = 1'000'000'000;
 
