@@ -11,13 +11,14 @@ struct TimerFacts {
     std::uintptr_t base;
     std::uint32_t apb1_enable;
     Irq irq;
+    std::uint32_t max_reload;
 };
 
 constexpr TimerFacts facts[] = {
-    {tim::tim2, rcc::apb1_tim2, Irq::tim2},
-    {tim::tim3, rcc::apb1_tim3, Irq::tim3},
-    {tim::tim4, rcc::apb1_tim4, Irq::tim4},
-    {tim::tim5, rcc::apb1_tim5, Irq::tim5},
+    {tim::tim2, rcc::apb1_tim2, Irq::tim2, tim::max_reload_32bit},
+    {tim::tim3, rcc::apb1_tim3, Irq::tim3, tim::max_reload},
+    {tim::tim4, rcc::apb1_tim4, Irq::tim4, tim::max_reload},
+    {tim::tim5, rcc::apb1_tim5, Irq::tim5, tim::max_reload_32bit},
 };
 
 // Written in thread mode while the timer's interrupt is off, read by its interrupt.
@@ -46,8 +47,8 @@ void serve(GeneralTimer t) noexcept {
 
 bool PeriodicTimer::configure(std::uint32_t input_hz, std::uint32_t rate_hz, TickHandler handler, void* context,
                               std::uint8_t priority) noexcept {
-    const std::optional<Timebase> tb = timebase_for(input_hz, rate_hz);
     const TimerFacts& f = facts_of(which_);
+    const std::optional<Timebase> tb = timebase_for(input_hz, rate_hz, f.max_reload);
     if (!tb) return false;
     mmio(rcc::apb1enr) |= f.apb1_enable;
     // Read back: on silicon the peripheral clock starts two bus cycles after the enable.
@@ -59,11 +60,15 @@ bool PeriodicTimer::configure(std::uint32_t input_hz, std::uint32_t rate_hz, Tic
     s.context = context;
     s.timebase = *tb;
     s.ticks = 0;
-    mmio(f.base + tim::cr1) = tim::cr1_urs | tim::cr1_arpe;
-    mmio(f.base + tim::psc) = tb->prescaler;
+    // ARR unbuffered (no ARPE): written while stopped, it takes effect at once.
+    mmio(f.base + tim::cr1) = tim::cr1_urs;
+    if (mmio(f.base + tim::psc) != tb->prescaler) {
+        mmio(f.base + tim::psc) = tb->prescaler;
+        // PSC is buffered: UG loads it now and zeroes the counter (URS: no update interrupt).
+        // Only when it changed: QEMU 7.2's model re-bases its time on UG (see start()).
+        mmio(f.base + tim::egr) = tim::egr_ug;
+    }
     mmio(f.base + tim::arr) = tb->reload;
-    // PSC is buffered: UG loads it now (URS keeps that from raising an update interrupt).
-    mmio(f.base + tim::egr) = tim::egr_ug;
     mmio(f.base + tim::sr) = ~tim::sr_uif;
     mmio(f.base + tim::dier) = tim::dier_uie;
     irq_clear_pending(f.irq);
@@ -74,13 +79,19 @@ bool PeriodicTimer::configure(std::uint32_t input_hz, std::uint32_t rate_hz, Tic
 void PeriodicTimer::start() noexcept {
     const std::uintptr_t base = facts_of(which_).base;
     mmio(base + tim::cr1) = mmio(base + tim::cr1) | tim::cr1_cen;
-    // After CEN, not before: QEMU 7.2's model arms its alarm on a counter write, not on CEN.
-    mmio(base + tim::cnt) = 0;
+    // ARR again, same value: no effect on silicon. QEMU 7.2's model arms its alarm on an ARR
+    // write, never on CEN (and drops an alarm that came while CEN was clear). Its alarm is
+    // right only while the model's time base is the one of reset: a write of CNT, PSC or UG
+    // re-bases it and from then on every alarm comes late by the time since the emulator
+    // started. So the driver writes none of them on the way to a tick (UG only when the
+    // prescaler changes, the counter zeroed in stop()).
+    mmio(base + tim::arr) = mmio(base + tim::arr);
 }
 
 void PeriodicTimer::stop() noexcept {
     const TimerFacts& f = facts_of(which_);
     mmio(f.base + tim::cr1) = mmio(f.base + tim::cr1) & ~tim::cr1_cen;
+    mmio(f.base + tim::cnt) = 0; // the next start() begins a whole period
     mmio(f.base + tim::sr) = ~tim::sr_uif;
     irq_clear_pending(f.irq);
 }

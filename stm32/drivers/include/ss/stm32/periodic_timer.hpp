@@ -22,13 +22,15 @@ struct Timebase {
     std::uint32_t reload = 0;
 };
 
-/// The timebase whose update rate is nearest `rate_hz` with a timer clock of `input_hz`, the
+/// The timebase whose update rate is nearest `rate_hz` with a timer clock of `input_hz` and a
+/// reload of at most `max_reload` (0xFFFF for TIM3/4, 0xFFFF'FFFF for the 32-bit TIM2/5), the
 /// prescaler as small as possible (the finest resolution); nullopt if the rate is zero, above
-/// the input clock, or too slow for a 16-bit prescaler and a 16-bit reload.
-constexpr std::optional<Timebase> timebase_for(std::uint32_t input_hz, std::uint32_t rate_hz) noexcept {
+/// the input clock, or too slow for a 16-bit prescaler.
+constexpr std::optional<Timebase> timebase_for(std::uint32_t input_hz, std::uint32_t rate_hz,
+                                               std::uint32_t max_reload = tim::max_reload) noexcept {
     if (rate_hz == 0 || rate_hz > input_hz) return std::nullopt;
     const std::uint64_t counts = (std::uint64_t{input_hz} + rate_hz / 2) / rate_hz; // per period
-    const std::uint64_t span = std::uint64_t{tim::max_reload} + 1;
+    const std::uint64_t span = std::uint64_t{max_reload} + 1;
     const std::uint64_t divider = (counts + span - 1) / span; // prescaler + 1
     if (divider > std::uint64_t{tim::max_prescaler} + 1) return std::nullopt;
     const std::uint64_t reload_plus_one = (counts + divider / 2) / divider;
@@ -51,16 +53,19 @@ public:
     explicit constexpr PeriodicTimer(GeneralTimer which) noexcept : which_(which) {}
 
     /// Enables the timer's clock, programs the timebase for `rate_hz` from a timer clock of
-    /// `input_hz` (84 MHz for TIM2..5 with the 168 MHz set-up: APB1 at 42 MHz, doubled), and
-    /// enables its interrupt at `priority` (0..15); the counter stays stopped. False (nothing
-    /// changed) if the rate cannot be reached or the timer is running. Thread mode only.
+    /// `input_hz` (84 MHz for TIM2..5 with the 168 MHz set-up: APB1 at 42 MHz, doubled; TIM2 and
+    /// TIM5 use their 32-bit reload, so they need no prescaler down to 1 Hz), and enables its
+    /// interrupt at `priority` (0..15); the counter stays stopped. False (nothing changed) if
+    /// the rate cannot be reached or the timer is running. Thread mode only.
     [[nodiscard]] bool configure(std::uint32_t input_hz, std::uint32_t rate_hz, TickHandler handler, void* context,
                                  std::uint8_t priority) noexcept;
 
-    /// Starts counting from zero: the first tick comes one period later.
+    /// Starts counting (from zero after configure() or stop()): the first tick comes one period
+    /// later.
     void start() noexcept;
 
-    /// Stops counting; a tick already pending is discarded, the handler is not called again.
+    /// Stops counting and sets the counter back to zero; a tick already pending is discarded,
+    /// the handler is not called again.
     void stop() noexcept;
 
     /// Update interrupts served since configure() (wraps at 2^32).

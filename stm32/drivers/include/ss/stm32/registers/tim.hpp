@@ -1,6 +1,6 @@
 // General-purpose timers TIM2..TIM5 of the STM32F405 (RM0090 §18.4): base addresses, the
 // registers the periodic-tick driver uses and their bits. TIM2 and TIM5 count on 32 bits,
-// TIM3 and TIM4 on 16; the driver keeps to 16-bit reloads so all four behave alike.
+// TIM3 and TIM4 on 16; all four have a 16-bit prescaler.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,6 @@ inline constexpr std::uintptr_t arr = 0x2C;
 // CR1
 inline constexpr std::uint32_t cr1_cen = 1u << 0;  ///< counter enable
 inline constexpr std::uint32_t cr1_urs = 1u << 2;  ///< only overflow raises an update interrupt, not UG
-inline constexpr std::uint32_t cr1_arpe = 1u << 7; ///< ARR is buffered (a new period starts at the next update)
 // DIER
 inline constexpr std::uint32_t dier_uie = 1u << 0; ///< update interrupt enable
 // SR (bits are cleared by writing 0, writing 1 leaves them)
@@ -33,6 +32,7 @@ inline constexpr std::uint32_t sr_uif = 1u << 0; ///< update interrupt flag
 inline constexpr std::uint32_t egr_ug = 1u << 0; ///< update generation: loads PSC and ARR now
 
 inline constexpr std::uint32_t max_prescaler = 0xFFFF;
-inline constexpr std::uint32_t max_reload = 0xFFFF;
+inline constexpr std::uint32_t max_reload = 0xFFFF;            ///< TIM3, TIM4
+inline constexpr std::uint32_t max_reload_32bit = 0xFFFF'FFFF; ///< TIM2, TIM5
 
 } // namespace ss::stm32::tim
