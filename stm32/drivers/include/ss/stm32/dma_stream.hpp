@@ -29,7 +29,8 @@ enum class DmaWidth : std::uint8_t { byte = 0, half_word = 1, word = 2 };
 /// Called from the stream's interrupt when memory target `target` (0 or 1) is full.
 using TargetFullHandler = void (*)(void* context, std::uint32_t target) noexcept;
 
-/// A peripheral-to-memory double-buffer transfer.
+/// A peripheral-to-memory double-buffer transfer. The targets must be in SRAM (the linker
+/// script's `.dma` section or ordinary data), never in CCM RAM, which the DMA cannot reach.
 struct DoubleBufferTransfer {
     std::uint32_t channel = 0;              ///< request channel 0..7 (RM0090 tables 42 and 43)
     std::uintptr_t peripheral = 0;          ///< the data register read, e.g. ADC1's DR
