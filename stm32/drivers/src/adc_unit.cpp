@@ -47,6 +47,14 @@ bool adc_power_on(AdcUnit unit, std::uint32_t channel) noexcept {
     return true;
 }
 
+bool adc_power_on_timer_dma(AdcUnit unit, std::uint32_t channel, AdcTimerTrigger trigger) noexcept {
+    if (!adc_power_on(unit, channel)) return false;
+    mmio(facts_of(unit).base + adc::cr2) = adc_cr2_timer_dma(trigger);
+    return true;
+}
+
+std::uintptr_t adc_data_register(AdcUnit unit) noexcept { return facts_of(unit).base + adc::dr; }
+
 void adc_power_off(AdcUnit unit) noexcept { mmio(facts_of(unit).base + adc::cr2) = 0; }
 
 void adc_start_conversion(AdcUnit unit) noexcept {

@@ -96,6 +96,11 @@ void PeriodicTimer::stop() noexcept {
     irq_clear_pending(f.irq);
 }
 
+void PeriodicTimer::enable_trigger_output() noexcept {
+    const std::uintptr_t base = facts_of(which_).base;
+    mmio(base + tim::cr2) = (mmio(base + tim::cr2) & ~tim::cr2_mms_mask) | tim::cr2_mms_update;
+}
+
 std::uint32_t PeriodicTimer::ticks() const noexcept { return state[static_cast<unsigned>(which_)].ticks; }
 
 Timebase PeriodicTimer::timebase() const noexcept { return state[static_cast<unsigned>(which_)].timebase; }

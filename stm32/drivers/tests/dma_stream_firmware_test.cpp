@@ -7,8 +7,10 @@
 #include <cstdint>
 
 #include "firmware_check.hpp"
+#include "ss/stm32/adc_unit.hpp"
 #include "ss/stm32/dma_stream.hpp"
 #include "ss/stm32/forever.hpp"
+#include "ss/stm32/registers/tim.hpp"
 
 namespace {
 
@@ -45,6 +47,12 @@ static_assert(dma_stream_irq(DmaController::dma2, 0) == Irq::dma2_stream0 &&
 static_assert(static_cast<unsigned>(dma_stream_irq(DmaController::dma1, 7)) == 47);
 static_assert(static_cast<unsigned>(dma_stream_irq(DmaController::dma2, 5)) == 68);
 
+// The ADC side of a DMA capture: CR2 = EXTEN 01 (rising, bits 29:28), EXTSEL (27:24), DDS (9),
+// DMA (8), ADON (0); the timer's TRGO on update is MMS = 010 in CR2 bits 6:4.
+static_assert(adc_cr2_timer_dma(AdcTimerTrigger::tim2_trgo) == 0x1600'0301);
+static_assert(adc_cr2_timer_dma(AdcTimerTrigger::tim3_trgo) == 0x1800'0301);
+static_assert(tim::cr2_mms_update == 0x20);
+
 constexpr std::size_t half_length = 16;
 using Buffer = ss::capture::DmaDoubleBuffer<std::uint16_t, half_length>;
 Forever<Buffer> buffer_object;
@@ -70,6 +78,7 @@ int main() {
         next = static_cast<std::uint16_t>(next + half_length);
     }
     const ss::capture::DoubleBufferStats st = buffer.stats();
+    check(detail::adc_data_register(AdcUnit::adc1) == 0x4001'204C, "ADC1's DR, the DMA's peripheral address, is 0x4001204C");
     figure("halves handed over", st.halves_completed);
     check(in_order && st.halves_completed == 10, "target 0 / 1 full hands over half 0 / 1, in order");
     check(exact, "the consumer reads exactly what the DMA wrote into each target");

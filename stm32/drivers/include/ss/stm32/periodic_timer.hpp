@@ -68,6 +68,10 @@ public:
     /// the handler is not called again.
     void stop() noexcept;
 
+    /// Makes the timer's trigger output (TRGO) pulse at each update, e.g. to start ADC
+    /// conversions in hardware (adc_power_on_timer_dma). Thread mode, before start().
+    void enable_trigger_output() noexcept;
+
     /// Update interrupts served since configure() (wraps at 2^32).
     [[nodiscard]] std::uint32_t ticks() const noexcept;
 

@@ -26,6 +26,10 @@ inline constexpr std::uint32_t sr_eoc = 1u << 1; ///< end of conversion (cleared
 inline constexpr std::uint32_t sr_ovr = 1u << 5; ///< overrun (DMA or EOCS modes)
 // CR2
 inline constexpr std::uint32_t cr2_adon = 1u << 0;     ///< power on
+inline constexpr std::uint32_t cr2_dma = 1u << 8;      ///< a DMA request per regular conversion
+inline constexpr std::uint32_t cr2_dds = 1u << 9;      ///< keep requesting after the DMA's last item (circular DMA)
+inline constexpr unsigned cr2_extsel_shift = 24;        ///< EXTSEL[3:0]: which event starts a regular conversion
+inline constexpr unsigned cr2_exten_shift = 28;         ///< EXTEN[1:0]: 01 = on the rising edge
 inline constexpr std::uint32_t cr2_swstart = 1u << 30; ///< start a regular conversion
 // CCR
 inline constexpr unsigned ccr_adcpre_shift = 16; ///< ADCCLK = PCLK2 / (2, 4, 6, 8)

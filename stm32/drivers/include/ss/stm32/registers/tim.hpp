@@ -14,6 +14,7 @@ inline constexpr std::uintptr_t tim5 = 0x4000'0C00;
 
 // Offsets from a timer's base.
 inline constexpr std::uintptr_t cr1 = 0x00;
+inline constexpr std::uintptr_t cr2 = 0x04;
 inline constexpr std::uintptr_t dier = 0x0C;
 inline constexpr std::uintptr_t sr = 0x10;
 inline constexpr std::uintptr_t egr = 0x14;
@@ -24,6 +25,10 @@ inline constexpr std::uintptr_t arr = 0x2C;
 // CR1
 inline constexpr std::uint32_t cr1_cen = 1u << 0;  ///< counter enable
 inline constexpr std::uint32_t cr1_urs = 1u << 2;  ///< only overflow raises an update interrupt, not UG
+// CR2
+inline constexpr unsigned cr2_mms_shift = 4;                        ///< MMS[2:0]: what TRGO outputs
+inline constexpr std::uint32_t cr2_mms_mask = 7u << cr2_mms_shift;
+inline constexpr std::uint32_t cr2_mms_update = 2u << cr2_mms_shift; ///< TRGO pulses at each update
 // DIER
 inline constexpr std::uint32_t dier_uie = 1u << 0; ///< update interrupt enable
 // SR (bits are cleared by writing 0, writing 1 leaves them)
