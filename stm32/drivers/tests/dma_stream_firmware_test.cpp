@@ -10,6 +10,7 @@
 #include "ss/stm32/adc_unit.hpp"
 #include "ss/stm32/dma_stream.hpp"
 #include "ss/stm32/forever.hpp"
+#include "ss/stm32/periodic_timer.hpp"
 #include "ss/stm32/registers/tim.hpp"
 
 namespace {
@@ -57,6 +58,26 @@ constexpr std::size_t half_length = 16;
 using Buffer = ss::capture::DmaDoubleBuffer<std::uint16_t, half_length>;
 Forever<Buffer> buffer_object;
 Buffer& buffer = *buffer_object;
+
+// The silicon capture path: TIM2's TRGO starts ADC1 at 8 kHz, DMA2 stream 0 moves each result
+// into a double buffer in double-buffer mode, the consumer takes halves as with the paced
+// capture. Compiled here so it stays true to the API; not called (QEMU has no DMA or trigger).
+using SiliconBuffer = ss::capture::DmaDoubleBuffer<std::uint16_t, 256>;
+Forever<SiliconBuffer> silicon_samples;
+
+[[maybe_unused]] bool silicon_adc_dma_capture() {
+    PeriodicTimer sample_clock{GeneralTimer::tim2};
+    if (!sample_clock.configure(84'000'000, 8'000, nullptr, nullptr, 6)) return false; // its interrupt only counts
+    sample_clock.enable_trigger_output();                                              // TRGO at each update
+    if (!detail::adc_power_on_timer_dma(AdcUnit::adc1, 5, AdcTimerTrigger::tim2_trgo)) return false;
+    DmaStream stream{DmaController::dma2, 0}; // ADC1: DMA2 stream 0, channel 0
+    const DoubleBufferTransfer transfer{0, detail::adc_data_register(AdcUnit::adc1), silicon_samples->dma_target(),
+                                        silicon_samples->dma_target() + 256, 256, DmaWidth::half_word, 2,
+                                        feed_double_buffer<std::uint16_t, 256>, &*silicon_samples};
+    if (!stream.start_double_buffer(transfer, 5)) return false;
+    sample_clock.start();
+    return true;
+}
 
 } // namespace
 
