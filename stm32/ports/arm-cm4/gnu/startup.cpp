@@ -15,6 +15,38 @@ extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
 int main();
 void SysTick_Handler();
+// The peripheral interrupts the drivers (stm32/drivers) serve, by the reference manual's names;
+// each is weak, so a driver or an application overrides it by defining the name.
+void DMA1_Stream0_IRQHandler();
+void DMA1_Stream1_IRQHandler();
+void DMA1_Stream2_IRQHandler();
+void DMA1_Stream3_IRQHandler();
+void DMA1_Stream4_IRQHandler();
+void DMA1_Stream5_IRQHandler();
+void DMA1_Stream6_IRQHandler();
+void ADC_IRQHandler();
+void TIM2_IRQHandler();
+void TIM3_IRQHandler();
+void TIM4_IRQHandler();
+void SPI1_IRQHandler();
+void SPI2_IRQHandler();
+void USART1_IRQHandler();
+void USART2_IRQHandler();
+void USART3_IRQHandler();
+void DMA1_Stream7_IRQHandler();
+void TIM5_IRQHandler();
+void SPI3_IRQHandler();
+void UART4_IRQHandler();
+void UART5_IRQHandler();
+void DMA2_Stream0_IRQHandler();
+void DMA2_Stream1_IRQHandler();
+void DMA2_Stream2_IRQHandler();
+void DMA2_Stream3_IRQHandler();
+void DMA2_Stream4_IRQHandler();
+void DMA2_Stream5_IRQHandler();
+void DMA2_Stream6_IRQHandler();
+void DMA2_Stream7_IRQHandler();
+void USART6_IRQHandler();
 void HASH_RNG_IRQHandler();
 [[noreturn]] void Reset_Handler();
 void Default_Handler();
@@ -75,7 +107,39 @@ extern "C" void Default_Handler() {
 // The handlers a firmware may define; the others stay on Default_Handler. Interrupt 80 (HASH_RNG:
 // the F405 has no HASH, QEMU's netduinoplus2 no RNG) is free for software-triggered interrupts.
 extern "C" __attribute__((weak, alias("Default_Handler"))) void SysTick_Handler();
-extern "C" __attribute__((weak, alias("Default_Handler"))) void HASH_RNG_IRQHandler();
+#define SS_WEAK_IRQ(name) extern "C" __attribute__((weak, alias("Default_Handler"))) void name();
+SS_WEAK_IRQ(DMA1_Stream0_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream1_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream2_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream3_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream4_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream5_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream6_IRQHandler)
+SS_WEAK_IRQ(ADC_IRQHandler)
+SS_WEAK_IRQ(TIM2_IRQHandler)
+SS_WEAK_IRQ(TIM3_IRQHandler)
+SS_WEAK_IRQ(TIM4_IRQHandler)
+SS_WEAK_IRQ(SPI1_IRQHandler)
+SS_WEAK_IRQ(SPI2_IRQHandler)
+SS_WEAK_IRQ(USART1_IRQHandler)
+SS_WEAK_IRQ(USART2_IRQHandler)
+SS_WEAK_IRQ(USART3_IRQHandler)
+SS_WEAK_IRQ(DMA1_Stream7_IRQHandler)
+SS_WEAK_IRQ(TIM5_IRQHandler)
+SS_WEAK_IRQ(SPI3_IRQHandler)
+SS_WEAK_IRQ(UART4_IRQHandler)
+SS_WEAK_IRQ(UART5_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream0_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream1_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream2_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream3_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream4_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream5_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream6_IRQHandler)
+SS_WEAK_IRQ(DMA2_Stream7_IRQHandler)
+SS_WEAK_IRQ(USART6_IRQHandler)
+SS_WEAK_IRQ(HASH_RNG_IRQHandler)
+#undef SS_WEAK_IRQ
 
 namespace {
 
@@ -98,7 +162,23 @@ constexpr VectorTable make_table() {
     t.handlers[9] = nullptr;
     t.handlers[12] = nullptr; // reserved 13
     t.handlers[14] = SysTick_Handler;
-    t.handlers[system_vectors - 1 + 80] = HASH_RNG_IRQHandler;
+    // Interrupt n (the reference manual's position) is vector 16 + n.
+    constexpr int first_irq = system_vectors - 1;
+    struct Named { int irq; Vector handler; };
+    const Named named[] = {
+        {11, DMA1_Stream0_IRQHandler}, {12, DMA1_Stream1_IRQHandler}, {13, DMA1_Stream2_IRQHandler},
+        {14, DMA1_Stream3_IRQHandler}, {15, DMA1_Stream4_IRQHandler}, {16, DMA1_Stream5_IRQHandler},
+        {17, DMA1_Stream6_IRQHandler}, {18, ADC_IRQHandler},           {28, TIM2_IRQHandler},
+        {29, TIM3_IRQHandler},         {30, TIM4_IRQHandler},         {35, SPI1_IRQHandler},
+        {36, SPI2_IRQHandler},         {37, USART1_IRQHandler},       {38, USART2_IRQHandler},
+        {39, USART3_IRQHandler},       {47, DMA1_Stream7_IRQHandler}, {50, TIM5_IRQHandler},
+        {51, SPI3_IRQHandler},         {52, UART4_IRQHandler},        {53, UART5_IRQHandler},
+        {56, DMA2_Stream0_IRQHandler}, {57, DMA2_Stream1_IRQHandler}, {58, DMA2_Stream2_IRQHandler},
+        {59, DMA2_Stream3_IRQHandler}, {60, DMA2_Stream4_IRQHandler}, {68, DMA2_Stream5_IRQHandler},
+        {69, DMA2_Stream6_IRQHandler}, {70, DMA2_Stream7_IRQHandler}, {71, USART6_IRQHandler},
+        {80, HASH_RNG_IRQHandler},
+    };
+    for (const Named& n : named) t.handlers[first_irq + n.irq] = n.handler;
     return t;
 }
 
