@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "ss/sensor_storage.h"
+#include "ss_stm32_port.h"
 #include "semihosting.hpp"
 #include "systick.hpp"
 
@@ -18,9 +19,9 @@ namespace {
 using ss::stm32::host_write;
 using ss::stm32::host_write_u64;
 
-// The store's region: its size is the linker script's STORE region, so an arena that does not
-// fit is a link error.
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[32 * 1024 - 64];
+// The store's arena in the STORE region, sized by the compiler for the STM32 defaults: an arena
+// that does not fit the region is a link error.
+alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
 int failures = 0;
 
@@ -48,7 +49,8 @@ int main() {
     std::size_t need = 0;
     check(ss_arena_bytes(&cfg, &need) == 0, "ss_arena_bytes for the STM32 defaults");
     figure("arena bytes (100 sensors, 102 sectors of 256 B, interrupt-mask locks)", need);
-    figure("store region bytes", sizeof store_arena);
+    check(need == sizeof store_arena, "SS_STM32_ARENA_BYTES sized the static arena exactly as ss_arena_bytes says");
+    figure("store region bytes free", 32 * 1024 - sizeof store_arena);
     cfg.arena = store_arena;
     cfg.arena_bytes = sizeof store_arena;
     const int init = ss_init_system(&cfg);

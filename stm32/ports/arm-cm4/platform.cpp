@@ -3,6 +3,7 @@
 // object shared by every store; the monotonic clock counts SysTick interrupts at 1 kHz; there is
 // no heap (the firmware hands the arena in), no UTC (no RTC set) and no cold tier.
 #include "ss/port.hpp"
+#include "ss_stm32_port.h"
 
 #include "systick.hpp"
 
@@ -21,6 +22,9 @@ struct InterruptMask {
     std::uint32_t saved_primask;
     std::uint32_t depth;
 };
+
+static_assert(sizeof(InterruptMask) == SS_STM32_LOCK_BYTES && alignof(InterruptMask) == SS_STM32_LOCK_ALIGN,
+              "ss_stm32_port.h sizes the arena with this lock");
 
 void mask_init(void* lock) noexcept { *static_cast<InterruptMask*>(lock) = InterruptMask{0, 0}; }
 
