@@ -172,6 +172,13 @@ void SensorStore::stamp_open_sector(const StoreContext& ctx, std::uint64_t time)
     sector::set_first_time(ctx.pool->data(tail_), time);
 }
 
+void SensorStore::start_new_sector(const StoreContext& ctx) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    // A sealed tail counts as full: the next add opens a fresh sector through make_room, as after
+    // the manager's forced seal.
+    if ((flags_ & tail_sealed) == 0 && tail_count_ != 0) seal_tail(ctx);
+}
+
 std::uint32_t SensorStore::sample_period_us(const StoreContext& ctx) const noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     return open_period(*ctx.pool);
