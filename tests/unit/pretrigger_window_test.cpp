@@ -62,7 +62,13 @@ struct RecordingSink final : RecordSink {
         return v;
     }
 
+    Expected<void> begin_series() noexcept override {
+        series_starts.push_back(records.size());
+        return {};
+    }
+
     std::vector<Record> records;
+    std::vector<std::size_t> series_starts; // where each begin_series call fell in `records`
     std::uint64_t next_seq = 0;
     std::size_t room = SIZE_MAX;
     bool refuse = false;
@@ -390,8 +396,11 @@ TEST_CASE("many trips round a small ring: every window equals the reference mode
         // The sink holds the windows back to back, each exactly its slice of the history.
         std::size_t at = 0;
         std::uint64_t seq = 5;
-        for (const std::size_t s : started_model) {
+        REQUIRE(f.sink.series_starts.size() == started_model.size());
+        for (std::size_t w = 0; w < started_model.size(); ++w) {
+            const std::size_t s = started_model[w];
             const std::size_t from = s >= 3 ? s - 3 : 0;
+            REQUIRE(f.sink.series_starts[w] == at); // each window begins a series of its own
             const std::size_t to = s + c.post_samples < samples ? s + c.post_samples : samples;
             for (std::size_t k = from; k < to; ++k, ++at, ++seq) {
                 REQUIRE(at < f.sink.records.size());
@@ -436,7 +445,7 @@ struct SmallSystem {
 } // namespace
 
 TEST_CASE("end to end: a window lands in a TS sensor and reads back with its values, numbers and times") {
-    SmallSystem sys(6);
+    SmallSystem sys(8);
     SensorStore* store = nullptr;
     REQUIRE(ss_sensor_init(3, SENSOR_TS, &store) == 0);
     REQUIRE(ss_sensor_set_sample_period(store, period) == 0);
@@ -488,6 +497,33 @@ TEST_CASE("end to end: a window lands in a TS sensor and reads back with its val
     }
     CHECK(read == 130);
     CHECK(w.first_time_us == time_of(260));
+
+    // A second fault, later and off the first window's grid: its records carry its own times
+    // although the first window left its last sector part-full.
+    const std::uint64_t later = time_of(500) + 3; // the sample clock moved on by a few µs
+    for (std::uint32_t i = 0; i < 200; ++i) {
+        const std::uint32_t v = (i >= 100 && i < 110) ? 900 : 2000;
+        history.push_back(v);
+        (void)window.on_sample(v, later + std::uint64_t{i} * period);
+    }
+    const PretriggerWindowReport w2 = window.last_window();
+    REQUIRE(w2.complete);
+    CHECK(w2.number == 1);
+    CHECK(w2.first_seq == 130);
+    CHECK(w2.first_time_us == later + 60 * period);
+    read = 0;
+    while (read < 130) {
+        SsBatchInfo info{};
+        std::uint32_t got = 0;
+        REQUIRE(ss_consume_batch_info(store, out.data(), 200, &got, &info) == 0);
+        CHECK(info.first_seq == 130 + read);
+        for (std::uint32_t i = 0; i < got; ++i) {
+            REQUIRE(out[i] == history[500 + 60 + read + i]);
+            REQUIRE(ss_batch_record_time(&info, i) == later + (60 + read + i) * std::uint64_t{period});
+        }
+        read += got;
+    }
+    CHECK(read == 130);
 }
 
 TEST_CASE("end to end: a store holding only pending data drops the window, counted; the next one is whole") {

@@ -159,6 +159,9 @@ void PretriggerWindow::start_window(TriggerCause cause, std::uint64_t trigger_ti
     if (pre < cfg_.pre_samples) ++counters_.short_pre_windows;
     phase_ = Phase::collecting;
     offered_ = 0;
+    // A store keeps one time base per sector: the window opens its own, or its records would be
+    // timed on the grid of whatever the open sector held. A refusal shows at the adds that follow.
+    (void)sink_->begin_series();
     // The lead-in goes at once: the ring is then free to hold the post samples until they flush.
     unflushed_ = pre;
     flush();

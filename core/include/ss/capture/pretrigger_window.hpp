@@ -17,6 +17,9 @@
 //     first_time_us = (time of the trigger sample) − pre · sample_period_us: the store keeps the
 //     first time of every sector the window opens, so ss_consume_batch_info and the other
 //     record-time reads give these times back;
+//   - every window starts with RecordSink::begin_series (ss_ts_begin_series): a sector keeps one
+//     time base, so the window opens a sector of its own (the rest of the previous one stays
+//     unused: at most a sector's capacity less one record per window);
 //   - the pre-window goes to the sink in one flush at the trigger (add_values_at; two calls when
 //     it wraps round the ring), the post samples in flushes of up to a ring's worth, and the rest
 //     when the window completes.
@@ -116,7 +119,8 @@ struct PretriggerWindowReport {
     std::uint64_t trigger_time_us = 0; ///< threshold: the trigger sample's time; external: the
                                        ///< event's time as given (the caller's µs, SS_TIME_UTC flag kept)
     std::uint64_t first_time_us = 0;   ///< its first record's time: trigger sample's time − pre ·
-                                       ///< period (time_unknown if that time is, or would be < 0)
+                                       ///< period; time_unknown if that time is unknown, or if the
+                                       ///< difference would not lie after its clock's origin
     std::uint64_t first_seq = 0;       ///< its first record's sequence number (see first_seq in
                                        ///< PretriggerConfig); record i is first_seq + i
     std::uint32_t pre_samples = 0;     ///< samples before the trigger sample: N_pre, fewer if
