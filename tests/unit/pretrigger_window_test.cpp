@@ -577,3 +577,44 @@ TEST_CASE("end to end: a store holding only pending data drops the window, count
     REQUIRE(n == 8);
     for (std::uint32_t i = 0; i < 8; ++i) CHECK(out[i] == 106 + i);
 }
+
+TEST_CASE("the example of docs/capture-processing.md §6 works as written there") {
+    SmallSystem sys(100);
+    // Once, at setup: sensor 40 keeps the windows of channel 0.
+    SensorStore* windows = nullptr;
+    REQUIRE(ss_sensor_init(40, SENSOR_TS, &windows) == 0);
+    REQUIRE(ss_sensor_set_sample_period(windows, 100) == 0); // 10 kHz
+    ss::HandleSink sink = *ss::HandleSink::open(windows);
+    static std::uint32_t ring[1024];
+    PretriggerWindow window;
+    PretriggerConfig cfg;
+    cfg.pre_samples = 1000;
+    cfg.post_samples = 4000;
+    cfg.sample_period_us = 100;
+    cfg.holdoff_samples = 1000;
+    cfg.threshold = {true, TriggerEdge::rising, 3000, 50};
+    Text why;
+    REQUIRE(window.configure(cfg, ring, sink, why));
+
+    bool completed = false;
+    for (std::uint32_t i = 0; i < 8000; ++i) {
+        const std::uint32_t raw = (i >= 2000 && i < 2100) ? 3500 : 2000 + i % 40; // a burst at 2000
+        const std::uint64_t sample_us = 50'000'000 + std::uint64_t{i} * 100;
+        if (window.on_sample(raw, sample_us).window_completed) {
+            completed = true;
+            const PretriggerWindowReport& w = window.last_window();
+            CHECK(w.first_seq == 0);
+            CHECK(w.pre_samples == 1000);
+            CHECK(w.post_samples == 4000);
+            CHECK(w.trigger_time_us == 50'000'000 + 2000 * 100);
+            CHECK(w.stored == 5000);
+        }
+    }
+    CHECK(completed);
+    std::vector<std::uint32_t> out(8);
+    std::uint32_t n = 0;
+    std::uint64_t first = 0;
+    REQUIRE(ss_get_range(windows, 1000, 8, out.data(), &n, &first) == 0); // from the trigger on
+    CHECK(first == 1000);
+    CHECK(out[0] == 3500);
+}
