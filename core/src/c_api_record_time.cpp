@@ -21,6 +21,13 @@ int ss_ts_add_many_at(SensorStore* handle, const uint32_t* values, uint32_t n, u
     return add_many(handle, ss::RecordType::ts, values, n, out_stored, first_time_us);
 }
 
+int ss_ts_begin_series(SensorStore* handle) {
+    ss::SensorStore* s = store_of(handle);
+    if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
+    s->start_new_sector(ctx());
+    return 0;
+}
+
 int ss_consume_batch_info(SensorStore* handle, void* out_buf, uint32_t max_records, uint32_t* out_n,
                           SsBatchInfo* info) {
     ss::SensorStore* s = store_of(handle);

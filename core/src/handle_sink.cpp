@@ -30,6 +30,11 @@ Expected<std::uint32_t> HandleSink::ts_add_many(::SensorStore* handle, const std
     return result_of(rc, stored);
 }
 
+Expected<void> HandleSink::begin_ts_series(::SensorStore* handle) noexcept {
+    if (ss_ts_begin_series(handle) != 0) return std::unexpected(Errc::invalid_argument);
+    return {};
+}
+
 Expected<std::uint32_t> HandleSink::evt_add_many(::SensorStore* handle, const SsEventRecord* events,
                                                  std::uint32_t n) noexcept {
     std::uint32_t stored = 0;

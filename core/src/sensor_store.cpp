@@ -178,6 +178,13 @@ void SensorStore::stamp_open_sector(const StoreContext& ctx, std::uint64_t time)
     if (ctx.crc_on_add) sector::start_running_crc(open, static_cast<std::uint16_t>(capacity(ctx)));
 }
 
+void SensorStore::start_new_sector(const StoreContext& ctx) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    // A sealed tail counts as full: the next add opens a fresh sector through make_room, as after
+    // the manager's forced seal.
+    if ((flags_ & tail_sealed) == 0 && tail_count_ != 0) seal_tail(ctx);
+}
+
 std::uint32_t SensorStore::sample_period_us(const StoreContext& ctx) const noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     return open_period(*ctx.pool);

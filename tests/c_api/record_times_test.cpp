@@ -100,6 +100,39 @@ TEST_CASE("a batch ends where the next sector's time does not continue it") {
     CHECK(ss_consume_batch(s, out.data(), 500, &n) == -EAGAIN);
 }
 
+TEST_CASE("ss_ts_begin_series gives the next values a sector of their own, with their own time") {
+    RamSystem sys;
+    SensorStore* s = sys.sensor(1);
+    REQUIRE(ss_sensor_set_sample_period(s, 100) == 0);
+    const std::uint64_t t0 = 9'000'000;
+    const auto first = counting(0, 10); // part of a sector
+    REQUIRE(ss_ts_add_many_at(s, first.data(), 10, t0, nullptr) == 0);
+    REQUIRE(ss_ts_begin_series(s) == 0);
+    SsSensorStats st{};
+    REQUIRE(ss_get_sensor_stats(s, &st) == 0);
+    const std::uint32_t sectors = st.sectors;
+    REQUIRE(ss_ts_begin_series(s) == 0); // nothing added since: changes nothing
+    const std::uint64_t t1 = t0 + 777; // not on the first values' grid
+    const auto second = counting(10, 5);
+    REQUIRE(ss_ts_add_many_at(s, second.data(), 5, t1, nullptr) == 0);
+    REQUIRE(ss_get_sensor_stats(s, &st) == 0);
+    CHECK(st.sectors == sectors + 1);
+    CHECK(st.next_seq == 15); // no sequence number is spent on the new sector
+    std::vector<std::uint32_t> out(100);
+    std::uint32_t n = 0;
+    SsBatchInfo info{};
+    REQUIRE(ss_consume_batch_info(s, out.data(), 100, &n, &info) == 0);
+    CHECK(n == 10);
+    CHECK(info.first_time_us == t0);
+    REQUIRE(ss_consume_batch_info(s, out.data(), 100, &n, &info) == 0);
+    CHECK(n == 5);
+    CHECK(info.first_seq == 10);
+    CHECK(info.first_time_us == t1);
+    CHECK(out[0] == 10);
+    CHECK(ss_ts_begin_series(nullptr) == -EINVAL);
+    CHECK(ss_ts_begin_series(sys.sensor(2, SENSOR_EVT)) == -EINVAL);
+}
+
 TEST_CASE("a period change takes effect from the next sector, which starts a new batch") {
     RamSystem sys;
     SensorStore* s = sys.sensor(1);

@@ -133,3 +133,20 @@ TEST_CASE("a store with no room stores a prefix; the rest are dropped, counted a
     CHECK(st.next_seq == 122); // the dropped ones left a gap in the numbers
     CHECK(st.unsent == 20);
 }
+
+TEST_CASE("begin_series seals the open sector: the next values open their own, with their time") {
+    SinkEngine f(2, 8);
+    ss::SensorStore& store = f.reg(1, RecordType::ts);
+    ss::SensorStore& events = f.reg(2, RecordType::evt);
+    StoreSink store_sink(f.engine, store);
+    RecordSink& sink = store_sink;
+    const auto values = counting(0, 10);
+    CHECK(sink.add_values_at(values.data(), 10, 5'000) == 10u);
+    const std::uint32_t sectors = f.stats(store).sectors;
+    CHECK(sink.begin_series());
+    CHECK(sink.add_values_at(values.data(), 10, 9'999) == 10u);
+    CHECK(f.stats(store).sectors == sectors + 1);
+    CHECK(f.stats(store).next_seq == 20);
+    StoreSink event_sink(f.engine, events);
+    CHECK(event_sink.begin_series().error() == Errc::invalid_argument);
+}

@@ -37,6 +37,9 @@ public:
         return ts_add_many(handle_, values, n, first_time);
     }
 
+    /// ss_ts_begin_series; invalid_argument where it returns -EINVAL.
+    Expected<void> begin_series() noexcept override { return begin_ts_series(handle_); }
+
     /// ss_evt_add_many; invalid_argument where it returns -EINVAL.
     Expected<std::uint32_t> add_events(const SsEventRecord* events, std::uint32_t n) noexcept override {
         return evt_add_many(handle_, events, n);
@@ -50,6 +53,7 @@ private:
     static Expected<RecordType> type_of(::SensorStore* handle) noexcept;
     static Expected<std::uint32_t> ts_add_many(::SensorStore* handle, const std::uint32_t* values,
                                                std::uint32_t n, std::uint64_t first_time) noexcept;
+    static Expected<void> begin_ts_series(::SensorStore* handle) noexcept;
     static Expected<std::uint32_t> evt_add_many(::SensorStore* handle, const SsEventRecord* events,
                                                 std::uint32_t n) noexcept;
 

@@ -52,6 +52,12 @@ public:
     virtual Expected<std::uint32_t> add_values_at(const std::uint32_t* values, std::uint32_t n,
                                                   std::uint64_t first_time) noexcept = 0;
 
+    /// The values added next start a new series: they do not continue the previous ones' time
+    /// grid (a pre-trigger window after the last one). A store gives them a sector of their own,
+    /// so that its first time is theirs (ss_ts_begin_series); a sink that keeps no times need
+    /// not override this. invalid_argument as add_values (nothing changed).
+    virtual Expected<void> begin_series() noexcept { return {}; }
+
     /// Appends n events (an EVT sink), packed SsEventRecords; the same contract as add_values.
     virtual Expected<std::uint32_t> add_events(const SsEventRecord* events, std::uint32_t n) noexcept = 0;
 

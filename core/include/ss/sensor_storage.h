@@ -495,6 +495,14 @@ SS_API int ss_ts_add_at(SensorStore *s, uint32_t value, uint64_t time_us);
  */
 SS_API int ss_ts_add_many_at(SensorStore *s, const uint32_t *values, uint32_t n, uint64_t first_time_us,
                       uint32_t *out_stored);
+
+/**
+ * Starts a new series: the values added next do not continue the previous ones' time grid (a
+ * pre-trigger window after the last one), so they get a sector of their own, whose first time is
+ * theirs. Seals the open sector if it holds any record (the rest of it stays unused); the next
+ * add takes a sector as any add does. Returns 0, or -EINVAL for a bad handle or an EVT sensor.
+ */
+SS_API int ss_ts_begin_series(SensorStore *s);
 /**
  * Copies retained records (pending and unsent, in RAM or on disk) from sequence number first_seq
  * on to out_buf (uint32_t[] or SsEventRecord[]), at most max_records, without moving any cursor:

@@ -162,6 +162,13 @@ public:
     /// no_space if there is no room for it (nothing changed).
     Expected<void> set_sample_period_us(const StoreContext& ctx, std::uint32_t period_us) noexcept;
 
+    /// Seals the open sector if it holds any record, so that the next add opens a sector of its
+    /// own and keeps that add's time: for values that do not continue the previous ones' time
+    /// grid (a pre-trigger window after the last one). A sector records one time base, so this is
+    /// the only way such values get their own times. The next add takes its sector as any add
+    /// does (the store's full policy applies there); nothing is dropped here.
+    void start_new_sector(const StoreContext& ctx) noexcept;
+
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
     /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
     std::uint32_t detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept;

@@ -33,6 +33,13 @@ public:
         return add(RecordType::ts, values, n, first_time);
     }
 
+    /// SensorStore::start_new_sector; invalid_argument if the store keeps events.
+    Expected<void> begin_series() noexcept override {
+        if (store_->type() != RecordType::ts) return std::unexpected(Errc::invalid_argument);
+        store_->start_new_sector(engine_->context());
+        return {};
+    }
+
     /// invalid_argument if the store keeps time series, or events is null with n > 0.
     Expected<std::uint32_t> add_events(const SsEventRecord* events, std::uint32_t n) noexcept override {
         return add(RecordType::evt, events, n, sector::time_unknown);
