@@ -3,7 +3,6 @@
 #include <cerrno>
 
 #include "c_api_internal.hpp"
-#include "sensor_store_add.hpp"
 #include "ss/sensor_storage.h"
 
 using namespace ss::c_api::internal;
@@ -13,7 +12,8 @@ extern "C" {
 int ss_ts_add_at(SensorStore* handle, uint32_t value, uint64_t time_us) {
     ss::SensorStore* s = store_of(handle);
     if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
-    return ss::to_rc(s->add_value(ctx(), value, time_us));
+    // The general add, out of line: ss_ts_add is the inlined fast path.
+    return ss::to_rc(s->add(ctx(), &value, time_us));
 }
 
 int ss_ts_add_many_at(SensorStore* handle, const uint32_t* values, uint32_t n, uint64_t first_time_us,

@@ -151,8 +151,8 @@ Expected<SensorStore*> Engine::register_sensor(SsSource source, std::uint32_t id
         return std::unexpected(Errc::no_space);
     }
     std::uint64_t first_seq = 0;
-    if (cold_ != nullptr) {
-        auto resumed = cold_->attach(i, source, id, type);
+    if (cold_tier() != nullptr) {
+        auto resumed = cold_tier()->attach(i, source, id, type);
         if (!resumed) {
             why.clear();
             why << "sensor " << id << " of source " << static_cast<int>(source);
@@ -208,23 +208,23 @@ void Engine::tick(std::uint64_t now_ms) noexcept {
     const bool shutdown = shutdown_in_progress();
     // Open sectors older than the interval are sealed and everything sealed goes to the cold
     // tier, so a power cut loses at most about one interval of data.
-    const bool periodic = cold_ != nullptr && force_seal_.due(now_ms);
+    const bool periodic = cold_tier() != nullptr && force_seal_.due(now_ms);
     const bool force = shutdown || periodic;
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) stores_[i].seal_open_sector(ctx_, force);
-    if (cold_ == nullptr) return;
+    if (cold_tier() == nullptr) return;
     const auto verdict = shutdown_budget_.at(now_ms, shutdown);
     if (verdict == policy::ShutdownBudget::Verdict::run) spill_to_cold(force);
     if (verdict != policy::ShutdownBudget::Verdict::spent)
-        cold_->tick(ColdTier::Tick{now_ms, shutdown, verdict == policy::ShutdownBudget::Verdict::just_spent});
+        cold_tier()->tick(ColdTier::Tick{now_ms, shutdown, verdict == policy::ShutdownBudget::Verdict::just_spent});
 }
 
 bool Engine::flushed() const noexcept {
-    if (!ready() || cold_ == nullptr) return true;
+    if (!ready() || cold_tier() == nullptr) return true;
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i)
         if (stores_[i].retained(ctx_) != 0) return false;
-    return cold_->flushed();
+    return cold_tier()->flushed();
 }
 
 namespace {
@@ -247,43 +247,43 @@ private:
 } // namespace
 
 Expected<Batch> Engine::consume(SensorStore& s, void* out, std::uint32_t max, BatchTime time) noexcept {
-    if (cold_ == nullptr) return s.consume(ctx_, out, max, ~std::uint64_t{0}, time);
+    if (cold_tier() == nullptr) return s.consume(ctx_, out, max, ~std::uint64_t{0}, time);
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
+    ColdGuard g(cold_tier(), slot);
     // Older records first: the store's pending region is empty while the tier has unsent ones.
-    if (cold_->retained(slot) > cold_->pending(slot)) return cold_->consume(slot, out, max, time);
-    return s.consume(ctx_, out, max, cold_->seq_limit(slot), time);
+    if (cold_tier()->retained(slot) > cold_tier()->pending(slot)) return cold_tier()->consume(slot, out, max, time);
+    return s.consume(ctx_, out, max, cold_tier()->seq_limit(slot), time);
 }
 
 void Engine::erase_all_pending(SensorStore& s) noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
-    if (cold_ != nullptr) cold_->erase_all_pending(slot);
+    ColdGuard g(cold_tier(), slot);
+    if (cold_tier() != nullptr) cold_tier()->erase_all_pending(slot);
     s.erase_all_pending(ctx_);
 }
 
 Expected<void> Engine::erase_pending_until(SensorStore& s, std::uint64_t end_seq) noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
+    ColdGuard g(cold_tier(), slot);
     // The bounds of the whole stream, the tier's records first, exactly as stats show them to
     // the uploader. Under the cold lock nothing else consumes, erases or spills; a writer only
     // appends past pending.
     SsSensorStats at;
     s.stats(ctx_, at);
-    if (cold_ != nullptr) cold_->add_stats(slot, at);
+    if (cold_tier() != nullptr) cold_tier()->add_stats(slot, at);
     if (end_seq < at.head_seq || end_seq > at.pending_seq) return std::unexpected(Errc::invalid_argument);
     // The tier holds the older records: it erases its part, RAM the rest (each ignores what
     // lies below its own head).
-    if (cold_ != nullptr) cold_->erase_pending_until(slot, end_seq);
+    if (cold_tier() != nullptr) cold_tier()->erase_pending_until(slot, end_seq);
     if (auto ram = s.erase_pending_until(ctx_, end_seq); !ram) return std::unexpected(ram.error());
     return {};
 }
 
 Expected<void> Engine::read_at(SensorStore& s, std::uint64_t offset, void* out) noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
-    const std::uint64_t cold = cold_ != nullptr ? cold_->retained(slot) : 0;
-    if (offset < cold) return cold_->read_at(slot, offset, out);
+    ColdGuard g(cold_tier(), slot);
+    const std::uint64_t cold = cold_tier() != nullptr ? cold_tier()->retained(slot) : 0;
+    if (offset < cold) return cold_tier()->read_at(slot, offset, out);
     return s.read_at(ctx_, offset - cold, out);
 }
 
@@ -292,9 +292,9 @@ Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out
     if (from > s.next_seq(ctx_)) return std::unexpected(Errc::invalid_argument);
     const std::uint32_t slot = slot_of(s);
     std::uint64_t limit = ~std::uint64_t{0};
-    if (cold_ != nullptr) {
-        ColdGuard g(cold_, slot);
-        limit = cold_->seq_limit(slot);
+    if (cold_tier() != nullptr) {
+        ColdGuard g(cold_tier(), slot);
+        limit = cold_tier()->seq_limit(slot);
     }
     BatchCopy copy(out, sector::record_bytes(s.type()), max, limit, time);
     RangeHint hint;
@@ -304,8 +304,8 @@ Expected<Batch> Engine::read_range(SensorStore& s, std::uint64_t from, void* out
         RangeStep step = RangeStep::past_end;
         {
             // One segment per hold: the uploader, the manager and writers wait for one copy at most.
-            ColdGuard g(cold_, slot);
-            if (cold_ != nullptr) step = cold_->read_range(slot, at, copy);
+            ColdGuard g(cold_tier(), slot);
+            if (cold_tier() != nullptr) step = cold_tier()->read_range(slot, at, copy);
             if (step == RangeStep::past_end) step = s.read_range(ctx_, at, copy, hint);
         }
         if (step == RangeStep::io_error) {
@@ -339,12 +339,12 @@ Expected<Batch> Engine::read_latest(SensorStore& s, void* out, std::uint32_t max
 
 Engine::Cleared Engine::clear(SensorStore& s) noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
+    ColdGuard g(cold_tier(), slot);
     Cleared c;
     std::uint64_t cold_pending = 0;
-    if (cold_ != nullptr) {
-        c.disk_records = cold_->retained(slot);
-        cold_pending = cold_->pending(slot);
+    if (cold_tier() != nullptr) {
+        c.disk_records = cold_tier()->retained(slot);
+        cold_pending = cold_tier()->pending(slot);
     }
     // RAM first, holding the cold lock: nothing spills in between, and the tier then records
     // where the store's numbering stood as the acknowledged boundary.
@@ -352,7 +352,7 @@ Engine::Cleared Engine::clear(SensorStore& s) noexcept {
     c.records = ram.records + c.disk_records;
     c.pending = ram.pending + cold_pending;
     c.next_seq = ram.next_seq;
-    if (cold_ != nullptr) c.durable = cold_->clear(slot, ram.next_seq).has_value();
+    if (cold_tier() != nullptr) c.durable = cold_tier()->clear(slot, ram.next_seq).has_value();
     port::LockGuard r(lock_ops_, registry_lock_);
     saturating_add(cleared_records_, c.records);
     saturating_add(clears_, 1);
@@ -361,44 +361,46 @@ Engine::Cleared Engine::clear(SensorStore& s) noexcept {
 
 std::uint64_t Engine::retained(SensorStore& s) const noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
-    return (cold_ != nullptr ? cold_->retained(slot) : 0) + s.retained(ctx_);
+    ColdGuard g(cold_tier(), slot);
+    return (cold_tier() != nullptr ? cold_tier()->retained(slot) : 0) + s.retained(ctx_);
 }
 
 std::uint64_t Engine::pending(SensorStore& s) const noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
-    return (cold_ != nullptr ? cold_->pending(slot) : 0) + s.pending(ctx_);
+    ColdGuard g(cold_tier(), slot);
+    return (cold_tier() != nullptr ? cold_tier()->pending(slot) : 0) + s.pending(ctx_);
 }
 
 void Engine::stats(const SensorStore& s, SsSensorStats& out) const noexcept {
     const std::uint32_t slot = slot_of(s);
-    ColdGuard g(cold_, slot);
+    ColdGuard g(cold_tier(), slot);
     s.stats(ctx_, out);
-    if (cold_ != nullptr) cold_->add_stats(slot, out);
+    if (cold_tier() != nullptr) cold_tier()->add_stats(slot, out);
 }
 
 std::uint32_t Engine::spill(std::uint32_t slot, std::uint32_t max) noexcept {
-    if (cold_ == nullptr) return 0;
+    if (cold_tier() == nullptr) return 0;
     constexpr std::uint32_t chunk = 16;
     DetachedSector moved[chunk];
     std::uint32_t total = 0;
     while (total < max) {
         const std::uint32_t n = stores_[slot].detach_front(ctx_, moved, max - total < chunk ? max - total : chunk);
         if (n == 0) break;
-        cold_->accept(slot, moved, n);
+        cold_tier()->accept(slot, moved, n);
         total += n;
     }
     return total;
 }
 
 void Engine::spill_to_cold(bool everything) noexcept {
+    ColdTier* const cold = cold_tier();
+    if (cold == nullptr) return;
     const std::uint32_t n = sensor_count();
     for (std::uint32_t i = 0; i < n; ++i) {
-        ColdGuard g(cold_, i);
+        ColdGuard g(cold, i);
         // A sensor whose files are not the tier's to write stays in RAM, under the RAM policy.
-        if (!cold_->accepts(i)) continue;
-        if (everything || policy::disk_first(cold_->retained(i))) spill(i, ~std::uint32_t{0});
+        if (!cold->accepts(i)) continue;
+        if (everything || policy::disk_first(cold->retained(i))) spill(i, ~std::uint32_t{0});
     }
     if (everything) return;
     std::uint64_t target = policy::spill_target(pool_.usable(), pool_.in_use(), n, high_watermark_pct_, low_watermark_pct_);
@@ -408,8 +410,8 @@ void Engine::spill_to_cold(bool everything) noexcept {
     for (std::uint32_t k = 0; k < n && target != 0; ++k) {
         const policy::SpillCandidate c = spill_order_[k];
         if (c.held <= 1) break;
-        ColdGuard g(cold_, c.slot);
-        if (!cold_->accepts(c.slot)) continue;
+        ColdGuard g(cold, c.slot);
+        if (!cold->accepts(c.slot)) continue;
         const std::uint32_t moved = spill(c.slot, static_cast<std::uint32_t>(target < c.held ? target : c.held));
         target -= target < moved ? target : moved;
     }
@@ -446,13 +448,13 @@ void Engine::system_stats(SsSystemStats& out) const noexcept {
     out.health_flags = health_.load(std::memory_order_relaxed);
     out.arena_bytes = layout_.total;
     out.boot = ctx_.boot;
-    if (cold_ != nullptr) cold_->add_system_stats(out);
+    if (cold_tier() != nullptr) cold_tier()->add_system_stats(out);
 }
 
 std::uint32_t Engine::health_flags() const noexcept {
     if (!ready()) return 0;
     const std::uint32_t own = health_.load(std::memory_order_relaxed);
-    return cold_ != nullptr ? own | cold_->health_flags() : own;
+    return cold_tier() != nullptr ? own | cold_tier()->health_flags() : own;
 }
 
 void Engine::scrub(SsScrubReport& out) noexcept {

@@ -16,7 +16,20 @@
 #include "ss/text.hpp"
 #include "ss/tier_policy.hpp"
 
+// Whether this build carries a tier below RAM (the Linux disk tier): a bare-metal build leaves
+// it out by default, about 1.5 KiB of flash the MCU never runs (spilling, its ordering, sector
+// detaching). A firmware with a tier of its own builds the core with SS_WITH_COLD_TIER=1.
+#ifndef SS_WITH_COLD_TIER
+#if defined(__ARM_ARCH) && !defined(__linux__)
+#define SS_WITH_COLD_TIER 0
+#else
+#define SS_WITH_COLD_TIER 1
+#endif
+#endif
+
 namespace ss {
+
+inline constexpr bool with_cold_tier = SS_WITH_COLD_TIER != 0;
 
 /// Where each part of the engine lives in the arena (offsets in bytes from its start).
 struct ArenaLayout {
@@ -97,7 +110,9 @@ public:
         ctx_.record_clock = read;
         ctx_.record_clock_ctx = ctx;
     }
-    ColdTier* cold_tier() const noexcept { return cold_; }
+    /// The tier attached, or nullptr; always nullptr in a build without cold tiers
+    /// (with_cold_tier), so that their code drops out of it.
+    [[gnu::always_inline]] ColdTier* cold_tier() const noexcept { return with_cold_tier ? cold_ : nullptr; }
     /// Destroys locks and stores; the arena may then be freed or reused.
     void deinit() noexcept;
     bool ready() const noexcept { return stores_ != nullptr; }
