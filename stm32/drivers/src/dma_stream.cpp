@@ -54,6 +54,10 @@ void serve(DmaController c, unsigned s) noexcept {
 
 bool DmaStream::start_double_buffer(const DoubleBufferTransfer& t, std::uint8_t priority) noexcept {
     if (t.items == 0 || t.target0 == nullptr || t.target1 == nullptr) return false;
+    const std::size_t target_bytes = std::size_t{t.items} << static_cast<unsigned>(t.width);
+    if (!dma_reachable(reinterpret_cast<std::uintptr_t>(t.target0), target_bytes) ||
+        !dma_reachable(reinterpret_cast<std::uintptr_t>(t.target1), target_bytes))
+        return false;
     mmio(rcc::ahb1enr) = mmio(rcc::ahb1enr) | (controller_ == DmaController::dma1 ? rcc::ahb1_dma1 : rcc::ahb1_dma2);
     // Read back: on silicon the peripheral clock starts two bus cycles after the enable.
     [[maybe_unused]] const std::uint32_t enabled = mmio(rcc::ahb1enr);

@@ -81,6 +81,9 @@ Forever<SiliconBuffer> silicon_samples;
 
 } // namespace
 
+// CCM RAM: the CPU's alone.
+__attribute__((section(".ccm"))) std::uint16_t ccm_samples[64];
+
 int main() {
     // What the stream's interrupt would do for each full target, with the samples the DMA
     // would have written: targets 0, 1, 0, 1, ... each handed over as the matching half.
@@ -104,5 +107,17 @@ int main() {
     check(in_order && st.halves_completed == 10, "target 0 / 1 full hands over half 0 / 1, in order");
     check(exact, "the consumer reads exactly what the DMA wrote into each target");
     check(st.missed_events == 0 && st.overruns == 0, "no event out of turn, no overrun");
+
+    // A target in CCM RAM, which the DMA cannot reach, is refused before anything is programmed.
+    DoubleBufferTransfer in_ccm{};
+    in_ccm.channel = 0;
+    in_ccm.peripheral = detail::adc_data_register(AdcUnit::adc1);
+    in_ccm.target0 = ccm_samples;
+    in_ccm.target1 = buffer.dma_target();
+    in_ccm.items = half_length;
+    check(reinterpret_cast<std::uintptr_t>(ccm_samples) >= 0x1000'0000 &&
+              reinterpret_cast<std::uintptr_t>(ccm_samples) < 0x1001'0000,
+          "the linker put the .ccm buffer in CCM RAM");
+    check(!DmaStream(DmaController::dma2, 0).start_double_buffer(in_ccm, 5), "a DMA target in CCM RAM is refused");
     return ss::stm32::test::failures;
 }

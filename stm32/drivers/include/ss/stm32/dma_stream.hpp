@@ -29,8 +29,21 @@ enum class DmaWidth : std::uint8_t { byte = 0, half_word = 1, word = 2 };
 /// Called from the stream's interrupt when memory target `target` (0 or 1) is full.
 using TargetFullHandler = void (*)(void* context, std::uint32_t target) noexcept;
 
+/// Places a buffer where the DMA controllers reach it: the linker script's `.dma` section, in
+/// SRAM (stm32f405.ld asserts it is never CCM RAM, which the DMA cannot reach).
+#define SS_STM32_DMA_BUFFER __attribute__((section(".dma"), aligned(8)))
+
+/// Whether the DMA controllers can reach [address, address + bytes): on the F405 the 64 KiB of
+/// CCM RAM at 0x1000'0000 is the CPU's alone; a DMA pointed there reads or writes nothing.
+constexpr bool dma_reachable(std::uintptr_t address, std::size_t bytes) noexcept {
+    constexpr std::uintptr_t ccm_start = 0x1000'0000;
+    constexpr std::uintptr_t ccm_end = 0x1001'0000;
+    return address + bytes <= ccm_start || address >= ccm_end;
+}
+static_assert(!dma_reachable(0x1000'0100, 4) && dma_reachable(0x2000'0000, 4096) && !dma_reachable(0x0FFF'FFFE, 4));
+
 /// A peripheral-to-memory double-buffer transfer. The targets must be in SRAM (the linker
-/// script's `.dma` section or ordinary data), never in CCM RAM, which the DMA cannot reach.
+/// script's `.dma` section, SS_STM32_DMA_BUFFER, or ordinary data), never in CCM RAM.
 struct DoubleBufferTransfer {
     std::uint32_t channel = 0;              ///< request channel 0..7 (RM0090 tables 42 and 43)
     std::uintptr_t peripheral = 0;          ///< the data register read, e.g. ADC1's DR
@@ -89,8 +102,8 @@ public:
         : controller_(controller), stream_(stream & 7u) {}
 
     /// Enables the controller's clock, programs and starts `t` with the interrupt at
-    /// `priority`. False (nothing started) if items is 0, a target is null, or the stream
-    /// would not stop within a bounded wait.
+    /// `priority`. False (nothing started) if items is 0, a target is null or out of the DMA's
+    /// reach (dma_reachable), or the stream would not stop within a bounded wait.
     [[nodiscard]] bool start_double_buffer(const DoubleBufferTransfer& t, std::uint8_t priority) noexcept;
 
     /// Stops the stream (waits, bounded, for EN to read 0) and disables its interrupt.
