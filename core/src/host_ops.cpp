@@ -6,6 +6,13 @@
 namespace ss {
 
 Expected<port::LockOps> pick_lock_ops(const SsInitCfg& cfg, Text& why) noexcept {
+    // A broken port is a bug in the firmware, reported even where the host's own lock would
+    // stand in for the port's: fixed before it ships, not found when the host's lock changes.
+    if (const char* defect = port::platform().defect; defect != nullptr) {
+        why.clear();
+        why << "the platform cannot serve: " << defect;
+        return std::unexpected(Errc::invalid_argument);
+    }
     if (cfg.lock_ops == nullptr) return port::platform().lock;
     const SsLockOps& l = *cfg.lock_ops;
     const char* bad = l.init == nullptr       ? "lock_ops.init is NULL"

@@ -19,6 +19,7 @@ class Engine;
 /// The lock ops cfg asks for, after checking them: the host's, or the platform's when
 /// cfg.lock_ops is NULL. invalid_argument with `why` naming the wrong field
 /// ("invalid configuration: lock_ops.try_lock is NULL"); `why` is cleared when a field is checked.
+/// A platform with a defect (port::Platform::defect) is refused whatever cfg asks for.
 Expected<port::LockOps> pick_lock_ops(const SsInitCfg& cfg, Text& why) noexcept;
 
 /// The clocks cfg asks for: the host's, or the platform's when cfg.clock_ops is NULL.

@@ -83,6 +83,10 @@ struct Platform {
     /// Asked once by crc32c (ss/crc32c.hpp), from any thread, possibly before static
     /// constructors have run.
     bool (*cpu_has_crc32c)() = nullptr;
+    /// Why this platform cannot serve, or nullptr when it can: a port supplied by a C firmware
+    /// (ss/port.h) that breaks its rules is reported here rather than run without its lock.
+    /// ss_init_system then fails with this text (ss_last_error).
+    const char* defect = nullptr;
 };
 
 /// Defined by exactly one port library linked into the program.

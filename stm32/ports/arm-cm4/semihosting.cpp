@@ -1,4 +1,5 @@
 #include "semihosting.hpp"
+#include "semihosting.h"
 
 namespace ss::stm32 {
 
@@ -38,3 +39,10 @@ void host_exit(int status) noexcept {
 }
 
 } // namespace ss::stm32
+
+// The same for C (semihosting.h).
+extern "C" {
+void ss_host_write(const char* text) { ss::stm32::host_write(text); }
+void ss_host_write_u64(std::uint64_t value) { ss::stm32::host_write_u64(value); }
+void ss_host_exit(int status) { ss::stm32::host_exit(status); }
+}
