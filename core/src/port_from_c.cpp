@@ -49,7 +49,7 @@ Platform platform_from_c(const SsPort* port) noexcept {
     const SsLockOps& l = port->lock;
     if (l.size != 0)
         p.lock = LockOps{l.size, l.align == 0 ? 1 : l.align, l.init, l.destroy, l.lock, l.unlock, l.try_lock,
-                         port->lock_shared};
+                         port->lock_shared, port->lock_interrupt_mask};
     p.monotonic_ms = port->monotonic_ms;
     p.utc_us = port->utc_us;
     p.log = port->log;

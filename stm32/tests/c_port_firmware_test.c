@@ -106,6 +106,7 @@ static const SsPort firmware_port = {
     NULL,         /* log: silent */
     NULL,         /* thread_id: one thread (and interrupts) */
     NULL,         /* cpu_has_crc32c: a Cortex-M4 has no CRC32C instructions */
+    true,         /* lock_interrupt_mask: the lock is PRIMASK; the adds mask inline */
 };
 
 const SsPort *ss_port(void) { return &firmware_port; }

@@ -41,6 +41,7 @@ TEST_CASE("platform() forwards every field of ss_port()") {
     CHECK((p.lock.unlock == c->lock.unlock));
     CHECK((p.lock.try_lock == c->lock.try_lock));
     CHECK(p.lock.shared == shared);
+    CHECK(p.lock.interrupt_mask == c->lock_interrupt_mask);
     CHECK((p.monotonic_ms == c->monotonic_ms));
     CHECK((p.utc_us == c->utc_us));
     CHECK((p.log == c->log));
@@ -81,6 +82,10 @@ TEST_CASE("a port that breaks a rule is refused, naming the rule") {
     CHECK(platform_from_c(&port).defect != nullptr);
     port.lock.align = 1024;
     CHECK(platform_from_c(&port).defect != nullptr);
+    port.lock_interrupt_mask = true;
+    CHECK(platform_from_c(&port).lock.interrupt_mask);
+    port.lock_interrupt_mask = false;
+    CHECK_FALSE(platform_from_c(&port).lock.interrupt_mask);
     port.lock.align = 0; // taken as 1
     CHECK(platform_from_c(&port).defect == nullptr);
     CHECK(platform_from_c(&port).lock.align == 1);

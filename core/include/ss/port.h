@@ -74,6 +74,13 @@ typedef struct SsPort {
     /** Whether the CPU has the CRC32C instructions of ARMv8 (which only an OS can detect); asked
      *  once, from any context. NULL = no (a Cortex-M has none: leave it NULL). */
     bool (*cpu_has_crc32c)(void);
+    /**
+     * true: the lock is the M-profile CPU's interrupt mask (PRIMASK saved, interrupts masked,
+     * PRIMASK restored on unlock). On such a CPU the library then masks inline on its hot paths
+     * (ss_ts_add, ss_evt_add: three instructions instead of two calls) and calls the lock
+     * functions elsewhere, so they must do exactly that, nesting with it. false elsewhere.
+     */
+    bool lock_interrupt_mask;
 } SsPort;
 
 /** Defined by the firmware: its port, alive (and unchanged) for the whole program. */
