@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "firmware_check.hpp"
 #include "semihosting.hpp"
 #include "ss/capture/pretrigger_window.hpp"
 #include "ss/handle_sink.hpp"
@@ -39,6 +40,10 @@
 
 namespace {
 
+using ss::stm32::test::expect_eq;
+using ss::stm32::test::expect_true;
+using ss::stm32::test::failures;
+using ss::stm32::test::figure;
 using ss::capture::PretriggerConfig;
 using ss::capture::PretriggerCounters;
 using ss::capture::PretriggerWindow;
@@ -262,32 +267,6 @@ void on_event(void*, Event event) {
 
 // The store's arena in the STORE region, sized for the STM32 defaults (as store_firmware_test).
 alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
-
-int failures = 0;
-
-void expect_eq(const char* what, std::uint64_t expected, std::uint64_t got) {
-    const bool ok = got == expected;
-    host_write(ok ? "ok   " : "FAIL ");
-    host_write(what);
-    if (!ok) {
-        host_write(": expected ");
-        host_write_u64(expected);
-        host_write(", got ");
-        host_write_u64(got);
-    }
-    host_write("\n");
-    if (!ok) ++failures;
-}
-
-void expect_true(const char* what, bool ok) { expect_eq(what, 1, ok ? 1 : 0); }
-
-void figure(const char* name, std::uint64_t value) {
-    host_write("     ");
-    host_write(name);
-    host_write(" = ");
-    host_write_u64(value);
-    host_write("\n");
-}
 
 // The value and the time record `seq` of the window sensor must have.
 std::uint32_t expected_value(std::uint64_t seq) {
