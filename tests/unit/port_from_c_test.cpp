@@ -82,13 +82,13 @@ TEST_CASE("a port that breaks a rule is refused, naming the rule") {
     CHECK(platform_from_c(&port).defect != nullptr);
     port.lock.align = 1024;
     CHECK(platform_from_c(&port).defect != nullptr);
+    port.lock.align = 0; // taken as 1
+    CHECK(platform_from_c(&port).defect == nullptr);
+    CHECK(platform_from_c(&port).lock.align == 1);
     port.lock_interrupt_mask = true;
     CHECK(platform_from_c(&port).lock.interrupt_mask);
     port.lock_interrupt_mask = false;
     CHECK_FALSE(platform_from_c(&port).lock.interrupt_mask);
-    port.lock.align = 0; // taken as 1
-    CHECK(platform_from_c(&port).defect == nullptr);
-    CHECK(platform_from_c(&port).lock.align == 1);
     port.lock.size = 4097;
     CHECK(platform_from_c(&port).defect != nullptr);
     // With no lock the functions are never called, so they may be missing.
