@@ -11,6 +11,7 @@
 
 #include "ss/sensor_storage.h"
 #include "ss_stm32_port.h"
+#include "firmware_check.hpp"
 #include "semihosting.hpp"
 #include "systick.hpp"
 
@@ -23,22 +24,9 @@ using ss::stm32::host_write_u64;
 // that does not fit the region is a link error.
 alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
-int failures = 0;
-
-void check(bool ok, const char* what) {
-    host_write(ok ? "ok   " : "FAIL ");
-    host_write(what);
-    host_write("\n");
-    if (!ok) ++failures;
-}
-
-void figure(const char* name, std::uint64_t value) {
-    host_write("     ");
-    host_write(name);
-    host_write(" = ");
-    host_write_u64(value);
-    host_write("\n");
-}
+using ss::stm32::test::check;
+using ss::stm32::test::failures;
+using ss::stm32::test::figure;
 
 } // namespace
 

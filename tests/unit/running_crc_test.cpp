@@ -59,17 +59,17 @@ TEST_CASE("sectors checksummed as they fill equal the ones checksummed at the se
             StoreFixture whole(sectors);
             StoreFixture running(sectors);
             running.ctx.crc_on_add = true;
-            SensorStore a = whole.make(type);
-            SensorStore b = running.make(type);
-            SensorStore a2 = whole.make(type == RecordType::ts ? RecordType::evt : RecordType::ts, 2);
-            SensorStore b2 = running.make(type == RecordType::ts ? RecordType::evt : RecordType::ts, 2);
+            ss::SensorStore a = whole.make(type);
+            ss::SensorStore b = running.make(type);
+            ss::SensorStore a2 = whole.make(type == RecordType::ts ? RecordType::evt : RecordType::ts, 2);
+            ss::SensorStore b2 = running.make(type == RecordType::ts ? RecordType::evt : RecordType::ts, 2);
             std::mt19937 rng(seed);
             std::uint32_t value = 0;
             std::vector<std::byte> buf(64 * 12);
             for (int op = 0; op < 3000; ++op) {
                 const auto pick = rng() % 100;
-                SensorStore& wa = (rng() % 4 == 0) ? a2 : a;
-                SensorStore& wb = (&wa == &a2) ? b2 : b;
+                ss::SensorStore& wa = (rng() % 4 == 0) ? a2 : a;
+                ss::SensorStore& wb = (&wa == &a2) ? b2 : b;
                 const std::size_t rb = sector::record_bytes(wa.type());
                 if (pick < 55) {
                     std::byte rec[12];
@@ -126,7 +126,7 @@ TEST_CASE("sectors checksummed as they fill equal the ones checksummed at the se
 TEST_CASE("a record changed after it was added is caught by the running CRC once its sector is sealed") {
     StoreFixture f(6);
     f.ctx.crc_on_add = true;
-    SensorStore s = f.make();
+    ss::SensorStore s = f.make();
     CHECK(f.add_n(s, 100, 5) == 5);
     // A bit flips in RAM in the third record of the open sector.
     f.data[sector::header_bytes + 2 * 4] ^= std::byte{0x10};
