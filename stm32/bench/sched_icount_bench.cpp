@@ -15,7 +15,7 @@
 // marker placed after the store would run after the whole ISR. The sample therefore counts the
 // STIR store, DSB and ISB, the ISR, the return, the loop's step up to the handler, and (for the
 // stored rows) ss_ts_add; the exception entry and return themselves are no instructions and are
-// not counted (12 + 10 or so cycles on the real core, README.md says).
+// not counted (about 12 cycles in and 10 out on the real core).
 #include <cstddef>
 #include <cstdint>
 
