@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Instruction counts of the core's hot paths on the Cortex-M4 under QEMU: runs the benchmark
-# image store_icount_bench.elf under qemu-system-arm -M netduinoplus2 with the icount plugin
-# and prints the table (README.md in this directory).
+# Instruction counts on the Cortex-M4 under QEMU: runs a benchmark image (store_icount_bench.elf
+# unless told) under qemu-system-arm -M netduinoplus2 with the icount plugin and prints the table
+# (README.md in this directory).
 #
-#   stm32/bench/run_icount.sh            builds the cortex-m4 preset (image and plugin), runs
-#   run_icount.sh --elf F --plugin P [--nm NM] [--qemu Q]     runs what is given (the ctest)
+#   stm32/bench/run_icount.sh [--image NAME] [--mhz F]    builds the cortex-m4 preset (image
+#                                 NAME, default store_icount_bench, and the plugin), runs it
+#   run_icount.sh --elf F --plugin P [--nm NM] [--qemu Q] [--mhz F]   runs what is given (ctest)
+#
+# --mhz F adds the median and max in microseconds at F MHz, taking one instruction per cycle:
+# a lower bound on the time (flash wait states, loads, taken branches and exception entry cost
+# more), printed as such.
 #
 # Exit status: 0 with a table; 1 if the plugin did not load, the run failed, or the counts are
 # missing or absurd (a calibration row not exact, a count of zero or over a million), or a gated
@@ -12,22 +17,24 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-elf="" plugin="" nm=arm-none-eabi-nm qemu=qemu-system-arm
+elf="" plugin="" nm=arm-none-eabi-nm qemu=qemu-system-arm image=store_icount_bench mhz=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --elf) elf=$2; shift 2 ;;
     --plugin) plugin=$2; shift 2 ;;
     --nm) nm=$2; shift 2 ;;
     --qemu) qemu=$2; shift 2 ;;
-    *) echo "usage: $0 [--elf IMAGE --plugin PLUGIN.so [--nm NM] [--qemu QEMU]]" >&2; exit 2 ;;
+    --image) image=$2; shift 2 ;;
+    --mhz) mhz=$2; shift 2 ;;
+    *) echo "usage: $0 [--image NAME | --elf IMAGE --plugin PLUGIN.so [--nm NM] [--qemu QEMU]] [--mhz F]" >&2; exit 2 ;;
   esac
 done
 
 if [ -z "$elf" ]; then
   root=$(cd "$here/../.." && pwd)
   (cd "$root" && cmake --preset cortex-m4 >/dev/null &&
-     cmake --build --preset cortex-m4 --target store_icount_bench icount_plugin >/dev/null)
-  elf=$root/build/cortex-m4/stm32/bench/store_icount_bench.elf
+     cmake --build --preset cortex-m4 --target "$image" icount_plugin >/dev/null)
+  elf=$root/build/cortex-m4/stm32/bench/$image.elf
   plugin=$root/build/cortex-m4/stm32/bench/icount_plugin.so
 fi
 [ -f "$elf" ] || { echo "run_icount: no image $elf" >&2; exit 1; }
@@ -50,7 +57,7 @@ fi
 
 # The image writes "series <name> <samples> <divisor> <budget> <expected> gated|reported" lines and
 # "bench samples <n>"; the plugin one count per marker. Sample j is the count at marker 2 j.
-awk -v image="$(basename "$elf")" '
+awk -v image="$(basename "$elf")" -v mhz="$mhz" '
   function sort(a, n,   i, j, t) { for (i = 2; i <= n; ++i) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; --j) a[j + 1] = a[j]; a[j + 1] = t } }
   function bad(why) { print "run_icount: " why > "/dev/stderr"; failed = 1 }
   FNR == NR {
@@ -81,7 +88,9 @@ awk -v image="$(basename "$elf")" '
     printf "%s, icount plugin (%s)\n", image, substr(header, 18)
     for (i = 1; i <= nn; ++i) print "image: " note[i]
     printf "instructions between markers, less the marker pair (%d); per record where the row says so\n\n", base
-    printf "%-28s %9s %9s %9s %7s  %s\n", "operation", "median", "min", "max", "budget", "verdict (on max)"
+    if (mhz > 0) printf "us: at %s MHz, one instruction per cycle: a LOWER BOUND on the time\n\n", mhz
+    if (mhz > 0) printf "%-28s %9s %9s %9s %7s %9s %9s  %s\n", "operation", "median", "min", "max", "budget", "us med", "us max", "verdict (on max)"
+    else printf "%-28s %9s %9s %9s %7s  %s\n", "operation", "median", "min", "max", "budget", "verdict (on max)"
     for (s = 1; s <= ns; ++s) {
       n = reps[s]
       for (i = 1; i <= n; ++i) v[i] = (s == 1 ? raw[s, i] : (raw[s, i] - base) / div[s])
@@ -97,10 +106,15 @@ awk -v image="$(basename "$elf")" '
         if (budget[s] > 0 && v[n] > budget[s] && gated[s]) bad(name[s] ": " v[n] " instructions, over its budget of " budget[s])
       } else verdict = "subtracted from the rows below"
       num = div[s] > 1 ? "%9.1f" : "%9d"
-      fmt = "%-28s " num " " num " " num " %7s  %s\n"
       label = s == 1 ? name[s] " (raw)" : name[s]
       b = budget[s] > 0 ? budget[s] : "-"
-      printf fmt, label, med, v[1], v[n], b, verdict
+      if (mhz > 0) {
+        fmt = "%-28s " num " " num " " num " %7s %9.2f %9.2f  %s\n"
+        printf fmt, label, med, v[1], v[n], b, med / mhz, v[n] / mhz, verdict
+      } else {
+        fmt = "%-28s " num " " num " " num " %7s  %s\n"
+        printf fmt, label, med, v[1], v[n], b, verdict
+      }
     }
     printf "\n%d samples, %d instructions in the whole run\n", nsamples, total
     exit failed

@@ -16,22 +16,10 @@
 // does not return 0 ends the run with status 1.
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
-
+#include "bench_marks.hpp"
 #include "ss/crc32c.hpp"
 #include "ss/sensor_storage.h"
 #include "semihosting.hpp"
-
-// The marker: one instruction (bx lr). The plugin records the count each time its address
-// executes; run_icount.sh finds the address with arm-none-eabi-nm.
-extern "C" __attribute__((naked, noinline, used)) void ss_bench_mark() { asm volatile("bx lr"); }
-
-// The calibration: a loop of exactly 2 n + 1 instructions (n × subs/bne, bx lr), n >= 1.
-extern "C" __attribute__((naked, noinline, used)) void ss_bench_calibrate(std::uint32_t) {
-    asm volatile("1: subs r0, r0, #1\n"
-                 "   bne 1b\n"
-                 "   bx lr");
-}
 
 namespace {
 
@@ -42,37 +30,10 @@ alignas(8) __attribute__((section(".store"))) std::byte store_arena[32 * 1024 - 
 
 constexpr std::uint32_t batch = 64;
 
-std::uint64_t samples = 0;
 volatile std::uint32_t crc_sink = 0; // keeps the measured CRC from being optimised away
 
-[[noreturn]] void fail(const char* what) {
-    host_write("bench FAIL ");
-    host_write(what);
-    host_write("\n");
-    ss::stm32::host_exit(1);
-}
-
-void require(bool ok, const char* what) {
-    if (!ok) fail(what);
-}
-
-// gated: a count over the budget fails the run (run_icount.sh); a row that is not gated reports
-// OVER and says why in the README.
-void series(const char* name, std::uint32_t reps, std::uint32_t divisor, std::uint32_t budget,
-            std::uint32_t expected = 0, bool gated = true) {
-    host_write("series ");
-    host_write(name);
-    host_write(" ");
-    host_write_u64(reps);
-    host_write(" ");
-    host_write_u64(divisor);
-    host_write(" ");
-    host_write_u64(budget);
-    host_write(" ");
-    host_write_u64(expected);
-    host_write(gated ? " gated\n" : " reported\n");
-    samples += reps;
-}
+using ss::stm32::bench::require;
+using ss::stm32::bench::series;
 
 SsSensorStats stats(SensorStore* s) {
     SsSensorStats st{};
@@ -199,7 +160,7 @@ int main() {
     if (ss_init_system(&cfg) != 0) {
         host_write(ss_last_error());
         host_write("\n");
-        fail("ss_init_system");
+        ss::stm32::bench::fail("ss_init_system");
     }
     SensorStore* sensors[100] = {};
     for (std::uint32_t i = 0; i < 100; ++i)
@@ -214,21 +175,7 @@ int main() {
     host_write_u64(evt_per_sector);
     host_write("\n");
 
-    // Calibration: the marker pair alone (subtracted from every other row), then loops whose
-    // instruction count is known by construction: one move of n to r0, the BL, 2 n + 1.
-    series("marker_pair", 20, 1, 0);
-    for (int r = 0; r < 20; ++r) {
-        ss_bench_mark();
-        ss_bench_mark();
-    }
-    for (const std::uint32_t n : {10u, 1000u}) {
-        series(n == 10 ? "calibrate_loop_10" : "calibrate_loop_1000", 10, 1, 0, 2 * n + 3);
-        for (int r = 0; r < 10; ++r) {
-            ss_bench_mark();
-            ss_bench_calibrate(n);
-            ss_bench_mark();
-        }
-    }
+    ss::stm32::bench::calibrate();
 
     // For comparison with the seal: the CRC32C of one whole 256-B sector (the core's software
     // slicing-by-8; the Cortex-M4 has no CRC instruction), and a store of the result.
@@ -311,8 +258,6 @@ int main() {
     for (int r = 0; r < 30; ++r) sample([] { ss_manager_tick(); return 0; });
 
     ss_deinit_system();
-    host_write("bench samples ");
-    host_write_u64(samples);
-    host_write("\n");
+    ss::stm32::bench::announce_total();
     return 0;
 }
