@@ -1,7 +1,10 @@
 #include "ss/config.hpp"
 
+#include <limits>
+
 #include "ss/sector_format.hpp"
 #include "ss/sector_pool.hpp"
+#include "ss/sensor_store.hpp"
 
 namespace ss {
 
@@ -61,6 +64,11 @@ Expected<void> validate_config(const SsInitCfg& c, Text& why) noexcept {
         return std::unexpected(Errc::invalid_argument);
     }
     if (sectors > max_pool_sectors) return reject(why, "ram_pool_bytes", "must hold at most 65534 sectors");
+    // On bare metal a store counts its records in 16 bits (SensorStore::RecordCount); one
+    // sensor may come to hold the whole pool.
+    if (sectors * sector::capacity(c.ram_sector_bytes, RecordType::ts) >
+        std::numeric_limits<SensorStore::RecordCount>::max())
+        return reject(why, "ram_pool_bytes", "must hold at most 65535 time-series records on a bare-metal build");
     if (c.ram_high_watermark_pct == 0 || c.ram_high_watermark_pct > 100)
         return reject(why, "ram_high_watermark_pct", "must be in 1..100");
     if (c.ram_low_watermark_pct >= c.ram_high_watermark_pct)

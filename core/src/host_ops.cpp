@@ -28,9 +28,9 @@ Expected<port::LockOps> pick_lock_ops(const SsInitCfg& cfg, Text& why) noexcept 
     if (bad != nullptr) why << "invalid configuration: " << bad;
     else if (l.size == 0 || l.size > 4096)
         why << "invalid configuration: lock_ops.size is " << static_cast<std::uint64_t>(l.size) << "; 1..4096 bytes";
-    else if (!pow2 || l.align > store_alignment)
+    else if (!pow2 || l.align > arena_base_alignment)
         why << "invalid configuration: lock_ops.align is " << static_cast<std::uint64_t>(l.align)
-            << "; a power of two up to " << static_cast<std::uint64_t>(store_alignment);
+            << "; a power of two up to " << static_cast<std::uint64_t>(arena_base_alignment);
     else
         return port::LockOps{l.size, l.align, l.init, l.destroy, l.lock, l.unlock, l.try_lock};
     return std::unexpected(Errc::invalid_argument);

@@ -24,7 +24,7 @@ const char* lock_defect(const SsLockOps& l) noexcept {
     if (l.try_lock == nullptr) return "ss_port()->lock.try_lock is NULL";
     if (l.size > 4096) return "ss_port()->lock.size is over 4096 bytes";
     const std::size_t align = l.align == 0 ? 1 : l.align;
-    if ((align & (align - 1)) != 0 || align > store_alignment)
+    if ((align & (align - 1)) != 0 || align > arena_base_alignment)
         return "ss_port()->lock.align is not a power of two up to the store's alignment";
     return nullptr;
 }

@@ -8,6 +8,14 @@
 
 namespace ss {
 
+namespace {
+// The store's record counts are RecordCount wide (16 bits on bare metal, where the pool is
+// bounded by validate_config): these keep -Wconversion quiet at the few places they move by more
+// than one, within what the counts can hold.
+void count_add(SensorStore::RecordCount& c, std::uint64_t n) noexcept { c = static_cast<SensorStore::RecordCount>(c + n); }
+void count_sub(SensorStore::RecordCount& c, std::uint64_t n) noexcept { c = static_cast<SensorStore::RecordCount>(c - n); }
+} // namespace
+
 SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
                          SectorIndex first_sector, std::uint64_t first_seq) noexcept
     : next_seq_(first_seq),
@@ -80,8 +88,8 @@ bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorInde
                               bool corrupt) noexcept {
     SectorPool& pool = *ctx.pool;
     const std::uint32_t held = count_of(pool, s) - start_of(s);
-    retained_ -= held;
-    pending_ -= pending_in_s;
+    count_sub(retained_, held);
+    count_sub(pending_, pending_in_s);
     if (corrupt) {
         saturating_add(dropped_corrupt_, held);
         saturating_add(corrupt_sectors_, 1);
@@ -243,7 +251,7 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
         if (ctx.crc_on_add)
             sector::extend_running_crc(ctx.pool->data(tail_), records, std::size_t{fit} * rb);
         tail_count_ = static_cast<std::uint16_t>(tail_count_ + fit);
-        retained_ += fit;
+        count_add(retained_, fit);
         next_seq_ += fit;
         stored += fit;
     }
@@ -278,7 +286,7 @@ Expected<Batch> SensorStore::consume(const StoreContext& ctx, void* out, std::ui
         const std::uint32_t take = copy.take_sector(pool.data(s), pend_.offset, n - pend_.offset);
         if (take == 0) break;
         pend_.offset = static_cast<std::uint16_t>(pend_.offset + take);
-        pending_ += take;
+        count_add(pending_, take);
         if (pend_.offset == n && s != tail_) {
             pend_ = {pool.next(s), 0};
             flags_ &= static_cast<std::uint8_t>(~pend_verified);
@@ -305,8 +313,8 @@ std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector*
         const std::uint32_t pending_in_s = s == pend_.sector ? pend_.offset - head_.offset : count - head_.offset;
         out[n++] = DetachedSector{s, head_.offset, static_cast<std::uint16_t>(count),
                                   static_cast<std::uint16_t>(pending_in_s)};
-        retained_ -= count - head_.offset;
-        pending_ -= pending_in_s;
+        count_sub(retained_, count - head_.offset);
+        count_sub(pending_, pending_in_s);
         const SectorIndex next = pool.next(s);
         pool.set_next(s, no_sector);
         add_sectors(-1);
@@ -340,7 +348,7 @@ void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
         add_sectors(-static_cast<int>(n));
     }
     saturating_add(erased_, pending_);
-    retained_ -= pending_;
+    count_sub(retained_, pending_);
     pending_ = 0;
     head_ = pend_;
 }
@@ -383,8 +391,8 @@ Expected<std::uint64_t> SensorStore::erase_pending_until(const StoreContext& ctx
         head_.offset = static_cast<std::uint16_t>(to);
     }
     saturating_add(erased_, erased);
-    retained_ -= static_cast<std::uint32_t>(erased);
-    pending_ -= static_cast<std::uint32_t>(erased);
+    count_sub(retained_, erased);
+    count_sub(pending_, erased);
     return erased;
 }
 

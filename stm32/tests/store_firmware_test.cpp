@@ -36,6 +36,18 @@ int main() {
     ss_config_defaults(&cfg, SS_TARGET_STM32);
     std::size_t need = 0;
     check(ss_arena_bytes(&cfg, &need) == 0, "ss_arena_bytes for the STM32 defaults");
+    {
+        // A store counts its records in 16 bits here: a pool one sensor could fill past 65 535
+        // time-series records is refused, with the reason, before any memory is touched.
+        SsInitCfg big = cfg;
+        std::size_t big_need = 0;
+        big.ram_pool_bytes = std::size_t{65535 / 56} * 256; // 56 TS records a 256-byte sector
+        check(ss_arena_bytes(&big, &big_need) == 0, "a pool of 1 170 sectors (65 520 records) is accepted");
+        big.ram_pool_bytes += 256;
+        check(ss_arena_bytes(&big, &big_need) == -EINVAL, "a pool of 1 171 sectors (65 576 records) is refused");
+        host_write(ss_last_error());
+        host_write("\n");
+    }
     figure("arena bytes (100 sensors, 102 sectors of 256 B, interrupt-mask locks)", need);
     check(need == sizeof store_arena, "SS_STM32_ARENA_BYTES sized the static arena exactly as ss_arena_bytes says");
     figure("store region bytes free", 32 * 1024 - sizeof store_arena);

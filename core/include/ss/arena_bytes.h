@@ -30,8 +30,8 @@
 #define SS_PRIV_STORE_BYTES 64u
 #define SS_PRIV_STORE_ALIGN 8u
 #else /* bare metal */
-#define SS_PRIV_STORE_BYTES 56u
-#define SS_PRIV_STORE_ALIGN 8u
+#define SS_PRIV_STORE_BYTES 52u
+#define SS_PRIV_STORE_ALIGN 4u
 #endif
 
 #define SS_PRIV_UP(v, a) ((((v) + (a) - 1u) / (a)) * (a))
@@ -62,7 +62,8 @@
 #define SS_ARENA_BYTES_LOCKED(max_sensors, ram_pool_bytes, ram_sector_bytes, lock_bytes, lock_align, lock_shared)    \
     (SS_PRIV_UP(SS_PRIV_LINKS_END(max_sensors, ram_pool_bytes, ram_sector_bytes, lock_bytes, lock_align, lock_shared), \
                 8u) +                                                                                                 \
-     SS_PRIV_SECTORS(ram_pool_bytes, ram_sector_bytes) * (size_t)(ram_sector_bytes) + (SS_PRIV_STORE_ALIGN - 8u))
+     SS_PRIV_SECTORS(ram_pool_bytes, ram_sector_bytes) * (size_t)(ram_sector_bytes) +                               \
+     (SS_PRIV_STORE_ALIGN > 8u ? SS_PRIV_STORE_ALIGN - 8u : 0u))
 
 /** Arena bytes without locks. */
 #define SS_ARENA_BYTES(max_sensors, ram_pool_bytes, ram_sector_bytes)                                                 \

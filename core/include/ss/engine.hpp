@@ -81,7 +81,7 @@ constexpr ArenaLayout arena_layout(std::uint32_t max_sensors, std::uint32_t sect
     if (cold_tier) at = l.spill_order + std::size_t{max_sensors} * sizeof(policy::SpillCandidate);
     // The caller's arena need only be 8-byte aligned; the stores may want more (a cache line),
     // so the plan leaves room to align the start.
-    l.total = at + (alignof(SensorStore) - 8);
+    l.total = at + (alignof(SensorStore) > 8 ? alignof(SensorStore) - 8 : 0);
     return l;
 }
 

@@ -105,13 +105,29 @@ struct StoreContext {
 };
 
 
+/// A build for a bare-metal MCU (no OS): every byte of per-sensor metadata is paid a hundred
+/// times inside the 32 KiB budget there, so the store packs tighter (below).
+#if defined(__ARM_ARCH) && !defined(__linux__)
+inline constexpr bool bare_metal_store = true;
+#else
+inline constexpr bool bare_metal_store = false;
+#endif
+
 /// Stores sit side by side in the arena. On 64-bit hosts, where writer threads run on several
 /// cores, each store has its own cache lines so that neighbouring sensors never contend; on the
-/// MCU (one core, every byte counted) they are packed.
-inline constexpr std::size_t store_alignment = sizeof(void*) == 8 ? 64 : alignof(std::uint64_t);
+/// MCU (one core, every byte counted) they are packed to 4 bytes, their sequence number
+/// included (the Cortex-M4 loads a 64-bit word from any word address).
+inline constexpr std::size_t store_alignment = sizeof(void*) == 8 ? 64 : bare_metal_store ? 4 : alignof(std::uint64_t);
+/// The alignment the arena's start is given (Engine::arena_align, or the stores' if more):
+/// lock objects may ask for up to this much.
+inline constexpr std::size_t arena_base_alignment = store_alignment > 8 ? store_alignment : 8;
 
 class alignas(store_alignment) SensorStore {
 public:
+    /// Records a store counts in RAM (retained, pending): 16 bits on bare metal, where
+    /// validate_config bounds the pool to what that holds (65 535 TS records: a 256 KiB pool).
+    using RecordCount = std::conditional_t<bare_metal_store, std::uint16_t, std::uint32_t>;
+
     /// Sets the store up with its first sector (already taken from the pool); its records
     /// are numbered from first_seq (0 for a new sensor, where the disk left off otherwise).
     SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
@@ -291,10 +307,12 @@ private:
     static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
     static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
 
-    std::uint64_t next_seq_ = 0;
+    // 4-byte aligned on bare metal (store_alignment); a typedef is how GCC lowers an alignment.
+    typedef std::uint64_t SequenceWord __attribute__((aligned(store_alignment < 8 ? store_alignment : 8)));
+    SequenceWord next_seq_ = 0;
     std::uint32_t id_;
-    std::uint32_t retained_ = 0; // records in [head, tail)
-    std::uint32_t pending_ = 0;  // records in [head, pend)
+    RecordCount retained_ = 0; // records in [head, tail)
+    RecordCount pending_ = 0;  // records in [head, pend)
     // size_t: 64-bit counters on Linux, 32-bit on the MCU where every byte of RAM counts.
     std::size_t erased_ = 0;
     std::size_t dropped_new_ = 0;
@@ -331,11 +349,7 @@ private:
         void add(std::uint64_t) noexcept {}
         void report(SsSensorStats&) const noexcept {}
     };
-#if defined(__ARM_ARCH) && !defined(__linux__)
-    static constexpr bool counts_clears = false; // bare metal
-#else
-    static constexpr bool counts_clears = true;
-#endif
+    static constexpr bool counts_clears = !bare_metal_store;
     [[no_unique_address]] std::conditional_t<counts_clears, ClearCounts, NoClearCounts> clear_counts_{};
 };
 
