@@ -19,6 +19,7 @@
 #include "bench_marks.hpp"
 #include "ss/crc32c.hpp"
 #include "ss/sensor_storage.h"
+#include "ss_stm32_port.h"
 #include "semihosting.hpp"
 
 namespace {
@@ -26,7 +27,7 @@ namespace {
 using ss::stm32::host_write;
 using ss::stm32::host_write_u64;
 
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[32 * 1024 - 64];
+alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
 constexpr std::uint32_t batch = 64;
 

@@ -10,6 +10,7 @@
 #include "firmware_check.hpp"
 #include "pipeline.hpp"
 #include "semihosting.hpp"
+#include "ss_stm32_port.h"
 #include "systick.hpp"
 
 namespace ss::stm32::pipeline {
@@ -29,7 +30,7 @@ using ss::stm32::test::figure;
 
 // The store's arena, in the linker script's STORE region: an arena that did not fit would fail
 // the link, not the run.
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[32 * 1024 - 64];
+alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
 bool init_store() {
     SsInitCfg cfg;
@@ -37,7 +38,7 @@ bool init_store() {
     std::size_t need = 0;
     expect_eq("ss_arena_bytes for the STM32 defaults", 0, static_cast<std::uint32_t>(-ss_arena_bytes(&cfg, &need)));
     figure("arena bytes (ss_arena_bytes: 100 sensors, 102 sectors of 256 B, interrupt-mask locks)", need);
-    figure("store region array bytes (in the 32 768-byte STORE region)", sizeof store_arena);
+    figure("store region bytes free (of 32 768)", 32 * 1024 - sizeof store_arena);
     cfg.arena = store_arena;
     cfg.arena_bytes = sizeof store_arena;
     if (ss_init_system(&cfg) != 0) {
