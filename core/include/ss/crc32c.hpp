@@ -47,6 +47,7 @@ extern const std::array<std::uint32_t, 256> crc32c_byte_table;
 /// as it is and invert once at the end: crc32c(data, n, c) == ~crc32c_update_words(data, ~c).
 template <std::size_t Words>
 [[gnu::always_inline]] inline std::uint32_t crc32c_update_words(const std::uint32_t* words, std::uint32_t state) noexcept {
+#pragma GCC unroll 4
     for (std::size_t w = 0; w < Words; ++w) {
         state ^= words[w];
         state = (state >> 8) ^ detail::crc32c_byte_table[state & 0xFFu];
