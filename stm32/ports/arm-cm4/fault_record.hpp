@@ -17,4 +17,13 @@ struct FaultRecord {
 /// The record of the last fault, in .noinit.
 extern FaultRecord last_fault;
 
+/// Requests a system reset (SCB AIRCR SYSRESETREQ); does not return. RAM keeps its contents, so
+/// the next boot finds last_fault.
+[[noreturn]] void system_reset() noexcept;
+
 } // namespace ss::stm32
+
+/// Called by the fault handler once last_fault is written, with interrupts at the fault's
+/// priority. The port's default (weak) ends a QEMU run with status 100 + the exception number;
+/// a firmware defines its own to reset (ss::stm32::system_reset) and report at the next boot.
+extern "C" [[noreturn]] void ss_stm32_after_fault(const ss::stm32::FaultRecord& fault);
