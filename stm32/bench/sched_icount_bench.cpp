@@ -21,6 +21,7 @@
 
 #include "bench_marks.hpp"
 #include "semihosting.hpp"
+#include "default_store.hpp"
 #include "ss/sensor_storage.h"
 #include "ss/stm32/scheduler.hpp"
 #include "ss_stm32_port.h"
@@ -136,23 +137,10 @@ __attribute__((always_inline)) inline void sample(Call call) {
     ss_bench_mark();
 }
 
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
-
 void set_up_store() {
-    SsInitCfg cfg;
-    ss_config_defaults(&cfg, SS_TARGET_STM32);
-    cfg.arena = store_arena;
-    cfg.arena_bytes = sizeof store_arena;
-    if (ss_init_system(&cfg) != 0) {
-        ss::stm32::host_write(ss_last_error());
-        ss::stm32::host_write("\n");
-        ss::stm32::bench::fail("ss_init_system");
-    }
-    for (std::uint32_t i = 0; i < 100; ++i) {
-        SensorStore* s = nullptr;
-        require(ss_sensor_init(i, i % 4 == 3 ? SENSOR_EVT : SENSOR_TS, &s) == 0, "ss_sensor_init");
-        if (i == 0) stored_sensor = s;
-    }
+    SensorStore* sensors[ss::stm32::test::default_sensors] = {};
+    require(ss::stm32::test::start_default_store(sensors), "the default store");
+    stored_sensor = sensors[0];
     for (std::uint32_t i = 0; i < capture_buffers; ++i) captured[i] = 1000 + i;
 }
 

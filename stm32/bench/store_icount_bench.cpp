@@ -18,6 +18,7 @@
 #include <cstdint>
 #include "bench_marks.hpp"
 #include "ss/crc32c.hpp"
+#include "default_store.hpp"
 #include "ss/sensor_storage.h"
 #include "ss_stm32_port.h"
 #include "semihosting.hpp"
@@ -27,7 +28,6 @@ namespace {
 using ss::stm32::host_write;
 using ss::stm32::host_write_u64;
 
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
 constexpr std::uint32_t batch = 64;
 
@@ -154,18 +154,8 @@ void fill_pool(SensorStore* s, bool evt, std::uint32_t per_sector) {
 } // namespace
 
 int main() {
-    SsInitCfg cfg;
-    ss_config_defaults(&cfg, SS_TARGET_STM32);
-    cfg.arena = store_arena;
-    cfg.arena_bytes = sizeof store_arena;
-    if (ss_init_system(&cfg) != 0) {
-        host_write(ss_last_error());
-        host_write("\n");
-        ss::stm32::bench::fail("ss_init_system");
-    }
-    SensorStore* sensors[100] = {};
-    for (std::uint32_t i = 0; i < 100; ++i)
-        require(ss_sensor_init(i, i % 4 == 3 ? SENSOR_EVT : SENSOR_TS, &sensors[i]) == 0, "ss_sensor_init");
+    SensorStore* sensors[ss::stm32::test::default_sensors] = {};
+    require(ss::stm32::test::start_default_store(sensors), "the default store");
     SensorStore* const ts = sensors[0];
     SensorStore* const evt = sensors[3];
     const std::uint32_t ts_per_sector = records_per_sector(sensors[1], false);

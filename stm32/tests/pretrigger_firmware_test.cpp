@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "default_store.hpp"
 #include "firmware_check.hpp"
 #include "semihosting.hpp"
 #include "ss/capture/pretrigger_window.hpp"
@@ -265,8 +266,6 @@ void on_event(void*, Event event) {
 
 // --- Checks ---------------------------------------------------------------------------------
 
-// The store's arena in the STORE region, sized for the STM32 defaults (as store_firmware_test).
-alignas(8) __attribute__((section(".store"))) std::byte store_arena[SS_STM32_ARENA_BYTES(100, 102 * 256, 256)];
 
 // The value and the time record `seq` of the window sensor must have.
 std::uint32_t expected_value(std::uint64_t seq) {
@@ -402,20 +401,8 @@ void check_read_backs(SensorStore* store) {
 }
 
 SensorStore* set_up_store() {
-    SsInitCfg cfg;
-    ss_config_defaults(&cfg, SS_TARGET_STM32);
-    cfg.arena = store_arena;
-    cfg.arena_bytes = sizeof store_arena;
-    if (ss_init_system(&cfg) != 0) {
-        host_write(ss_last_error());
-        host_write("\n");
-        return nullptr;
-    }
-    SensorStore* sensors[100] = {};
-    std::uint32_t registered = 0;
-    for (std::uint32_t i = 0; i < 100; ++i)
-        registered += ss_sensor_init(i, i % 4 == 3 ? SENSOR_EVT : SENSOR_TS, &sensors[i]) == 0;
-    expect_eq("sensors registered (STM32 defaults)", 100, registered);
+    SensorStore* sensors[ss::stm32::test::default_sensors] = {};
+    if (!ss::stm32::test::start_default_store(sensors)) return nullptr;
     SensorStore* store = sensors[window_sensor_id];
     expect_eq("the window sensor's sample period set", 0,
               static_cast<std::uint64_t>(ss_sensor_set_sample_period(store, period_us)));
