@@ -406,8 +406,10 @@ struct PreviousSystem {
     SensorStore* evt = nullptr;
 };
 
+// Handles are opaque tokens, not pointers: altered as integers (pointer arithmetic on them is
+// undefined behaviour, and UBSan says so when the token's bits make it overflow).
 SensorStore* offset_by(SensorStore* h, std::ptrdiff_t bytes) {
-    return reinterpret_cast<SensorStore*>(reinterpret_cast<char*>(h) + bytes);
+    return reinterpret_cast<SensorStore*>(reinterpret_cast<std::uintptr_t>(h) + static_cast<std::uintptr_t>(bytes));
 }
 
 // Makes ss_last_error name a knob other than `avoid`, so a test can see that a later failure
@@ -619,7 +621,8 @@ TEST_CASE("foreign and garbage handles are refused by every function that takes 
     };
     // Registration hands out neighbouring slots if the stores sit in an array: the slot after the
     // last registered sensor is then a plausible-looking handle of a sensor that does not exist.
-    const std::ptrdiff_t stride = reinterpret_cast<char*>(r.evt) - reinterpret_cast<char*>(r.ts);
+    const auto stride = static_cast<std::ptrdiff_t>(reinterpret_cast<std::uintptr_t>(r.evt) -
+                                                     reinterpret_cast<std::uintptr_t>(r.ts));
     SensorStore* next_slot = offset_by(r.empty, stride);
     if (std::find(r.handles.begin(), r.handles.end(), next_slot) == r.handles.end())
         bogus.push_back({"the slot after the last registered sensor", next_slot});
