@@ -4,7 +4,9 @@
 # (qemu-system-arm) need. The tests run real servers
 # on loopback (tests/support/local_server.hpp): Prometheus, the mosquitto MQTT broker and its
 # clients, InfluxDB 1.x, and the HTTP(S) test receiver (python3, certificates made with openssl;
-# python3-zstandard decodes zstd bodies). zlib and libzstd compress upload bodies.
+# python3-zstandard decodes zstd bodies). zlib and libzstd compress upload bodies. The store tool
+# (tools/cli) parses its arguments with CLI11 and writes HDF5 (libhdf5); its tests read exports back
+# with h5dump (hdf5-tools) and h5py.
 # Idempotent and non-interactive; safe to run on every build.
 set -euo pipefail
 
@@ -19,6 +21,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   g++-12-arm-linux-gnueabihf g++-12-aarch64-linux-gnu qemu-user
   qemu-system-arm
+  libcli11-dev libhdf5-dev hdf5-tools python3-h5py
 )
 
 missing=()
