@@ -28,24 +28,22 @@ constexpr std::uint32_t castagnoli_polynomial_reflected = 0x82F63B78u;
 
 // Slicing-by-8: entries[k][b] is the CRC contribution of byte b followed by k zero bytes.
 // Eight independent lookups per 8 input bytes replace a chain of eight dependent ones, which
-// is what lets the table path approach one byte per cycle.
-struct SlicingTables {
-    std::uint32_t entries[8][256];
-};
+// is what lets the table path approach one byte per cycle. Bare metal keeps row 0 only.
+using CrcTables = std::array<std::array<std::uint32_t, 256>, detail::crc32c_table_rows>;
 
-consteval SlicingTables make_slicing_tables() {
-    SlicingTables tables{};
+consteval CrcTables make_crc_tables() {
+    CrcTables tables{};
     for (std::uint32_t byte = 0; byte < 256; ++byte) {
         std::uint32_t remainder = byte;
         for (int bit = 0; bit < 8; ++bit) {
             remainder = (remainder >> 1) ^ ((remainder & 1u) != 0 ? castagnoli_polynomial_reflected : 0u);
         }
-        tables.entries[0][byte] = remainder;
+        tables[0][byte] = remainder;
     }
-    for (int zero_bytes = 1; zero_bytes < 8; ++zero_bytes) {
+    for (std::size_t zero_bytes = 1; zero_bytes < tables.size(); ++zero_bytes) {
         for (std::uint32_t byte = 0; byte < 256; ++byte) {
-            const std::uint32_t shorter = tables.entries[zero_bytes - 1][byte];
-            tables.entries[zero_bytes][byte] = (shorter >> 8) ^ tables.entries[0][shorter & 0xFFu];
+            const std::uint32_t shorter = tables[zero_bytes - 1][byte];
+            tables[zero_bytes][byte] = (shorter >> 8) ^ tables[0][shorter & 0xFFu];
         }
     }
     return tables;
@@ -73,13 +71,16 @@ struct ShiftTables {
 };
 
 consteval ShiftTables make_shift_tables(std::size_t zero_bytes) {
-    const SlicingTables slicing = make_slicing_tables();
+    // A plain array: std::array's operator[] would exceed the compiler's constexpr step limit.
+    std::uint32_t byte_table[256] = {};
+    const CrcTables crc_tables = make_crc_tables();
+    for (std::size_t b = 0; b < 256; ++b) byte_table[b] = crc_tables[0][b];
     ShiftTables tables{};
     for (int k = 0; k < 4; ++k) {
         for (std::uint32_t byte = 0; byte < 256; ++byte) {
             std::uint32_t state = byte << (8 * k);
             for (std::size_t i = 0; i < zero_bytes; ++i) {
-                state = (state >> 8) ^ slicing.entries[0][state & 0xFFu];
+                state = (state >> 8) ^ byte_table[state & 0xFFu];
             }
             tables.entries[k][byte] = state;
         }
@@ -196,36 +197,26 @@ bool port_says_cpu_has_crc32c() noexcept {
 #endif  // !__ARM_FEATURE_CRC32
 #endif  // SS_CRC32C_ARMV8
 
-consteval std::array<std::uint32_t, 256> make_byte_table() {
-    const SlicingTables slicing = make_slicing_tables();
-    std::array<std::uint32_t, 256> table{};
-    for (std::size_t b = 0; b < 256; ++b) table[b] = slicing.entries[0][b];
-    return table;
-}
-
 }  // namespace
 
-constinit const std::array<std::uint32_t, 256> detail::crc32c_byte_table = make_byte_table();
+constinit const CrcTables detail::crc32c_tables = make_crc_tables();
 
 std::uint32_t crc32c_portable(const void* data, std::size_t len, std::uint32_t crc) noexcept {
     const auto* bytes = static_cast<const unsigned char*>(data);
     std::uint32_t state = ~crc;
 #if defined(__ARM_ARCH) && !defined(__linux__)
-    // Bare metal: the 1 KiB table, a word at a time. Slicing-by-8 is no faster on a Cortex-M4
-    // (one table load per byte either way, measured under QEMU) and its tables would take 8 KiB
-    // of the MCU's flash.
+    // Bare metal: the 1 KiB table (see crc32c_table_rows), a word at a time.
     for (; len >= 4; bytes += 4, len -= 4) {
         state ^= load_little_endian_32(bytes);
         // Written out: -Os keeps a loop here, which costs as much again as the table steps.
-        state = (state >> 8) ^ detail::crc32c_byte_table[state & 0xFFu];
-        state = (state >> 8) ^ detail::crc32c_byte_table[state & 0xFFu];
-        state = (state >> 8) ^ detail::crc32c_byte_table[state & 0xFFu];
-        state = (state >> 8) ^ detail::crc32c_byte_table[state & 0xFFu];
+        state = (state >> 8) ^ detail::crc32c_tables[0][state & 0xFFu];
+        state = (state >> 8) ^ detail::crc32c_tables[0][state & 0xFFu];
+        state = (state >> 8) ^ detail::crc32c_tables[0][state & 0xFFu];
+        state = (state >> 8) ^ detail::crc32c_tables[0][state & 0xFFu];
     }
-    for (; len > 0; ++bytes, --len) state = (state >> 8) ^ detail::crc32c_byte_table[(state ^ *bytes) & 0xFFu];
+    for (; len > 0; ++bytes, --len) state = (state >> 8) ^ detail::crc32c_tables[0][(state ^ *bytes) & 0xFFu];
 #else
-    static constexpr SlicingTables tables = make_slicing_tables();
-    const auto& table = tables.entries;
+    const auto& table = detail::crc32c_tables;
     for (; len >= 8; bytes += 8, len -= 8) {
         const std::uint32_t low = state ^ load_little_endian_32(bytes);
         const std::uint32_t high = load_little_endian_32(bytes + 4);

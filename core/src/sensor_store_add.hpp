@@ -42,37 +42,36 @@ template <std::size_t RecordBytes, class Write>
     return {};
 }
 
-[[gnu::always_inline]] inline Expected<void> SensorStore::add_value(const StoreContext& ctx, std::uint32_t value, std::uint64_t time) noexcept {
+template <std::size_t RecordBytes, class Write>
+[[gnu::always_inline]] inline Expected<void> SensorStore::add_one_inline(const StoreContext& ctx, std::uint64_t time,
+                                                                          Write write) noexcept {
     if constexpr (port::cpu_has_primask) {
         // The MCU's lock, tested first and taken inline: no lock object to find. Any other
         // lock takes the general add, out of line: one inline copy of the body is enough.
-        if (!ctx.lock_is_interrupt_mask) return add(ctx, &value, time);
+        if (!ctx.lock_is_interrupt_mask) {
+            std::byte record[RecordBytes];
+            write(record);
+            return add(ctx, record, time);
+        }
         const port::InterruptMaskGuard g;
-        return add_one_locked<sector::ts_record_bytes>(
-            ctx, time, [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+        return add_one_locked<RecordBytes>(ctx, time, write);
     }
-    return add_one<sector::ts_record_bytes>(ctx, time, [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+    return add_one<RecordBytes>(ctx, time, write);
+}
+
+[[gnu::always_inline]] inline Expected<void> SensorStore::add_value(const StoreContext& ctx, std::uint32_t value, std::uint64_t time) noexcept {
+    return add_one_inline<sector::ts_record_bytes>(ctx, time,
+                                                   [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
 }
 
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept {
     // The two fields go from registers to the sector, with no packed copy on the caller's stack
     // to store and load again. Measured, this alone did not move ss_evt_add (docs/benchmarks.md:
     // the filtered event add is still 13 % above the build before issue 11, cause not found).
-    const auto write = [value, ts_ms](std::byte* dst) {
+    return add_one_inline<sector::evt_record_bytes>(ctx, sector::time_unknown, [value, ts_ms](std::byte* dst) {
         sector::store<std::uint32_t>(dst, value);
         sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
-    };
-    if constexpr (port::cpu_has_primask) {
-        // As add_value.
-        if (!ctx.lock_is_interrupt_mask) {
-            std::byte rec[sector::evt_record_bytes];
-            write(rec);
-            return add(ctx, rec, sector::time_unknown);
-        }
-        const port::InterruptMaskGuard g;
-        return add_one_locked<sector::evt_record_bytes>(ctx, sector::time_unknown, write);
-    }
-    return add_one<sector::evt_record_bytes>(ctx, sector::time_unknown, write);
+    });
 }
 
 } // namespace ss

@@ -98,21 +98,35 @@ inline constexpr bool cpu_has_primask = true;
 inline constexpr bool cpu_has_primask = false;
 #endif
 
-/// Masks interrupts for a scope on an M-profile CPU (saves PRIMASK, restores it: nests); the
-/// inline form of a LockOps::interrupt_mask lock. Never used elsewhere.
+/// Masks interrupts on an M-profile CPU and returns the PRIMASK to restore: the inline form of
+/// a LockOps::interrupt_mask lock, the one place the core writes the mask itself.
+[[gnu::always_inline]] inline std::uint32_t mask_interrupts() noexcept {
+    std::uint32_t saved_primask;
+    if constexpr (cpu_has_primask) {
+        asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved_primask)::"memory");
+    } else {
+        saved_primask = 0;
+    }
+    return saved_primask;
+}
+
+/// Restores what mask_interrupts returned (nests: an outer mask stays in force).
+[[gnu::always_inline]] inline void restore_interrupts(std::uint32_t saved_primask) noexcept {
+    if constexpr (cpu_has_primask) asm volatile("msr primask, %0" ::"r"(saved_primask) : "memory");
+    (void)saved_primask;
+}
+
+/// Masks interrupts for a scope on an M-profile CPU, for a caller that already knows the locks
+/// are the interrupt mask (StoreContext::lock_is_interrupt_mask): no lock object to find.
 class InterruptMaskGuard {
 public:
-    [[gnu::always_inline]] InterruptMaskGuard() noexcept {
-        if constexpr (cpu_has_primask) asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved_primask_)::"memory");
-    }
-    [[gnu::always_inline]] ~InterruptMaskGuard() {
-        if constexpr (cpu_has_primask) asm volatile("msr primask, %0" ::"r"(saved_primask_) : "memory");
-    }
+    [[gnu::always_inline]] InterruptMaskGuard() noexcept : saved_primask_(mask_interrupts()) {}
+    [[gnu::always_inline]] ~InterruptMaskGuard() { restore_interrupts(saved_primask_); }
     InterruptMaskGuard(const InterruptMaskGuard&) = delete;
     InterruptMaskGuard& operator=(const InterruptMaskGuard&) = delete;
 
 private:
-    std::uint32_t saved_primask_ = 0;
+    std::uint32_t saved_primask_;
 };
 
 /// Holds a LockOps lock for a scope; does nothing for a port without locks.
@@ -120,27 +134,27 @@ class LockGuard {
 public:
     // Inlined: on the MCU's -Os build these were out-of-line calls on every add.
     [[gnu::always_inline]] LockGuard(const LockOps& ops, void* lock) noexcept : ops_(ops), lock_(lock) {
-        if constexpr (cpu_has_primask) {
-            if (lock_ != nullptr && ops_.interrupt_mask) {
-                asm volatile("mrs %0, primask\n cpsid i" : "=r"(saved_primask_)::"memory");
-                return;
-            }
+        if (lock_ == nullptr) return;
+        if (masks_inline()) {
+            saved_primask_ = mask_interrupts();
+            return;
         }
-        if (lock_ != nullptr) ops_.lock(lock_);
+        ops_.lock(lock_);
     }
     [[gnu::always_inline]] ~LockGuard() {
-        if constexpr (cpu_has_primask) {
-            if (lock_ != nullptr && ops_.interrupt_mask) {
-                asm volatile("msr primask, %0" ::"r"(saved_primask_) : "memory");
-                return;
-            }
+        if (lock_ == nullptr) return;
+        if (masks_inline()) {
+            restore_interrupts(saved_primask_);
+            return;
         }
-        if (lock_ != nullptr) ops_.unlock(lock_);
+        ops_.unlock(lock_);
     }
     LockGuard(const LockGuard&) = delete;
     LockGuard& operator=(const LockGuard&) = delete;
 
 private:
+    [[gnu::always_inline]] bool masks_inline() const noexcept { return cpu_has_primask && ops_.interrupt_mask; }
+
     const LockOps& ops_;
     void* lock_;
     std::uint32_t saved_primask_ = 0;

@@ -276,6 +276,10 @@ private:
     Expected<void> add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     template <std::size_t RecordBytes, class Write>
     Expected<void> add_one_locked(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
+    /// add_value's and add_event's body: add_one with the interrupt mask taken inline where the
+    /// locks are the mask, else (on such a CPU) the general add, out of line.
+    template <std::size_t RecordBytes, class Write>
+    Expected<void> add_one_inline(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     /// Links s (unchained, any content) after the tail as the new, empty open sector, with the
     /// tail's sample period, or `period` if there is no tail.
     void append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period = 0) noexcept;
