@@ -383,6 +383,23 @@ TEST_CASE("the summary gives min, max, rounded mean, count and duration of each 
         CHECK(r->summary.count == n);
         CHECK(r->summary.duration_us == static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * 500.0)));
     }
+    // The duration is worked out in 32.32 fixed point (no double per buffer): within 1 µs of
+    // the exact n · 1e6 / rate at any rate, and exact where the period is a whole number of µs.
+    for (double rate : {2'000.0, 44'100.0, 48'000.0, 1'000'000.0, 3.0, 0.01, 7'777.7}) {
+        ProcessingConfig c = chain({}, rate);
+        ChannelProcessor q = make(c);
+        for (std::size_t n : {1u, 7u, 1'000u, 65'535u, 1'000'003u}) {
+            const Signal x(n, 100);
+            std::vector<std::uint32_t> out(q.required_output(n));
+            auto r = q.process(std::span<const std::uint16_t>(x), out);
+            REQUIRE(r);
+            const double exact = static_cast<double>(n) * 1e6 / rate;
+            CAPTURE(rate);
+            CAPTURE(n);
+            CHECK(std::fabs(static_cast<double>(r->summary.duration_us) - exact) <= 1.0);
+            if (rate == 2'000.0 || rate == 1'000'000.0) CHECK(r->summary.duration_us == static_cast<std::uint64_t>(exact));
+        }
+    }
     std::vector<std::uint32_t> none;
     auto empty = p.process(std::span<const std::uint16_t>(), none);
     REQUIRE(empty);

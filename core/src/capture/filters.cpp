@@ -259,7 +259,22 @@ Expected<void> ChannelProcessor::configure(const ProcessingConfig& cfg, Text& wh
         }
         states[count++] = state;
     }
+    // 1e6 / rate split into whole µs and a 32-bit fraction. A rate below 1e6 / 2^32 Hz (one
+    // sample in over 71 minutes) would overflow the whole part: no chain runs that slowly, and
+    // its duration is then reported as unknown (0), as for no rate.
+    std::uint64_t whole_us = 0;
+    std::uint32_t frac_q32 = 0;
+    if (cfg.sample_rate_hz > 1e6 / 4294967296.0) {
+        const double period_us = 1e6 / cfg.sample_rate_hz;
+        whole_us = static_cast<std::uint64_t>(period_us);
+        const double frac = std::ldexp(period_us - static_cast<double>(whole_us), 32);
+        const auto rounded = static_cast<std::uint64_t>(std::llround(frac));
+        if (rounded > 0xFFFFFFFFu) ++whole_us; // the fraction rounded up to a whole µs
+        else frac_q32 = static_cast<std::uint32_t>(rounded);
+    }
     cfg_ = cfg;
+    sample_period_whole_us_ = whole_us;
+    sample_period_frac_q32_ = frac_q32;
     stage_count_ = count;
     for (std::uint32_t i = 0; i < max_filter_stages; ++i) stages_[i] = states[i];
     return {};
@@ -308,10 +323,9 @@ Expected<Processed> ChannelProcessor::process(std::span<const std::uint16_t> sam
         result.summary.max = hi;
         result.summary.mean = static_cast<std::uint16_t>((sum + n / 2) / n);
         result.summary.count = static_cast<std::uint32_t>(n);
-        if (cfg_.sample_rate_hz > 0.0) {
-            result.summary.duration_us =
-                static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * 1e6 / cfg_.sample_rate_hz));
-        }
+        // n · period, rounded half up: n < 2^32, so n · fraction fits 64 bits.
+        result.summary.duration_us = n * sample_period_whole_us_ +
+                                     ((std::uint64_t{sample_period_frac_q32_} * n + 0x80000000u) >> 32);
     }
 
     if (stage_count_ == 0) {

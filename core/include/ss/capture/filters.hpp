@@ -153,6 +153,11 @@ public:
 
 private:
     ProcessingConfig cfg_{};
+    /// µs per input sample in 32.32 fixed point, from sample_rate_hz at configure (0 = unknown):
+    /// the per-buffer summary's duration in integers, so that process() does no double
+    /// arithmetic, which the Cortex-M4F does in software.
+    std::uint64_t sample_period_whole_us_ = 0;
+    std::uint32_t sample_period_frac_q32_ = 0;
     detail::StageState stages_[max_filter_stages] = {};
     std::uint32_t stage_count_ = 0;
     std::uint16_t history_[max_moving_average_window] = {};
