@@ -13,7 +13,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 #include "ss/sensor_storage.h"
 
 namespace ss::store_tool {

@@ -4,7 +4,7 @@
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/json_text.hpp"
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 #include "commands/time_text.hpp"
 #include "ss/source_name.hpp"
 

@@ -11,7 +11,7 @@
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/progress.hpp"
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 #include "posix/disk/disk_tier.hpp"
 #include "store/store_writer.hpp"
 

@@ -9,7 +9,7 @@
 #include "commands/exit_status.hpp"
 #include "commands/json_text.hpp"
 #include "commands/progress.hpp"
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 #include "commands/time_text.hpp"
 #include "posix/disk/file_names.hpp"
 #include "ss/source_name.hpp"

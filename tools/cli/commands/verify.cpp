@@ -8,7 +8,7 @@
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/progress.hpp"
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 #include "posix/disk/file_names.hpp"
 #include "ss/disk_format.hpp"
 #include "store/meta_read.hpp"

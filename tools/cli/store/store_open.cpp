@@ -1,4 +1,4 @@
-#include "commands/store_open.hpp"
+#include "store/store_open.hpp"
 
 #include "posix/disk/file_names.hpp"
 #include "ss/disk_format.hpp"
