@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/v1_store.hpp"
 #include "cli/written_store.hpp"
 #include "store/store_open.hpp"
 #include "store/store_writer.hpp"
@@ -158,4 +159,29 @@ TEST_CASE("a store StoreWriter builds is opened by the library, with its sequenc
     REQUIRE(ss_get_sensor_stats(s, &st) == 0);
     CHECK(st.next_seq > 300);
     REQUIRE(ss_deinit_system() == 0);
+}
+
+TEST_CASE("a version 1 store is read: its unit size from the layout, its records with an unknown time") {
+    ss::test::TempDataRoot dir("ss-store-v1");
+    ss::test::write_v1_store(dir.root);
+    auto store = open_store(dir.root, 0);
+    REQUIRE(store);
+    CHECK(store->unit_bytes == ss::test::v1_unit_bytes);
+    auto reader = store->sensor(SensorKey{SS_SOURCE_HOST, 9});
+    REQUIRE(reader);
+    CHECK(reader->type() == ss::RecordType::ts);
+    std::vector<Record> got;
+    std::uint32_t boot = 0;
+    REQUIRE(reader->for_each_record(0, ~0ull, [&](const RecordBatch& b) {
+        CHECK(b.base.version == 1);
+        boot = b.base.boot;
+        got.insert(got.end(), b.records.begin(), b.records.end());
+    }));
+    REQUIRE(got.size() == ss::test::v1_records);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].seq == i);
+        CHECK(got[i].value == 5 * i);
+        CHECK(got[i].clock == Clock::unknown);
+    }
+    CHECK(boot == 4);
 }

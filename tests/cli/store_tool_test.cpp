@@ -18,6 +18,7 @@
 #include <string>
 
 #include "cli/tool_run.hpp"
+#include "cli/v1_store.hpp"
 #include "cli/written_store.hpp"
 #include "store/store_open.hpp"
 #include "support/json_reader.hpp"
@@ -332,6 +333,53 @@ TEST_CASE("the store lock: a second opener gets -EBUSY, clear is refused while i
     REQUIRE(ss_get_sensor_stats(h, &st) == 0);
     CHECK(st.next_seq >= 1200);
     w.stop();
+}
+
+TEST_CASE("a version 1 store without its meta: verify names only the meta; salvage gives version 2 units with the same records") {
+    ss::test::TempDataRoot dir("ss-store-v1");
+    ss::test::write_v1_store(dir.root);
+    const auto v = run_tool({"verify", dir.root});
+    CHECK(v.status == 1);
+    const auto problems = problems_of(v);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with(dir.sensor_file(9, "meta") + ": missing"));
+    const auto before = run_tool({"dump", dir.root});
+    REQUIRE(before.status == 0);
+    CHECK(ss::test::lines_of(before.out).size() == 1 + ss::test::v1_records);
+    const std::string out = dir.base + "/rescued";
+    CHECK(run_tool({"salvage", dir.root, "--out", out}).status == 0);
+    CHECK(run_tool({"verify", out}).status == 0);
+    CHECK(run_tool({"dump", out}).out == before.out);
+    // 252 version 1 records do not fit one version 2 unit of 1024 bytes (248): three units.
+    auto store = open_store(out, 0);
+    REQUIRE(store);
+    auto reader = store->sensor(SensorKey{SS_SOURCE_HOST, 9});
+    REQUIRE(reader);
+    std::size_t units = 0;
+    REQUIRE(reader->walk(CheckLevel::full, [&](const Slot& s, const std::byte*) {
+        CHECK(s.kind == SlotKind::valid);
+        CHECK(s.version == 2);
+        ++units;
+    }));
+    CHECK(units == 3);
+}
+
+TEST_CASE("a unit header of an unknown format version is a problem verify names") {
+    WrittenStore w;
+    const Slot unit = unit_holding(w.root, WrittenStore::app2, 50);
+    {
+        const int fd = ::open(w.dat(2, "app").c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        const unsigned char v3_evt = 3 << 4 | 2;
+        REQUIRE(::pwrite(fd, &v3_evt, 1, static_cast<off_t>(unit.offset + 1)) == 1);
+        ::close(fd);
+    }
+    const auto r = run_tool({"verify", w.root, "--level", "quick"});
+    CHECK(r.status == 1);
+    const auto problems = problems_of(r);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with(w.dat(2, "app") + ": offset " + std::to_string(unit.offset) +
+                                  ": unit header is not valid (format version 3: damaged, or written by a newer library)"));
 }
 
 TEST_CASE("docs/ss-store.md holds the tool's help, exactly as --help prints it") {
