@@ -21,6 +21,7 @@
 #include "cli/v1_store.hpp"
 #include "cli/written_store.hpp"
 #include "store/store_open.hpp"
+#include "ss/disk_format.hpp"
 #include "support/json_reader.hpp"
 
 using namespace ss::store_tool;
@@ -243,6 +244,27 @@ TEST_CASE("a damaged acknowledgement log header is reported and costs no records
     const auto problems = problems_of(r);
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].starts_with(log + ": offset 0: acknowledgement log header is not valid"));
+}
+
+TEST_CASE("a destination's cursor file: a bad entry is reported by offset, and salvage copies the file as it is") {
+    WrittenStore w;
+    std::string cursors(ss::disk::ack_log_header_bytes + 2 * ss::disk::ack_entry_bytes, '\0');
+    auto* bytes = reinterpret_cast<std::byte*>(cursors.data());
+    ss::disk::encode_ack_log_header(bytes);
+    ss::disk::encode_ack_entry({SS_SOURCE_HOST, 1, 600}, bytes + ss::disk::ack_log_header_bytes);
+    ss::disk::encode_ack_entry({SS_SOURCE_APP, 2, 50}, bytes + ss::disk::ack_log_header_bytes + ss::disk::ack_entry_bytes);
+    cursors[ss::disk::ack_log_header_bytes + ss::disk::ack_entry_bytes + 8] ^= 1; // app:2's head_seq
+    const std::string dir = w.root + "/destinations";
+    REQUIRE(std::filesystem::create_directory(dir));
+    std::ofstream(dir + "/archive.cursors", std::ios::binary) << cursors;
+    const auto r = run_tool({"verify", w.root});
+    CHECK(r.status == 1);
+    const auto problems = problems_of(r);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with(dir + "/archive.cursors: offset 40: entry failed its check"));
+    const std::string out = w.base + "/rescued";
+    CHECK(run_tool({"salvage", w.root, "--out", out}).status == 0);
+    CHECK(ss::test::slurp(out + "/destinations/archive.cursors") == cursors);
 }
 
 TEST_CASE("bad input is refused with exit 2 and a message naming the path, and nothing changes") {
