@@ -109,6 +109,8 @@ TEST_CASE("verify finds a store the library wrote clean, at both levels") {
     const auto full = run_tool({"verify", w.root});
     CHECK(full.status == 0);
     CHECK(full.out.find("clean (3 sensors, full check)") != std::string::npos);
+    // stderr is no terminal here: no progress bar, nothing at all.
+    CHECK(full.err.empty());
     const auto quick = run_tool({"verify", w.root, "--level", "quick"});
     CHECK(quick.status == 0);
     CHECK(tree_digest(w.root) == before);
@@ -334,8 +336,12 @@ TEST_CASE("the store lock: a second opener gets -EBUSY, clear is refused while i
     const auto refused = run_tool({"clear", w.root, "--sensor", "host:1"});
     CHECK(refused.status == 2);
     CHECK(refused.err.find("store is in use by another process (the daemon?)") != std::string::npos);
-    // Readers never wait for the lock nor take it.
+    // Readers never wait for the lock nor take it, and change nothing of the live store.
+    const std::string live = tree_digest(w.root);
     CHECK(run_tool({"stats", w.root}).status == 0);
+    CHECK(run_tool({"verify", w.root}).status == 0);
+    CHECK(run_tool({"dump", w.root}).status == 0);
+    CHECK(tree_digest(w.root) == live);
     w.stop();
 
     const auto cleared = run_tool({"clear", w.root, "--sensor", "host:1"});
