@@ -37,11 +37,10 @@ Result<SensorReader> SensorReader::open(const StoreRoot& root, SensorKey key, co
         if (!fd) return std::unexpected(fd.error());
         r.data_ = std::move(*fd);
         if (!r.type_) {
-            // Without a meta the type comes from the first well-formed header; a quick walk
-            // finds it (and, without a meta, recovery serves from the first valid unit).
-            auto w = r.walk(CheckLevel::quick, [](const Slot&, const std::byte*) {});
-            if (!w) return std::unexpected(w.error());
-            r.type_ = w->type;
+            // Without a meta the type comes from the first well-formed header, as in recovery.
+            auto t = first_record_type(r.data_.get(), r.data_path_, r.unit_bytes_);
+            if (!t) return std::unexpected(t.error());
+            r.type_ = *t;
         }
     }
     return r;

@@ -105,6 +105,31 @@ const char* slot_kind_text(SlotKind k) noexcept {
     return "?";
 }
 
+Result<std::optional<RecordType>> first_record_type(int fd, const std::string& path, std::uint32_t unit_bytes) {
+    std::optional<RecordType> found;
+    // One slot at a time from the first data on: the answer is almost always the first unit.
+    std::vector<std::byte> slot(unit_bytes);
+    off_t off = 0;
+    for (;;) {
+        const off_t data = ::lseek(fd, off, SEEK_DATA);
+        if (data < 0) {
+            if (errno == ENXIO) return found;
+            return fail(path, std::string("seek failed: ") + std::strerror(errno));
+        }
+        off = data / unit_bytes * unit_bytes;
+        const ssize_t n = ::pread(fd, slot.data(), slot.size(), off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(path, "read failed at offset " + std::to_string(off) + ": " + std::strerror(errno));
+        if (n < static_cast<ssize_t>(sector::header_v1_bytes)) return found;
+        const std::uint8_t code = sector::type_code(slot.data());
+        if (static_cast<std::uint8_t>(slot[0]) == sector::magic && (code == 1 || code == 2)) {
+            found = static_cast<RecordType>(code);
+            return found;
+        }
+        off += static_cast<off_t>(unit_bytes);
+    }
+}
+
 Result<WalkSummary> walk_units(int fd, const std::string& path, std::optional<RecordType> type,
                                std::uint32_t unit_bytes, CheckLevel level, const SlotFn& fn) {
     WalkSummary sum;

@@ -51,6 +51,10 @@ struct WalkSummary {
 /// only, else nullptr), good until the call returns.
 using SlotFn = std::function<void(const Slot& slot, const std::byte* unit)>;
 
+/// The record type the first well-formed unit header of the data file open at `fd` names, as
+/// recovery takes it without a meta; nullopt if there is none. Reads only up to that unit.
+Result<std::optional<RecordType>> first_record_type(int fd, const std::string& path, std::uint32_t unit_bytes);
+
 /// Walks the data file open at `fd` (named `path` in failures) of units of unit_bytes.
 Result<WalkSummary> walk_units(int fd, const std::string& path, std::optional<RecordType> type,
                                std::uint32_t unit_bytes, CheckLevel level, const SlotFn& fn);
