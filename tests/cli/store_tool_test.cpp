@@ -201,6 +201,22 @@ TEST_CASE("a flipped byte in a unit: verify names the file, offset and the recor
     CHECK(served(out) == expected);
 }
 
+TEST_CASE("a unit whose header is garbled: verify says its cost is unknown and bounds it by the units around it") {
+    WrittenStore w;
+    const Slot unit = unit_holding(w.root, WrittenStore::host1, 300);
+    ss::test::flip_byte(w.dat(1), static_cast<off_t>(unit.offset)); // the magic
+    const auto r = run_tool({"verify", w.root, "--level", "quick"});
+    CHECK(r.status == 1);
+    const auto problems = problems_of(r);
+    REQUIRE(problems.size() == 1);
+    const std::uint64_t last = unit.first_seq + unit.count - 1;
+    CHECK(problems[0] == w.dat(1) + ": offset " + std::to_string(unit.offset) +
+                             ": unit header is not valid; costs an unknown number of records (header unreadable); at most " +
+                             std::to_string(unit.count) + " (" + std::to_string(unit.first_seq) + ".." + std::to_string(last) +
+                             " are missing between the valid units around it)");
+    CHECK(r.out.ends_with("1 problems; 0 records lost and an unknown number more\n"));
+}
+
 TEST_CASE("a truncated data file: verify reports the torn unit at the end and what it costs") {
     WrittenStore w;
     const Slot unit = unit_holding(w.root, WrittenStore::can3, 299);

@@ -121,6 +121,11 @@ void check_sensor(const OpenStore& store, SensorKey key, CheckLevel level, Probl
         if (s.count == 0) {
             const bool matters = next_first > boundary;
             cost = matters ? "costs an unknown number of records (header unreadable)" : "costs no records (acknowledged)";
+            // The valid units around it bound what it can have held.
+            const std::uint64_t lo = std::max(prev_end, boundary);
+            if (matters && next_first != ~std::uint64_t{0} && next_first > lo)
+                cost += "; at most " + std::to_string(next_first - lo) + " (" + std::to_string(lo) + ".." +
+                        std::to_string(next_first - 1) + " are missing between the valid units around it)";
             p.lost_unknown = p.lost_unknown || matters;
         } else {
             const std::uint64_t lo = std::max({s.first_seq, boundary, prev_end});
