@@ -285,6 +285,32 @@ TEST_CASE("a destination's cursor file: a bad entry is reported by offset, and s
     CHECK(ss::test::slurp(out + "/destinations/archive.cursors") == cursors);
 }
 
+TEST_CASE("a damaged shutdown ledger, boot record or meta is one problem each, costing no records") {
+    WrittenStore w;
+    std::string file, expected;
+    SUBCASE("the shutdown ledger") {
+        file = w.root + "/shutdown.ledger";
+        REQUIRE(std::filesystem::exists(file)); // a clean stop leaves it
+        ss::test::flip_byte(file, 40);
+        expected = file + ": shutdown ledger is not valid (bad CRC); costs no records";
+    }
+    SUBCASE("the boot record") {
+        file = w.root + "/boot";
+        ss::test::flip_byte(file, 8);
+        expected = file + ": boot record is not valid; costs no records";
+    }
+    SUBCASE("a meta") {
+        file = w.sensor_file(3, "meta", "can");
+        ss::test::flip_byte(file, 20);
+        expected = file + ": not valid (bad CRC); costs no records";
+    }
+    const auto r = run_tool({"verify", w.root, "--level", "quick"});
+    CHECK(r.status == 1);
+    const auto problems = problems_of(r);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with(expected));
+}
+
 TEST_CASE("bad input is refused with exit 2 and a message naming the path, and nothing changes") {
     WrittenStore w;
     const std::string before = tree_digest(w.root);
