@@ -212,6 +212,7 @@ const char* ss_strerror(int rc) {
     case -ENOSPC: return "no space: record dropped";
     case -EAGAIN: return "nothing to consume";
     case -EIO: return "sector failed its CRC check";
+    case -EBUSY: return "store in use by another process";
     default: return "unknown error";
     }
 }

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
@@ -52,6 +53,21 @@ public:
     }
 
     int close(int fd) override { return ::close(fd) == 0 ? 0 : fail(); }
+
+    int lock_exclusive(int dir, const char* name) override {
+        const int fd = ::openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) return fail();
+        // flock, not fcntl locks: an fcntl lock belongs to the process and vanishes when any of
+        // its descriptors of the file closes, and a second open in the same process would not
+        // conflict with it. A flock lock belongs to this open file and goes when it is closed,
+        // including by the kernel when the process dies (no stale lock after a crash).
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int e = errno == EWOULDBLOCK ? EBUSY : errno;
+            ::close(fd);
+            return -e;
+        }
+        return fd;
+    }
 
     std::int64_t read(int fd, void* buf, std::size_t n, std::uint64_t off) override {
         std::size_t done = 0;

@@ -13,6 +13,7 @@ enum class Errc : int {
     no_space = ENOSPC,         ///< no room; the record was dropped and counted
     try_again = EAGAIN,        ///< nothing to do now
     io_error = EIO,            ///< a sector failed its CRC check (dropped and counted)
+    busy = EBUSY,              ///< the disk root is in use by another process (its lock is held)
 };
 
 template <class T>

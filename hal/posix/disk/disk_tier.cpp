@@ -38,6 +38,8 @@ DiskTier::~DiskTier() {
     for (int& d : dir_fd_)
         if (d >= 0) fs_.close(d);
     if (root_fd_ >= 0) fs_.close(root_fd_);
+    // Last: another process may take the store only once nothing of this one touches it.
+    if (lock_fd_ >= 0) fs_.close(lock_fd_);
 }
 
 void DiskTier::log(int level, const Text& t) const noexcept {

@@ -208,6 +208,9 @@ private:
     std::uint32_t unit_bytes_;
     std::uint32_t chunk_bytes_;
     int root_fd_ = -1;
+    /// Holds the store's lock (file_names.hpp's lock_file) while the tier is open; -1 where
+    /// the file system has no locks.
+    int lock_fd_ = -1;
     int dir_fd_[3] = {-1, -1, -1};
     bool dir_failed_[3] = {false, false, false}; // could not be opened or listed at recovery
     int dir_error_[3] = {0, 0, 0};               // why (negative errno)

@@ -106,6 +106,19 @@ Expected<void> DiskTier::open(Text& why) noexcept {
         why << "disk_root " << root_path_.c_str() << ": " << std::strerror(-root_fd_);
         return std::unexpected(Errc::io_error);
     }
+    // Before anything is read or changed: recovery truncates and rewrites, which must never run
+    // under another process's live store.
+    const int lock = fs_.lock_exclusive(root_fd_, tier::lock_file);
+    if (lock >= 0) lock_fd_ = lock;
+    else if (lock != -ENOTSUP) {
+        why.clear();
+        why << "disk_root " << root_path_.c_str() << ": ";
+        if (lock == -EBUSY)
+            why << "store is in use by another process (the daemon?): " << root_path_.c_str() << "/" << tier::lock_file
+                << " is locked";
+        else why << tier::lock_file << ": " << std::strerror(-lock);
+        return std::unexpected(lock == -EBUSY ? Errc::busy : Errc::io_error);
+    }
     syncs_.set_root(root_fd_);
     read_ledger();
     read_ack_log();

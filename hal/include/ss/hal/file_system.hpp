@@ -8,6 +8,7 @@
 
 #include <sys/uio.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -51,6 +52,17 @@ public:
     virtual int unlink(int dir, const char* name) = 0;
     /// Calls fn for each entry name of dir (not "." or "..").
     virtual int list(int dir, void (*fn)(void* ctx, const char* name), void* ctx) = 0;
+
+    /// Takes an exclusive lock on file `name` in `dir` (created 0600 if missing) without
+    /// waiting, so that two processes never run a store at once: a descriptor that holds the
+    /// lock until it is closed, -EBUSY if another open file (another process, or another
+    /// ss_init_system in this one) holds it, or another negative errno value. -ENOTSUP where
+    /// there are no other processes to exclude (an in-memory file system): nothing to hold.
+    virtual int lock_exclusive(int dir, const char* name) {
+        (void)dir;
+        (void)name;
+        return -ENOTSUP;
+    }
 };
 
 /// The process-wide POSIX file system.
