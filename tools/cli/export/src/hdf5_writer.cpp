@@ -65,7 +65,11 @@ public:
     }
 
     ExportResult<void> create(const ExportFileInfo& info) {
-        file_ = H5Handle(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+        // A finished sensor's metadata leaves the cache when its objects close, so memory does
+        // not grow with the number of sensors.
+        H5Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!access.valid() || H5Pset_evict_on_close(access.get(), 1) < 0) return hdf5_fail("cannot set up file access");
+        file_ = H5Handle(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
         if (!file_.valid()) return hdf5_fail("cannot create the file");
         const hid_t root = file_.get();
         bool ok = detail::write_string_attribute(root, "format", detail::hdf5_format_name) &&
