@@ -195,4 +195,30 @@ TEST_CASE("an HDF5 file that is no export, or misses a dataset, is refused namin
         REQUIRE_FALSE(read.has_value());
         CHECK(read.error().message == dir.file("y.h5") + ": /host/100: has no attribute \"calibration_slope\"");
     }
+    {
+        // A calibrated value changed after the export: raw no longer gives it.
+        auto writer = make_hdf5_writer(dir.file("z.h5"), test_file_info());
+        REQUIRE(writer.has_value());
+        SensorRecords all = synthetic_export();
+        all.resize(1);
+        write_export(**writer, all);
+        const hid_t f = H5Fopen(dir.file("z.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(f >= 0);
+        const hid_t d = H5Dopen2(f, "/host/100/value", H5P_DEFAULT);
+        const hid_t space = H5Dget_space(d);
+        const hsize_t start = 3, one = 1;
+        REQUIRE(H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &one, nullptr) >= 0);
+        const hid_t memory = H5Screate_simple(1, &one, nullptr);
+        const double changed = 12.5;
+        REQUIRE(H5Dwrite(d, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, &changed) >= 0);
+        H5Sclose(memory);
+        H5Sclose(space);
+        H5Dclose(d);
+        H5Fclose(f);
+        auto reader = open_hdf5_reader(dir.file("z.h5"));
+        REQUIRE(reader.has_value());
+        auto read = read_export(**reader);
+        REQUIRE_FALSE(read.has_value());
+        CHECK(read.error().message == dir.file("z.h5") + ": /host/100 record 3: value is not raw 111 calibrated");
+    }
 }

@@ -150,23 +150,23 @@ public:
                 return hdf5_fail(object_ + "/" + detail::column_name(static_cast<Column>(c)), "cannot read it");
         }
         for (std::uint64_t i = 0; i < n; ++i) {
-            const std::string where = object_ + " record " + std::to_string(read_ + i);
+            const auto where = [&] { return object_ + " record " + std::to_string(read_ + i); };
             ExportRecord& r = out[i];
             r.seq = seq_[i];
             r.time_us = time_us_[i];
-            if (clock_[i] > static_cast<std::uint8_t>(RecordClock::utc)) return fail(where, "clock is not unknown, monotonic or utc");
+            if (clock_[i] > static_cast<std::uint8_t>(RecordClock::utc)) return fail(where(), "clock is not unknown, monotonic or utc");
             r.clock = static_cast<RecordClock>(clock_[i]);
             r.boot = boot_[i];
             r.raw = raw_[i];
             r.event_ms = event_ms_[i];
-            if (auto problem = detail::record_problem(sensor_, r, last_seq_)) return fail(where, *problem);
+            if (auto problem = detail::record_problem(sensor_, r, last_seq_)) return fail(where(), *problem);
             // value and quality follow from raw and the metadata; where they do not, the file was
             // changed or damaged, and importing raw would silently change the data.
             const double expected = export_value(sensor_, r.raw);
             if (!(value_[i] == expected || (std::isnan(value_[i]) && std::isnan(expected))))
-                return fail(where, "value is not raw " + std::to_string(r.raw) + " calibrated");
+                return fail(where(), "value is not raw " + std::to_string(r.raw) + " calibrated");
             if (quality_[i] != static_cast<std::uint8_t>(export_quality(sensor_, r.raw)))
-                return fail(where, "quality is not what the channel's rules give raw " + std::to_string(r.raw));
+                return fail(where(), "quality is not what the channel's rules give raw " + std::to_string(r.raw));
             last_seq_ = r.seq;
         }
         read_ += n;
