@@ -1,5 +1,5 @@
 // The HDF5 layout as HDF5 itself reports it: groups /<source>/<id>, column datasets with their
-// types, extensible, chunked (64 Ki, or the sensor's size when it is known to be small), shuffled
+// types, extensible, chunked (64 Ki, or the size of a sensor smaller than that), shuffled
 // and deflated; the metadata attributes; and HDF5 errors returned as messages naming the file.
 #include <doctest/doctest.h>
 
@@ -60,7 +60,7 @@ TEST_CASE("every sensor is a group /<source>/<id> of chunked, shuffled, deflated
     Opened seq{H5Dopen2(file.id, "/host/100/seq", H5P_DEFAULT), H5Dclose};
     REQUIRE(seq.id >= 0);
     CHECK(filters_of(seq.id) == std::vector<H5Z_filter_t>{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE});
-    CHECK(chunk_of(seq.id) == hdf5_chunk_records);
+    CHECK(chunk_of(seq.id) == all[0].second.size()); // smaller than a chunk: one of its size
     Opened space{H5Dget_space(seq.id), H5Sclose};
     hsize_t size = 0, max = 0;
     REQUIRE(H5Sget_simple_extent_dims(space.id, &size, &max) == 1);
@@ -92,24 +92,46 @@ TEST_CASE("every sensor is a group /<source>/<id> of chunked, shuffled, deflated
     }
 }
 
-TEST_CASE("a sensor known to be small gets chunks its size, down to 256 records") {
+TEST_CASE("a sensor smaller than a chunk, known ahead or found at its end, gets chunks its size, down to 256") {
     TempDir dir;
     auto writer = make_hdf5_writer(dir.file("x.h5"), test_file_info());
     REQUIRE(writer.has_value());
-    ExportSensor small = sensor_without_config(0, 1, ss::RecordType::ts);
-    small.expected_records = 10;
-    ExportSensor mid = sensor_without_config(0, 2, ss::RecordType::ts);
-    mid.expected_records = 5000;
-    for (const ExportSensor& s : {small, mid}) {
+    struct Case {
+        std::uint32_t id;
+        std::uint64_t expected_records; // the hint; 0 = unknown
+        std::uint64_t records;          // written
+        hsize_t chunk;
+    };
+    const Case cases[] = {
+        {1, 10, 0, 256},                        // known small, empty
+        {2, 0, 3000, 3000},                     // unknown, ends before a chunk is full
+        {3, 5000, 6000, 5000},                  // known, then more than known
+        {4, 0, 70'000, hdf5_chunk_records},     // unknown and large
+        {5, 0, 100, 256},
+    };
+    std::vector<ExportRecord> records;
+    for (const Case& c : cases) {
+        ExportSensor s = sensor_without_config(0, c.id, ss::RecordType::ts);
+        s.expected_records = c.expected_records;
         REQUIRE((*writer)->begin_sensor(s).has_value());
+        records.clear();
+        for (std::uint64_t i = 0; i < c.records; ++i) records.push_back({i, 0, RecordClock::unknown, 0, 7, 0});
+        REQUIRE((*writer)->append(records).has_value());
         REQUIRE((*writer)->end_sensor().has_value());
     }
     REQUIRE((*writer)->finish().has_value());
     Opened file{H5Fopen(dir.file("x.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-    Opened a{H5Dopen2(file.id, "/host/1/raw", H5P_DEFAULT), H5Dclose};
-    Opened b{H5Dopen2(file.id, "/host/2/raw", H5P_DEFAULT), H5Dclose};
-    CHECK(chunk_of(a.id) == 256);
-    CHECK(chunk_of(b.id) == 5000);
+    for (const Case& c : cases) {
+        INFO("host:" << c.id);
+        const std::string path = "/host/" + std::to_string(c.id) + "/raw";
+        Opened d{H5Dopen2(file.id, path.c_str(), H5P_DEFAULT), H5Dclose};
+        REQUIRE(d.id >= 0);
+        CHECK(chunk_of(d.id) == c.chunk);
+        Opened space{H5Dget_space(d.id), H5Sclose};
+        hsize_t size = 0;
+        H5Sget_simple_extent_dims(space.id, &size, nullptr);
+        CHECK(size == c.records);
+    }
 }
 
 TEST_CASE("an HDF5 file that cannot be created is an error naming the file and giving HDF5's reason") {
