@@ -1,5 +1,6 @@
 #include "ss/export/export_model.hpp"
 
+#include "ss/sensor_storage.h"
 #include "ss/source_name.hpp"
 
 namespace ss::store_export {
@@ -30,6 +31,22 @@ bool operator==(const ExportSensor& a, const ExportSensor& b) noexcept {
     if (a.source != b.source || a.id != b.id || a.type != b.type || a.config_name != b.config_name) return false;
     if (a.metadata.has_value() != b.metadata.has_value()) return false;
     return !a.metadata || same_channel(*a.metadata, *b.metadata);
+}
+
+void set_store_time(ExportRecord& record, std::uint64_t t) noexcept {
+    if (t == SS_TIME_UNKNOWN) {
+        record.clock = RecordClock::unknown;
+        record.time_us = 0;
+        return;
+    }
+    record.clock = (t & SS_TIME_UTC) != 0 ? RecordClock::utc : RecordClock::monotonic;
+    record.time_us = static_cast<std::int64_t>(t & ~SS_TIME_UTC);
+}
+
+std::uint64_t store_time(const ExportRecord& record) noexcept {
+    if (record.clock == RecordClock::unknown || record.time_us < 0) return SS_TIME_UNKNOWN;
+    const auto t = static_cast<std::uint64_t>(record.time_us);
+    return record.clock == RecordClock::utc ? (t | SS_TIME_UTC) : t;
 }
 
 std::string sensor_label(std::uint8_t source, std::uint32_t id) {

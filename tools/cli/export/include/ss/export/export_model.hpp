@@ -44,6 +44,16 @@ struct ExportRecord {
     friend bool operator==(const ExportRecord&, const ExportRecord&) = default;
 };
 
+/// Sets record.time_us and record.clock from a store time as ss_batch_record_time gives it
+/// (SS_TIME_UTC flag for UTC, SS_TIME_UNKNOWN = 0 for none).
+void set_store_time(ExportRecord& record, std::uint64_t store_time) noexcept;
+
+/// The store time of a record, for writing it back into a store: time_us with SS_TIME_UTC for
+/// UTC, time_us for monotonic, SS_TIME_UNKNOWN for unknown. A monotonic time of 0 is
+/// SS_TIME_UNKNOWN there (the store cannot tell them apart); a negative time_us is not one the
+/// rules let through (record_rules.hpp) and gives SS_TIME_UNKNOWN.
+std::uint64_t store_time(const ExportRecord& record) noexcept;
+
 /// Quality written beside each value: the core's capture::Quality, plus `unknown` for a sensor
 /// whose rules (valid and plausible ranges) are not known, so that no value is called good
 /// without a rule saying so.
