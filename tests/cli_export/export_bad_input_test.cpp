@@ -74,6 +74,18 @@ TEST_CASE("an output path that cannot be written is refused with the path and th
     CHECK(h5.error().message.rfind("/proc/x.h5: cannot create the file", 0) == 0);
 }
 
+TEST_CASE("a creation time ISO-8601 cannot write is refused before the file is made") {
+    TempDir dir;
+    ExportFileInfo info = test_file_info();
+    info.created_utc_us = -1;
+    auto csv = make_csv_writer(dir.file("x.csv"), info);
+    REQUIRE_FALSE(csv.has_value());
+    CHECK(csv.error().message == dir.file("x.csv") + ": creation time -1 us is outside 1970..9999");
+    CHECK_FALSE(make_hdf5_writer(dir.file("x.h5"), info).has_value());
+    CHECK_FALSE(std::filesystem::exists(dir.file("x.csv")));
+    CHECK_FALSE(std::filesystem::exists(dir.file("x.h5")));
+}
+
 TEST_CASE("writers refuse records out of sequence, times the store cannot have, and calls out of order") {
     TempDir dir;
     auto csv = make_csv_writer(dir.file("x.csv"), test_file_info());

@@ -186,6 +186,7 @@ private:
 } // namespace
 
 ExportResult<std::unique_ptr<ExportWriter>> make_csv_writer(const std::string& path, const ExportFileInfo& info) {
+    if (auto problem = detail::file_info_problem(info)) return std::unexpected(ExportError{path + ": " + *problem});
     std::FILE* file = std::fopen(path.c_str(), "wb");
     if (file == nullptr) return std::unexpected(ExportError{path + ": cannot create: " + std::strerror(errno)});
     auto writer = std::make_unique<CsvWriter>(path, file);

@@ -270,6 +270,7 @@ private:
 } // namespace
 
 ExportResult<std::unique_ptr<ExportWriter>> make_hdf5_writer(const std::string& path, const ExportFileInfo& info) {
+    if (auto problem = detail::file_info_problem(info)) return std::unexpected(ExportError{path + ": " + *problem});
     detail::silence_hdf5_error_printing();
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         return std::unexpected(ExportError{path + ": this HDF5 library has no deflate filter"});

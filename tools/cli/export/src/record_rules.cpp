@@ -12,7 +12,7 @@ std::optional<std::string> record_problem(const ExportSensor& sensor, const Expo
     switch (record.clock) {
     case RecordClock::utc:
         if (record.time_us < 0 || record.time_us > max_utc_us)
-            return "UTC time " + std::to_string(record.time_us) + " us is outside 0000..9999";
+            return "UTC time " + std::to_string(record.time_us) + " us is outside 1970..9999";
         break;
     case RecordClock::monotonic:
         if (record.time_us < 0) return "monotonic time " + std::to_string(record.time_us) + " us is negative";
@@ -23,6 +23,12 @@ std::optional<std::string> record_problem(const ExportSensor& sensor, const Expo
     default: return "clock " + std::to_string(static_cast<int>(record.clock)) + " is not unknown, monotonic or utc";
     }
     if (sensor.type == RecordType::ts && record.event_ms != 0) return "a time-series record has an event time";
+    return std::nullopt;
+}
+
+std::optional<std::string> file_info_problem(const ExportFileInfo& info) {
+    if (info.created_utc_us < 0 || info.created_utc_us > max_utc_us)
+        return "creation time " + std::to_string(info.created_utc_us) + " us is outside 1970..9999";
     return std::nullopt;
 }
 

@@ -20,6 +20,10 @@ inline constexpr std::int64_t max_utc_us = 253'402'300'799'999'999;
 std::optional<std::string> record_problem(const ExportSensor& sensor, const ExportRecord& record,
                                           const std::optional<std::uint64_t>& last_seq);
 
+/// Why `info` cannot head an export (its creation time is outside what ISO-8601 can write:
+/// 0 .. max_utc_us); nothing if it can.
+std::optional<std::string> file_info_problem(const ExportFileInfo& info);
+
 /// Why `sensor` cannot be exported (its metadata fails the core's channel rules, its source is
 /// not one of the store's, its type is not ts or evt); nothing if it can.
 std::optional<std::string> sensor_problem(const ExportSensor& sensor);
