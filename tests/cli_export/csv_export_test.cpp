@@ -98,3 +98,31 @@ TEST_CASE("a field with a comma, a quote or a leading '#' is quoted with inner q
     REQUIRE(reader.has_value());
     CHECK((*reader)->file_info().tool_version == "#tool, \"v1\"");
 }
+
+TEST_CASE("a CSV written by hand, LF line ends and no #sensor lines, imports as sensors without metadata") {
+    TempDir dir;
+    const std::string path = dir.file("hand.csv");
+    std::ofstream(path, std::ios::binary) << "#ss-export-csv,1\n"
+                                             "sensor,name,seq,time,time_us,clock,boot,raw,value,quality,event_ms\n"
+                                             "host:5,pump,7,,,,1,42,42,unknown,\n"
+                                             "host:5,pump,9,boot1+0.000100s,100,mono,1,43,43,unknown,\n"
+                                             "app:1,,0,1970-01-01T00:00:01.000000Z,1000000,utc,1,1,1,unknown,1000\n";
+    auto reader = open_csv_reader(path);
+    REQUIRE_MESSAGE(reader.has_value(), (reader ? "" : reader.error().message));
+    CHECK((*reader)->file_info().tool_version.empty());
+    auto read = read_export(**reader);
+    REQUIRE_MESSAGE(read.has_value(), (read ? "" : read.error().message));
+    REQUIRE(read->size() == 2);
+    const auto& [pump, pump_records] = (*read)[0];
+    CHECK(pump.source == 0);
+    CHECK(pump.id == 5);
+    CHECK(pump.config_name == "pump");
+    CHECK(pump.type == ss::RecordType::ts);
+    CHECK_FALSE(pump.metadata.has_value());
+    REQUIRE(pump_records.size() == 2);
+    CHECK(pump_records[1] == ExportRecord{9, 100, RecordClock::monotonic, 1, 43, 0});
+    const auto& [door, door_records] = (*read)[1];
+    CHECK(door.type == ss::RecordType::evt);
+    REQUIRE(door_records.size() == 1);
+    CHECK(door_records[0] == ExportRecord{0, 1'000'000, RecordClock::utc, 1, 1, 1000});
+}

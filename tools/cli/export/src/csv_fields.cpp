@@ -1,6 +1,5 @@
 #include "csv_fields.hpp"
 
-#include <utility>
 
 namespace ss::store_export::detail {
 
@@ -16,21 +15,6 @@ void append_csv_field(std::string& line, std::string_view field) {
         line.push_back(c);
     }
     line.push_back('"');
-}
-
-CsvRecordReader::CsvRecordReader(CsvRecordReader&& other) noexcept { *this = std::move(other); }
-
-CsvRecordReader& CsvRecordReader::operator=(CsvRecordReader&& other) noexcept {
-    if (this != &other) {
-        if (file_ != nullptr) std::fclose(file_);
-        file_ = std::exchange(other.file_, nullptr);
-        buffer_ = std::move(other.buffer_);
-        at_ = other.at_;
-        end_ = other.end_;
-        line_ = other.line_;
-        error_ = other.error_;
-    }
-    return *this;
 }
 
 CsvRecordReader::~CsvRecordReader() {

@@ -18,10 +18,10 @@ void append_csv_field(std::string& line, std::string_view field);
 /// Reads CSV records from a file it owns, buffered.
 class CsvRecordReader {
 public:
-    CsvRecordReader() = default;
+    /// Takes `file` (open for reading) and closes it when it goes.
     explicit CsvRecordReader(std::FILE* file) noexcept : file_(file) {}
-    CsvRecordReader(CsvRecordReader&& other) noexcept;
-    CsvRecordReader& operator=(CsvRecordReader&& other) noexcept;
+    CsvRecordReader(const CsvRecordReader&) = delete;
+    CsvRecordReader& operator=(const CsvRecordReader&) = delete;
     ~CsvRecordReader();
 
     enum class Status { record, end, malformed, io_error };
