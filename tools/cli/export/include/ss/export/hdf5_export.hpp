@@ -1,7 +1,8 @@
 // HDF5 export and import (docs/export-formats.md, "HDF5"): one group per sensor, /<source>/<id>,
 // with extensible, chunked, shuffled and deflated datasets and the channel metadata as attributes.
-// HDF5's own error printing is switched off for the process while a writer or reader is in use;
-// its errors come back as ExportError messages naming the file and the object.
+// HDF5's own printing of its error stack is switched off for the whole process when the first
+// writer or reader is made; its errors come back as ExportError messages naming the file and the
+// object. HDF5 (Debian's serial build) is used from one thread at a time.
 #pragma once
 
 #include <cstdint>
