@@ -17,7 +17,7 @@ inline constexpr unsigned csv_format_version = 1;
 /// the path and the system's reason if it cannot be created.
 ExportResult<std::unique_ptr<ExportWriter>> make_csv_writer(const std::string& path, const ExportFileInfo& info);
 
-/// Opens a CSV export and reads its '#' lines up to the header row.
+/// Opens a CSV export and reads its '#' lines up to the header row. Sensors come in file order.
 ExportResult<std::unique_ptr<ExportReader>> open_csv_reader(const std::string& path);
 
 } // namespace ss::store_export

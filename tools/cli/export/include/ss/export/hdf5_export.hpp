@@ -24,7 +24,8 @@ inline constexpr std::uint64_t hdf5_chunk_records = 64 * 1024;
 /// Creates (or truncates) `path` and writes the root attributes.
 ExportResult<std::unique_ptr<ExportWriter>> make_hdf5_writer(const std::string& path, const ExportFileInfo& info);
 
-/// Opens an HDF5 export and reads its root attributes.
+/// Opens an HDF5 export and reads its root attributes and the list of sensor groups. Sensors come
+/// in (source, id) order, whatever order they were written in.
 ExportResult<std::unique_ptr<ExportReader>> open_hdf5_reader(const std::string& path);
 
 } // namespace ss::store_export
