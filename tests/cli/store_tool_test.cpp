@@ -480,7 +480,7 @@ TEST_CASE("docs/ss-store.md holds the tool's help, exactly as --help prints it")
     const std::string doc = ss::test::slurp(SS_STORE_TOOL_DOC);
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {"--help"}, {"stats", "--help"}, {"verify", "--help"}, {"salvage", "--help"}, {"dump", "--help"},
-             {"clear", "--help"}}) {
+             {"clear", "--help"}, {"export", "--help"}, {"import", "--help"}}) {
         const auto r = run_tool(args);
         CAPTURE(args.front());
         CHECK(r.status == 0);

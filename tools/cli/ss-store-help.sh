@@ -12,7 +12,7 @@ The help of every `ss-store` subcommand, exactly as `--help` prints it (the test
 `tools/cli/ss-store-help.sh build/default/tools/cli/ss-store > docs/ss-store.md` after changing
 an option). The operator's guide with worked examples is [store-tool.md](store-tool.md).
 HEAD
-for sub in "" stats verify salvage dump clear; do
+for sub in "" stats verify salvage dump clear export import; do
     echo
     if [ -z "$sub" ]; then echo "## ss-store --help"; else echo "## ss-store $sub --help"; fi
     echo

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/sensor_key.hpp"
 #include "store/unit_walk.hpp"
@@ -48,5 +49,26 @@ struct ClearOptions {
     std::uint32_t unit_bytes = 0;
 };
 int run_clear(const ClearOptions& o);
+
+struct ExportOptions {
+    std::string dir;
+    std::string format = "csv";           ///< "csv" or "hdf5"
+    std::string out;                      ///< the file; with a dataset, its directory ("" = ".")
+    std::vector<SensorKey> sensors;       ///< none = every sensor of the store
+    std::optional<std::int64_t> from_utc_us, to_utc_us; ///< inclusive; records without UTC times are left out
+    std::string config;                   ///< the actor config file ("" = none)
+    std::string dataset;                  ///< a [datasets] name of the config ("" = none)
+    bool force = false;                   ///< replace an existing file
+    std::uint32_t unit_bytes = 0;
+};
+int run_export(const ExportOptions& o);
+
+struct ImportOptions {
+    std::string file;
+    std::string format;                   ///< "csv" or "hdf5"
+    std::string into;                     ///< a new store root (missing or empty)
+    std::uint32_t unit_bytes = 0;         ///< of the new store; 0 = 4096, the Linux default
+};
+int run_import(const ImportOptions& o);
 
 } // namespace ss::store_tool
