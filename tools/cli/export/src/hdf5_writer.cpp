@@ -18,11 +18,10 @@ namespace {
 using detail::Column;
 using detail::H5Handle;
 
-// deflate level 4 of 9. Measured on 2 Mi records of 2048 sensors (12-bit noisy values, UTC
-// times, counters; h5repack, docs/export-formats.md): after the shuffle, levels 1 to 9 give the
-// same size within 0.01 % (4.1 : 1 against no compression) and differ in time by some 15 %.
-// 4 is a middle that costs little either way; other signals were not measured.
-constexpr unsigned deflate_level = 4;
+// deflate level 1 of 9. On 2 Mi noisy 12-bit values with UTC times levels 1 to 9 gave the same
+// size within 0.01 %; on pseudo-random 32-bit values (bench/store_tool_bench.sh) level 1 took
+// 0.88 s where 4 took 1.42 s for 12 % more bytes, zlib being three quarters of an export's time.
+constexpr unsigned deflate_level = 1;
 // A sensor known (ExportSensor::expected_records) or found (it ends before one chunk is full) to
 // have few records gets chunks its size, down to this, not 64 Ki elements of mostly nothing.
 constexpr std::uint64_t smallest_chunk = 256;
