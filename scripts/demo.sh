@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job: builds the gateway daemon and runs it on the example config
 # (config/examples/gateway.ini: a 100 kHz vibration ADC through two filter chains, 300 polled
-# sensors, 20 door contacts) with its data in a temporary directory, in three acts:
+# sensors, 20 door contacts) with its data in build/demo (replaced at each run, kept after it so
+# that the store can be looked at with ss-store), in three acts:
 #   1. the cloud is unreachable (uploader off): records pile up in RAM and spill to disk;
-#   2. SIGTERM: the daemon flushes everything to disk and exits 0;
+#   2. SIGTERM: the daemon flushes everything to disk and exits 0; ss-store checks the store
+#      offline and shows what each sensor holds;
 #   3. a restart recovers the store and the uploader drains the backlog over HTTP to a local
 #      receiver (tools/ss_receiver.py: it keeps every record exactly once in SQLite and
 #      acknowledges once they are committed), then a last SIGTERM.
@@ -14,11 +16,14 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 cmake --preset default >/dev/null
-cmake --build --preset default --target ss-gatewayd
+cmake --build --preset default --target ss-gatewayd ss-store
 
 seconds=${DEMO_SECONDS:-8}
-data=$(mktemp -d /tmp/sensor-storage-demo.XXXXXX)
+data=build/demo
+rm -rf "$data"
+mkdir -p "$data"
 daemon=./build/default/tools/ss-gatewayd
+store_tool=./build/default/tools/cli/ss-store
 # A small RAM pool of small sectors (every possible sensor's open sector and one spare for each
 # configured one, as the daemon advises) and a low watermark, so the spill shows within seconds.
 common=("--system.disk_root=$data/store"
@@ -37,12 +42,14 @@ run_for() { # seconds, config file, then SIGTERM; the daemon's exit status is re
 }
 
 receiver=
-trap 'if [ -n "$receiver" ]; then kill -TERM "$receiver" 2>/dev/null || true; wait "$receiver" 2>/dev/null || true; fi; rm -rf "$data"' EXIT
+trap 'if [ -n "$receiver" ]; then kill -TERM "$receiver" 2>/dev/null || true; wait "$receiver" 2>/dev/null || true; fi' EXIT
 
 echo "== act 1: the cloud is unreachable for ${seconds} s — data stays in RAM and spills to disk"
 run_for "$seconds" config/examples/gateway.ini --uploader.transport=none
-echo "== act 2: stopped with SIGTERM (exit 0: everything flushed); on disk now:"
+echo "== act 2: stopped with SIGTERM (exit 0: everything flushed); the store checked offline by ss-store:"
 du -sh "$data/store" | sed 's/^/   /'
+"$store_tool" verify "$data/store" | sed 's/^/   /'
+"$store_tool" stats "$data/store" | awk 'NR <= 4 || /^total:/' | sed 's/^/   /'
 
 # The cloud: a receiver on a free loopback port; the example config with it as the destination.
 python3 tools/ss_receiver.py --port 0 --db "$data/receiver.sqlite" --port-file "$data/receiver.port" &
@@ -61,3 +68,5 @@ stored=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).exec
 echo "== done: the receiver holds ${stored} records, each once; the first few:"
 python3 -c 'import sqlite3,sys
 for r in sqlite3.connect(sys.argv[1]).execute("SELECT gateway, source, sensor, channel, seq, value, time_us, ts_ms FROM records LIMIT 3"): print("  ", r)' "$data/receiver.sqlite"
+echo "== the store is kept in $data/store: look inside with"
+echo "   $store_tool stats $data/store      (also verify, dump, export: docs/store-tool.md)"
