@@ -2,13 +2,12 @@
 // exported by the ss-store executable as the dataset "plant" of an actor config, in both formats,
 // as DIR/sample.csv and DIR/sample.h5, with DIR/expected.json beside them: the records as the
 // library itself serves them (values, sequence numbers, times, boots, event times) and the
-// channel metadata as the config states it, written here from the config's literal numbers.
+// channel metadata as the config states it, built here from the config's literal numbers.
 // The export formats' own checkers (tests/cli_export/export_{h5py,h5dump,csv}_check.py) then
 // read the files with h5py, h5dump and Python's csv module and compare every record.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,7 +17,9 @@
 
 #include "cli/export_store.hpp"
 #include "cli/tool_run.hpp"
-#include "ss/source_name.hpp"
+#include "cli_export/export_expected_json.hpp"
+#include "ss/capture/channel.hpp"
+#include "ss/text.hpp"
 
 namespace {
 
@@ -30,46 +31,39 @@ std::string output_dir;
 /// 2026-12-05T06:00:00Z: the creation time the exports record (SOURCE_DATE_EPOCH).
 constexpr long long created_seconds = 1'796'450'400;
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-    }
-    return out + "\"";
+using namespace ss::store_export;
+using ss::RecordType;
+using ss::store_export::test::expected_json;
+using ss::store_export::test::ExpectedSensors;
+
+/// A channel as the test's config states it, built here from the same literal numbers.
+ExportSensor described(ss::store_tool::SensorKey key, RecordType type, const char* name, const char* unit,
+                       ss::capture::ValueRange valid, ss::capture::ValueRange plausible,
+                       ss::capture::Calibration calibration) {
+    ExportSensor s;
+    s.source = static_cast<std::uint8_t>(key.source);
+    s.id = key.id;
+    s.type = type;
+    s.config_name = name;
+    ss::Text why;
+    auto channel = ss::capture::make_channel(name, unit, valid, plausible, calibration, why);
+    REQUIRE_MESSAGE(channel.has_value(), why.c_str());
+    s.metadata = *channel;
+    return s;
 }
 
-template <class Number>
-std::string num(Number v) {
-    char text[64];
-    return std::string(text, std::to_chars(text, text + sizeof text, v).ptr);
-}
-
-struct Channel {
-    const char* name;
-    const char* unit;
-    double valid_low, valid_high, plausible_low, plausible_high, slope, offset;
-    std::uint64_t calibrated_ms;
-};
-
-std::string sensor_json(ss::store_tool::SensorKey key, bool event, const Channel& c,
-                        const std::vector<ServedRecord>& records) {
-    std::string j = "{\"source\":" + json_string(ss::source_name(key.source)) + ",\"id\":" + num(key.id) +
-                    ",\"type\":" + json_string(event ? "evt" : "ts") + ",\"config_name\":" + json_string(c.name) +
-                    ",\"metadata\":{\"name\":" + json_string(c.name) + ",\"unit\":" + json_string(c.unit) +
-                    ",\"valid\":[" + num(c.valid_low) + "," + num(c.valid_high) + "],\"plausible\":[" +
-                    num(c.plausible_low) + "," + num(c.plausible_high) + "],\"slope\":" + num(c.slope) +
-                    ",\"offset\":" + num(c.offset) + ",\"calibrated_ms\":" + num(c.calibrated_ms) +
-                    ",\"encoding\":\"unsigned32\"},\"records\":[";
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const ServedRecord& r = records[i];
-        const bool known = r.time != SS_TIME_UNKNOWN;
-        const bool utc = known && (r.time & SS_TIME_UTC) != 0;
-        const std::uint64_t us = known ? (r.time & ~SS_TIME_UTC) : 0;
-        j += (i == 0 ? "[" : ",[") + num(r.seq) + "," + num(us) + "," + json_string(!known ? "" : utc ? "utc" : "mono") +
-             "," + num(r.boot) + "," + num(r.value) + "," + num(r.ts_ms) + "]";
+std::vector<ExportRecord> records_of(const std::vector<ServedRecord>& served) {
+    std::vector<ExportRecord> out;
+    for (const ServedRecord& r : served) {
+        ExportRecord e;
+        e.seq = r.seq;
+        set_store_time(e, r.time);
+        e.boot = r.boot;
+        e.raw = r.value;
+        e.event_ms = r.ts_ms;
+        out.push_back(e);
     }
-    return j + "]}";
+    return out;
 }
 
 } // namespace
@@ -97,18 +91,21 @@ TEST_CASE("ss-store exports a store the library wrote, as a dataset, in both for
     }
     CHECK(ss::test::tree_digest(w.root) == before); // the store was only read
 
-    const Channel temp{"temp", "degC", 0.0, 4000.0, 0.0, 8000.0, 0.5, -10.0, ss::test::temp_calibrated_ms};
-    const Channel door{"door", "", 0.0, 300.0, 0.0, 300.0, 1.0, 0.0, 0};
-    const Channel oil{"oil", "bar", 0.0, 1000.0, 0.0, 4000.0, 1.0, 0.0, 0};
-    std::string j = "{\"tool_version\":\"ss-store " + num(SS_VERSION_MAJOR) + "." + num(SS_VERSION_MINOR) + "." +
-                    num(SS_VERSION_PATCH) + "\",\"created_us\":" + num(created_seconds * 1'000'000) +
-                    ",\"dataset\":{\"name\":\"plant\",\"id\":\"DS-7\",\"description\":\"Pump hall\","
-                    "\"metadata\":{\"site\":\"plant 3\"}},\"sensors\":[";
-    j += sensor_json(WrittenStore::host1, false, temp, served.at(WrittenStore::host1)) + ",";
-    j += sensor_json(WrittenStore::app2, true, door, served.at(WrittenStore::app2)) + ",";
-    j += sensor_json(WrittenStore::can3, false, oil, served.at(WrittenStore::can3)) + "]}\n";
+    ExportFileInfo info;
+    info.tool_version = "ss-store " + std::to_string(SS_VERSION_MAJOR) + "." + std::to_string(SS_VERSION_MINOR) + "." +
+                        std::to_string(SS_VERSION_PATCH);
+    info.created_utc_us = created_seconds * 1'000'000;
+    info.dataset = DatasetInfo{"plant", "DS-7", "Pump hall", {{"site", "plant 3"}}};
+    const ExpectedSensors all = {
+        {described(WrittenStore::host1, RecordType::ts, "temp", "degC", {0.0, 4000.0}, {0.0, 8000.0},
+                   {0.5, -10.0, ss::test::temp_calibrated_ms}),
+         records_of(served.at(WrittenStore::host1))},
+        {described(WrittenStore::app2, RecordType::evt, "door", "", {0.0, 300.0}, {0.0, 300.0}, {}),
+         records_of(served.at(WrittenStore::app2))},
+        {described(WrittenStore::can3, RecordType::ts, "oil", "bar", {0.0, 1000.0}, {0.0, 4000.0}, {}),
+         records_of(served.at(WrittenStore::can3))}};
     std::ofstream json(output_dir + "/expected.json");
-    json << j;
+    json << expected_json(info, all);
     REQUIRE(json.good());
 }
 

@@ -19,6 +19,7 @@
 
 #include "cli/tool_run.hpp"
 #include "cli/v1_store.hpp"
+#include "cli/export_store.hpp"
 #include "cli/written_store.hpp"
 #include "store/store_open.hpp"
 #include "ss/disk_format.hpp"
@@ -78,26 +79,9 @@ std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> expected_of(const
 
 // Every record the library serves from a root, read by starting it: (sensor, seq) → value.
 std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> served(const std::string& root) {
-    ss::test::TempDataRoot unused("ss-store-served");
-    SsInitCfg cfg = unused.config(4, 40);
-    cfg.disk_root = root.c_str();
-    cfg.log = ss::test::silent_log;
-    REQUIRE(ss_init_system(&cfg) == 0);
     std::map<std::pair<std::string, std::uint64_t>, std::uint32_t> out;
-    const std::pair<SensorKey, SensorType> sensors[] = {
-        {WrittenStore::host1, SENSOR_TS}, {WrittenStore::app2, SENSOR_EVT}, {WrittenStore::can3, SENSOR_TS}};
-    for (const auto& [key, type] : sensors) {
-        ::SensorStore* s = nullptr;
-        REQUIRE(ss_sensor_init_ex(key.source, key.id, type, &s) == 0);
-        SsEventRecord evts[64];
-        std::uint32_t ts[64];
-        std::uint32_t n = 0;
-        std::uint64_t first = 0;
-        void* buf = type == SENSOR_TS ? static_cast<void*>(ts) : static_cast<void*>(evts);
-        while (ss_consume_batch_ex(s, buf, 64, &n, &first) == 0)
-            for (std::uint32_t i = 0; i < n; ++i) out[{to_text(key), first + i}] = type == SENSOR_TS ? ts[i] : evts[i].value;
-    }
-    REQUIRE(ss_deinit_system() == 0);
+    for (const auto& [key, records] : ss::test::served_with_times(root))
+        for (const auto& r : records) out[{to_text(key), r.seq}] = r.value;
     return out;
 }
 

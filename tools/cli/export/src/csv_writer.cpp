@@ -67,10 +67,7 @@ public:
 
     ExportResult<void> begin_sensor(const ExportSensor& sensor) override {
         if (open_) return fail("begin_sensor while " + sensor_label(sensor_.source, sensor_.id) + " is open");
-        if (auto problem = detail::sensor_problem(sensor))
-            return fail(sensor_label(sensor.source, sensor.id) + ": " + *problem);
-        if (!seen_.emplace(sensor.source, sensor.id).second)
-            return fail(sensor_label(sensor.source, sensor.id) + " is exported twice");
+        if (auto problem = detail::begin_sensor_problem(sensor, seen_)) return fail(*problem);
         sensor_ = sensor;
         label_ = sensor_label(sensor.source, sensor.id);
         last_seq_.reset();
@@ -179,7 +176,7 @@ private:
     ExportSensor sensor_;
     std::string label_;
     std::optional<std::uint64_t> last_seq_;
-    std::set<std::pair<std::uint8_t, std::uint32_t>> seen_;
+    detail::SeenSensors seen_;
     bool open_ = false;
 };
 

@@ -102,10 +102,7 @@ public:
     ExportResult<void> begin_sensor(const ExportSensor& sensor) override {
         if (group_.valid()) return fail("begin_sensor while " + label_ + " is open");
         if (!file_.valid()) return fail("written after finish");
-        if (auto problem = detail::sensor_problem(sensor))
-            return fail(sensor_label(sensor.source, sensor.id) + ": " + *problem);
-        if (!seen_.emplace(sensor.source, sensor.id).second)
-            return fail(sensor_label(sensor.source, sensor.id) + " is exported twice");
+        if (auto problem = detail::begin_sensor_problem(sensor, seen_)) return fail(*problem);
         sensor_ = sensor;
         label_ = sensor_label(sensor.source, sensor.id);
         object_ = std::string("/") + source_name(sensor.source) + "/" + std::to_string(sensor.id);
@@ -263,7 +260,7 @@ private:
     std::uint64_t chunk_ = hdf5_chunk_records;
     bool columns_created_ = false;
     ColumnBuffers buffers_;
-    std::set<std::pair<std::uint8_t, std::uint32_t>> seen_;
+    detail::SeenSensors seen_;
 };
 
 } // namespace

@@ -42,4 +42,10 @@ std::optional<std::string> sensor_problem(const ExportSensor& sensor) {
     return std::nullopt;
 }
 
+std::optional<std::string> begin_sensor_problem(const ExportSensor& sensor, SeenSensors& seen) {
+    if (auto problem = sensor_problem(sensor)) return sensor_label(sensor.source, sensor.id) + ": " + *problem;
+    if (!seen.emplace(sensor.source, sensor.id).second) return sensor_label(sensor.source, sensor.id) + " is exported twice";
+    return std::nullopt;
+}
+
 } // namespace ss::store_export::detail

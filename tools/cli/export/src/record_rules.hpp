@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "ss/export/export_model.hpp"
 
@@ -27,5 +29,12 @@ std::optional<std::string> file_info_problem(const ExportFileInfo& info);
 /// Why `sensor` cannot be exported (its metadata fails the core's channel rules, its source is
 /// not one of the store's, its type is not ts or evt); nothing if it can.
 std::optional<std::string> sensor_problem(const ExportSensor& sensor);
+
+/// The (source, id) pairs a file has had so far.
+using SeenSensors = std::set<std::pair<std::uint8_t, std::uint32_t>>;
+
+/// Why a writer cannot start `sensor` ("<label>: " and sensor_problem's reason, or "<label> is
+/// exported twice" when `seen` has it); nothing if it can, and then `seen` has it now.
+std::optional<std::string> begin_sensor_problem(const ExportSensor& sensor, SeenSensors& seen);
 
 } // namespace ss::store_export::detail
