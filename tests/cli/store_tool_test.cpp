@@ -471,3 +471,50 @@ TEST_CASE("docs/ss-store.md holds the tool's help, exactly as --help prints it")
         CHECK(doc.find("```\n" + r.out + "```\n") != std::string::npos);
     }
 }
+
+TEST_CASE("verify --config accounts the disk quota as the library would: chunks holding units, per sensor and in all") {
+    WrittenStore w;
+    // The fixture's store: 256-byte units in 4 KB chunks. host:1 holds 20 units (1200 records,
+    // 60 a unit): 5120 bytes, so 2 chunks; app:2 10 units (200 events, 20 a unit): 1 chunk;
+    // can:3 4 units past its acknowledged 100 records.
+    auto config_with = [&](const std::string& storage) {
+        std::string text = ss::test::export_config_text;
+        text.insert(text.find('\n') + 1, "ram_sector_bytes = 256\ndisk_sector_bytes = 4096\n" + storage);
+        const std::string path = w.base + "/gateway.ini";
+        std::ofstream(path) << text;
+        return path;
+    };
+    const std::string before = tree_digest(w.root);
+    auto r = run_tool({"verify", w.root, "--config", config_with("")});
+    INFO(r.out, r.err);
+    CHECK(r.status == 0);
+    // can:3's first 100 records were acknowledged and their chunk given back: 4 chunks in all,
+    // of the default quota's 256 MiB.
+    CHECK(r.out.find("clean (3 sensors, full check; 4 chunks (16384 bytes) of the quota's 65536)") != std::string::npos);
+
+    r = run_tool({"verify", w.root, "--config", config_with("disk_quota_per_sensor_bytes = 4096\n")});
+    CHECK(r.status == 1);
+    const auto lines = problems_of(r);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == w.dat(1) + ": holds 2 chunks (8192 bytes), over the per-sensor quota of 1 chunks (4096 bytes) in " +
+                          w.base + "/gateway.ini; a start with that config drops this sensor's oldest unsent records "
+                                   "down to its quota");
+
+    r = run_tool({"verify", w.root, "--config", config_with("disk_quota_bytes = 8192\n")});
+    CHECK(r.status == 1);
+    const auto over = problems_of(r);
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].rfind(w.root + ": holds ", 0) == 0);
+    CHECK(over[0].find("over the disk quota of 2 chunks (8192 bytes)") != std::string::npos);
+
+    // A config whose sector size is not the store's: the library would not read it.
+    std::string text = ss::test::export_config_text;
+    const std::string other = w.base + "/other.ini";
+    std::ofstream(other) << text; // ram_sector_bytes: the Linux default, 4096
+    r = run_tool({"verify", w.root, "--config", other});
+    CHECK(r.status == 1);
+    CHECK(r.out.find("ram_sector_bytes 4096 differs from the store's unit size 256") != std::string::npos);
+    r = run_tool({"verify", w.root, "--config", w.base + "/missing.ini"});
+    CHECK(r.status == 2);
+    CHECK(tree_digest(w.root) == before);
+}

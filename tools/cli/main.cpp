@@ -72,9 +72,12 @@ int main(int argc, char** argv) {
     v->add_option("--level", level, "quick: metas and unit headers; full: also every unit's CRC")
         ->check(CLI::IsMember({"quick", "full"}))
         ->default_str("full");
+    v->add_option("--config", verify.config, "the actor config file the daemon runs the store with: also check the "
+                                             "disk quotas and sector sizes it sets against what the files hold");
     v->footer("Each problem is printed as FILE: offset N: WHAT; what it costs.\n"
               "Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\n"
-              "Examples:\n  ss-store verify /var/lib/sensor-storage\n  ss-store verify /var/lib/sensor-storage --level quick");
+              "Examples:\n  ss-store verify /var/lib/sensor-storage\n  ss-store verify /var/lib/sensor-storage --level quick\n"
+              "  ss-store verify /var/lib/sensor-storage --config /etc/sensor-storage/gateway.ini");
 
     SalvageOptions salvage;
     auto* sv = app.add_subcommand("salvage", "copy every valid record into a new store, keeping sequence numbers and "

@@ -23,6 +23,9 @@ struct VerifyOptions {
     std::string dir;
     CheckLevel level = CheckLevel::full;
     std::uint32_t unit_bytes = 0;
+    /// The actor config file the daemon runs the store with ("" = none): its disk quotas and
+    /// sector sizes are then checked against what the files hold.
+    std::string config;
 };
 int run_verify(const VerifyOptions& o);
 

@@ -5,23 +5,20 @@
 // fails never leaves a partial file under the name asked for.
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "commands/config_file.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/progress.hpp"
-#include "ss/config/gateway_config.hpp"
 #include "ss/export/config_metadata.hpp"
 #include "ss/export/csv_export.hpp"
 #include "ss/export/hdf5_export.hpp"
@@ -72,18 +69,6 @@ struct Planned {
     ex::ExportSensor sensor;
     bool in_store = false;
 };
-
-Result<actors::PipelineSpec> load_config_spec(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(path, std::string("cannot read the config file: ") + std::strerror(errno));
-    std::stringstream text;
-    text << in.rdbuf();
-    // The config carries CAF's sections too; only [sensors] and [datasets] are used here.
-    config::GatewayConfig cfg;
-    config::ConfigError error;
-    if (!cfg.load_text({}, path, text.str(), error)) return std::unexpected(Failure{error.to_string()});
-    return cfg.spec();
-}
 
 } // namespace
 

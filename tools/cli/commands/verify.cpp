@@ -2,10 +2,13 @@
 // offset where it has one, and what it costs (records lost, or what a restart does about it);
 // exit 1 if there is any, 0 if none.
 #include <cstdio>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "commands/commands.hpp"
+#include "commands/config_file.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/progress.hpp"
 #include "store/store_open.hpp"
@@ -29,6 +32,21 @@ struct Problems {
 };
 
 std::string at(std::uint64_t offset) { return ": offset " + std::to_string(offset); }
+
+/// What the library, started with the config's storage knobs, would allow the store on disk:
+/// the disk tier counts space in chunks (disk_sector_bytes) that hold at least one unit
+/// (docs/storage-format.md, "Data file"; hal/posix/disk/quota.hpp).
+struct QuotaLimits {
+    std::string config;
+    std::uint32_t chunk_bytes = 0;
+    std::uint64_t store_chunks = 0;      ///< disk_quota_bytes / chunk_bytes; 0 = no limit
+    std::uint64_t sensor_chunks = 0;     ///< disk_quota_per_sensor_bytes / chunk_bytes; 0 = none
+    std::uint64_t used_chunks = 0;       ///< summed over the sensors as they are checked
+};
+
+std::string chunks_text(std::uint64_t chunks, std::uint32_t chunk_bytes) {
+    return std::to_string(chunks) + " chunks (" + std::to_string(chunks * chunk_bytes) + " bytes)";
+}
 
 void check_ack_file(const OpenStore& store, const std::string& name, const char* kind, Problems& p) {
     auto r = read_ack_file(store.root, name);
@@ -55,7 +73,8 @@ struct ValidUnit {
     std::uint64_t offset, first, count;
 };
 
-void check_sensor(const OpenStore& store, SensorKey key, CheckLevel level, Problems& p) {
+void check_sensor(const OpenStore& store, SensorKey key, CheckLevel level, std::optional<QuotaLimits>& quota,
+                  Problems& p) {
     auto reader = store.sensor(key);
     if (!reader) {
         p.report(store.root.sensor_path(key, hal::tier::data_ext), "", reader.error().message, "unreadable");
@@ -137,6 +156,16 @@ void check_sensor(const OpenStore& store, SensorKey key, CheckLevel level, Probl
         }
         p.report(reader->data_path(), at(s.offset), what, cost);
     }
+    if (quota) {
+        std::set<std::uint64_t> chunks;
+        for (const ValidUnit& u : valid) chunks.insert(u.offset / quota->chunk_bytes);
+        quota->used_chunks += chunks.size();
+        if (quota->sensor_chunks != 0 && chunks.size() > quota->sensor_chunks)
+            p.report(reader->data_path(), "",
+                     "holds " + chunks_text(chunks.size(), quota->chunk_bytes) + ", over the per-sensor quota of " +
+                         chunks_text(quota->sensor_chunks, quota->chunk_bytes) + " in " + quota->config,
+                     "a start with that config drops this sensor's oldest unsent records down to its quota");
+    }
     if (m.usable() && m.meta.seq_reserved < walked->end_seq)
         p.report(meta_path, "", "sequence reservation " + std::to_string(m.meta.seq_reserved) +
                                     " is behind the data (records up to " + std::to_string(walked->end_seq - 1) + ")",
@@ -166,14 +195,37 @@ int run_verify(const VerifyOptions& o) {
     check_ack_file(*store, ack_log_file, "acknowledgement log", p);
     for (const std::string& d : store->root.destination_files())
         check_ack_file(*store, std::string(destinations_dir) + "/" + d, "destination cursor file", p);
+    std::optional<QuotaLimits> quota;
+    if (!o.config.empty()) {
+        auto spec = load_config_spec(o.config);
+        if (!spec) {
+            std::fprintf(stderr, "ss-store verify: %s\n", spec.error().message.c_str());
+            return exit_error;
+        }
+        const SsInitCfg& cfg = spec->storage;
+        quota = QuotaLimits{o.config, cfg.disk_sector_bytes, cfg.disk_quota_bytes / cfg.disk_sector_bytes,
+                            cfg.disk_quota_per_sensor_bytes / cfg.disk_sector_bytes, 0};
+        if (cfg.ram_sector_bytes != store->unit_bytes)
+            p.report(o.config, "", "ram_sector_bytes " + std::to_string(cfg.ram_sector_bytes) +
+                                       " differs from the store's unit size " + std::to_string(store->unit_bytes),
+                     "a start with that config ignores the store's metas and cannot read its units");
+    }
     Progress progress("verify", store->root.sensors().size());
     for (const SensorFiles& f : store->root.sensors()) {
-        check_sensor(*store, f.key, o.level, p);
+        check_sensor(*store, f.key, o.level, quota, p);
         progress.step();
     }
+    if (quota && quota->store_chunks != 0 && quota->used_chunks > quota->store_chunks)
+        p.report(root, "", "holds " + chunks_text(quota->used_chunks, quota->chunk_bytes) + ", over the disk quota of " +
+                               chunks_text(quota->store_chunks, quota->chunk_bytes) + " in " + quota->config,
+                 "a start with that config drops the oldest unsent records until the store fits");
     if (p.count == 0) {
-        std::printf("%s: clean (%zu sensors, %s check)\n", root.c_str(), store->root.sensors().size(),
+        std::printf("%s: clean (%zu sensors, %s check", root.c_str(), store->root.sensors().size(),
                     o.level == CheckLevel::full ? "full" : "quick");
+        if (quota)
+            std::printf("; %s of the quota's %s", chunks_text(quota->used_chunks, quota->chunk_bytes).c_str(),
+                        quota->store_chunks != 0 ? std::to_string(quota->store_chunks).c_str() : "unlimited");
+        std::printf(")\n");
         return exit_ok;
     }
     std::printf("%s: %llu problems; %llu records lost%s\n", root.c_str(), static_cast<unsigned long long>(p.count),
