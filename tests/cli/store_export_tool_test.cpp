@@ -171,3 +171,42 @@ TEST_CASE("import refuses a malformed file or a non-empty target with exit 2 and
     r = run_tool({"import", odd, "--format", "csv", "--into", into});
     CHECK(r.status == 0);
 }
+
+TEST_CASE("import keeps the sensors' names and metadata beside the data, and export finds them without a config") {
+    WrittenStore w;
+    ss::test::TempDataRoot t("ss-store-metadata");
+    const std::string config = file_of(t, "gateway.ini");
+    ss::test::write_export_config(config);
+    const std::string first = file_of(t, "first.h5");
+    REQUIRE(run_tool({"export", w.root, "--format", "hdf5", "--config", config, "--out", first}).status == 0);
+    const std::string into = file_of(t, "imported");
+    REQUIRE(run_tool({"--unit-bytes", "256", "import", first, "--into", into}).status == 0);
+    CHECK(std::filesystem::exists(into + "/channels.csv"));
+
+    // The same sensor lines (name, unit, ranges, calibration) and the same rows, with or without
+    // the config, from the original store and from the imported one.
+    auto sensor_lines_and_rows = [&](const std::vector<std::string>& args) {
+        const std::string out = file_of(t, "x.csv");
+        std::filesystem::remove(out);
+        std::vector<std::string> full = {"export"};
+        full.insert(full.end(), args.begin(), args.end());
+        full.insert(full.end(), {"--out", out});
+        const auto r = run_tool(full);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        std::vector<std::string> kept;
+        for (const std::string& l : ss::test::lines_of(ss::test::slurp(out)))
+            if (l.rfind("#file,", 0) != 0) kept.push_back(l); // the creation time differs
+        return kept;
+    };
+    const auto original = sensor_lines_and_rows({w.root, "--config", config});
+    CHECK(sensor_lines_and_rows({into}) == original);
+    std::size_t described = 0;
+    for (const std::string& l : original) described += l.rfind("#sensor,", 0) == 0 && l.find(",metadata,") != std::string::npos;
+    CHECK(described == 3);
+
+    // salvage carries the file along.
+    const std::string salvaged = file_of(t, "salvaged");
+    REQUIRE(run_tool({"salvage", into, "--out", salvaged}).status == 0);
+    CHECK(sensor_lines_and_rows({salvaged}) == original);
+}

@@ -127,8 +127,9 @@ int main(int argc, char** argv) {
     ex->add_option("--dataset", exp.dataset, "a [datasets] entry of --config: its sensors in one file named "
                                            "<name>_<id>.csv|.h5 with the dataset's id, description and metadata");
     ex->add_flag("--force", exp.force, "replace an existing file");
-    ex->footer("The file appears under its name only once complete. Without --config the value is the raw number and\n"
-              "the quality 'unknown'. With --from/--to, records without a UTC time are left out (and counted).\n"
+    ex->footer("The file appears under its name only once complete. Without --config, the metadata an import kept\n"
+              "beside the data (channels.csv) if any, else the value is the raw number and the quality 'unknown'.\n"
+              "With --from/--to, records without a UTC time are left out (and counted).\n"
               "Exit status: 0 written, 2 usage error, not a store, unknown sensor or dataset, or I/O error.\n\n"
               "Examples:\n  ss-store export /var/lib/sensor-storage --format csv --out all.csv\n"
               "  ss-store export /var/lib/sensor-storage --format hdf5 --out temps.h5 --config gateway.ini \\\n"
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
     im->add_option("--format", imp.format, "csv or hdf5 (default: from FILE's extension, .csv or .h5/.hdf5)")
         ->check(CLI::IsMember({"csv", "hdf5"}));
     im->footer("The library then serves the imported records as unsent, each sensor from its first record on. The\n"
-               "channel metadata stays in the config it came from: a store keeps none.\n"
+               "sensors' names and channel metadata are kept beside the data (channels.csv), for export.\n"
                "Exit status: 0 imported, 2 usage error, malformed file or I/O error (nothing is left in --into).\n\n"
                "Examples:\n  ss-store import plant.h5 --into /srv/replay\n  ss-store import export.txt --format csv --into /srv/replay");
 

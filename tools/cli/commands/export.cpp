@@ -1,5 +1,6 @@
 // export: a store's live records into one CSV or HDF5 file (docs/export-formats.md), with the
-// channel metadata and quality flags of the actor config file when one is given, or one of its
+// channel metadata and quality flags of the actor config file when one is given (else those an
+// import kept beside the data, channel_file.hpp), or one of its
 // [datasets] as a file named after the dataset and its id (seed 001). The store is only read;
 // the file is written beside its name and renamed into place once complete, so an export that
 // fails never leaves a partial file under the name asked for.
@@ -10,11 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "commands/channel_file.hpp"
 #include "commands/commands.hpp"
 #include "commands/config_file.hpp"
 #include "commands/exit_status.hpp"
@@ -118,6 +121,14 @@ int run_export(const ExportOptions& o) {
         return refuse(out + ": exists; give another --out, or --force to replace it");
     const std::string partial = out + ".partial";
 
+    // Without a config, the metadata an import kept beside the data, if any.
+    std::map<SensorKey, ex::ExportSensor> kept;
+    if (!spec) {
+        auto read = read_channel_file(store->root.path());
+        if (!read) return refuse(read.error().message);
+        kept = std::move(*read);
+    }
+
     // The record type comes from the store; the description from the config where it has one.
     for (Planned& p : plan) {
         if (!p.in_store) continue;
@@ -139,6 +150,10 @@ int run_export(const ExportOptions& o) {
             }
             std::fprintf(stderr, "ss-store export: %s: %s; exported without metadata (raw values, quality unknown)\n",
                          o.config.c_str(), described.error().message.c_str());
+        }
+        if (const auto k = kept.find(p.key); k != kept.end() && k->second.type == *type) {
+            p.sensor = k->second;
+            continue;
         }
         p.sensor = ex::sensor_without_config(static_cast<std::uint8_t>(p.key.source), p.key.id, *type);
     }

@@ -2,8 +2,8 @@
 // 001's load_dataset), so that data can be moved to another gateway or replayed. Sequence
 // numbers, times and boots are kept: records that share a time base go into units together, as
 // the library wrote them, and each sensor's acknowledged boundary is its first record, so the
-// library serves exactly the imported records as unsent. The channel metadata stays in the
-// config file it came from: a store keeps none.
+// library serves exactly the imported records as unsent. The sensors' names and channel
+// metadata are kept beside the data (channel_file.hpp), where export finds them.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/channel_file.hpp"
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
 #include "ss/export/csv_export.hpp"
@@ -116,7 +117,8 @@ int run_import(const ImportOptions& o) {
         return refuse(what);
     };
 
-    std::uint64_t sensors = 0, records = 0;
+    std::uint64_t records = 0;
+    std::vector<ex::ExportSensor> sensors;
     std::vector<ex::ExportRecord> batch(4096);
     for (;;) {
         auto next = (*reader)->next_sensor();
@@ -149,11 +151,13 @@ int run_import(const ImportOptions& o) {
         disk::Meta meta;
         meta.head_seq = first_seq.value_or(0);
         if (auto e = writer->end_sensor(meta); !e) return abandon(e.error().message);
-        ++sensors;
+        sensors.push_back(sensor);
     }
     if (auto f = writer->finish(); !f) return abandon(f.error().message);
-    std::printf("imported %llu records of %llu sensors into %s\n", static_cast<unsigned long long>(records),
-                static_cast<unsigned long long>(sensors), o.into.c_str());
+    // The names and metadata stay with the data, for an export without a config.
+    if (auto c = write_channel_file(o.into, (*reader)->file_info(), sensors); !c) return abandon(c.error().message);
+    std::printf("imported %llu records of %zu sensors into %s\n", static_cast<unsigned long long>(records),
+                sensors.size(), o.into.c_str());
     return exit_ok;
 }
 

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "commands/channel_file.hpp"
 #include "commands/commands.hpp"
 #include "commands/exit_status.hpp"
 #include "commands/progress.hpp"
@@ -126,6 +127,10 @@ int run_salvage(const SalvageOptions& o) {
         lost_records += sensor_lost_records;
     }
     if (auto ok = writer->copy_root_file(store->root, boot_file); !ok) {
+        std::fprintf(stderr, "ss-store salvage: %s\n", ok.error().message.c_str());
+        return exit_error;
+    }
+    if (auto ok = writer->copy_root_file(store->root, channel_file); !ok) {
         std::fprintf(stderr, "ss-store salvage: %s\n", ok.error().message.c_str());
         return exit_error;
     }
