@@ -35,8 +35,8 @@ void* g_log_ctx = nullptr;
 constinit ss::Text g_last_error;
 
 SensorStore* handle_of(const ss::SensorStore& s) noexcept {
-    const std::uintptr_t slot = g_engine.slot_of(s);
-    return reinterpret_cast<SensorStore*>(handle_high(slot + 1) << 16 | (slot + 1));
+    const std::uint32_t slot = g_engine.slot_of(s);
+    return reinterpret_cast<SensorStore*>(std::uintptr_t{handle_check(slot + 1)} << 16 | (slot + 1));
 }
 
 // The locks in force: the host's (SsInitCfg::lock_ops) or the platform's, picked at init and
@@ -238,18 +238,46 @@ int ss_sensor_lookup(SsSource source, uint32_t sensor_id, SensorStore** out) {
     return 0;
 }
 
+// On the MCU the single adds try the mid-sector add inline (it checks the store's type) and
+// call these for anything else, so that the inline path needs no stack frame for the general
+// add's arguments and result.
+[[gnu::noinline]] static int ts_add_general(ss::SensorStore& s, uint32_t value) {
+    if (s.type() != ss::RecordType::ts) return -EINVAL;
+    return ss::to_rc(s.add(ctx(), &value));
+}
+
+[[gnu::noinline]] static int evt_add_general(ss::SensorStore& s, uint32_t value, uint64_t ts_ms) {
+    if (s.type() != ss::RecordType::evt) return -EINVAL;
+    const SsEventRecord rec{value, ts_ms};
+    return ss::to_rc(s.add(ctx(), &rec));
+}
+
 int ss_ts_add(SensorStore* handle, uint32_t value) {
     // Its own body rather than a call of ss_ts_add_at: one call level less on the hottest path.
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || s->type() != ss::RecordType::ts) return -EINVAL;
-    return ss::to_rc(s->add_value(ctx(), value));
+    std::uint32_t slot;
+    if (!slot_of(handle, slot)) return -EINVAL;
+    ss::SensorStore& s = g_engine.store_at(slot);
+    if constexpr (ss::port::cpu_has_primask) {
+        if (s.add_value_mid_sector(ctx(), value)) return 0;
+        return ts_add_general(s, value);
+    } else {
+        if (s.type() != ss::RecordType::ts) return -EINVAL;
+        return ss::to_rc(s.add_value(ctx(), value));
+    }
 }
 
 int ss_evt_add(SensorStore* handle, uint32_t value, uint64_t ts_ms) {
-    ss::SensorStore* s = store_of(handle);
-    if (s == nullptr || s->type() != ss::RecordType::evt) return -EINVAL;
     static_assert(sizeof(SsEventRecord) == ss::sector::evt_record_bytes, "SsEventRecord must be the packed 12-byte record");
-    return ss::to_rc(s->add_event(ctx(), value, ts_ms));
+    std::uint32_t slot;
+    if (!slot_of(handle, slot)) return -EINVAL;
+    ss::SensorStore& s = g_engine.store_at(slot);
+    if constexpr (ss::port::cpu_has_primask) {
+        if (s.add_event_mid_sector(ctx(), value, ts_ms)) return 0;
+        return evt_add_general(s, value, ts_ms);
+    } else {
+        if (s.type() != ss::RecordType::evt) return -EINVAL;
+        return ss::to_rc(s.add_event(ctx(), value, ts_ms));
+    }
 }
 
 } // extern "C"

@@ -20,27 +20,38 @@ extern Engine g_engine;
 extern std::atomic<std::uint32_t> g_ready;
 /// The number of the current init (goes up at every ss_init_system).
 extern std::uint32_t g_generation;
-/// A handle is an opaque token, not a pointer: (check << 24) | (generation << 16) | (slot + 1),
-/// the check byte a hash of the slot and the generation. The generation changes at every init,
-/// so a handle kept across ss_deinit_system and a new ss_init_system is refused even when the
-/// arena lands at the same address; the check byte refuses handles that were altered or made
-/// up. g_handle_key holds this init's (check mix << 8) | generation, so that the top 16 bits of
-/// a handle are checked with one multiply and one compare: this is on every add.
+/// A handle is an opaque token, not a pointer: (check << 16) | (slot + 1), the 16-bit check a
+/// hash of the slot and the generation. The generation changes at every init, so a handle kept
+/// across ss_deinit_system and a new ss_init_system is refused even when the arena lands at the
+/// same address; the check refuses handles that were altered or made up. g_handle_key holds
+/// this init's key (the generation, and the generation mixed), so that a handle is checked with
+/// one multiply, one exclusive or and one compare: this is on every add.
 extern std::uint32_t g_handle_key;
 
-[[gnu::always_inline]] inline std::uintptr_t handle_high(std::uintptr_t slot_plus_one) noexcept {
-    return ((static_cast<std::uint32_t>(slot_plus_one) * 0x9E3779B1u) >> 16 & 0xFF00u) ^ g_handle_key;
+[[gnu::always_inline]] inline std::uint32_t handle_check(std::uint32_t slot_plus_one) noexcept {
+    return (slot_plus_one * 0x9E3779B1u) >> 16 ^ g_handle_key;
 }
 
-/// The store a C handle names, or nullptr when the handle is not a live one of this init (or
-/// the system is not initialised). Inline: it is the first step of every add. No g_ready test:
-/// the engine counts no sensor before init or after deinit, so the slot test refuses them.
-[[gnu::always_inline]] inline ss::SensorStore* store_of(const ::SensorStore* handle) noexcept {
+/// How many sensors a handle's slot is checked against. On a single-core MCU an ISR sees the
+/// engine's writes in program order, and the acquire load would add a barrier to every add.
+[[gnu::always_inline]] inline std::uint32_t registered_sensors() noexcept {
+    return g_engine.sensor_count(port::cpu_has_primask ? std::memory_order_relaxed : std::memory_order_acquire);
+}
+
+/// The slot of the store a C handle names: true, with `slot` set, when the handle is a live one
+/// of this init. No g_ready test: the engine counts no sensor before init or after deinit, so
+/// the slot test refuses them.
+[[gnu::always_inline]] inline bool slot_of(const ::SensorStore* handle, std::uint32_t& slot) noexcept {
     const auto h = reinterpret_cast<std::uintptr_t>(handle);
-    const std::uintptr_t slot_plus_one = h & 0xFFFF;
-    if (slot_plus_one == 0 || (h >> 16) != handle_high(slot_plus_one) || slot_plus_one > g_engine.sensor_count())
-        return nullptr;
-    return &g_engine.store_at(static_cast<std::uint32_t>(slot_plus_one - 1));
+    const auto slot_plus_one = static_cast<std::uint32_t>(h & 0xFFFF);
+    slot = slot_plus_one - 1u; // 0 wraps: refused by the count
+    return (h >> 16) == handle_check(slot_plus_one) && slot < registered_sensors();
+}
+
+/// The store a C handle names, or nullptr when the handle is not a live one of this init.
+[[gnu::always_inline]] inline ss::SensorStore* store_of(const ::SensorStore* handle) noexcept {
+    std::uint32_t slot;
+    return slot_of(handle, slot) ? &g_engine.store_at(slot) : nullptr;
 }
 
 /// The engine's store context (locks, pool, clocks) that store operations take.

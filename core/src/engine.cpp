@@ -59,7 +59,8 @@ Expected<void> Engine::init(const SsInitCfg& cfg, std::byte* arena, std::size_t 
     ctx_.max_sectors_per_sensor = cfg.max_sectors_per_sensor;
     ctx_.crc_enabled = cfg.crc_enabled != 0;
     ctx_.crc_on_add = ctx_.crc_enabled && !crc32c_hardware_available();
-    ctx_.lock_is_interrupt_mask = port::cpu_has_primask && layout_.lock_stride != 0 && lock_ops_.interrupt_mask;
+    ctx_.masked_add_with_crc =
+        port::cpu_has_primask && layout_.lock_stride != 0 && lock_ops_.interrupt_mask && ctx_.crc_on_add;
     ctx_.verify = static_cast<VerifyLevel>(cfg.verify_level);
     ctx_.boot = cfg.boot_id;
     ctx_.health = &health_;

@@ -18,13 +18,13 @@ void count_sub(SensorStore::RecordCount& c, std::uint64_t n) noexcept { c = stat
 
 SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t id, RecordType type,
                          SectorIndex first_sector, std::uint64_t first_seq) noexcept
-    : next_seq_(first_seq),
+    : seq_before_tail_(first_seq),
       id_(id),
       head_{no_sector, 0},
       pend_{no_sector, 0},
       tail_(no_sector),
       source_(static_cast<std::uint8_t>(source)),
-      type_(static_cast<std::uint8_t>(type)),
+      flags_(static_cast<std::uint8_t>(static_cast<unsigned>(type) << type_shift)),
       verify_(static_cast<std::uint8_t>(ctx.verify)) {
     append_tail(ctx, first_sector);
 }
@@ -56,11 +56,11 @@ void SensorStore::append_tail(const StoreContext& ctx, SectorIndex s, std::uint3
     SectorPool& pool = *ctx.pool;
     const Cursor old_end{tail_, tail_count_};
     if (tail_ != no_sector) period = open_period(pool);
-    sector::format(pool.data(s), type(), next_seq_, ctx.boot, period);
+    sector::format(pool.data(s), type(), next_seq_now(), ctx.boot, period);
     pool.set_next(s, no_sector);
     if (tail_ != no_sector) pool.set_next(tail_, s);
     tail_ = s;
-    tail_count_ = 0;
+    set_tail_count(0);
     flags_ &= static_cast<std::uint8_t>(~tail_sealed);
     add_sectors(1);
     // A cursor left without a sector moves to the new start, and so does pend at the end of
@@ -88,7 +88,7 @@ bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorInde
                               bool corrupt) noexcept {
     SectorPool& pool = *ctx.pool;
     const std::uint32_t held = count_of(pool, s) - start_of(s);
-    count_sub(retained_, held);
+    count_sub(retained_before_tail_, held);
     count_sub(pending_, pending_in_s);
     if (corrupt) {
         saturating_add(dropped_corrupt_, held);
@@ -110,7 +110,7 @@ bool SensorStore::drop_sector(const StoreContext& ctx, SectorIndex s, SectorInde
     if (s != tail_) return false;
     // The predecessor, sealed long ago, stands in as tail until a new open sector is appended.
     tail_ = prev;
-    tail_count_ = prev == no_sector ? 0 : sector::count(pool.data(prev));
+    set_tail_count(prev == no_sector ? std::uint16_t{0} : sector::count(pool.data(prev)));
     flags_ |= tail_sealed;
     if (prev != no_sector) {
         // Cursors that were in s now sit at the end of the new tail (the cursor invariant).
@@ -126,7 +126,7 @@ SectorIndex SensorStore::oldest_unsent_sector(const SectorPool& pool) const noex
 }
 
 Expected<void> SensorStore::make_room(const StoreContext& ctx) noexcept {
-    if (retained_ == 0) {
+    if (retained_now() == 0) {
         // Everything was erased: the full tail is the only sector and holds nothing; start it
         // over rather than take another.
         const SectorIndex s = tail_;
@@ -237,7 +237,7 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
             if (!make_room(ctx)) {
                 // With the lock held nothing can free room before the next record either.
                 const std::uint32_t dropped = n - stored;
-                next_seq_ += dropped;
+                seq_before_tail_ += dropped;
                 saturating_add(dropped_new_, dropped);
                 note_health(ctx, SS_HEALTH_DROPPING);
                 break;
@@ -250,9 +250,8 @@ std::uint32_t SensorStore::add_many(const StoreContext& ctx, const void* recs, s
         std::memcpy(records, src + std::size_t{stored} * rb, std::size_t{fit} * rb);
         if (ctx.crc_on_add)
             sector::extend_running_crc(ctx.pool->data(tail_), records, std::size_t{fit} * rb);
+        // One more in the open sector: next_seq and retained follow (seq_before_tail_).
         tail_count_ = static_cast<std::uint16_t>(tail_count_ + fit);
-        count_add(retained_, fit);
-        next_seq_ += fit;
         stored += fit;
     }
     return stored;
@@ -313,7 +312,7 @@ std::uint32_t SensorStore::detach_front(const StoreContext& ctx, DetachedSector*
         const std::uint32_t pending_in_s = s == pend_.sector ? pend_.offset - head_.offset : count - head_.offset;
         out[n++] = DetachedSector{s, head_.offset, static_cast<std::uint16_t>(count),
                                   static_cast<std::uint16_t>(pending_in_s)};
-        count_sub(retained_, count - head_.offset);
+        count_sub(retained_before_tail_, count - head_.offset);
         count_sub(pending_, pending_in_s);
         const SectorIndex next = pool.next(s);
         pool.set_next(s, no_sector);
@@ -348,13 +347,13 @@ void SensorStore::erase_all_pending(const StoreContext& ctx) noexcept {
         add_sectors(-static_cast<int>(n));
     }
     saturating_add(erased_, pending_);
-    count_sub(retained_, pending_);
+    count_sub(retained_before_tail_, pending_);
     pending_ = 0;
     head_ = pend_;
 }
 
 std::uint64_t SensorStore::seq_at(const SectorPool& pool, const Cursor& c) const noexcept {
-    return c.offset == count_of(pool, c.sector) ? next_seq_ : sector::first_seq(pool.data(c.sector)) + c.offset;
+    return c.offset == count_of(pool, c.sector) ? next_seq_now() : sector::first_seq(pool.data(c.sector)) + c.offset;
 }
 
 Expected<std::uint64_t> SensorStore::erase_pending_until(const StoreContext& ctx, std::uint64_t end_seq) noexcept {
@@ -391,7 +390,7 @@ Expected<std::uint64_t> SensorStore::erase_pending_until(const StoreContext& ctx
         head_.offset = static_cast<std::uint16_t>(to);
     }
     saturating_add(erased_, erased);
-    count_sub(retained_, erased);
+    count_sub(retained_before_tail_, erased);
     count_sub(pending_, erased);
     return erased;
 }
@@ -399,7 +398,7 @@ Expected<std::uint64_t> SensorStore::erase_pending_until(const StoreContext& ctx
 StoreClear SensorStore::clear(const StoreContext& ctx, std::uint64_t elsewhere) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
-    const StoreClear done{retained_, pending_, next_seq_};
+    const StoreClear done{retained_now(), pending_, next_seq_now()};
     // Every sector before the tail goes back under one pool lock; the tail starts over.
     if (head_.sector != tail_) {
         SectorIndex last = head_.sector;
@@ -416,7 +415,7 @@ StoreClear SensorStore::clear(const StoreContext& ctx, std::uint64_t elsewhere) 
     tail_ = no_sector;
     add_sectors(-1);
     append_tail(ctx, keep);
-    retained_ = 0;
+    retained_before_tail_ = 0; // the tail was started over: it holds none
     pending_ = 0;
     erased_ = 0;
     dropped_new_ = 0;
@@ -429,7 +428,7 @@ StoreClear SensorStore::clear(const StoreContext& ctx, std::uint64_t elsewhere) 
 
 std::uint64_t SensorStore::next_seq(const StoreContext& ctx) const noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    return next_seq_;
+    return next_seq_now();
 }
 
 bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
@@ -446,7 +445,7 @@ bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept
 
 std::uint64_t SensorStore::retained(const StoreContext& ctx) const noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    return retained_;
+    return retained_now();
 }
 
 std::uint64_t SensorStore::pending(const StoreContext& ctx) const noexcept {
@@ -456,7 +455,7 @@ std::uint64_t SensorStore::pending(const StoreContext& ctx) const noexcept {
 
 std::uint64_t SensorStore::unsent(const StoreContext& ctx) const noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    return retained_ - pending_;
+    return retained_now() - pending_;
 }
 
 void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexcept {
@@ -465,18 +464,18 @@ void SensorStore::stats(const StoreContext& ctx, SsSensorStats& out) const noexc
     out = SsSensorStats{};
     out.sensor_id = id_;
     out.source = source_;
-    out.type = type_;
-    out.retained = retained_;
+    out.type = static_cast<std::uint8_t>(type());
+    out.retained = retained_now();
     out.pending = pending_;
-    out.unsent = retained_ - pending_;
-    out.next_seq = next_seq_;
+    out.unsent = retained_now() - pending_;
+    out.next_seq = next_seq_now();
     out.head_seq = seq_at(pool, head_);
     out.pending_seq = seq_at(pool, pend_);
     out.erased = erased_;
     out.dropped_new = dropped_new_;
     out.dropped_recycled = dropped_recycled_;
     out.dropped_corrupt = dropped_corrupt_;
-    out.written = retained_ + out.erased + out.dropped_recycled + out.dropped_corrupt;
+    out.written = out.retained + out.erased + out.dropped_recycled + out.dropped_corrupt;
     out.corrupt_sectors = corrupt_sectors_;
     out.sectors = sector_count();
     out.verify_level = verify_.load(std::memory_order_relaxed);

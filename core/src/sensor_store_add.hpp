@@ -24,7 +24,7 @@ template <std::size_t RecordBytes, class Write>
     if ((flags_ & tail_sealed) != 0 || tail_count_ == capacity) [[unlikely]] {
         if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
         if (auto room = make_room(ctx); !room) {
-            ++next_seq_; // the loss shows as a gap in the sequence
+            ++seq_before_tail_; // the loss shows as a gap in the sequence
             saturating_add(dropped_new_, 1);
             note_health(ctx, SS_HEALTH_DROPPING);
             return room;
@@ -36,39 +36,66 @@ template <std::size_t RecordBytes, class Write>
     std::byte* const record = open + sector::header_bytes + std::size_t{tail_count_} * RecordBytes;
     write(record);
     if (ctx.crc_on_add) sector::extend_running_crc<RecordBytes / 4>(open, record);
-    ++tail_count_;
-    ++retained_;
-    ++next_seq_;
+    ++tail_count_; // and so next_seq and retained (seq_before_tail_)
     return {};
 }
 
 template <std::size_t RecordBytes, class Write>
-[[gnu::always_inline]] inline Expected<void> SensorStore::add_one_inline(const StoreContext& ctx, std::uint64_t time,
-                                                                          Write write) noexcept {
+[[gnu::always_inline]] inline bool SensorStore::add_mid_sector(const StoreContext& ctx, Write write) noexcept {
     if constexpr (port::cpu_has_primask) {
-        // The MCU's lock, tested first and taken inline: no lock object to find. Any other
-        // lock takes the general add, out of line: one inline copy of the body is enough.
-        if (!ctx.lock_is_interrupt_mask) {
-            std::byte record[RecordBytes];
-            write(record);
-            return add(ctx, record, time);
+        // The MCU's add as one straight line: the lock is the interrupt mask, taken inline; the
+        // record lands in the open sector, already stamped and with room, and extends its
+        // running CRC. Everything else (the
+        // first record of a sector, a seal, a full pool, another lock) is the general add's,
+        // which looks again under its own lock. Keeping those paths out of this body is what
+        // keeps it within its budget: no stack frame, no registers saved for calls that a
+        // mid-sector add never makes.
+        if (!ctx.masked_add_with_crc) return false;
+        const std::uint32_t capacity = RecordBytes == sector::ts_record_bytes ? ctx.capacity_ts : ctx.capacity_evt;
+        const std::uint32_t saved = port::mask_interrupts();
+        const std::uint32_t n = tail_count_;
+        // A store of this record size whose open sector is not sealed, and 0 < n < capacity in
+        // one unsigned compare. The C API found the type in no other place.
+        constexpr auto type_flags = static_cast<std::uint8_t>(
+            static_cast<unsigned>(RecordBytes == sector::ts_record_bytes ? RecordType::ts : RecordType::evt) << type_shift);
+        if ((flags_ & (type_bits | tail_sealed)) != type_flags || n - 1u >= capacity - 1u) [[unlikely]] {
+            port::restore_interrupts(saved);
+            return false;
         }
-        const port::InterruptMaskGuard g;
-        return add_one_locked<RecordBytes>(ctx, time, write);
+        std::byte* const open = ctx.pool->data(tail_);
+        std::byte* const record = open + sector::header_bytes + std::size_t{n} * RecordBytes;
+        write(record);
+        sector::extend_running_crc<RecordBytes / 4>(open, record);
+        tail_count_ = static_cast<std::uint16_t>(n + 1); // and so next_seq and retained (seq_before_tail_)
+        port::restore_interrupts(saved);
+        return true;
+    } else {
+        (void)ctx;
+        (void)write;
+        return false;
     }
-    return add_one<RecordBytes>(ctx, time, write);
+}
+
+[[gnu::always_inline]] inline bool SensorStore::add_value_mid_sector(const StoreContext& ctx, std::uint32_t value) noexcept {
+    return add_mid_sector<sector::ts_record_bytes>(ctx, [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+}
+
+[[gnu::always_inline]] inline bool SensorStore::add_event_mid_sector(const StoreContext& ctx, std::uint32_t value,
+                                                                      std::uint64_t ts_ms) noexcept {
+    // The two fields go from registers to the sector, with no packed copy on the caller's stack.
+    return add_mid_sector<sector::evt_record_bytes>(ctx, [value, ts_ms](std::byte* dst) {
+        sector::store<std::uint32_t>(dst, value);
+        sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
+    });
 }
 
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_value(const StoreContext& ctx, std::uint32_t value, std::uint64_t time) noexcept {
-    return add_one_inline<sector::ts_record_bytes>(ctx, time,
-                                                   [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+    return add_one<sector::ts_record_bytes>(ctx, time,
+                                            [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
 }
 
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept {
-    // The two fields go from registers to the sector, with no packed copy on the caller's stack
-    // to store and load again. Measured, this alone did not move ss_evt_add (docs/benchmarks.md:
-    // the filtered event add is still 13 % above the build before issue 11, cause not found).
-    return add_one_inline<sector::evt_record_bytes>(ctx, sector::time_unknown, [value, ts_ms](std::byte* dst) {
+    return add_one<sector::evt_record_bytes>(ctx, sector::time_unknown, [value, ts_ms](std::byte* dst) {
         sector::store<std::uint32_t>(dst, value);
         sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
     });

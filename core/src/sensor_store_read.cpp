@@ -7,7 +7,7 @@ namespace ss {
 
 Expected<void> SensorStore::read_at(const StoreContext& ctx, std::uint64_t offset, void* out) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    if (offset >= retained_) return std::unexpected(Errc::invalid_argument);
+    if (offset >= retained_now()) return std::unexpected(Errc::invalid_argument);
     SectorPool& pool = *ctx.pool;
     SectorIndex prev = no_sector;
     SectorIndex s = head_.sector;
@@ -32,7 +32,7 @@ RangeStep SensorStore::read_range(const StoreContext& ctx, std::uint64_t from, B
                                   RangeHint& hint) noexcept {
     port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
     SectorPool& pool = *ctx.pool;
-    if (retained_ == 0) return RangeStep::past_end;
+    if (retained_now() == 0) return RangeStep::past_end;
     // Where the last hold stopped, if that sector is still this store's and still holds what it
     // did (a sector recycled and taken again starts at a new sequence number): the links from
     // head to it cost two bytes a hop, the headers of a walk from head a cache line each.

@@ -88,6 +88,38 @@ int main() {
     }
     check(exact, "every record read back exactly, then erased");
 
+    // The single adds' inline path (mid-sector) and their general path (the first record of a
+    // sector) refuse a store of the other type and altered handles, and store nothing.
+    {
+        SensorStore* const ts = sensors[1];
+        SensorStore* const evt = sensors[3];
+        SsSensorStats ts_before{}, evt_before{};
+        bool refused = true;
+        for (int round = 0; round < 2; ++round) {
+            ss_get_sensor_stats(ts, &ts_before);
+            ss_get_sensor_stats(evt, &evt_before);
+            refused = refused && ss_evt_add(ts, 1, 2) == -EINVAL && ss_ts_add(evt, 1) == -EINVAL;
+            for (std::uintptr_t bit : {std::uintptr_t{1}, std::uintptr_t{1} << 16, std::uintptr_t{1} << 31}) {
+                auto* const altered_ts = reinterpret_cast<SensorStore*>(reinterpret_cast<std::uintptr_t>(ts) ^ bit);
+                auto* const altered_evt = reinterpret_cast<SensorStore*>(reinterpret_cast<std::uintptr_t>(evt) ^ bit);
+                refused = refused && ss_ts_add(altered_ts, 1) == -EINVAL && ss_evt_add(altered_evt, 1, 2) == -EINVAL;
+            }
+            SsSensorStats ts_after{}, evt_after{};
+            ss_get_sensor_stats(ts, &ts_after);
+            ss_get_sensor_stats(evt, &evt_after);
+            refused = refused && ts_after.next_seq == ts_before.next_seq && evt_after.next_seq == evt_before.next_seq;
+            // Round two: each open sector holds a record, so the adds above took the inline path.
+            refused = refused && ss_ts_add(ts, 7) == 0 && ss_evt_add(evt, 7, 8) == 0;
+        }
+        check(refused, "a wrong-type or altered handle is refused by the single adds, inline or not, storing nothing");
+        std::uint32_t n = 0;
+        alignas(8) std::byte drain_buf[4 * 12];
+        ss_consume_batch(ts, drain_buf, 4, &n);
+        ss_consume_batch(evt, drain_buf, 4, &n);
+        ss_erase_all_pending(ts);
+        ss_erase_all_pending(evt);
+    }
+
     // One sensor fills the pool: its oldest unsent sectors are recycled, counted.
     SensorStore* big = sensors[0];
     std::uint32_t v = 0;

@@ -123,7 +123,9 @@ public:
     SensorStore* find(SsSource source, std::uint32_t id) const noexcept;
     /// The store a C handle points at, or nullptr if it is not one of this engine's stores.
     SensorStore* store_of(const void* handle) const noexcept;
-    [[gnu::always_inline]] std::uint32_t sensor_count() const noexcept { return registered_.load(std::memory_order_acquire); }
+    [[gnu::always_inline]] std::uint32_t sensor_count(std::memory_order order = std::memory_order_acquire) const noexcept {
+        return registered_.load(order);
+    }
     [[gnu::always_inline]] SensorStore& store_at(std::uint32_t i) const noexcept { return stores_[i]; }
 
     [[gnu::always_inline]] const StoreContext& context() const noexcept { return ctx_; }

@@ -117,7 +117,7 @@ inline constexpr bool cpu_has_primask = false;
 }
 
 /// Masks interrupts for a scope on an M-profile CPU, for a caller that already knows the locks
-/// are the interrupt mask (StoreContext::lock_is_interrupt_mask): no lock object to find.
+/// are the interrupt mask (StoreContext::masked_add_with_crc): no lock object to find.
 class InterruptMaskGuard {
 public:
     [[gnu::always_inline]] InterruptMaskGuard() noexcept : saved_primask_(mask_interrupts()) {}

@@ -79,8 +79,10 @@ struct StoreContext {
     /// whole is cheaper. The sealed sectors are the same bytes either way.
     bool crc_on_add = false;
     /// The store locks are the CPU's interrupt mask (port::LockOps::interrupt_mask) on an
-    /// M-profile CPU: the add path masks inline.
-    bool lock_is_interrupt_mask = false;
+    /// M-profile CPU, and records are checksummed as added (crc_on_add): the single add masks
+    /// inline and extends the CRC with no further test (one flag: each test is counted in the
+    /// MCU's add budget). Without CRCs the MCU's single adds take the general add.
+    bool masked_add_with_crc = false;
     VerifyLevel verify = VerifyLevel::first_read;
     /// The boot number every sector opened in this session records.
     std::uint32_t boot = 0;
@@ -137,7 +139,7 @@ public:
 
     SsSource source() const noexcept { return static_cast<SsSource>(source_); }
     std::uint32_t id() const noexcept { return id_; }
-    RecordType type() const noexcept { return static_cast<RecordType>(type_); }
+    RecordType type() const noexcept { return static_cast<RecordType>(flags_ >> type_shift & 3u); }
 
     /// Appends one record of this store's type (rec points at its packed bytes), taken at `time`
     /// (sector::utc_flag for UTC; time_unknown: now, by ctx.record_clock). The time is kept only
@@ -152,6 +154,11 @@ public:
     /// to the sector). Inline as add_event.
     inline Expected<void> add_value(const StoreContext& ctx, std::uint32_t value,
                                     std::uint64_t time = sector::time_unknown) noexcept;
+    /// The MCU's inline single add: true if the record was stored mid-sector (the locks are the
+    /// interrupt mask and the open sector already holds a record and has room); false if nothing
+    /// was done and the caller must add() it. Always false where there is no interrupt mask.
+    inline bool add_value_mid_sector(const StoreContext& ctx, std::uint32_t value) noexcept;
+    inline bool add_event_mid_sector(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept;
 
     /// Appends n records (packed, consecutive) under one lock: the same as n calls of add, at a
     /// fraction of the cost for a capture buffer; the first was taken at first_time and the
@@ -276,10 +283,9 @@ private:
     Expected<void> add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     template <std::size_t RecordBytes, class Write>
     Expected<void> add_one_locked(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
-    /// add_value's and add_event's body: add_one with the interrupt mask taken inline where the
-    /// locks are the mask, else (on such a CPU) the general add, out of line.
+    /// add_value_mid_sector's and add_event_mid_sector's body.
     template <std::size_t RecordBytes, class Write>
-    Expected<void> add_one_inline(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
+    bool add_mid_sector(const StoreContext& ctx, Write write) noexcept;
     /// Links s (unchained, any content) after the tail as the new, empty open sector, with the
     /// tail's sample period, or `period` if there is no tail.
     void append_tail(const StoreContext& ctx, SectorIndex s, std::uint32_t period = 0) noexcept;
@@ -300,9 +306,17 @@ private:
                      bool corrupt) noexcept;
     /// Pending records held in s, given the records of all sectors before it.
     std::uint32_t pending_in(const SectorPool& pool, SectorIndex s, std::uint64_t before) const noexcept;
-    /// The sequence number of the record at c (next_seq_ at the end of the tail).
+    /// The sequence number of the record at c (next_seq_now() at the end of the tail).
     std::uint64_t seq_at(const SectorPool& pool, const Cursor& c) const noexcept;
     bool verified(const StoreContext& ctx, SectorIndex s) noexcept;
+    std::uint64_t next_seq_now() const noexcept { return seq_before_tail_ + tail_count_; }
+    RecordCount retained_now() const noexcept { return static_cast<RecordCount>(retained_before_tail_ + tail_count_); }
+    /// Sets the open sector's count without changing next_seq or retained.
+    void set_tail_count(std::uint16_t n) noexcept {
+        seq_before_tail_ = seq_before_tail_ + tail_count_ - n;
+        retained_before_tail_ = static_cast<RecordCount>(retained_before_tail_ + tail_count_ - n);
+        tail_count_ = n;
+    }
     /// Gives the open sector, still empty, its first record's time.
     void stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept;
     void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;
@@ -310,12 +324,21 @@ private:
 
     static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
     static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
+    // The record type lives in flags_ too (bits 2-3, never changed after construction): the
+    // MCU's single add checks the type and the open sector's seal with one load and compare.
+    static constexpr unsigned type_shift = 2;
+    static constexpr std::uint8_t type_bits = 0x3 << type_shift;
 
     // 4-byte aligned on bare metal (store_alignment); a typedef is how GCC lowers an alignment.
     typedef std::uint64_t SequenceWord __attribute__((aligned(store_alignment < 8 ? store_alignment : 8)));
-    SequenceWord next_seq_ = 0;
+    // The next sequence number and the records in [head, tail), each less the open sector's
+    // count: an add then moves tail_count_ alone (the MCU's add budget, stm32/bench). Read
+    // through next_seq_now() and retained_now(); tail_count_ changes other than an add go
+    // through set_tail_count, which keeps both. Modular: retained_before_tail_ may wrap below 0
+    // while head sits inside the open sector.
+    SequenceWord seq_before_tail_ = 0;
     std::uint32_t id_;
-    RecordCount retained_ = 0; // records in [head, tail)
+    RecordCount retained_before_tail_ = 0;
     RecordCount pending_ = 0;  // records in [head, pend)
     // size_t: 64-bit counters on Linux, 32-bit on the MCU where every byte of RAM counts.
     std::size_t erased_ = 0;
@@ -329,8 +352,7 @@ private:
     std::atomic<std::uint16_t> sectors_{0}; // written under the lock, read by other stores
     std::uint16_t corrupt_sectors_ = 0;
     std::uint8_t source_;
-    std::uint8_t type_;
-    std::uint8_t flags_ = 0;
+    std::uint8_t flags_; // tail_sealed, pend_verified, the record type (type_bits)
     // Read without the lock by the disk tier (whether to read back what it writes).
     std::atomic<std::uint8_t> verify_;
     // Clears, kept across them unlike the counters above. Per store wherever an OS runs the
