@@ -341,13 +341,23 @@ Expected<void> FlashLog::move_head() noexcept {
     head_page_ = pages_per_block_; // a failed header program leaves the block unusable this mount
     if (auto r = program_block_header(block, head_seq_, erase_count); !r) return r;
     head_page_ = 1;
+    bool dirty = false;
+    for (std::uint32_t i = 0; i < mem_.stream_capacity; ++i) dirty = dirty || names(mem_.streams[i], 0);
+    if (dirty) {
+        // Acknowledgements a full ring kept in RAM go first, before the block takes data.
+        UnitHeader acks;
+        acks.kind = kind_acks;
+        acks.first = tail_seq_;
+        if (auto r = program_unit(acks, nullptr, true); !r) return r;
+    }
     return {};
 }
 
 /// Takes the oldest block out of the ring: refused (no_space) if it holds pending data;
 /// otherwise its unsent units are dropped and counted, and an ack unit that names the ring's new
 /// tail and every acknowledgement whose newest entry was in that block is made durable first.
-Expected<void> FlashLog::reclaim_tail() noexcept {
+Expected<void> FlashLog::reclaim_tail(bool& checkpointed) noexcept {
+    checkpointed = false;
     const std::uint32_t leaving = tail_seq_;
     auto m = is_member(leaving);
     if (!m) return std::unexpected(m.error());
@@ -368,14 +378,29 @@ Expected<void> FlashLog::reclaim_tail() noexcept {
     if (!scan) return std::unexpected(scan.error());
     if (pending) return std::unexpected(Errc::no_space);
 
-    UnitHeader cp;
-    cp.kind = kind_acks;
-    cp.first = leaving + 1;
-    ack_leaving_seq_ = leaving;
-    auto written = program_unit(cp, nullptr, true);
-    ack_leaving_seq_ = 0;
-    if (!written) return written;
-    if (auto r = dev_.sync(); !r) return r;
+    // A checkpoint names the new tail (so that a mount never brings the block back) and the
+    // acknowledgements whose newest entry leaves with it; durable before anything is dropped.
+    std::uint32_t named = 0;
+    for (std::uint32_t i = 0; i < mem_.stream_capacity; ++i) named += names(mem_.streams[i], leaving) ? 1u : 0u;
+    const std::uint32_t room = head_page_ < pages_per_block_ ? pages_per_block_ - head_page_ : 0;
+    checkpointed = pages_for(unit_header_bytes + named * ack_entry_bytes) <= room;
+    if (checkpointed) {
+        UnitHeader cp;
+        cp.kind = kind_acks;
+        cp.first = leaving + 1;
+        ack_leaving_seq_ = leaving;
+        auto written = program_unit(cp, nullptr, true);
+        ack_leaving_seq_ = 0;
+        if (!written) return written;
+        if (auto r = dev_.sync(); !r) return r;
+    } else {
+        // No room: only after a cut tore the checkpoint the head kept room for. The caller erases
+        // the block at once (its erase is what ends it then) and the entries are written first
+        // thing in the next block; a second cut between that erase and them costs a re-send of
+        // what they acknowledged (at-least-once), never data.
+        for (std::uint32_t i = 0; i < mem_.stream_capacity; ++i)
+            if (names(mem_.streams[i], leaving)) mem_.streams[i].ack_dirty = true;
+    }
 
     Walk w2;
     auto drop = !member ? Expected<void>{} : walk(leaving, 1, w2, [&](const UnitHeader& h, std::uint32_t) noexcept -> Expected<bool> {
@@ -405,13 +430,17 @@ Expected<FlashLocation> FlashLog::write_unit(UnitHeader& h, const std::byte* pay
         // While every block is live, the head keeps room for the checkpoint that frees the tail.
         const bool ring_full = head_seq_ - tail_seq_ + 1 >= n;
         const std::uint32_t need = pages + (ring_full ? checkpoint_pages_ : 0);
-        if (pages_per_block_ - head_page_ >= need) {
+        const std::uint32_t room = head_page_ < pages_per_block_ ? pages_per_block_ - head_page_ : 0;
+        if (room >= need) {
             const FlashLocation at{head_seq_, head_page_};
             if (auto r = program_unit(h, payload, acks); !r) return std::unexpected(r.error());
             return at;
         }
         if (ring_full) {
-            if (auto r = reclaim_tail(); !r) return std::unexpected(r.error());
+            bool checkpointed = false;
+            if (auto r = reclaim_tail(checkpointed); !r) return std::unexpected(r.error());
+            if (!checkpointed)
+                if (auto r = move_head(); !r) return std::unexpected(r.error());
         } else if (auto r = move_head(); !r) {
             return std::unexpected(r.error());
         }

@@ -116,6 +116,9 @@ public:
     const FlashStream* stream(const FlashStreamKey& key) const noexcept;
     Expected<FlashWear> wear() noexcept;
     bool mounted() const noexcept { return mounted_; }
+    /// Sequence numbers of the oldest live block and of the head block.
+    std::uint32_t tail_seq() const noexcept { return tail_seq_; }
+    std::uint32_t head_seq() const noexcept { return head_seq_; }
     /// Blocks in the ring (written since the tail), at most block_count.
     std::uint32_t live_blocks() const noexcept { return mounted_ ? head_seq_ - tail_seq_ + 1 : 0; }
 
@@ -136,7 +139,7 @@ private:
     Expected<void> program_unit(UnitHeader& h, const std::byte* payload, bool acks) noexcept;
     Expected<FlashLocation> write_unit(UnitHeader& h, const std::byte* payload, bool acks) noexcept;
     Expected<void> move_head() noexcept;
-    Expected<void> reclaim_tail() noexcept;
+    Expected<void> reclaim_tail(bool& checkpointed) noexcept;
     Expected<void> flush_acks() noexcept;
     FlashStream* find(const FlashStreamKey& key) const noexcept;
     FlashStream* find_or_add(const FlashStreamKey& key) noexcept;
