@@ -552,9 +552,11 @@ Expected<void> FlashLog::acknowledge(const FlashStreamKey& key, std::uint64_t en
     FlashStream* s = find(key);
     if (!mounted_ || !s || end_seq > s->sent_end) return std::unexpected(Errc::invalid_argument);
     if (end_seq <= s->acked_end) return {};
+    // Written at the next sync, one ack unit for every stream acknowledged since: an uploader
+    // acknowledges batch by batch, and a page per acknowledgement would double the writes.
     s->acked_end = end_seq;
     s->ack_dirty = true;
-    return flush_acks();
+    return {};
 }
 
 Expected<void> FlashLog::sync() noexcept {

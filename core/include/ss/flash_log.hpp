@@ -31,20 +31,22 @@ struct FlashLocation {
     std::uint32_t page = 0;
 };
 
-/// The RAM the log keeps per stream (FlashLogMemory::streams holds one per sensor).
+/// The RAM the log keeps per stream (FlashLogMemory::streams holds one per sensor): 72 bytes, so
+/// 7.2 KiB for the MCU's 100 sensors. Fields ordered so that no padding is wasted on either target.
 struct FlashStream {
     FlashStreamKey key;
     bool used = false;
     bool ack_dirty = false;           ///< acked_end not yet in an ack unit on the device
     std::uint32_t mark_block = 0;     ///< block sequence of the newest ack entry on the device
+    std::uint32_t dropped_units = 0;  ///< units dropped unsent (the device was full), since mount
     std::uint64_t acked_end = 0;      ///< records below this are acknowledged
     std::uint64_t sent_end = 0;       ///< records below this were handed out (pending if ≥ acked_end)
     std::uint64_t dropped_end = 0;    ///< records below this were dropped (the device was full)
     std::uint64_t last_end = 0;       ///< end of the newest unit appended: appends continue from it
-    FlashLocation cursor;             ///< where the search for the next unsent unit starts
-    std::uint32_t dropped_units = 0;
     std::uint64_t dropped_records = 0;
+    FlashLocation cursor;             ///< where the search for the next unsent unit starts
 };
+static_assert(sizeof(FlashStream) == 72, "the per-stream RAM docs/flash-format.md states");
 
 /// Memory the caller gives the log: `stream_capacity` stream slots and one page buffer of the
 /// device's program_bytes (any alignment).
@@ -106,10 +108,11 @@ public:
     /// Makes the stream's pending units unsent again (an upload failed).
     Expected<void> rewind(const FlashStreamKey& key) noexcept;
     /// Acknowledges the stream's records below end_seq, which may not pass what was handed out
-    /// (invalid_argument). Written as an ack unit at once when there is room, else kept in RAM and
-    /// carried by the next checkpoint: a cut before that re-sends, never loses.
+    /// (invalid_argument). Kept in RAM and written by the next sync (one ack unit for all the
+    /// streams acknowledged since) or the next checkpoint: a cut before that re-sends, never loses.
     Expected<void> acknowledge(const FlashStreamKey& key, std::uint64_t end_seq) noexcept;
-    /// Makes everything appended and acknowledged so far survive a power cut.
+    /// Makes everything appended and acknowledged so far survive a power cut. An acknowledgement
+    /// stays in RAM (FlashStream::ack_dirty) while the device is full of pending data.
     Expected<void> sync() noexcept;
 
     const FlashLogStats& stats() const noexcept { return stats_; }
