@@ -153,7 +153,42 @@ TEST_CASE("a full device drops the oldest unsent data and counts it; pending dat
     REQUIRE(r.log.acknowledge(stream_key(1), 400));
     const auto s = make_sector(seq, 10);
     CHECK(r.log.append(stream_key(1), s.data(), 256));
+    // The acknowledgement that unblocked the tail went into its checkpoint: durable.
+    REQUIRE(r.log.sync());
+    r.reboot();
+    REQUIRE(r.log.mount());
+    CHECK(r.log.stream(stream_key(1))->acked_end == 400);
+    CHECK(r.next(1) == 400); // what was appended before the refusal is all there
     CHECK(r.dev.violations() == 0);
+}
+
+TEST_CASE("acknowledgements stay in RAM until a sync writes them, all streams in one unit") {
+    Rig r(EmulatedBlockDevice::nor(4));
+    REQUIRE(r.log.mount());
+    for (std::uint32_t id = 0; id < 3; ++id) r.append(id, 0);
+    for (std::uint32_t id = 0; id < 3; ++id) {
+        CHECK(r.next(id) == 0);
+        REQUIRE(r.log.acknowledge(stream_key(id), 10));
+    }
+    const auto programmed = r.log.stats().bytes_programmed;
+    CHECK(r.log.stats().ack_units == 0);
+    CHECK(r.log.stream(stream_key(0))->ack_dirty);
+    SUBCASE("a reset before the sync re-sends") {
+        r.reboot();
+        REQUIRE(r.log.mount());
+        for (std::uint32_t id = 0; id < 3; ++id) CHECK(r.next(id) == 0);
+    }
+    SUBCASE("the sync writes one page for the three") {
+        REQUIRE(r.log.sync());
+        CHECK(r.log.stats().ack_units == 1);
+        CHECK(r.log.stats().bytes_programmed == programmed + 256);
+        r.reboot();
+        REQUIRE(r.log.mount());
+        for (std::uint32_t id = 0; id < 3; ++id) {
+            CHECK(r.log.stream(stream_key(id))->acked_end == 10);
+            CHECK(r.next(id) == ~std::uint64_t{0});
+        }
+    }
 }
 
 TEST_CASE("a flipped byte in one unit skips and counts exactly that unit; the rest is kept") {
