@@ -196,7 +196,8 @@ struct Scenario {
 
 /// One workload with the power cut at device operation `cut_at` (counted from the first mount
 /// on), left as `how`. Returns the device operations the workload made when `cut_at` is none.
-std::uint64_t cut_once(const Scenario& sc, std::uint64_t seed, std::uint64_t cut_at, Cut how) {
+std::uint64_t cut_once(const Scenario& sc, std::uint64_t seed, std::uint64_t cut_at, Cut how,
+                       std::uint64_t second_cut = none) {
     EmulatedBlockDevice dev(sc.geometry, sc.lose_unsynced);
     FlashLogRam ram(sc.geometry.program_bytes);
     Model m;
@@ -226,7 +227,16 @@ std::uint64_t cut_once(const Scenario& sc, std::uint64_t seed, std::uint64_t cut
     FlashLog again(dev, ram2.memory());
     check_mounted(again, dev, m);
     // The mounted log keeps working: more of the workload, a sync, another mount, the same check.
-    REQUIRE(run(again, m, rng, sc.ops_after));
+    // With second_cut, the power goes again during that work, the recovery's own writes included.
+    if (second_cut != none) dev.arm_cut(second_cut, how, seed ^ second_cut ^ 0x5A5A);
+    if (!run(again, m, rng, sc.ops_after)) {
+        dev.power_on();
+        FlashLogRam ram3(sc.geometry.program_bytes);
+        FlashLog third(dev, ram3.memory());
+        check_mounted(third, dev, m);
+        return 0;
+    }
+    dev.disarm();
     REQUIRE(again.sync());
     for (ModelUnit& u : m.units) u.synced = true;
     for (std::uint32_t s = 0; s < sc.streams; ++s) {
@@ -268,6 +278,21 @@ TEST_CASE("NOR: a power cut at every program and erase of a small workload") {
     for (std::uint64_t seed = 1; seed <= 8; ++seed) exhaustive(sc, seed);
 }
 
+TEST_CASE("NOR: a second cut at every program and erase of the work after each first cut's mount") {
+    // Torn both times: the recovery's first writes (the append point past a torn unit, a
+    // checkpoint after a torn one, acknowledgements re-written) are cut in their turn.
+    const Scenario sc{EmulatedBlockDevice::nor(4), false, 2, 90, 25};
+    const std::uint64_t seed = 1;
+    const std::uint64_t total = cut_once(sc, seed, none, Cut::done);
+    for (std::uint64_t k = 0; k < total; ++k) {
+        for (std::uint64_t k2 = 0; k2 < 40; ++k2) {
+            CAPTURE(k);
+            CAPTURE(k2);
+            cut_once(sc, seed, k, Cut::torn, k2);
+        }
+    }
+}
+
 TEST_CASE("NOR, three blocks and four streams: a power cut at every program and erase") {
     const Scenario sc{EmulatedBlockDevice::nor(3), false, 4, 70, 30};
     for (std::uint64_t seed = 7; seed <= 10; ++seed) exhaustive(sc, seed);
@@ -293,6 +318,10 @@ TEST_CASE("randomised larger workloads: cuts at random points for a fixed list o
                 CAPTURE(name(how));
                 CAPTURE(sc->lose_unsynced);
                 cut_once(*sc, seed, k, how);
+                // And a second cut during the work that follows the mount.
+                const std::uint64_t k2 = pick.next() % 200;
+                CAPTURE(k2);
+                cut_once(*sc, seed, k, how, k2);
             }
         }
     }
