@@ -99,7 +99,7 @@ TEST_CASE("a DATA frame encodes to the exact bytes of the protocol document and 
     CHECK(fed.payloads[0] == example_payload);
 }
 
-TEST_CASE("an ACK frame encodes to its exact bytes") {
+TEST_CASE("an ACK frame encodes to its exact bytes, and a NAK decodes back") {
     const Bytes wire = bytes({0x08, 0x01, 0x02, 0x0d, 0x0c, 0x0b, 0x0a, 0x03, 0x01, 0x01, 0x02, 0x99,
                               0x01, 0x01, 0x01, 0x01, 0x05, 0x48, 0x51, 0xa5, 0xc4, 0x00});
     CHECK(encode(Frame{FrameType::ack, 0x0A0B0C0D, 3, 0x99, {}}) == wire);
@@ -110,6 +110,13 @@ TEST_CASE("an ACK frame encodes to its exact bytes") {
     CHECK(fed.frames[0].seq == 3);
     CHECK(fed.frames[0].aux == 0x99);
     CHECK(fed.frames[0].payload.empty());
+    // A NAK has the ACK's shape; only its type byte differs.
+    const Bytes nak = encode(Frame{FrameType::nak, 0x0A0B0C0D, 3, 0x99, {}});
+    CHECK(nak.size() == wire.size());
+    const Fed nak_fed = feed(nak);
+    REQUIRE(nak_fed.frames.size() == 1);
+    CHECK(nak_fed.frames[0].type == FrameType::nak);
+    CHECK(nak_fed.frames[0].seq == 3);
 }
 
 TEST_CASE("COBS round trips across its run boundaries and never leaves a zero") {
@@ -250,8 +257,9 @@ TEST_CASE("a run longer than the buffer is dropped up to the next delimiter") {
 TEST_CASE("bad arguments are invalid_argument") {
     Bytes out(64);
     CHECK(encode_frame(Frame{FrameType{0}, 1, 0, 0, {}}, out).error() == Errc::invalid_argument);
-    CHECK(encode_frame(Frame{FrameType{3}, 1, 0, 0, {}}, out).error() == Errc::invalid_argument);
+    CHECK(encode_frame(Frame{FrameType{4}, 1, 0, 0, {}}, out).error() == Errc::invalid_argument);
     CHECK(encode_frame(Frame{FrameType::ack, 1, 0, 0, example_payload}, out).error() == Errc::invalid_argument);
+    CHECK(encode_frame(Frame{FrameType::nak, 1, 0, 0, example_payload}, out).error() == Errc::invalid_argument);
 
     std::vector<SenderSlot> slots(4);
     Bytes storage(400);

@@ -396,3 +396,49 @@ TEST_CASE("the receiver acknowledges only what is durable; the sender reports ex
     CHECK(sender.unacked() == 0);
     CHECK(receiver.counters().acks_sent == 2);
 }
+
+TEST_CASE("a lost frame is answered by one NAK and resent without waiting for the timeout") {
+    std::vector<SenderSlot> slots(4);
+    Bytes storage(400);
+    Bytes tx(LinkSender::tx_buffer_bytes(100));
+    auto sender = LinkSender::make(slots, storage, tx, 5, SenderConfig{1000, 4000}).value();
+    Bytes frame_buffer(LinkReceiver::frame_buffer_bytes(100));
+    auto receiver = LinkReceiver::make(frame_buffer, 77).value();
+    for (std::uint64_t id = 0; id < 4; ++id) REQUIRE(sender.submit(id, Bytes(30, std::byte(id + 1))));
+    // Four frames, each pulled alone; the second is lost on the line.
+    std::vector<Bytes> frames;
+    for (int i = 0; i < 4; ++i) {
+        Bytes f(frame::wire_bytes_max(30) + 1);
+        std::size_t n = 0;
+        // Pull exactly one frame: up to and including its delimiter.
+        while (n == 0 || f[n - 1] != std::byte{0} || (i == 0 && n == 1)) n += sender.pull(std::span(f).subspan(n, 1), 0);
+        f.resize(n);
+        frames.push_back(f);
+    }
+    std::vector<std::uint32_t> delivered;
+    auto deliver = [&](const Bytes& wire) {
+        for (std::span<const std::byte> in = wire; !in.empty();) {
+            const ReceiveStep s = receiver.push(in);
+            in = in.subspan(s.consumed);
+            if (s.delivered) delivered.push_back(s.seq);
+        }
+    };
+    deliver(frames[0]);
+    deliver(frames[2]);
+    deliver(frames[3]);
+    CHECK(delivered == std::vector<std::uint32_t>{0});
+    CHECK(receiver.counters().out_of_order == 2);
+    CHECK(receiver.counters().naks_sent == 0); // not pulled yet
+    Bytes back(256);
+    back.resize(receiver.pull(back));
+    CHECK(receiver.counters().naks_sent == 1); // one for the gap, not one per frame past it
+    sender.push(back, 1);
+    CHECK(sender.counters().naks == 1);
+    // Long before the 1 s timeout the window goes again from seq 1.
+    Bytes again(4096);
+    again.resize(sender.pull(again, 2));
+    CHECK(sender.counters().timeouts == 0);
+    CHECK(sender.counters().frames_retransmitted == 3);
+    deliver(again);
+    CHECK(delivered == std::vector<std::uint32_t>{0, 1, 2, 3});
+}

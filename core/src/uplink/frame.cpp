@@ -15,13 +15,13 @@ std::uint32_t load_le(const std::byte* p, std::size_t n) noexcept {
     return v;
 }
 
-bool known(FrameType t) noexcept { return t == FrameType::data || t == FrameType::ack; }
+bool known(FrameType t) noexcept { return t == FrameType::data || t == FrameType::ack || t == FrameType::nak; }
 
 } // namespace
 
 Expected<std::size_t> encode_frame(const Frame& f, std::span<std::byte> out) noexcept {
     if (!known(f.type) || f.payload.size() > frame::max_payload ||
-        (f.type == FrameType::ack && !f.payload.empty()))
+        (f.type != FrameType::data && !f.payload.empty()))
         return std::unexpected(Errc::invalid_argument);
     std::byte header[frame::header_bytes];
     header[0] = std::byte{frame::version};
@@ -50,7 +50,7 @@ Expected<Frame> decode_frame(std::span<std::byte> stuffed) noexcept {
     Frame f;
     f.type = static_cast<FrameType>(raw[1]);
     const std::size_t length = load_le(raw + 14, 2);
-    if (!known(f.type) || *n != frame::raw_bytes(length) || (f.type == FrameType::ack && length != 0))
+    if (!known(f.type) || *n != frame::raw_bytes(length) || (f.type != FrameType::data && length != 0))
         return std::unexpected(Errc::invalid_argument);
     const std::size_t covered = frame::header_bytes + length;
     if (crc32c(raw, covered) != load_le(raw + covered, 4)) return std::unexpected(Errc::io_error);

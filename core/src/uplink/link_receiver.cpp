@@ -24,9 +24,11 @@ bool LinkReceiver::on_data(const Frame& f) noexcept {
         session_ = f.session;
         expected_ = f.aux;
         durable_next_ = f.aux;
+        gap_reported_ = false;
     }
     if (f.seq == expected_) {
         ++expected_;
+        gap_reported_ = false;
         ++counters_.delivered;
         return true;
     }
@@ -36,6 +38,8 @@ bool LinkReceiver::on_data(const Frame& f) noexcept {
         if (f.seq < durable_next_) ack_due_ = true;
     } else {
         ++counters_.out_of_order;
+        // Once per gap: the frames after a lost one all land here, and one resend serves them all.
+        if (!gap_reported_) nak_due_ = gap_reported_ = true;
     }
     return false;
 }
@@ -80,11 +84,13 @@ std::size_t LinkReceiver::pull(std::span<std::byte> out) noexcept {
     std::size_t written = 0;
     while (written < out.size()) {
         if (tx_at_ == tx_length_) {
-            if (!ack_due_) break;
-            ack_due_ = false;
-            const auto n = encode_frame(Frame{FrameType::ack, session_, durable_next_, boot_, {}}, tx_);
+            if (!ack_due_ && !nak_due_) break;
+            const bool ack = ack_due_;
+            const Frame f{ack ? FrameType::ack : FrameType::nak, session_, ack ? durable_next_ : expected_, boot_, {}};
+            (ack ? ack_due_ : nak_due_) = false;
+            const auto n = encode_frame(f, tx_);
             if (!n) break; // cannot happen: tx_ holds an ACK
-            ++counters_.acks_sent;
+            ++(ack ? counters_.acks_sent : counters_.naks_sent);
             tx_at_ = 0;
             tx_length_ = *n;
         }

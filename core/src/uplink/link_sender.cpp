@@ -104,15 +104,7 @@ void LinkSender::on_ack(const Frame& f, std::uint32_t now_ms) noexcept {
         return;
     }
     ++counters_.acks_received;
-    const bool restarted = peer_known_ && f.aux != peer_boot_;
-    peer_known_ = true;
-    peer_boot_ = f.aux;
-    if (restarted) {
-        // The new gateway holds nothing of what it had not made durable: resend at once.
-        ++counters_.peer_restarts;
-        send_next_ = base_;
-        timeout_ms_ = config_.initial_timeout_ms;
-    }
+    on_peer_boot(f.aux);
     const std::uint32_t acked = f.seq - base_;
     if (acked == 0) {
         ++counters_.stale_acks;
@@ -131,6 +123,34 @@ void LinkSender::on_ack(const Frame& f, std::uint32_t now_ms) noexcept {
     deadline_ms_ = now_ms + timeout_ms_;
 }
 
+void LinkSender::on_peer_boot(std::uint32_t boot) noexcept {
+    const bool restarted = peer_known_ && boot != peer_boot_;
+    peer_known_ = true;
+    peer_boot_ = boot;
+    if (restarted) {
+        // The new gateway holds nothing of what it had not made durable: resend at once.
+        ++counters_.peer_restarts;
+        send_next_ = base_;
+        timeout_ms_ = config_.initial_timeout_ms;
+    }
+}
+
+void LinkSender::on_nak(const Frame& f) noexcept {
+    if (f.session != session_) {
+        ++counters_.stale_acks;
+        return;
+    }
+    on_peer_boot(f.aux);
+    // Only a frame sent and unacknowledged can be lacking; a NAK for anything else is stale (the
+    // window moved on or is being resent already).
+    if (f.seq < base_ || f.seq >= send_next_) {
+        ++counters_.stale_acks;
+        return;
+    }
+    ++counters_.naks;
+    send_next_ = f.seq;
+}
+
 void LinkSender::push(std::span<const std::byte> in, std::uint32_t now_ms) noexcept {
     while (!in.empty()) {
         const Assembled a = rx_.push(rx_buffer_, in);
@@ -139,6 +159,7 @@ void LinkSender::push(std::span<const std::byte> in, std::uint32_t now_ms) noexc
         case AssembleStatus::need_more: break;
         case AssembleStatus::frame:
             if (a.frame.type == FrameType::ack) on_ack(a.frame, now_ms);
+            else if (a.frame.type == FrameType::nak) on_nak(a.frame);
             else ++counters_.malformed;
             break;
         case AssembleStatus::bad_crc: ++counters_.crc_failures; break;

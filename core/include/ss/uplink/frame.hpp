@@ -16,6 +16,7 @@ namespace ss::uplink {
 enum class FrameType : std::uint8_t {
     data = 1, ///< sender → receiver: one payload, numbered within the sender's session
     ack = 2,  ///< receiver → sender: every DATA seq below `seq` of `session` is durable
+    nak = 3,  ///< receiver → sender: a frame was lost; `seq` of `session` is the one it needs next
 };
 
 namespace frame {
@@ -32,8 +33,9 @@ constexpr std::size_t wire_bytes_max(std::size_t n) noexcept { return cobs::enco
 } // namespace frame
 
 /// A frame's fields. `aux` is the DATA frame's window base (the sender's oldest unacknowledged
-/// seq, which a receiver that has not seen the session starts from) or the ACK's receiver boot
-/// (which tells the sender the gateway restarted). `payload` is empty in an ACK.
+/// seq, which a receiver that has not seen the session starts from) or the ACK's and NAK's
+/// receiver boot (which tells the sender the gateway restarted). `payload` is empty in an ACK and
+/// a NAK.
 struct Frame {
     FrameType type = FrameType::data;
     std::uint32_t session = 0;
@@ -43,7 +45,7 @@ struct Frame {
 };
 
 /// Writes f stuffed and delimited into out; returns the bytes written. Errc::invalid_argument for
-/// an unknown type, a payload over frame::max_payload or an ACK with a payload; Errc::no_space if
+/// an unknown type, a payload over frame::max_payload or an ACK or NAK with a payload; Errc::no_space if
 /// out is smaller than frame::wire_bytes_max(payload size) may need.
 Expected<std::size_t> encode_frame(const Frame& f, std::span<std::byte> out) noexcept;
 

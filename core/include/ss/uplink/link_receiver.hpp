@@ -2,7 +2,8 @@
 // into frames, hands each new DATA payload of the sender's session up exactly once and in order,
 // drops duplicates, gaps and corrupted frames (counted), and acknowledges only what the upper
 // layer says is durable (mark_durable), so that the MCU never erases a batch the gateway could
-// still lose. A DATA frame of a session it has not seen (an MCU reset, or this receiver new after
+// still lose. The first frame past a gap is answered by a NAK, so that the sender resends the lost
+// frame without waiting for its timeout. A DATA frame of a session it has not seen (an MCU reset, or this receiver new after
 // a gateway restart) starts that session at the frame's window base: everything before it was
 // acknowledged by someone.
 //
@@ -26,10 +27,11 @@ struct ReceiverCounters {
     std::uint64_t duplicates = 0;      ///< DATA frames already handed up in this session
     std::uint64_t out_of_order = 0;    ///< DATA frames past a gap (an earlier frame was lost)
     std::uint64_t crc_failures = 0;
-    std::uint64_t malformed = 0;       ///< bad stuffing, version, type or length, or an ACK
+    std::uint64_t malformed = 0;       ///< bad stuffing, version, type or length, or an ACK or NAK
     std::uint64_t resyncs = 0;         ///< overlong runs without a delimiter dropped
     std::uint64_t session_changes = 0; ///< a new sender session after an earlier one (MCU reset)
     std::uint64_t acks_sent = 0;
+    std::uint64_t naks_sent = 0;       ///< gaps reported, one per gap
 };
 
 /// What one push amounted to: `consumed` bytes taken, and when `delivered`, a new payload (valid
@@ -64,7 +66,7 @@ public:
     /// Errc::invalid_argument if `seq` of the current session was never delivered.
     Expected<void> mark_durable(std::uint32_t session, std::uint32_t seq) noexcept;
 
-    /// Writes up to out.size() bytes of ACKs to send; 0 when none is due.
+    /// Writes up to out.size() bytes of ACKs and NAKs to send; 0 when none is due.
     std::size_t pull(std::span<std::byte> out) noexcept;
 
     const ReceiverCounters& counters() const noexcept { return counters_; }
@@ -81,6 +83,8 @@ private:
     std::uint32_t expected_ = 0;     ///< next seq to hand up
     std::uint32_t durable_next_ = 0; ///< every seq below is durable
     bool ack_due_ = false;
+    bool nak_due_ = false;
+    bool gap_reported_ = false; ///< a NAK went out for the gap at expected_
     std::array<std::byte, frame::wire_bytes_max(0)> tx_{};
     std::size_t tx_at_ = 0;
     std::size_t tx_length_ = 0;

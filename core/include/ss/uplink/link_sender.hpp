@@ -1,7 +1,7 @@
 // The MCU's end of the uplink (docs/uplink-protocol.md, "Sender"): numbers the payloads it is
 // given within its session, keeps up to W of them in flight in the caller's storage, sends them
-// go-back-N (after a timeout, or a gateway restart, everything from the oldest unacknowledged
-// one again), and reports, by the id the caller gave, exactly the payloads the gateway
+// go-back-N (after a timeout or a gateway restart everything from the oldest unacknowledged one
+// again, after a NAK everything from the frame the gateway lacks), and reports, by the id the caller gave, exactly the payloads the gateway
 // acknowledged as durable: the only ones the MCU may erase.
 //
 // Byte-oriented: pull() gives the bytes to transmit, push() takes the bytes received, so the same
@@ -33,9 +33,10 @@ struct SenderCounters {
     std::uint64_t timeouts = 0;
     std::uint64_t frames_acked = 0;       ///< DATA frames acknowledged
     std::uint64_t acks_received = 0;      ///< ACK frames of this session that passed the checks
-    std::uint64_t stale_acks = 0;         ///< ACKs of another session, or acknowledging nothing new
+    std::uint64_t stale_acks = 0;         ///< ACKs or NAKs of another session, ACKs acknowledging nothing new, NAKs for no outstanding frame
     std::uint64_t bogus_acks = 0;         ///< ACKs beyond what was sent (ignored)
-    std::uint64_t peer_restarts = 0;      ///< ACKs that came from a new gateway boot
+    std::uint64_t naks = 0;               ///< NAKs of this session that sent the window again
+    std::uint64_t peer_restarts = 0;      ///< ACKs or NAKs that came from a new gateway boot
     std::uint64_t crc_failures = 0;
     std::uint64_t malformed = 0;          ///< frames with bad stuffing, version, type or length, or DATA
     std::uint64_t resyncs = 0;            ///< overlong runs without a delimiter dropped
@@ -93,6 +94,9 @@ private:
                std::span<std::byte> tx_buffer, std::uint32_t session, SenderConfig config) noexcept;
     std::span<std::byte> slot_payload(std::uint32_t seq) noexcept;
     void on_ack(const Frame& f, std::uint32_t now_ms) noexcept;
+    void on_nak(const Frame& f) noexcept;
+    /// Notes the receiver boot an ACK or NAK carries; a new one means the gateway restarted.
+    void on_peer_boot(std::uint32_t boot) noexcept;
     bool start_next_frame(std::uint32_t now_ms) noexcept;
 
     std::span<SenderSlot> slots_;
