@@ -356,6 +356,10 @@ int main(int argc, char** argv) {
         // A first frame whose base lies past its seq: adopting that base would acknowledge frames
         // nobody received.
         write("regressions/uplink/base-past-seq.bin", frame(FrameType::data, 3, 1, 9, {1}));
+        // The last seq, after which the receiver's next expected seq would wrap to 0.
+        write("regressions/uplink/last-seq.bin", cat({frame(FrameType::data, 3, 0xFFFFFFFEu, 0xFFFFFFFEu, {1}),
+                                                      frame(FrameType::data, 3, 0xFFFFFFFFu, 0xFFFFFFFEu, {2}),
+                                                      frame(FrameType::data, 3, 0, 0, {3})}));
         write("regressions/uplink/overlong-run.bin", cat({Bytes(1000, 0x41), {0}, f0}));
     }
 

@@ -4,6 +4,11 @@
 #include <cstring>
 
 namespace ss::uplink {
+namespace {
+
+constexpr std::uint32_t last_seq = 0xFFFFFFFFu;
+
+} // namespace
 
 Expected<LinkReceiver> LinkReceiver::make(std::span<std::byte> frame_buffer, std::uint32_t boot) noexcept {
     if (frame_buffer.size() < frame_buffer_bytes(0)) return std::unexpected(Errc::invalid_argument);
@@ -11,9 +16,10 @@ Expected<LinkReceiver> LinkReceiver::make(std::span<std::byte> frame_buffer, std
 }
 
 bool LinkReceiver::on_data(const Frame& f) noexcept {
-    if (f.aux > f.seq) {
+    if (f.aux > f.seq || f.seq == last_seq) {
         // A sender never has a frame out below its window base; adopting such a base would
-        // acknowledge frames nobody received.
+        // acknowledge frames nobody received. Nor does it use the last seq, after which the next
+        // expected one would wrap to 0 and the session deliver everything again.
         ++counters_.malformed;
         return false;
     }
@@ -24,7 +30,8 @@ bool LinkReceiver::on_data(const Frame& f) noexcept {
         session_ = f.session;
         expected_ = f.aux;
         durable_next_ = f.aux;
-        gap_reported_ = false;
+        // What was due concerned the old session; its sender is gone.
+        ack_due_ = nak_due_ = gap_reported_ = false;
     }
     if (f.seq == expected_) {
         ++expected_;

@@ -58,7 +58,7 @@ public:
     /// A sender for `session` (a value the caller never reuses after a reset: a boot counter, a
     /// random word) with a window of slots.size() frames; payload_storage is split evenly among
     /// the slots, and tx_buffer (tx_buffer_bytes of the largest payload) holds the frame on its way
-    /// out. Errc::invalid_argument if there are no slots, a slot gets no bytes, the tx buffer is
+    /// out. Errc::invalid_argument if there are no slots or more than 65 536, a slot gets no bytes, the tx buffer is
     /// smaller than tx_buffer_bytes(slot bytes) or a timeout is 0 or initial > max.
     static Expected<LinkSender> make(std::span<SenderSlot> slots, std::span<std::byte> payload_storage,
                                      std::span<std::byte> tx_buffer, std::uint32_t session,
