@@ -320,31 +320,35 @@ TEST_CASE("gateway restarts and MCU resets among byte faults cost retransmission
 }
 
 TEST_CASE("without acknowledgements the sender backs off exponentially to its cap and reports nothing") {
-    std::vector<SenderSlot> slots(2);
-    Bytes storage(200);
-    Bytes tx(LinkSender::tx_buffer_bytes(100));
-    auto sender = LinkSender::make(slots, storage, tx, 9, SenderConfig{10, 80}).value();
-    REQUIRE(sender.submit(1, Bytes(50, std::byte{7})));
-    std::vector<std::uint32_t> resent_at;
-    std::uint64_t sent_before = 0;
-    Bytes out(4096);
-    for (std::uint32_t now = 0; now < 1000; ++now) {
-        sender.pull(out, now);
-        if (sender.counters().frames_retransmitted != sent_before) {
-            sent_before = sender.counters().frames_retransmitted;
-            resent_at.push_back(now);
+    // The same from 0 and across the wrap of the millisecond counter.
+    for (const std::uint32_t start : {0u, 0xFFFFFF80u}) {
+        CAPTURE(start);
+        std::vector<SenderSlot> slots(2);
+        Bytes storage(200);
+        Bytes tx(LinkSender::tx_buffer_bytes(100));
+        auto sender = LinkSender::make(slots, storage, tx, 9, SenderConfig{10, 80}).value();
+        REQUIRE(sender.submit(1, Bytes(50, std::byte{7})));
+        std::vector<std::uint32_t> resent_at;
+        std::uint64_t sent_before = 0;
+        Bytes out(4096);
+        for (std::uint32_t t = 0; t < 1000; ++t) {
+            sender.pull(out, start + t);
+            if (sender.counters().frames_retransmitted != sent_before) {
+                sent_before = sender.counters().frames_retransmitted;
+                resent_at.push_back(t);
+            }
+            CHECK_FALSE(sender.take_acked());
         }
-        CHECK_FALSE(sender.take_acked());
+        REQUIRE(resent_at.size() >= 5);
+        // Sent at 0; then after 10, 20, 40, 80, 80, ... ms.
+        CHECK(resent_at[0] == 10);
+        CHECK(resent_at[1] == 30);
+        CHECK(resent_at[2] == 70);
+        CHECK(resent_at[3] == 150);
+        CHECK(resent_at[4] == 230);
+        CHECK(sender.counters().timeouts == resent_at.size());
+        CHECK(sender.counters().frames_sent == 1);
     }
-    REQUIRE(resent_at.size() >= 5);
-    // Sent at 0; then after 10, 20, 40, 80, 80, ... ms.
-    CHECK(resent_at[0] == 10);
-    CHECK(resent_at[1] == 30);
-    CHECK(resent_at[2] == 70);
-    CHECK(resent_at[3] == 150);
-    CHECK(resent_at[4] == 230);
-    CHECK(sender.counters().timeouts == resent_at.size());
-    CHECK(sender.counters().frames_sent == 1);
 }
 
 TEST_CASE("the receiver acknowledges only what is durable; the sender reports exactly what was acknowledged") {
