@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (the disk tier's parsers, the actor config file's loader, the compact
-# upload codec's decoder) with clang
+# upload codec's decoder, the MCU uplink's frame receiver) with clang
 # (ASan + UBSan) and runs each for a bounded time on a temporary copy of its seed corpus
 # (tests/fuzz/README.md).
 #
 # Usage: scripts/fuzz.sh [seconds per target, default 30] [target ...]
-#   targets: fuzz_meta fuzz_unit_scanner fuzz_config fuzz_compact (default: all four)
+#   targets: fuzz_meta fuzz_unit_scanner fuzz_config fuzz_compact fuzz_uplink_frame (default: all five)
 # Environment:
 #   SS_FUZZ_BUILD_DIR  the clang build directory        (default: build/fuzz)
 #   SS_FUZZ_OUT        where crash inputs and logs go    (default: <build dir>/out)
@@ -19,12 +19,12 @@ src=$(pwd)
 
 seconds=${1:-30}
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: $0 [seconds per target] [fuzz_meta|fuzz_unit_scanner|fuzz_config|fuzz_compact ...]" >&2
+  echo "usage: $0 [seconds per target] [fuzz_meta|fuzz_unit_scanner|fuzz_config|fuzz_compact|fuzz_uplink_frame ...]" >&2
   exit 2
 fi
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_meta fuzz_unit_scanner fuzz_config fuzz_compact)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_meta fuzz_unit_scanner fuzz_config fuzz_compact fuzz_uplink_frame)
 
 build_dir=${SS_FUZZ_BUILD_DIR:-build/fuzz}
 out_dir=${SS_FUZZ_OUT:-$build_dir/out}
@@ -58,6 +58,7 @@ for target in "${targets[@]}"; do
     fuzz_unit_scanner) name=scanner; max_len=20000 ;; # room for a few 4096-byte units
     fuzz_config) name=config; max_len=12000 ;;         # room for config/examples/gateway.ini
     fuzz_compact) name=compact; max_len=4096 ;;        # a few hundred records, names of any length
+    fuzz_uplink_frame) name=uplink; max_len=4096 ;;    # several frames, one longer than the receiver's buffer
     *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
   esac
   bin="$build_dir/tests/fuzz/$target"

@@ -17,6 +17,7 @@
 #include "ss/sector_format.hpp"
 
 #include "ss/upload/compact_codec.hpp"
+#include "ss/uplink/frame.hpp"
 
 #include "fuzz_checks.hpp"
 
@@ -314,6 +315,52 @@ int main(int argc, char** argv) {
         for (std::uint8_t x : std::initializer_list<std::uint8_t>{0x03, 0x2A, 0xE8, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F})
             b.push_back(x);
         write("regressions/compact/count-out-of-range.bin", b);
+    }
+
+    // Uplink byte streams (fuzz_uplink_frame): frames of one session in order, with a resend, an
+    // ACK, garbage, and a second session; and hand-made refusals.
+    {
+        auto frame = [](uplink::FrameType type, std::uint32_t session, std::uint32_t seq, std::uint32_t aux,
+                        Bytes payload) {
+            std::vector<std::byte> out(uplink::frame::wire_bytes_max(payload.size()));
+            const auto n = uplink::encode_frame(
+                uplink::Frame{type, session, seq, aux, std::as_bytes(std::span(payload))}, out);
+            if (!n) std::exit(1);
+            Bytes b(n.value());
+            std::memcpy(b.data(), out.data(), b.size());
+            return b;
+        };
+        auto cat = [](std::initializer_list<Bytes> parts) {
+            Bytes all;
+            for (const Bytes& p : parts) all.insert(all.end(), p.begin(), p.end());
+            return all;
+        };
+        using uplink::FrameType;
+        const Bytes f0 = frame(FrameType::data, 0x0A0B0C0D, 0, 0, {0x53, 0x42, 0x01, 0x00, 0x07});
+        const Bytes f1 = frame(FrameType::data, 0x0A0B0C0D, 1, 0, Bytes(40, 0x11));
+        const Bytes f2 = frame(FrameType::data, 0x0A0B0C0D, 2, 1, Bytes(260, 0x22));
+        const Bytes ack = frame(FrameType::ack, 0x0A0B0C0D, 2, 7, {});
+        write("corpus/uplink/one-data-frame.bin", cat({{0}, f0}));
+        write("corpus/uplink/three-in-order.bin", cat({{0}, f0, f1, f2}));
+        write("corpus/uplink/resend-and-gap.bin", cat({f0, f2, f1, f1, f2}));
+        write("corpus/uplink/ack.bin", ack);
+        write("corpus/uplink/garbage-between.bin", cat({f0, {0x13, 0x37, 0xFF, 0x00}, f1, {0x55, 0x66}, f2}));
+        write("corpus/uplink/two-sessions.bin",
+              cat({f0, f1, frame(FrameType::data, 0x99, 5, 5, {1, 2, 3}), frame(FrameType::data, 0x99, 6, 5, {4})}));
+        Bytes b = f0;
+        b[b.size() - 3] ^= 0x40;
+        write("regressions/uplink/crc-mismatch.bin", b);
+        b = f1;
+        b.erase(b.begin() + 10);
+        write("regressions/uplink/byte-dropped.bin", b);
+        // A first frame whose base lies past its seq: adopting that base would acknowledge frames
+        // nobody received.
+        write("regressions/uplink/base-past-seq.bin", frame(FrameType::data, 3, 1, 9, {1}));
+        // The last seq, after which the receiver's next expected seq would wrap to 0.
+        write("regressions/uplink/last-seq.bin", cat({frame(FrameType::data, 3, 0xFFFFFFFEu, 0xFFFFFFFEu, {1}),
+                                                      frame(FrameType::data, 3, 0xFFFFFFFFu, 0xFFFFFFFEu, {2}),
+                                                      frame(FrameType::data, 3, 0, 0, {3})}));
+        write("regressions/uplink/overlong-run.bin", cat({Bytes(1000, 0x41), {0}, f0}));
     }
 
     std::printf("fuzz_corpus_gen: wrote %d files under %s\n", written, root.c_str());

@@ -14,6 +14,7 @@
 
 #include "compact_fuzz_check.hpp"
 #include "fuzz_checks.hpp"
+#include "uplink_fuzz_check.hpp"
 
 #ifndef SS_FUZZ_DIR
 #error "SS_FUZZ_DIR must name tests/fuzz"
@@ -81,4 +82,12 @@ TEST_CASE("every compact upload batch in the fuzz seed corpus passes the compact
 
 TEST_CASE("every compact upload batch regression input passes the compact decoder checks") {
     replay("regressions/compact", ss::fuzz::check_compact);
+}
+
+TEST_CASE("every uplink byte stream in the fuzz seed corpus passes the uplink checks") {
+    replay("corpus/uplink", ss::fuzz::check_uplink);
+}
+
+TEST_CASE("every uplink regression input passes the uplink checks") {
+    replay("regressions/uplink", ss::fuzz::check_uplink);
 }
