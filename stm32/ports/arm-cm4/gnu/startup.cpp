@@ -17,6 +17,7 @@ int main();
 void SysTick_Handler();
 // The peripheral interrupts the drivers (stm32/drivers) serve, by the reference manual's names;
 // each is weak, so a driver or an application overrides it by defining the name.
+void PVD_IRQHandler();
 void DMA1_Stream0_IRQHandler();
 void DMA1_Stream1_IRQHandler();
 void DMA1_Stream2_IRQHandler();
@@ -122,6 +123,7 @@ extern "C" __attribute__((weak)) void ss_stm32_after_fault(const ss::stm32::Faul
 // the F405 has no HASH, QEMU's netduinoplus2 no RNG) is free for software-triggered interrupts.
 extern "C" __attribute__((weak, alias("Default_Handler"))) void SysTick_Handler();
 #define SS_WEAK_IRQ(name) extern "C" __attribute__((weak, alias("Default_Handler"))) void name();
+SS_WEAK_IRQ(PVD_IRQHandler)
 SS_WEAK_IRQ(DMA1_Stream0_IRQHandler)
 SS_WEAK_IRQ(DMA1_Stream1_IRQHandler)
 SS_WEAK_IRQ(DMA1_Stream2_IRQHandler)
@@ -180,6 +182,7 @@ constexpr VectorTable make_table() {
     constexpr int first_irq = system_vectors - 1;
     struct Named { int irq; Vector handler; };
     const Named named[] = {
+        {1, PVD_IRQHandler},
         {11, DMA1_Stream0_IRQHandler}, {12, DMA1_Stream1_IRQHandler}, {13, DMA1_Stream2_IRQHandler},
         {14, DMA1_Stream3_IRQHandler}, {15, DMA1_Stream4_IRQHandler}, {16, DMA1_Stream5_IRQHandler},
         {17, DMA1_Stream6_IRQHandler}, {18, ADC_IRQHandler},           {28, TIM2_IRQHandler},

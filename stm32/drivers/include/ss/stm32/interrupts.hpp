@@ -9,6 +9,7 @@ namespace ss::stm32 {
 
 /// An interrupt's position in the NVIC.
 enum class Irq : std::uint8_t {
+    pvd = 1, ///< the programmable voltage detector, through EXTI line 16
     dma1_stream0 = 11, dma1_stream1 = 12, dma1_stream2 = 13, dma1_stream3 = 14,
     dma1_stream4 = 15, dma1_stream5 = 16, dma1_stream6 = 17, adc = 18,
     tim2 = 28, tim3 = 29, tim4 = 30, spi1 = 35, spi2 = 36,

@@ -28,6 +28,7 @@ inline constexpr std::uint32_t apb1_usart2 = 1u << 17;
 inline constexpr std::uint32_t apb1_usart3 = 1u << 18;
 inline constexpr std::uint32_t apb1_uart4 = 1u << 19;
 inline constexpr std::uint32_t apb1_uart5 = 1u << 20;
+inline constexpr std::uint32_t apb1_pwr = 1u << 28;
 
 // APB2ENR
 inline constexpr std::uint32_t apb2_usart1 = 1u << 4;
