@@ -73,15 +73,16 @@ Expected<std::uint32_t> SettingsStore::read_data(std::uint32_t slot, std::uint32
     return crc;
 }
 
+Expected<void> SettingsStore::read_header(std::uint32_t slot, std::byte* header) noexcept {
+    return for_each_piece(dev_, page_, slot * slot_blocks(), 0, header_bytes, [&](const std::byte* piece, std::uint32_t n) {
+        std::memcpy(header, piece, n);
+        header += n;
+    });
+}
+
 Expected<SettingsStore::Slot> SettingsStore::inspect(std::uint32_t slot) noexcept {
     std::byte header[header_bytes];
-    std::byte* h = header;
-    const auto r = for_each_piece(dev_, page_, slot * slot_blocks(), 0, header_bytes,
-                                  [&](const std::byte* piece, std::uint32_t n) {
-                                      std::memcpy(h, piece, n);
-                                      h += n;
-                                  });
-    if (!r) return std::unexpected(r.error());
+    if (auto r = read_header(slot, header); !r) return std::unexpected(r.error());
     Slot s;
     s.erased = true;
     for (std::byte b : header) s.erased = s.erased && std::to_integer<std::uint8_t>(b) == dev_.geometry().erased_byte;
@@ -117,14 +118,7 @@ Expected<SettingsLoad> SettingsStore::load(void* out, std::uint32_t out_capacity
     // Read again into the caller's buffer, checked again: what the caller gets is what the CRC
     // covered, even if the first read and this one saw different bytes.
     std::byte header[header_bytes];
-    std::byte* h = header;
-    if (auto r = for_each_piece(dev_, page_, pick * slot_blocks(), 0, header_bytes,
-                                [&](const std::byte* piece, std::uint32_t n) {
-                                    std::memcpy(h, piece, n);
-                                    h += n;
-                                });
-        !r)
-        return std::unexpected(r.error());
+    if (auto r = read_header(pick, header); !r) return std::unexpected(r.error());
     const auto crc = read_data(pick, slots[pick].bytes, crc32c(header, crc_covered_header), out);
     if (!crc) return std::unexpected(crc.error());
     if (*crc != sector::load<std::uint32_t>(header + field::crc)) return std::unexpected(Errc::io_error);

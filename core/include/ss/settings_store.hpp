@@ -63,6 +63,7 @@ private:
     };
     std::uint32_t slot_blocks() const noexcept;
     Expected<Slot> inspect(std::uint32_t slot) noexcept;
+    Expected<void> read_header(std::uint32_t slot, std::byte* header) noexcept;
     /// Reads the slot's data (after the header) into out when out is not null, and returns the
     /// CRC32C continued over it from `crc` (the header's first 20 bytes).
     Expected<std::uint32_t> read_data(std::uint32_t slot, std::uint32_t bytes, std::uint32_t crc, void* out) noexcept;
