@@ -446,3 +446,56 @@ TEST_CASE("a lost frame is answered by one NAK and resent without waiting for th
     deliver(again);
     CHECK(delivered == std::vector<std::uint32_t>{0, 1, 2, 3});
 }
+
+TEST_CASE("a restarted receiver that took its session from a stale frame catches up with the sender's base") {
+    std::vector<SenderSlot> slots(4);
+    Bytes storage(400);
+    Bytes tx(LinkSender::tx_buffer_bytes(100));
+    auto sender = LinkSender::make(slots, storage, tx, 5, SenderConfig{100, 400}).value();
+    Bytes frame_buffer(LinkReceiver::frame_buffer_bytes(100));
+    auto old_gateway = LinkReceiver::make(frame_buffer, 77).value();
+    for (std::uint64_t id = 10; id < 13; ++id) REQUIRE(sender.submit(id, Bytes(30, std::byte(id))));
+    // All three frames go out with window base 0; a copy of the last one is still on its way
+    // (in a socket, a USB adapter) when the gateway restarts.
+    Bytes wire(4096);
+    wire.resize(sender.pull(wire, 0));
+    Bytes late_copy;
+    for (std::size_t i = wire.size() - 1; i-- > 0;)
+        if (wire[i] == std::byte{0}) {
+            late_copy.assign(wire.begin() + static_cast<std::ptrdiff_t>(i) + 1, wire.end());
+            break;
+        }
+    for (std::span<const std::byte> in = wire; !in.empty();) in = in.subspan(old_gateway.push(in).consumed);
+    // The old gateway made seqs 0 and 1 durable; the sender's base moves to 2.
+    REQUIRE(old_gateway.mark_durable(5, 1));
+    Bytes ack(256);
+    ack.resize(old_gateway.pull(ack));
+    sender.push(ack, 1);
+    CHECK(sender.take_acked() == 10);
+    CHECK(sender.take_acked() == 11);
+    // The new gateway's first frame is the late copy of seq 2, base 0: it takes the session from it.
+    auto gateway = LinkReceiver::make(frame_buffer, 78).value();
+    const auto deliver = [&](const Bytes& bytes) {
+        std::vector<std::uint32_t> seqs;
+        for (std::span<const std::byte> in = bytes; !in.empty();) {
+            const ReceiveStep s = gateway.push(in);
+            in = in.subspan(s.consumed);
+            if (s.delivered) seqs.push_back(s.seq);
+        }
+        return seqs;
+    };
+    CHECK(deliver(late_copy).empty()); // seq 2 is past the base 0 it adopted: a gap
+    Bytes nak(256);
+    nak.resize(gateway.pull(nak));
+    sender.push(nak, 2); // names seq 0, acknowledged long ago: stale
+    // The sender goes back to its base, 2, and resends it with base 2: the gateway goes on there.
+    Bytes again(4096);
+    again.resize(sender.pull(again, 500));
+    CHECK(deliver(again) == std::vector<std::uint32_t>{2});
+    REQUIRE(gateway.mark_durable(5, 2));
+    Bytes last(256);
+    last.resize(gateway.pull(last));
+    sender.push(last, 501);
+    CHECK(sender.take_acked() == 12);
+    CHECK(sender.unacked() == 0);
+}

@@ -32,6 +32,14 @@ bool LinkReceiver::on_data(const Frame& f) noexcept {
         durable_next_ = f.aux;
         // What was due concerned the old session; its sender is gone.
         ack_due_ = nak_due_ = gap_reported_ = false;
+    } else if (f.aux > expected_) {
+        // The sender's window starts past the frame this receiver waits for: an ACK from an
+        // earlier gateway run made those frames durable, and this receiver took the session from
+        // a frame sent before that ACK arrived. The sender never resends below its base, so
+        // waiting would wait for ever; its base is where this session goes on.
+        expected_ = f.aux;
+        durable_next_ = f.aux;
+        nak_due_ = gap_reported_ = false;
     }
     if (f.seq == expected_) {
         ++expected_;
