@@ -135,7 +135,8 @@ void FlashColdTier::accept(std::uint32_t slot, const DetachedSector* sectors, st
             note_io(true);
         } else {
             // The device is full of pending data (nothing may be dropped for this sector) or
-            // failing: the sector is lost, and counted.
+            // failing: the sector is lost, and counted. Later sectors stay in RAM (accepts).
+            if (put.error() == Errc::no_space) refusing_ = true;
             lost_records_ += kept;
             s.dropped_full += kept;
             health_ |= SS_HEALTH_DROPPING;
@@ -196,6 +197,7 @@ void FlashColdTier::erase_pending_until(std::uint32_t slot, std::uint64_t end_se
     s.unsent_seq = max64(s.unsent_seq, end_seq);
     if (!log_.mark_sent(s.key, s.unsent_seq) || !log_.acknowledge(s.key, end_seq)) note_io(false);
     s.acked_seq = end_seq;
+    refusing_ = false;
     s.pending -= erased;
     s.retained -= erased;
     s.erased += erased;
@@ -250,6 +252,7 @@ Expected<void> FlashColdTier::clear(std::uint32_t slot, std::uint64_t head_seq) 
     auto r = log_.mark_sent(s.key, s.unsent_seq);
     if (r && s.unsent_seq > s.acked_seq) r = log_.acknowledge(s.key, s.unsent_seq);
     if (r) s.acked_seq = s.unsent_seq;
+    refusing_ = false;
     if (r) r = log_.sync();
     note_io(r.has_value());
     if (!r) {

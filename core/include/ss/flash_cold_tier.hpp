@@ -88,7 +88,9 @@ public:
     RangeStep read_range(std::uint32_t slot, std::uint64_t from, BatchCopy& copy) noexcept override;
     /// Acknowledges everything below head_seq in the log and syncs it at once.
     Expected<void> clear(std::uint32_t slot, std::uint64_t head_seq) noexcept override;
-    bool accepts(std::uint32_t slot) const noexcept override { return mem_.sensors[slot].attached; }
+    /// Not while the device refuses appends (full of pending data): sectors then stay in RAM
+    /// under the RAM policy until an acknowledgement frees flash.
+    bool accepts(std::uint32_t slot) const noexcept override { return mem_.sensors[slot].attached && !refusing_; }
     void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
     std::uint64_t seq_limit(std::uint32_t slot) const noexcept override { return mem_.sensors[slot].durable_end; }
     void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept override;
@@ -122,6 +124,7 @@ private:
     std::uint32_t failed_syncs_ = 0;
     std::uint64_t lost_records_ = 0;
     std::uint64_t log_dropped_ = 0; ///< the log's dropped_records, as last seen
+    bool refusing_ = false; ///< the last append was refused: the device is full of pending data
     bool synced_ = true; ///< nothing appended or acknowledged since the last successful sync
 };
 
