@@ -44,6 +44,7 @@ struct FlashColdSensor {
     std::uint32_t corrupt_units = 0;
     FlashLocation unsent_at;           ///< where the unit holding unsent_seq was found
 };
+static_assert(sizeof(FlashColdSensor) == 112, "the per-sensor RAM docs/flash-format.md states");
 
 /// Memory the caller gives the tier: a FlashColdSensor per engine sensor slot and a buffer of
 /// the engine's sector_bytes for reading one unit back.
