@@ -35,10 +35,12 @@ constexpr ss::BlockGeometry geometry{1, 256, 8192, 8, 0xFF};
 alignas(8) __attribute__((section(".store"))) std::byte arena[32 * 1024 - 256];
 alignas(8) std::byte flash_memory[std::size_t{8192} * 8];
 ss::stm32::test::RamBlockDevice device{flash_memory, geometry};
-// The tier's RAM (cleared at every boot: a reset leaves RAM undefined). Not the CCM: QEMU's
-// netduinoplus2 does not model it.
-ss::FlashStream streams[sensors];
-ss::FlashColdSensor tier_sensors[sensors];
+// The tier's RAM, built at every boot (a reset leaves RAM undefined): raw storage, so that no
+// initial image of it is kept in flash (.data). Not the CCM: QEMU's netduinoplus2 lacks it.
+alignas(ss::FlashStream) std::byte stream_storage[sizeof(ss::FlashStream) * sensors];
+alignas(ss::FlashColdSensor) std::byte tier_sensor_storage[sizeof(ss::FlashColdSensor) * sensors];
+ss::FlashStream* const streams = reinterpret_cast<ss::FlashStream*>(stream_storage);
+ss::FlashColdSensor* const tier_sensors = reinterpret_cast<ss::FlashColdSensor*>(tier_sensor_storage);
 std::byte page[256];
 std::byte unit[sector_bytes];
 alignas(ss::Engine) std::byte engine_storage[sizeof(ss::Engine)];
@@ -57,8 +59,10 @@ struct Boot {
 };
 
 bool boot(Boot& b, ss::Text& why) {
-    for (auto& s : streams) s = ss::FlashStream{};
-    for (auto& s : tier_sensors) s = ss::FlashColdSensor{};
+    for (std::uint32_t i = 0; i < sensors; ++i) {
+        std::construct_at(&streams[i]);
+        std::construct_at(&tier_sensors[i]);
+    }
     b.log = std::construct_at(reinterpret_cast<ss::FlashLog*>(log_storage), device,
                               ss::FlashLogMemory{streams, sensors, page});
     if (!b.log->mount()) {
