@@ -163,6 +163,54 @@ Expected<void> FlashLog::acknowledge(const FlashStreamKey& key, std::uint64_t en
     return {};
 }
 
+Expected<void> FlashLog::mark_sent(const FlashStreamKey& key, std::uint64_t end_seq) noexcept {
+    if (!mounted_) return std::unexpected(Errc::invalid_argument);
+    FlashStream* s = find_or_add(key);
+    if (!s) return std::unexpected(Errc::invalid_argument);
+    s->sent_end = max64(end_seq, s->acked_end);
+    return {};
+}
+
+Expected<FlashUnitInfo> FlashLog::find_unit(const FlashStreamKey& key, std::uint64_t from_seq, FlashLocation hint,
+                                            std::byte* out, std::uint32_t capacity) noexcept {
+    const FlashStream* s = find(key);
+    if (!mounted_ || !s) return std::unexpected(Errc::invalid_argument);
+    const std::uint64_t floor = max64(max64(s->acked_end, s->dropped_end), from_seq);
+    if (hint.block_seq < tail_seq_ || hint.page == 0) hint = {tail_seq_, 1};
+    FlashUnitInfo found{};
+    bool have = false, too_small = false;
+    for (std::uint32_t seq = hint.block_seq; seq <= head_seq_ && !have && !too_small; ++seq) {
+        auto m = is_member(seq);
+        if (!m) return std::unexpected(m.error());
+        if (!*m) continue;
+        Walk w;
+        auto r = walk(seq, seq == hint.block_seq ? hint.page : 1, w,
+                      [&](const UnitHeader& h, std::uint32_t page) noexcept -> Expected<bool> {
+            if (h.kind != kind_data || !(h.key() == key) || h.end() <= floor) return true;
+            if (out && h.bytes > capacity) {
+                too_small = true;
+                return false;
+            }
+            auto ok = payload_ok(phys_of(seq), page, h, out);
+            if (!ok) return std::unexpected(ok.error());
+            if (!*ok) {
+                ++found.corrupt_skipped;
+                found.corrupt_records += h.count;
+                return true;
+            }
+            found.first_seq = h.first;
+            found.count = h.count;
+            found.bytes = h.bytes;
+            found.at = {seq, page};
+            have = true;
+            return false;
+        });
+        if (!r) return std::unexpected(r.error());
+    }
+    if (too_small) return std::unexpected(Errc::invalid_argument);
+    return found;
+}
+
 Expected<FlashWear> FlashLog::wear() noexcept {
     if (auto r = check_layout(); !r) return std::unexpected(r.error());
     FlashWear w{~std::uint32_t{0}, 0};

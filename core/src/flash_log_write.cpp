@@ -164,7 +164,9 @@ Expected<void> FlashLog::reclaim_tail(bool& checkpointed) noexcept {
         const FlashStream* s = find(h.key());
         if (!s) return true;
         const std::uint64_t floor = max64(s->acked_end, s->dropped_end);
-        if (h.end() > floor && h.first < s->sent_end) {
+        // Acknowledgements may end inside a unit: it holds pending records only if some of
+        // those above the floor were handed out.
+        if (h.end() > floor && max64(h.first, floor) < s->sent_end) {
             pending = true;
             return false;
         }

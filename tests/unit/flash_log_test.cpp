@@ -303,3 +303,59 @@ TEST_CASE("SD-like geometry: 512 B pages erased to zero") {
     CHECK(expect == 300);
     CHECK(r.dev.violations() == 0);
 }
+
+TEST_CASE("a caller serving records itself: find_unit moves nothing, mark_sent and an acknowledgement inside a unit") {
+    Rig r(EmulatedBlockDevice::nor(4));
+    REQUIRE(r.log.mount());
+    for (std::uint64_t s = 0; s < 40; s += 10) r.append(1, s);
+    std::vector<std::byte> out(256);
+    // Found by record number, from any position inside a unit; asking again finds it again.
+    auto u = r.log.find_unit(stream_key(1), 15, {}, out.data(), 256);
+    REQUIRE(u);
+    CHECK(u->first_seq == 10);
+    CHECK(sector::first_seq(out.data()) == 10);
+    auto again = r.log.find_unit(stream_key(1), 15, u->at, nullptr, 0);
+    REQUIRE(again);
+    CHECK(again->first_seq == 10);
+    auto none = r.log.find_unit(stream_key(1), 40, {}, nullptr, 0);
+    REQUIRE(none);
+    CHECK(none->count == 0);
+    // Records 0..14 acknowledged, 15..24 handed out: the unit 10..19 is still found from 15 on.
+    REQUIRE(r.log.mark_sent(stream_key(1), 25));
+    REQUIRE(r.log.acknowledge(stream_key(1), 15));
+    u = r.log.find_unit(stream_key(1), 0, {}, nullptr, 0);
+    REQUIRE(u);
+    CHECK(u->first_seq == 10);
+    REQUIRE(r.log.sync());
+    r.reboot();
+    REQUIRE(r.log.mount());
+    CHECK(r.log.stream(stream_key(1))->acked_end == 15);
+    CHECK(r.next(1) == 10); // the unit holding the first unacknowledged record
+}
+
+TEST_CASE("a unit acknowledged part of the way holds pending records only if some above the acknowledgement were handed out") {
+    Rig r(EmulatedBlockDevice::nor(4));
+    REQUIRE(r.log.mount());
+    r.append(1, 0);
+    REQUIRE(r.log.mark_sent(stream_key(1), 5));
+    REQUIRE(r.log.acknowledge(stream_key(1), 5)); // 5..9 unsent: the device may drop them
+    std::uint64_t seq = 10;
+    for (int i = 0; i < 40; ++i, seq += 10) r.append(1, seq);
+    CHECK(r.log.stats().refused_appends == 0);
+    CHECK(r.log.stream(stream_key(1))->dropped_records > 5);
+
+    Rig p(EmulatedBlockDevice::nor(4));
+    REQUIRE(p.log.mount());
+    p.append(1, 0);
+    REQUIRE(p.log.mark_sent(stream_key(1), 6));
+    REQUIRE(p.log.acknowledge(stream_key(1), 5)); // record 5 pending: the unit stays
+    Expected<FlashLocation> a;
+    seq = 10;
+    for (int i = 0; i < 40; ++i, seq += 10) {
+        const auto s = make_sector(seq, 10);
+        a = p.log.append(stream_key(1), s.data(), 256);
+        if (!a) break;
+    }
+    REQUIRE_FALSE(a);
+    CHECK(a.error() == Errc::no_space);
+}

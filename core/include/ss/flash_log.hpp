@@ -83,6 +83,8 @@ struct FlashUnitInfo {
     std::uint32_t count = 0;
     std::uint32_t bytes = 0;
     FlashLocation at;
+    std::uint32_t corrupt_skipped = 0; ///< find_unit: units of the stream skipped on the way, failing their CRC
+    std::uint64_t corrupt_records = 0; ///< the records their headers named
 };
 
 class FlashLog {
@@ -111,11 +113,25 @@ public:
     /// (invalid_argument). Kept in RAM and written by the next sync (one ack unit for all the
     /// streams acknowledged since) or the next checkpoint: a cut before that re-sends, never loses.
     Expected<void> acknowledge(const FlashStreamKey& key, std::uint64_t end_seq) noexcept;
+    /// For a caller that serves records itself (the cold tier hands out parts of units and spills
+    /// records already served from RAM): the stream's records below end_seq are handed out, so
+    /// the full policy keeps those above the acknowledged ones as pending. Adds the stream if it
+    /// is new (invalid_argument when no slot is left). end_seq may lie past the stream's end: an
+    /// acknowledgement up to it then makes the numbering continue there after a mount.
+    Expected<void> mark_sent(const FlashStreamKey& key, std::uint64_t end_seq) noexcept;
+    /// Copies to `out` (nullptr: only checks) the first valid unit of the stream that holds a
+    /// record at or above from_seq and above the acknowledged and dropped ones, searching from
+    /// `hint` on (a location no such unit precedes; {0, 0} for the tail). Nothing moves and
+    /// nothing is counted: units failing their CRC on the way are reported in the answer, which
+    /// has count 0 when no unit was found. invalid_argument for an unknown stream or a small `out`.
+    Expected<FlashUnitInfo> find_unit(const FlashStreamKey& key, std::uint64_t from_seq, FlashLocation hint,
+                                      std::byte* out, std::uint32_t capacity) noexcept;
     /// Makes everything appended and acknowledged so far survive a power cut. An acknowledgement
     /// stays in RAM (FlashStream::ack_dirty) while the device is full of pending data.
     Expected<void> sync() noexcept;
 
     const FlashLogStats& stats() const noexcept { return stats_; }
+    const BlockGeometry& geometry() const noexcept { return dev_.geometry(); }
     const FlashStream* stream(const FlashStreamKey& key) const noexcept;
     Expected<FlashWear> wear() noexcept;
     bool mounted() const noexcept { return mounted_; }
