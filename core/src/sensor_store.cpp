@@ -24,6 +24,7 @@ SensorStore::SensorStore(const StoreContext& ctx, SsSource source, std::uint32_t
       pend_{no_sector, 0},
       tail_(no_sector),
       source_(static_cast<std::uint8_t>(source)),
+      type_(static_cast<std::uint8_t>(type)),
       flags_(static_cast<std::uint8_t>(static_cast<unsigned>(type) << type_shift)),
       verify_(static_cast<std::uint8_t>(ctx.verify)) {
     append_tail(ctx, first_sector);

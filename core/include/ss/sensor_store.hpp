@@ -139,7 +139,7 @@ public:
 
     SsSource source() const noexcept { return static_cast<SsSource>(source_); }
     std::uint32_t id() const noexcept { return id_; }
-    RecordType type() const noexcept { return static_cast<RecordType>(flags_ >> type_shift & 3u); }
+    RecordType type() const noexcept { return static_cast<RecordType>(type_); }
 
     /// Appends one record of this store's type (rec points at its packed bytes), taken at `time`
     /// (sector::utc_flag for UTC; time_unknown: now, by ctx.record_clock). The time is kept only
@@ -324,8 +324,10 @@ private:
 
     static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
     static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
-    // The record type lives in flags_ too (bits 2-3, never changed after construction): the
-    // MCU's single add checks the type and the open sector's seal with one load and compare.
+    // The record type is also in flags_ (bits 2-3, never changed after construction), where the
+    // MCU's single add checks it with the open sector's seal in one load and compare, under the
+    // lock. type_ is the copy read without the lock (the C API's checks): flags_ changes under
+    // the lock, so reading the type from it there would race.
     static constexpr unsigned type_shift = 2;
     static constexpr std::uint8_t type_bits = 0x3 << type_shift;
 
@@ -352,6 +354,7 @@ private:
     std::atomic<std::uint16_t> sectors_{0}; // written under the lock, read by other stores
     std::uint16_t corrupt_sectors_ = 0;
     std::uint8_t source_;
+    std::uint8_t type_;  // immutable
     std::uint8_t flags_; // tail_sealed, pend_verified, the record type (type_bits)
     // Read without the lock by the disk tier (whether to read back what it writes).
     std::atomic<std::uint8_t> verify_;
