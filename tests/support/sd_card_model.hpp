@@ -129,6 +129,16 @@ private:
         }
         return block < blocks_ ? static_cast<long>(block) : -1;
     }
+    /// The block a read or write command names, or -1 after answering R1 with the address error
+    /// (counted) when it names none.
+    long addressed_block(std::uint32_t argument) {
+        const long block = block_of(argument);
+        if (block < 0) {
+            ++address_errors;
+            respond(0x20);
+        }
+        return block;
+    }
 
     void execute() {
         const std::uint8_t index = frame_[0] & 0x3F;
@@ -219,12 +229,8 @@ private:
             return;
         case 17: {
             if (idle_) break;
-            const long block = block_of(arg);
-            if (block < 0) {
-                ++address_errors;
-                respond(0x20);
-                return;
-            }
+            const long block = addressed_block(arg);
+            if (block < 0) return;
             respond(0x00);
             send_block(memory.data() + block * 512, 512, corrupt_read_crc);
             ++reads;
@@ -232,12 +238,8 @@ private:
         }
         case 24: {
             if (idle_) break;
-            const long block = block_of(arg);
-            if (block < 0) {
-                ++address_errors;
-                respond(0x20);
-                return;
-            }
+            const long block = addressed_block(arg);
+            if (block < 0) return;
             respond(0x00);
             write_block_ = block;
             data_.clear();
