@@ -10,15 +10,26 @@
 
 namespace ss {
 
+namespace add_writers {
+// What the single adds write: the fields go from registers to the sector, with no packed copy on
+// the caller's stack.
+struct Value {
+    std::uint32_t value;
+    void operator()(std::byte* dst) const noexcept { sector::store<std::uint32_t>(dst, value); }
+};
+struct Event {
+    std::uint32_t value;
+    std::uint64_t ts_ms;
+    void operator()(std::byte* dst) const noexcept {
+        sector::store<std::uint32_t>(dst, value);
+        sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
+    }
+};
+} // namespace add_writers
+
 template <std::size_t RecordBytes, class Write>
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept {
     const port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
-    return add_one_locked<RecordBytes>(ctx, time, write);
-}
-
-template <std::size_t RecordBytes, class Write>
-[[gnu::always_inline]] inline Expected<void> SensorStore::add_one_locked(const StoreContext& ctx, std::uint64_t time,
-                                                                          Write write) noexcept {
     // open_sector_full, with the capacity known from the record size rather than the type.
     const std::uint32_t capacity = RecordBytes == sector::ts_record_bytes ? ctx.capacity_ts : ctx.capacity_evt;
     if ((flags_ & tail_sealed) != 0 || tail_count_ == capacity) [[unlikely]] {
@@ -45,9 +56,8 @@ template <std::size_t RecordBytes, class Write>
     if constexpr (port::cpu_has_primask) {
         // The MCU's add as one straight line: the lock is the interrupt mask, taken inline; the
         // record lands in the open sector, already stamped and with room, and extends its
-        // running CRC. Everything else (the
-        // first record of a sector, a seal, a full pool, another lock) is the general add's,
-        // which looks again under its own lock. Keeping those paths out of this body is what
+        // running CRC. Everything else (the first record of a sector, a seal, a full pool,
+        // another lock) is the general add's, which looks again under its own lock. Keeping those paths out of this body is what
         // keeps it within its budget: no stack frame, no registers saved for calls that a
         // mid-sector add never makes.
         if (!ctx.masked_add_with_crc) return false;
@@ -55,7 +65,7 @@ template <std::size_t RecordBytes, class Write>
         const std::uint32_t saved = port::mask_interrupts();
         const std::uint32_t n = tail_count_;
         // A store of this record size whose open sector is not sealed, and 0 < n < capacity in
-        // one unsigned compare. The C API found the type in no other place.
+        // one unsigned compare. On this path the C API checks the type here only.
         constexpr auto type_flags = static_cast<std::uint8_t>(
             static_cast<unsigned>(RecordBytes == sector::ts_record_bytes ? RecordType::ts : RecordType::evt) << type_shift);
         if ((flags_ & (type_bits | tail_sealed)) != type_flags || n - 1u >= capacity - 1u) [[unlikely]] {
@@ -77,28 +87,20 @@ template <std::size_t RecordBytes, class Write>
 }
 
 [[gnu::always_inline]] inline bool SensorStore::add_value_mid_sector(const StoreContext& ctx, std::uint32_t value) noexcept {
-    return add_mid_sector<sector::ts_record_bytes>(ctx, [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+    return add_mid_sector<sector::ts_record_bytes>(ctx, add_writers::Value{value});
 }
 
 [[gnu::always_inline]] inline bool SensorStore::add_event_mid_sector(const StoreContext& ctx, std::uint32_t value,
                                                                       std::uint64_t ts_ms) noexcept {
-    // The two fields go from registers to the sector, with no packed copy on the caller's stack.
-    return add_mid_sector<sector::evt_record_bytes>(ctx, [value, ts_ms](std::byte* dst) {
-        sector::store<std::uint32_t>(dst, value);
-        sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
-    });
+    return add_mid_sector<sector::evt_record_bytes>(ctx, add_writers::Event{value, ts_ms});
 }
 
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_value(const StoreContext& ctx, std::uint32_t value, std::uint64_t time) noexcept {
-    return add_one<sector::ts_record_bytes>(ctx, time,
-                                            [value](std::byte* dst) { sector::store<std::uint32_t>(dst, value); });
+    return add_one<sector::ts_record_bytes>(ctx, time, add_writers::Value{value});
 }
 
 [[gnu::always_inline]] inline Expected<void> SensorStore::add_event(const StoreContext& ctx, std::uint32_t value, std::uint64_t ts_ms) noexcept {
-    return add_one<sector::evt_record_bytes>(ctx, sector::time_unknown, [value, ts_ms](std::byte* dst) {
-        sector::store<std::uint32_t>(dst, value);
-        sector::store<std::uint64_t>(dst + sizeof value, ts_ms);
-    });
+    return add_one<sector::evt_record_bytes>(ctx, sector::time_unknown, add_writers::Event{value, ts_ms});
 }
 
 } // namespace ss

@@ -116,19 +116,6 @@ inline constexpr bool cpu_has_primask = false;
     (void)saved_primask;
 }
 
-/// Masks interrupts for a scope on an M-profile CPU, for a caller that already knows the locks
-/// are the interrupt mask (StoreContext::masked_add_with_crc): no lock object to find.
-class InterruptMaskGuard {
-public:
-    [[gnu::always_inline]] InterruptMaskGuard() noexcept : saved_primask_(mask_interrupts()) {}
-    [[gnu::always_inline]] ~InterruptMaskGuard() { restore_interrupts(saved_primask_); }
-    InterruptMaskGuard(const InterruptMaskGuard&) = delete;
-    InterruptMaskGuard& operator=(const InterruptMaskGuard&) = delete;
-
-private:
-    std::uint32_t saved_primask_;
-};
-
 /// Holds a LockOps lock for a scope; does nothing for a port without locks.
 class LockGuard {
 public:

@@ -281,8 +281,6 @@ private:
     /// in place.
     template <std::size_t RecordBytes, class Write>
     Expected<void> add_one(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
-    template <std::size_t RecordBytes, class Write>
-    Expected<void> add_one_locked(const StoreContext& ctx, std::uint64_t time, Write write) noexcept;
     /// add_value_mid_sector's and add_event_mid_sector's body.
     template <std::size_t RecordBytes, class Write>
     bool add_mid_sector(const StoreContext& ctx, Write write) noexcept;
