@@ -8,7 +8,7 @@
 // Invariants: no read or write outside the buffers (each an exactly-sized heap block, for ASan);
 // every payload the receiver hands up is the payload of a DATA frame present in the stream whose
 // CRC matched (found by an independent decoder written here); within a session delivered seqs
-// go up by exactly one; the counters account for every delivery; the sender reports at most what
+// go up by exactly one, or jump forward where the receiver caught up with a sender's window base; the counters account for every delivery; the sender reports at most what
 // it sent, in submit order.
 #pragma once
 
@@ -114,6 +114,7 @@ inline std::string check_stream(const Bytes& stream, std::uint8_t chunk_seed) {
     bool have_last = false;
     std::uint32_t last_session = 0, last_seq = 0;
     std::uint64_t session_changes = 0;
+    std::uint64_t catch_ups = 0;
     std::size_t at = 0, chunk = 1 + chunk_seed % 17;
     while (at < in.size()) {
         const std::size_t n = std::min(chunk, in.size() - at);
@@ -132,7 +133,11 @@ inline std::string check_stream(const Bytes& stream, std::uint8_t chunk_seed) {
         // A change of session in between (even back to an earlier one) starts it afresh.
         if (receiver.counters().session_changes != session_changes) have_last = false;
         session_changes = receiver.counters().session_changes;
-        if (have_last && step.session == last_session && step.seq != last_seq + 1) {
+        // Catching up with the sender's window base skips forward, never back.
+        const bool caught_up = receiver.counters().catch_ups != catch_ups;
+        catch_ups = receiver.counters().catch_ups;
+        if (have_last && step.session == last_session &&
+            (caught_up ? step.seq <= last_seq : step.seq != last_seq + 1)) {
             why << "session " << step.session << " delivered seq " << step.seq << " after " << last_seq;
             return why.str();
         }

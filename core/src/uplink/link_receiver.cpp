@@ -40,6 +40,7 @@ bool LinkReceiver::on_data(const Frame& f) noexcept {
         expected_ = f.aux;
         durable_next_ = f.aux;
         nak_due_ = gap_reported_ = false;
+        ++counters_.catch_ups;
     }
     if (f.seq == expected_) {
         ++expected_;

@@ -30,6 +30,7 @@ struct ReceiverCounters {
     std::uint64_t malformed = 0;       ///< bad stuffing, version, type or length, or an ACK or NAK
     std::uint64_t resyncs = 0;         ///< overlong runs without a delimiter dropped
     std::uint64_t session_changes = 0; ///< a new sender session after an earlier one (MCU reset)
+    std::uint64_t catch_ups = 0;       ///< moves to the sender's window base, past the seq expected (after a gateway restart)
     std::uint64_t acks_sent = 0;
     std::uint64_t naks_sent = 0;       ///< gaps reported, one per gap
 };
