@@ -30,6 +30,7 @@ constexpr const char* all_destination_keys[] = {
     "kind", "codec", "compression", "compression_level", "url", "method", "max_in_flight", "batches_per_request", "connect_timeout", "request_timeout",
     "token_file", "token_env", "host", "port", "protocol", "client_id", "topic", "window", "ack_timeout",
     "username", "password_file", "tls", "verify_tls", "ca_file", "client_cert", "client_key"};
+constexpr const char* uplink_keys[] = {"device", "baud", "rtscts", "bus", "id_base", "ids"};
 
 void read_source(MapReader& r, actors::SourceSpec& s) {
     using actors::SourceKind;
@@ -183,6 +184,16 @@ void read_destination(MapReader& r, actors::DestinationSpec& d) {
     r.finish(all_destination_keys, all_destination_keys, why);
 }
 
+void read_uplink(MapReader& r, actors::UplinkSpec& u) {
+    r.text("device", u.device, Need::required);
+    r.integer("baud", u.baud);
+    r.flag("rtscts", u.rtscts);
+    r.word<SsSource>("bus", words::buses, u.bus);
+    r.integer("id_base", u.id_base, Need::required);
+    r.integer("ids", u.ids);
+    r.finish(uplink_keys);
+}
+
 // Calls read(reader, entry) for every key of the section, each entry named after its key, and
 // puts the entries in file order.
 template <class Entry, class Read>
@@ -227,6 +238,8 @@ std::optional<Problem> read_entry_sections(const caf::settings& raw, const LineI
     if (problem) return problem;
     if (const auto* s = section("destinations"))
         read_entries(*s, "destinations", index, spec.destinations, problem, read_destination);
+    if (problem) return problem;
+    if (const auto* s = section("uplinks")) read_entries(*s, "uplinks", index, spec.uplinks, problem, read_uplink);
     return problem;
 }
 

@@ -15,7 +15,7 @@
 namespace ss::config {
 
 /// The sections' names, in the order they are read and written.
-inline constexpr const char* entry_sections[] = {"sources", "sensors", "chains", "datasets", "destinations"};
+inline constexpr const char* entry_sections[] = {"sources", "sensors", "chains", "datasets", "destinations", "uplinks"};
 
 /// Reads every entry section present in `raw` (the whole file's settings) into `spec`, entries in
 /// the order the file writes them (`index`; CAF's settings are sorted by name); nullopt if all of

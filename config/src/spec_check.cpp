@@ -21,6 +21,7 @@
 #include "ss/text.hpp"
 #include "bus_check.hpp"
 #include "destination_check.hpp"
+#include "uplink_check.hpp"
 #include "spec_rules.hpp"
 #include "words.hpp"
 
@@ -410,6 +411,10 @@ std::optional<Problem> check_spec(const actors::PipelineSpec& spec) {
             c.fail(p->key, p->reason);
             return;
         }
+        if (auto p = check_uplinks(spec)) {
+            c.fail(p->key, p->reason);
+            return;
+        }
         check_http(c, spec.http);
     };
     all();
@@ -444,6 +449,7 @@ std::string spec_difference(const actors::PipelineSpec& a, const actors::Pipelin
         {a.status_interval == b.status_interval, "status_interval"},
         {a.uploader == b.uploader, "uploader"},
         {a.destinations == b.destinations, "destinations"},
+        {a.uplinks == b.uplinks, "uplinks"},
         {a.http == b.http, "http"},
     };
     for (const auto& f : fields)

@@ -257,6 +257,17 @@ std::string destination_text(const actors::DestinationSpec& d) {
     return f.map();
 }
 
+std::string uplink_text(const actors::UplinkSpec& u) {
+    Fields f;
+    f.add("device", quoted(u.device));
+    f.add("baud", std::to_string(u.baud));
+    f.add("rtscts", u.rtscts ? "true" : "false");
+    f.add("bus", word<SsSource>(words::buses, u.bus));
+    f.add("id_base", std::to_string(u.id_base));
+    f.add("ids", std::to_string(u.ids));
+    return f.map();
+}
+
 } // namespace
 
 std::string write_spec(const actors::PipelineSpec& spec) {
@@ -285,6 +296,8 @@ std::string write_spec(const actors::PipelineSpec& spec) {
 
     out += "\n[destinations]\n";
     for (const auto& d : spec.destinations) out += d.name + " = " + destination_text(d) + "\n";
+    out += "\n[uplinks]\n";
+    for (const auto& u : spec.uplinks) out += u.name + " = " + uplink_text(u) + "\n";
 
     const actors::UploaderSpec& u = spec.uploader;
     out += "\n[uploader]\n";

@@ -190,6 +190,22 @@ struct DestinationSpec {
     friend bool operator==(const DestinationSpec&, const DestinationSpec&) = default;
 };
 
+/// An MCU's serial uplink, [uplinks] in the config file (docs/uplink-protocol.md, "The gateway
+/// daemon's serial source"): the daemon reads the MCU's link on `device`, stores MCU sensor k's
+/// records as sensor (bus, id_base + k) under the MCU's own sequence numbers, and acknowledges a
+/// batch once its records are durable.
+struct UplinkSpec {
+    std::string name;                ///< unique among uplinks
+    std::string device;              ///< the tty, e.g. /dev/serial/by-id/... or /dev/ttyACM0
+    std::uint32_t baud = 921'600;    ///< a standard termios rate (hal serial_baud_supported)
+    bool rtscts = false;             ///< hardware flow control
+    SsSource bus = SS_SOURCE_APP;    ///< the source the MCU's sensors are registered under
+    std::uint32_t id_base = 0;       ///< MCU sensor k is gateway sensor id_base + k
+    std::uint32_t ids = 256;         ///< MCU sensors 0 .. ids - 1 are taken; others are quarantined
+
+    friend bool operator==(const UplinkSpec&, const UplinkSpec&) = default;
+};
+
 struct HttpSpec {
     bool enabled = true;
     std::string address = "127.0.0.1"; ///< loopback unless an operator opens it up
@@ -213,6 +229,7 @@ struct PipelineSpec {
     std::vector<DestinationSpec> destinations;
     UploaderSpec uploader{};
     HttpSpec http{};
+    std::vector<UplinkSpec> uplinks;        ///< MCUs whose serial uplinks this gateway reads
 };
 
 } // namespace ss::actors
