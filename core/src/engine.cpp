@@ -360,6 +360,28 @@ Engine::Cleared Engine::clear(SensorStore& s) noexcept {
     return c;
 }
 
+Expected<void> Engine::seek(SensorStore& s, std::uint64_t seq) noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_tier(), slot);
+    // Without a cold tier RAM's head is the acknowledged boundary; with one the tier's is, and
+    // RAM's head only says where numbering resumed (past a reservation after a restart).
+    const std::uint64_t floor = cold_tier() != nullptr ? cold_tier()->seek_floor(slot) : 0;
+    return s.seek(ctx_, seq, floor, cold_tier() == nullptr);
+}
+
+void Engine::flush(SensorStore& s) noexcept { s.request_flush(ctx_, cold_tier() != nullptr); }
+
+std::uint64_t Engine::durable_end(SensorStore& s) const noexcept {
+    const std::uint32_t slot = slot_of(s);
+    // Under the cold lock: a spill moves sectors from RAM to the tier under it, so no record is
+    // seen in neither.
+    ColdGuard g(cold_tier(), slot);
+    const std::uint64_t ram = s.first_in_ram(ctx_);
+    if (cold_tier() == nullptr) return ram;
+    const std::uint64_t cold = cold_tier()->durable_end(slot);
+    return cold < ram ? cold : ram;
+}
+
 std::uint64_t Engine::retained(SensorStore& s) const noexcept {
     const std::uint32_t slot = slot_of(s);
     ColdGuard g(cold_tier(), slot);
@@ -401,7 +423,10 @@ void Engine::spill_to_cold(bool everything) noexcept {
         ColdGuard g(cold, i);
         // A sensor whose files are not the tier's to write stays in RAM, under the RAM policy.
         if (!cold->accepts(i)) continue;
-        if (everything || policy::disk_first(cold->retained(i))) spill(i, ~std::uint32_t{0});
+        // A sensor an ss_sensor_flush asked for goes whole too (its request is kept while the
+        // tier refuses it, and taken by the first tick that spills it).
+        if (everything || policy::disk_first(cold->retained(i)) || stores_[i].take_flush_request(ctx_))
+            spill(i, ~std::uint32_t{0});
     }
     if (everything) return;
     std::uint64_t target = policy::spill_target(pool_.usable(), pool_.in_use(), n, high_watermark_pct_, low_watermark_pct_);

@@ -432,6 +432,65 @@ std::uint64_t SensorStore::next_seq(const StoreContext& ctx) const noexcept {
     return next_seq_now();
 }
 
+std::uint64_t SensorStore::newest_end(const SectorPool& pool) const noexcept {
+    // The header's first_seq, not seq_before_tail_: a new record dropped while the tail is full
+    // moves the latter past the tail's records.
+    const SectorIndex s = tail_count_ > start_of(tail_) ? tail_ : prev_of(pool, tail_);
+    return sector::first_seq(pool.data(s)) + count_of(pool, s);
+}
+
+Expected<void> SensorStore::seek(const StoreContext& ctx, std::uint64_t seq, std::uint64_t floor,
+                                 bool head_bounds) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    SectorPool& pool = *ctx.pool;
+    const std::uint64_t next = next_seq_now();
+    if (seq == next) return {};
+    if (retained_now() != 0) floor = std::max(floor, newest_end(pool));
+    else if (head_bounds) floor = std::max(floor, next);
+    if (seq < floor || seq > sector::max_seq) return std::unexpected(Errc::invalid_argument);
+    if (tail_count_ != 0 || (flags_ & tail_sealed) != 0) {
+        if (retained_now() == 0) {
+            // Everything in the tail was erased: it starts over in place (as make_room does).
+            const SectorIndex s = tail_;
+            const std::uint32_t period = open_period(pool);
+            head_ = pend_ = {no_sector, 0};
+            tail_ = no_sector;
+            add_sectors(-1);
+            append_tail(ctx, s, period);
+        } else {
+            // A free sector only, taken before anything changes: a seek is no reason to recycle
+            // anybody's records (the next add may, as any add).
+            const bool capped = ctx.max_sectors_per_sensor != 0 && sector_count() >= ctx.max_sectors_per_sensor;
+            const SectorIndex fresh = capped ? no_sector : pool.acquire();
+            if (fresh == no_sector) return std::unexpected(Errc::no_space);
+            if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
+            append_tail(ctx, fresh);
+        }
+    }
+    // The open sector is empty (its time is stamped by its first add): it starts at seq.
+    seq_before_tail_ = seq;
+    sector::format(pool.data(tail_), type(), seq, ctx.boot, open_period(pool));
+    return {};
+}
+
+std::uint64_t SensorStore::first_in_ram(const StoreContext& ctx) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    return seq_at(*ctx.pool, head_);
+}
+
+void SensorStore::request_flush(const StoreContext& ctx, bool mark) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    if ((flags_ & tail_sealed) == 0 && tail_count_ != 0) seal_tail(ctx);
+    if (mark) flags_ |= flush_requested;
+}
+
+bool SensorStore::take_flush_request(const StoreContext& ctx) noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    const bool requested = (flags_ & flush_requested) != 0;
+    flags_ &= static_cast<std::uint8_t>(~flush_requested);
+    return requested;
+}
+
 bool SensorStore::seal_open_sector(const StoreContext& ctx, bool force) noexcept {
     void* const lock = ctx.lock_of(*this);
     if (lock != nullptr && !ctx.lock_ops->try_lock(lock)) return false;

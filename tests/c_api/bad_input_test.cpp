@@ -239,6 +239,15 @@ std::vector<Call> every_handle_call(SensorStore* h, int expected, const std::str
         {name("ss_sensor_clear"), expected, [h] { return ss_sensor_clear(h); }},
         {name("ss_erase_all_pending"), expected, [h] { return ss_erase_all_pending(h); }},
         {name("ss_erase_pending_until"), expected, [h] { return ss_erase_pending_until(h, 0); }},
+        {name("ss_sensor_seek"), expected, [h] { return ss_sensor_seek(h, 0); }},
+        {name("ss_sensor_flush"), expected, [h] { return ss_sensor_flush(h); }},
+        {name("ss_get_durable_end"), expected,
+         [h] {
+             Canary<8> end;
+             const int rc = ss_get_durable_end(h, end.as<std::uint64_t>());
+             CHECK(end.untouched());
+             return rc;
+         }},
         {name("ss_sensor_set_verify_level"), expected, [h] { return ss_sensor_set_verify_level(h, SS_VERIFY_EVERY_READ); }},
         {name("ss_get_sensor_stats"), expected,
          [h] {

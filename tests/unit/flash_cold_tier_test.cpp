@@ -174,3 +174,32 @@ TEST_CASE("a full device never drops pending data: new sectors are refused and c
     for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] > seen[i - 1]);
     CHECK(seen.back() == 4299);
 }
+
+TEST_CASE("the durable end moves past RAM records once a flush's tick has appended and synced them") {
+    EmulatedBlockDevice dev(EmulatedBlockDevice::nor(16));
+    {
+        FlashEngineSession f(dev);
+        REQUIRE(f.mount_ok);
+        ss::SensorStore& s = f.reg(1);
+        CHECK(f.add(s, 30) == 30);
+        // Ticks within the force-seal interval, below the watermark: nothing leaves RAM.
+        f.engine.tick(10);
+        f.engine.tick(20);
+        CHECK(f.stats(s).disk_records == 0);
+        CHECK(f.engine.durable_end(s) == 0);
+        f.engine.flush(s);
+        CHECK(f.engine.durable_end(s) == 0);
+        f.engine.tick(30);
+        CHECK(f.stats(s).disk_records == 30);
+        CHECK(f.engine.durable_end(s) == 30);
+        CHECK(f.add(s, 5) == 5);
+        f.engine.tick(40);
+        CHECK(f.engine.durable_end(s) == 30);
+    }
+    // After a reset the records below it are there.
+    FlashEngineSession g(dev);
+    REQUIRE(g.mount_ok);
+    ss::SensorStore& t = g.reg(1);
+    CHECK(g.stats(t).retained == 30);
+    CHECK(g.engine.durable_end(t) == g.stats(t).next_seq);
+}

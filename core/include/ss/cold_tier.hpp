@@ -83,6 +83,13 @@ public:
     /// has not made it durable that the sequence got that far (a restart must never reuse a
     /// number the cloud may have seen).
     virtual std::uint64_t seq_limit(std::uint32_t slot) const noexcept = 0;
+    /// The lowest number a writer-numbered store may seek back to, as far as the tier knows:
+    /// its acknowledged boundary (persisted: after a restart, where the recovered stream starts),
+    /// or past the newest record it holds, whichever is higher.
+    virtual std::uint64_t seek_floor(std::uint32_t slot) const noexcept = 0;
+    /// The first sequence number of a record the tier holds that is not durable yet (written
+    /// but not synced, or not written): a crash now could lose it. ~0 if all it holds is.
+    virtual std::uint64_t durable_end(std::uint32_t slot) const noexcept = 0;
     /// Adds the tier's figures to a store's.
     virtual void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept = 0;
 

@@ -165,6 +165,16 @@ public:
     /// An operator's clear of s across the tiers (SensorStore::clear, ColdTier::clear), under
     /// s's cold lock: the uploader and the manager see the sensor before or after, never half.
     Cleared clear(SensorStore& s) noexcept;
+    /// ss_sensor_seek: the next record added to s gets number seq (SensorStore::seek), with the
+    /// floor the cold tier adds (ColdTier::seek_floor), under s's cold lock so that nothing
+    /// spills or is acknowledged in between.
+    Expected<void> seek(SensorStore& s, std::uint64_t seq) noexcept;
+    /// ss_sensor_flush: seals s's open sector if it holds records and, with a cold tier, has the
+    /// next tick spill every sealed sector of s, whatever the watermarks.
+    void flush(SensorStore& s) noexcept;
+    /// ss_get_durable_end: every record of s numbered below the result is erased, dropped or in
+    /// the cold tier and durable there; without a cold tier, the first record RAM holds.
+    std::uint64_t durable_end(SensorStore& s) const noexcept;
     std::uint64_t retained(SensorStore& s) const noexcept;
     std::uint64_t pending(SensorStore& s) const noexcept;
     void stats(const SensorStore& s, SsSensorStats& out) const noexcept;

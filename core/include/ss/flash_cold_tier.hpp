@@ -95,6 +95,16 @@ public:
     void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
     std::uint64_t seq_limit(std::uint32_t slot) const noexcept override { return mem_.sensors[slot].durable_end; }
     void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept override;
+    /// The acknowledged boundary, or past the newest record appended.
+    std::uint64_t seek_floor(std::uint32_t slot) const noexcept override {
+        const FlashColdSensor& s = mem_.sensors[slot];
+        return s.appended_end > s.acked_seq ? s.appended_end : s.acked_seq;
+    }
+    /// Records appended since the last successful sync are not durable yet.
+    std::uint64_t durable_end(std::uint32_t slot) const noexcept override {
+        const FlashColdSensor& s = mem_.sensors[slot];
+        return s.appended_end > s.durable_end ? s.durable_end : ~std::uint64_t{0};
+    }
     void tick(const Tick& tick) noexcept override;
     bool flushed() const noexcept override { return synced_; }
     void add_system_stats(SsSystemStats& out) const noexcept override;

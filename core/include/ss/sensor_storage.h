@@ -404,6 +404,25 @@ SS_API int ss_ts_add_many(SensorStore *s, const uint32_t *values, uint32_t n, ui
 /** ss_ts_add_many for events (EVT sensors): n packed SsEventRecord. */
 SS_API int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t n, uint32_t *out_stored);
 
+/**
+ * Writer-numbered (relayed) stores: the next record added to s gets number seq. Above the next
+ * number, the numbers in between are a gap, as records dropped by policy (no batch spans it; not
+ * counted as drops). Below it, down to the floor only: the end of the newest record s retains
+ * (in RAM or the disk tier) or its acknowledged boundary, whichever is higher; after a restart
+ * that lets a writer store again the numbers skipped by the resumed numbering. An open sector
+ * holding records is sealed first. seq == next does nothing. Returns 0; -EINVAL (bad handle, seq
+ * below the floor or above 2^56 - 1); -ENOSPC if no free sector could start at seq. Nothing
+ * changes on an error.
+ */
+SS_API int ss_sensor_seek(SensorStore *s, uint64_t seq);
+
+/**
+ * Seals s's open sector if it holds records and has the disk tier take all of s's sealed
+ * sectors at the next ss_manager_tick, whatever the RAM watermarks; that tick writes and syncs
+ * them. Without a disk tier it only seals. Returns 0 or -EINVAL.
+ */
+SS_API int ss_sensor_flush(SensorStore *s);
+
 /* ---- reading ------------------------------------------------------------------------------ */
 
 /** 5) Records retained (pending + unsent). Returns 0 or -EINVAL. */
@@ -441,6 +460,16 @@ SS_API int ss_consume_batch(SensorStore *s, void *out_buf, uint32_t max_records,
 /** As ss_consume_batch, also telling the sequence number of the first record returned. */
 SS_API int ss_consume_batch_ex(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n,
                         uint64_t *out_first_seq);
+
+/**
+ * *out_end: every record of s numbered below it is durable: erased (acknowledged), dropped by
+ * policy, or in the disk tier and synced (a crash or power cut keeps it). Records only in RAM
+ * or written but not synced are not. Without a disk tier: the first record retained, or the
+ * next number if none is. Never decreases within a session, except by an ss_sensor_seek below
+ * it: right after a restart it reports the next number (where numbering resumed), and a seek
+ * down to the floor lowers it to the sought number. Returns 0 or -EINVAL (bad handle, null out).
+ */
+SS_API int ss_get_durable_end(const SensorStore *s, uint64_t *out_end);
 
 /* ---- record times ------------------------------------------------------------------------ *
  * Every sector records the time of its first record, the sensor's nominal sample period and the

@@ -192,6 +192,25 @@ public:
     /// does (the store's full policy applies there); nothing is dropped here.
     void start_new_sector(const StoreContext& ctx) noexcept;
 
+    /// A writer-numbered (relayed) store: the next record added gets number seq. Above the next
+    /// number, the numbers in between are a gap (as records dropped by policy, but not counted as
+    /// drops: nothing was lost). Below it only down to the floor: the end of the newest record
+    /// retained in RAM, and no lower than `floor` (what the engine knows beyond RAM: the cold
+    /// tier's acknowledged boundary and newest record); with `head_bounds` and RAM holding no
+    /// record, no lower than next (without a cold tier RAM's head is the acknowledged boundary).
+    /// An open sector holding records is sealed first and a new one started at seq (a sector's
+    /// numbers are consecutive). seq == next is a no-op. invalid_argument: seq below the floor
+    /// or above sector::max_seq; no_space: no free sector to start at seq; nothing changed then.
+    Expected<void> seek(const StoreContext& ctx, std::uint64_t seq, std::uint64_t floor, bool head_bounds) noexcept;
+    /// The first sequence number held in RAM (next_seq if RAM holds no record): every record
+    /// below it was erased, dropped or handed to the cold tier.
+    std::uint64_t first_in_ram(const StoreContext& ctx) const noexcept;
+    /// ss_sensor_flush: seals the open sector if it holds records and, where `mark`, asks the
+    /// next manager tick to spill every sealed sector (take_flush_request).
+    void request_flush(const StoreContext& ctx, bool mark) noexcept;
+    /// Whether a flush was requested since the last call; clears the request.
+    bool take_flush_request(const StoreContext& ctx) noexcept;
+
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
     /// tier, and returns how many. A sealed tail goes too if a fresh open sector can be had.
     std::uint32_t detach_front(const StoreContext& ctx, DetachedSector* out, std::uint32_t max) noexcept;
@@ -315,6 +334,8 @@ private:
         retained_before_tail_ = static_cast<RecordCount>(retained_before_tail_ + tail_count_ - n);
         tail_count_ = n;
     }
+    /// Past the newest record retained in RAM (retained_now() != 0).
+    std::uint64_t newest_end(const SectorPool& pool) const noexcept;
     /// Gives the open sector, still empty, its first record's time.
     void stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept;
     void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;
@@ -322,6 +343,9 @@ private:
 
     static constexpr std::uint8_t tail_sealed = 0x1;   // the open sector got its CRC
     static constexpr std::uint8_t pend_verified = 0x2; // pend's sector passed its check
+    // ss_sensor_flush asked the next tick to spill every sealed sector (bit 4: bits 2-3 are the
+    // type, and the MCU's masked add tests only type_bits | tail_sealed).
+    static constexpr std::uint8_t flush_requested = 0x10;
     // The record type is also in flags_ (bits 2-3, never changed after construction), where the
     // MCU's single add checks it with the open sector's seal in one load and compare, under the
     // lock. type_ is the copy read without the lock (the C API's checks): flags_ changes under

@@ -99,6 +99,19 @@ void DiskTier::unlock(std::uint32_t slot) noexcept { locks_[slot].unlock(); }
 std::uint64_t DiskTier::retained(std::uint32_t slot) const noexcept { return at(slot).stream.retained; }
 std::uint64_t DiskTier::pending(std::uint32_t slot) const noexcept { return at(slot).stream.pending; }
 std::uint64_t DiskTier::seq_limit(std::uint32_t slot) const noexcept { return at(slot).numbering.seq_reserved; }
+std::uint64_t DiskTier::seek_floor(std::uint32_t slot) const noexcept {
+    const tier::UnitStream& st = at(slot).stream;
+    if (st.units.empty()) return st.head_seq;
+    return std::max(st.head_seq, st.units.back().first_seq + st.units.back().count);
+}
+
+std::uint64_t DiskTier::durable_end(std::uint32_t slot) const noexcept {
+    const Sensor& s = at(slot);
+    for (const Unit& u : s.stream.units)
+        if (!u.durable || !s.files.entry_durable) return u.first_seq + u.start;
+    return ~std::uint64_t{0};
+}
+
 bool DiskTier::accepts(std::uint32_t slot) const noexcept { return !at(slot).files.disk_failed; }
 
 void DiskTier::release_ram(Unit& u) noexcept {

@@ -64,6 +64,12 @@ public:
     void accept(std::uint32_t slot, const DetachedSector* sectors, std::uint32_t n) noexcept override;
     std::uint64_t seq_limit(std::uint32_t slot) const noexcept override;
     void add_stats(std::uint32_t slot, SsSensorStats& out) const noexcept override;
+    /// The stream's head (the acknowledged boundary, or the first record recovered), or past
+    /// its newest unit.
+    std::uint64_t seek_floor(std::uint32_t slot) const noexcept override;
+    /// The first unit not yet written and synced, or any unit while its data file's name is
+    /// not yet durable in its directory (created this session, before the tick's directory sync).
+    std::uint64_t durable_end(std::uint32_t slot) const noexcept override;
     void tick(const Tick& tick) noexcept override;
     bool flushed() const noexcept override;
     void add_system_stats(SsSystemStats& out) const noexcept override;

@@ -16,6 +16,9 @@ namespace ss::hal::tier {
 
 struct SensorFiles {
     int fd = -1;                     ///< the data file, once opened or created
+    /// The data file's directory entry is durable (false from its creation until the next
+    /// successful sync of its source directory: a crash before that may lose the whole file).
+    bool entry_durable = true;
     std::set<std::uint64_t> chunks;  ///< allocation chunks held (index = offset / chunk bytes)
     /// Its files could not be fully read (an I/O error at recovery, or its source directory):
     /// what was read is served, but nothing is written to them this session, so nothing on

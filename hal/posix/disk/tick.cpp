@@ -140,14 +140,22 @@ bool DiskTier::flush_metas(std::uint64_t now, bool shutdown, bool& dirs_ok) noex
     }
     // One directory sync per source directory per tick makes every rename and new file durable.
     dirs_ok = true;
+    bool dir_synced[3] = {false, false, false};
     for (int d = 0; d < 3; ++d) {
         if (!dir_dirty_[d]) continue;
-        if (fs_.sync(dir_fd_[d]) == 0) dir_dirty_[d] = false;
-        else dirs_ok = false;
+        if (fs_.sync(dir_fd_[d]) == 0) {
+            dir_dirty_[d] = false;
+            dir_synced[d] = true;
+        } else {
+            dirs_ok = false;
+        }
     }
     for (std::uint32_t i = 0; i < n; ++i) {
         tier::Numbering& num = at(i).numbering;
         std::lock_guard g(locks_[i]);
+        // Data files are created by this thread only (the data pass): each one created before
+        // the sync of its directory is named durably now.
+        if (dir_synced[at(i).source]) at(i).files.entry_durable = true;
         if (!num.meta_staged) continue;
         num.meta_staged = false;
         if (dirs_ok) {

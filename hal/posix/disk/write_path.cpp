@@ -102,6 +102,7 @@ DiskTier::Wrote DiskTier::write_units(Sensor& s, std::uint64_t& begin, std::uint
             return Wrote::failed;
         }
         s.files.fd = fd;
+        s.files.entry_durable = false;
         dir_dirty_[s.source] = true;
     }
     // Space first: every chunk a unit lands in is claimed under the quotas. Claiming may drop
