@@ -10,7 +10,7 @@ and acknowledges the batch only once the POST was answered 2xx (the records are 
 receiver). A new boot value at every start. Stops on SIGTERM (exit 0).
 
 Usage: gateway_standin.py --device /dev/pts/N --url http://127.0.0.1:P/ingest --gateway NAME
-                          [--id-base 1000] [--delay 0.002]
+                          [--id-base 1000] [--delay 0.002] [--fault none|lose-batch|wrong-value]
 Python 3 standard library only.
 """
 
@@ -49,6 +49,9 @@ def main():
     ap.add_argument("--gateway", required=True)
     ap.add_argument("--id-base", type=int, default=1000)
     ap.add_argument("--delay", type=float, default=0.002, help="seconds from POSTed to acknowledged")
+    ap.add_argument("--fault", choices=("none", "lose-batch", "wrong-value"), default="none",
+                    help="a deliberate bug, to see the harness fail: the 10th batch delivered is acknowledged "
+                         "without being posted, or posted with one value changed")
     args = ap.parse_args()
 
     stopping = []
@@ -77,7 +80,11 @@ def main():
                 lines = [{"gateway": args.gateway, "boot": boot, "source": "app",
                           "sensor": args.id_base + r["sensor"], "type": "ts", "channel": r["channel"],
                           "seq": r["seq"], "value": r["value"]} for r in records]
-                if post(args.url, lines):
+                if batches + 1 == 10 and args.fault == "wrong-value":
+                    lines[0]["value"] = (lines[0]["value"] + 1) & 0xFFFFFFFF
+                if batches + 1 == 10 and args.fault == "lose-batch":
+                    lines = []
+                if not lines or post(args.url, lines):
                     batches += 1
                     due.append((time.monotonic() + args.delay, session, seq))
         now = time.monotonic()

@@ -26,9 +26,10 @@ Exit 1 with the reasons otherwise; the daemon's, receiver's and QEMU's output ar
 Usage: mcu_uplink_e2e.py --qemu QEMU --image ELF [--daemon ss-gatewayd]
          [--gateway-cmd daemon|standin] [--seed 1] [--fault-rate 0.0003]
          [--kill-at-acked 16] [--kill-after SECONDS] [--down-for 1.0] [--timeout 90]
-         [--keep] [--verbose]
+         [--standin-fault none|lose-batch|wrong-value] [--keep] [--verbose]
   --gateway-cmd standin runs tests/e2e/gateway_standin.py (Python, uplink_peer.py's receiver,
-  posting straight to the receiver) instead of the daemon: for debugging this harness only.
+  posting straight to the receiver) instead of the daemon: for debugging this harness only;
+  --standin-fault gives the stand-in a deliberate bug, to see the checks fail.
 
 Python 3 standard library only.
 """
@@ -251,7 +252,7 @@ class Harness:
         else:
             argv = [sys.executable, os.path.join(HERE, "gateway_standin.py"), "--device", self.device,
                     "--url", "http://127.0.0.1:%d/ingest" % self.receiver_port, "--gateway", GATEWAY,
-                    "--id-base", str(self.args.id_base)]
+                    "--id-base", str(self.args.id_base), "--fault", self.args.standin_fault]
         self.gateway = self.spawn(argv, name)
         self.gateway_started = time.monotonic()
         self.gateway_ready = False
@@ -418,7 +419,9 @@ class Harness:
             self.fail("the firmware exited with status %d (not every record acknowledged and erased)" % self.qemu_status)
         if killed_at is None:
             self.fail("set-up: the gateway was never killed (QEMU finished with %d of %d batches acknowledged "
-                      "as seen by the MCU; lower --kill-at-acked)" % (acks.most_acked(), TOTAL_BATCHES))
+                      "as seen by the MCU; %s)" % (acks.most_acked(), TOTAL_BATCHES,
+                                                   "shorten --kill-after" if a.kill_after is not None
+                                                   else "lower --kill-at-acked"))
         elif not self.gateway_ready:
             self.fail("set-up: the restarted gateway never opened the tty")
         figures = self.firmware_figures()
@@ -553,6 +556,8 @@ def main():
                                                     "uplink_firmware_test.elf"))
     ap.add_argument("--daemon", default=os.path.join(ROOT, "build", "default", "tools", "ss-gatewayd"))
     ap.add_argument("--gateway-cmd", choices=("daemon", "standin"), default="daemon")
+    ap.add_argument("--standin-fault", choices=("none", "lose-batch", "wrong-value"), default="none",
+                    help="with --gateway-cmd standin: a deliberate stand-in bug, to see the checks fail")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fault-rate", type=float, default=0.0003, help="per byte, per fault kind and direction")
     ap.add_argument("--id-base", type=int, default=1000)
