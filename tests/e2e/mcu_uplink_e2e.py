@@ -19,8 +19,9 @@ Passes (exit 0) when:
     each with value record_value(k, seq) (stm32/apps/uplink/record_signal.hpp); duplicates the
     receiver dropped are allowed and reported, a missing, extra or wrong record is a failure;
   - the daemon stops on SIGTERM with exit status 0, and the receiver stops cleanly;
-  - faults were injected (with a rate > 0) and the kill came while the MCU still had batches
-    unacknowledged (otherwise the run tested nothing: a set-up failure, exit 1).
+  - faults were injected (with a rate > 0), the kill came while the MCU still had batches
+    unacknowledged, and the relay read every byte the firmware says it sent (otherwise the run
+    tested nothing, or not what it claims: a set-up failure, exit 1).
 Exit 1 with the reasons otherwise; the daemon's, receiver's and QEMU's output are printed then.
 
 Usage: mcu_uplink_e2e.py --qemu QEMU --image ELF [--daemon ss-gatewayd]
@@ -428,6 +429,10 @@ class Harness:
         if killed_at is not None and figures.get("gateway restarts seen", "0") == "0":
             self.fail("the firmware did not see the gateway restart (the restarted gateway's ACKs must carry a "
                       "new boot)")
+        wire = figures.get("bytes on the wire (retransmissions included)")
+        if self.qemu_status == 0 and wire is not None and wire != str(self.bytes_to_gateway):
+            self.fail("set-up: the relay read %d bytes from QEMU, the firmware sent %s"
+                      % (self.bytes_to_gateway, wire))
         faults = {k: to_gateway.counts[k] + to_mcu.counts[k] for k in to_gateway.counts}
         if a.fault_rate > 0 and sum(faults.values()) == 0:
             self.fail("set-up: no fault was injected")
@@ -437,11 +442,11 @@ class Harness:
         # A clean stop.
         self.gateway.send_signal(signal.SIGTERM)
         try:
-            status = self.gateway.wait(timeout=60)
+            status = self.gateway.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.gateway.kill()
             status = self.gateway.wait()
-            self.fail("the gateway did not stop within 60 s of SIGTERM")
+            self.fail("the gateway did not stop within 30 s of SIGTERM")
         if status != 0:
             self.fail("the gateway exited with status %d on SIGTERM (0 expected)" % status)
         self.receiver.send_signal(signal.SIGTERM)
