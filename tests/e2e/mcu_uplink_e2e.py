@@ -230,7 +230,7 @@ class Harness:
     def start_receiver(self):
         port_file = os.path.join(self.tmp, "receiver.port")
         self.db = os.path.join(self.tmp, "receiver.sqlite")
-        self.receiver = self.spawn([sys.executable, os.path.join(ROOT, "tools", "ss_receiver.py"), "--port", "0",
+        self.receiver = self.spawn([sys.executable, "-B", os.path.join(ROOT, "tools", "ss_receiver.py"), "--port", "0",
                                     "--port-file", port_file, "--db", self.db, "--report", "0"], "receiver")
         end = time.monotonic() + 10
         while not os.path.exists(port_file):
