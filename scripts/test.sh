@@ -4,7 +4,11 @@
 # STM32 firmware tests under qemu-system-arm (stm32/README.md), the
 # library and its tests cross-built for 32- and 64-bit ARM Linux and run under qemu-user
 # (armhf, aarch64: docs/arm-linux.md), and a bounded libFuzzer run of the disk tier's parsers.
-# Usage: scripts/test.sh [preset ...]   (default: default asan tsan cortex-m4 armhf aarch64 fuzz)
+# Stage uplink-e2e (not a cmake preset) is the MCU uplink's end-to-end test
+# (scripts/e2e-uplink.sh: firmware under QEMU, faulty serial line, ss-gatewayd killed and
+# restarted, HTTP receiver), counted as one test.
+# Usage: scripts/test.sh [preset ...]
+#   (default: default asan tsan cortex-m4 uplink-e2e armhf aarch64 fuzz)
 #   SS_FUZZ_SECONDS: seconds per fuzz target (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +16,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(default asan tsan cortex-m4 armhf aarch64 fuzz)
+[ ${#presets[@]} -gt 0 ] || presets=(default asan tsan cortex-m4 uplink-e2e armhf aarch64 fuzz)
 
 passed=0
 failed=0
@@ -20,6 +24,18 @@ for preset in "${presets[@]}"; do
   echo "=== ${preset} ==="
   if [ "${preset}" = fuzz ]; then
     ./scripts/fuzz.sh "${SS_FUZZ_SECONDS:-20}"
+    continue
+  fi
+  if [ "${preset}" = uplink-e2e ]; then
+    status=0
+    ./scripts/e2e-uplink.sh || status=$?
+    if [ "${status}" -eq 0 ]; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      echo "${passed} passed, ${failed} failed"
+      exit "${status}"
+    fi
     continue
   fi
   cmake --preset "${preset}" >/dev/null
