@@ -16,6 +16,7 @@
 #include "ss/actors/event_hub.hpp"
 #include "ss/actors/integrity.hpp"
 #include "ss/actors/quota.hpp"
+#include "ss/actors/serial_uplink.hpp"
 #include "ss/actors/processing.hpp"
 #include "ss/actors/storage_flush.hpp"
 #include "ss/actors/uploader.hpp"
@@ -265,6 +266,17 @@ void Pipeline::spawn_stages() {
                                     return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(uploader, engine, transport, u));
                                 }});
     }
+    for (const UplinkSpec& uplink : spec_.uplinks) {
+        SerialUplinkSettings settings;
+        settings.spec = uplink;
+        if (!spec_.data_dir.empty()) settings.quarantine_dir = spec_.data_dir + "/uplink-quarantine";
+        settings.log = stage_log;
+        // Waits on its tty: a thread of its own.
+        setup.stages.push_back({"uplink:" + uplink.name, [engine, settings, board](caf::event_based_actor* self) {
+                                    return caf::actor_cast<caf::actor>(
+                                        self->spawn<caf::detached>(serial_uplink, engine, settings, board));
+                                }});
+    }
     for (auto& source : sources_) {
         SourceBinding* s = source.get();
         if (s->spec->kind == SourceKind::external) continue;
@@ -299,8 +311,10 @@ FlushReport Pipeline::shutdown() {
     };
     // No restarts from here on: the stages are stopped in order.
     self->request(supervisor_, caf::infinite, shutdown_atom::value).receive([](caf::ok_atom) {}, [](caf::error&) {});
-    // Capture first, so what processing drains is all there is.
+    // Capture first, so what processing drains is all there is; the MCUs' uplinks likewise (a
+    // batch they took but had not acknowledged is sent again by the MCU).
     for (auto& source : sources_) stop("capture:" + source->spec->name);
+    for (const UplinkSpec& uplink : spec_.uplinks) stop("uplink:" + uplink.name);
     for (auto& source : sources_) {
         if (source->spec->kind == SourceKind::external) continue;
         const std::string name = "processing:" + source->spec->name;
@@ -403,6 +417,7 @@ RuntimeSnapshot Pipeline::snapshot() {
     snap.quarantine = board_.quarantine();
     snap.wire = board_.wire();
     snap.destinations = board_.destinations();
+    snap.uplinks = board_.uplinks();
     for (const std::string& failed : directory_.failed()) {
         snap.healthy = false;
         snap.problems.push_back("stage " + failed + " failed and was not restarted");

@@ -164,4 +164,19 @@ QuotaStats StageBoard::quota() const {
     return quota_;
 }
 
+void StageBoard::set_uplink(std::string_view name, const SerialUplinkStats& stats) {
+    std::lock_guard lock(mutex_);
+    uplinks_[std::string(name)] = stats;
+}
+
+std::vector<std::pair<std::string, SerialUplinkStats>> StageBoard::uplinks() const {
+    std::vector<std::pair<std::string, SerialUplinkStats>> out;
+    {
+        std::lock_guard lock(mutex_);
+        out.assign(uplinks_.begin(), uplinks_.end());
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
 } // namespace ss::actors

@@ -369,6 +369,13 @@ Expected<void> Engine::seek(SensorStore& s, std::uint64_t seq) noexcept {
     return s.seek(ctx_, seq, floor, cold_tier() == nullptr);
 }
 
+std::uint64_t Engine::seek_floor(SensorStore& s) const noexcept {
+    const std::uint32_t slot = slot_of(s);
+    ColdGuard g(cold_tier(), slot);
+    const std::uint64_t floor = cold_tier() != nullptr ? cold_tier()->seek_floor(slot) : 0;
+    return s.seek_floor(ctx_, floor, cold_tier() == nullptr);
+}
+
 void Engine::flush(SensorStore& s) noexcept { s.request_flush(ctx_, cold_tier() != nullptr); }
 
 std::uint64_t Engine::durable_end(SensorStore& s) const noexcept {

@@ -445,9 +445,8 @@ Expected<void> SensorStore::seek(const StoreContext& ctx, std::uint64_t seq, std
     SectorPool& pool = *ctx.pool;
     const std::uint64_t next = next_seq_now();
     if (seq == next) return {};
-    if (retained_now() != 0) floor = std::max(floor, newest_end(pool));
-    else if (head_bounds) floor = std::max(floor, next);
-    if (seq < floor || seq > sector::max_seq) return std::unexpected(Errc::invalid_argument);
+    if (seq < floor_locked(pool, floor, head_bounds) || seq > sector::max_seq)
+        return std::unexpected(Errc::invalid_argument);
     if (tail_count_ != 0 || (flags_ & tail_sealed) != 0) {
         if (retained_now() == 0) {
             // Everything in the tail was erased: it starts over in place (as make_room does).
@@ -471,6 +470,17 @@ Expected<void> SensorStore::seek(const StoreContext& ctx, std::uint64_t seq, std
     seq_before_tail_ = seq;
     sector::format(pool.data(tail_), type(), seq, ctx.boot, open_period(pool));
     return {};
+}
+
+std::uint64_t SensorStore::floor_locked(const SectorPool& pool, std::uint64_t floor, bool head_bounds) const noexcept {
+    if (retained_now() != 0) return std::max(floor, newest_end(pool));
+    if (head_bounds) return std::max(floor, next_seq_now());
+    return floor;
+}
+
+std::uint64_t SensorStore::seek_floor(const StoreContext& ctx, std::uint64_t floor, bool head_bounds) const noexcept {
+    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    return floor_locked(*ctx.pool, floor, head_bounds);
 }
 
 std::uint64_t SensorStore::first_in_ram(const StoreContext& ctx) const noexcept {

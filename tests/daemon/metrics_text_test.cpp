@@ -426,3 +426,41 @@ TEST_CASE("2048 sensors render fast") {
     const Exposition e = read_or_fail(ss::daemon::render_metrics(snapshot, 2048));
     CHECK(e.family("sensor_storage_sensor_records_written_total")->samples.size() == 2048);
 }
+
+TEST_CASE("each MCU uplink has its series, labelled by name; none without uplinks") {
+    auto snapshot = sample_snapshot(1);
+    CHECK(read_or_fail(ss::daemon::render_metrics(snapshot, 1000)).find("sensor_storage_uplink_batches_total", {}).empty());
+    ss::actors::SerialUplinkStats a{};
+    a.bytes_in = 123456;
+    a.batches = 700;
+    a.records_stored = 44800;
+    a.records_skipped = 64;
+    a.records_dropped = 3;
+    a.batches_quarantined = 1;
+    a.batches_acked = 698;
+    a.unacked = 2;
+    a.crc_failures = 5;
+    a.link_faults = 9;
+    a.port_errors = 4;
+    a.connected = true;
+    ss::actors::SerialUplinkStats b{};
+    b.batches = 11;
+    snapshot.uplinks = {{"mcu-a", a}, {"mcu-b", b}};
+    const Exposition e = read_or_fail(ss::daemon::render_metrics(snapshot, 1000));
+    const auto of = [&](const std::string& name, const std::string& uplink) { return value_of(e, name, {{"uplink", uplink}}); };
+    CHECK(of("sensor_storage_uplink_bytes_received_total", "mcu-a") == 123456);
+    CHECK(of("sensor_storage_uplink_batches_total", "mcu-a") == 700);
+    CHECK(of("sensor_storage_uplink_batches_total", "mcu-b") == 11);
+    CHECK(of("sensor_storage_uplink_records_stored_total", "mcu-a") == 44800);
+    CHECK(of("sensor_storage_uplink_records_skipped_total", "mcu-a") == 64);
+    CHECK(of("sensor_storage_uplink_records_dropped_total", "mcu-a") == 3);
+    CHECK(of("sensor_storage_uplink_batches_quarantined_total", "mcu-a") == 1);
+    CHECK(of("sensor_storage_uplink_batches_acked_total", "mcu-a") == 698);
+    CHECK(of("sensor_storage_uplink_batches_unacked", "mcu-a") == 2);
+    CHECK(of("sensor_storage_uplink_crc_failures_total", "mcu-a") == 5);
+    CHECK(of("sensor_storage_uplink_link_faults_total", "mcu-a") == 9);
+    CHECK(of("sensor_storage_uplink_port_errors_total", "mcu-a") == 4);
+    CHECK(of("sensor_storage_uplink_connected", "mcu-a") == 1);
+    CHECK(of("sensor_storage_uplink_connected", "mcu-b") == 0);
+    for (const auto& f : e.families) CHECK_MESSAGE(is_snake_case_with_prefix(f.name), f.name);
+}

@@ -16,6 +16,7 @@ namespace {
 
 using actors::RuntimeSnapshot;
 using actors::SensorSnapshot;
+using actors::SerialUplinkStats;
 
 enum class MetricType { counter, gauge, histogram };
 
@@ -421,6 +422,49 @@ void write_upload(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
     w.sample({}, {}, cumulative, "_count");
 }
 
+void write_uplinks(ExpositionWriter& w, const RuntimeSnapshot& snapshot) {
+    if (snapshot.uplinks.empty()) return;
+    std::vector<std::string> labels;
+    for (const auto& u : snapshot.uplinks) labels.push_back(label_text("uplink", u.first));
+    const struct {
+        const char* name;
+        MetricType type;
+        const char* help;
+        std::uint64_t SerialUplinkStats::*field;
+    } families[] = {
+        {"sensor_storage_uplink_bytes_received_total", MetricType::counter, "Bytes read from the MCU's serial line.",
+         &SerialUplinkStats::bytes_in},
+        {"sensor_storage_uplink_batches_total", MetricType::counter, "Batches the link delivered (each once per MCU session).",
+         &SerialUplinkStats::batches},
+        {"sensor_storage_uplink_records_stored_total", MetricType::counter, "MCU records stored.",
+         &SerialUplinkStats::records_stored},
+        {"sensor_storage_uplink_records_skipped_total", MetricType::counter,
+         "MCU records sent again and held already (kept once).", &SerialUplinkStats::records_skipped},
+        {"sensor_storage_uplink_records_dropped_total", MetricType::counter,
+         "MCU records the store refused for lack of room (in its drop counts too).", &SerialUplinkStats::records_dropped},
+        {"sensor_storage_uplink_batches_quarantined_total", MetricType::counter,
+         "Batches that could not be stored, kept in the uplink quarantine and acknowledged.",
+         &SerialUplinkStats::batches_quarantined},
+        {"sensor_storage_uplink_batches_acked_total", MetricType::counter,
+         "Batches acknowledged to the MCU once durable.", &SerialUplinkStats::batches_acked},
+        {"sensor_storage_uplink_batches_unacked", MetricType::gauge,
+         "Delivered batches waiting to be durable before their acknowledgement.", &SerialUplinkStats::unacked},
+        {"sensor_storage_uplink_crc_failures_total", MetricType::counter,
+         "Frames that failed their CRC (line noise, or a baud rate mismatch).", &SerialUplinkStats::crc_failures},
+        {"sensor_storage_uplink_link_faults_total", MetricType::counter,
+         "Frames malformed, past a gap or lost in an overlong run.", &SerialUplinkStats::link_faults},
+    };
+    for (const auto& f : families) {
+        w.begin(f.name, f.type, f.help);
+        for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.uplinks[i].second.*f.field);
+    }
+    w.begin("sensor_storage_uplink_connected", MetricType::gauge, "1 while the uplink's serial port is open.");
+    for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.uplinks[i].second.connected ? 1u : 0u);
+    w.begin("sensor_storage_uplink_port_errors_total", MetricType::counter,
+            "Opens, reads and writes of the serial port that failed (each followed by a reopen).");
+    for (std::size_t i = 0; i < labels.size(); ++i) w.sample(labels[i], snapshot.uplinks[i].second.port_errors);
+}
+
 void write_per_sensor(ExpositionWriter& w, const RuntimeSnapshot& snapshot, std::span<const SensorSnapshot> sensors,
                       const SensorLabels& labels) {
     if (sensors.empty()) return;
@@ -494,6 +538,7 @@ std::string render_metrics(const RuntimeSnapshot& snapshot, std::size_t max_sens
     write_sources(w, snapshot);
     write_stages(w, snapshot);
     write_upload(w, snapshot);
+    write_uplinks(w, snapshot);
     w.single("sensor_storage_sensor_series_limited", MetricType::gauge,
              "1 when the per-sensor families cover only the first max_sensor_series sensors, else 0.",
              series_sensors.size() < all_sensors.size());

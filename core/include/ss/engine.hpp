@@ -169,6 +169,9 @@ public:
     /// floor the cold tier adds (ColdTier::seek_floor), under s's cold lock so that nothing
     /// spills or is acknowledged in between.
     Expected<void> seek(SensorStore& s, std::uint64_t seq) noexcept;
+    /// The lowest number seek(s, ...) takes now: a writer that sends records again from below it
+    /// finds them held already (or acknowledged and erased).
+    std::uint64_t seek_floor(SensorStore& s) const noexcept;
     /// ss_sensor_flush: seals s's open sector if it holds records and, with a cold tier, has the
     /// next tick spill every sealed sector of s, whatever the watermarks.
     void flush(SensorStore& s) noexcept;

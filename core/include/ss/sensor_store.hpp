@@ -202,6 +202,8 @@ public:
     /// numbers are consecutive). seq == next is a no-op. invalid_argument: seq below the floor
     /// or above sector::max_seq; no_space: no free sector to start at seq; nothing changed then.
     Expected<void> seek(const StoreContext& ctx, std::uint64_t seq, std::uint64_t floor, bool head_bounds) noexcept;
+    /// The lowest number seek() takes now, with the same `floor` and `head_bounds`.
+    std::uint64_t seek_floor(const StoreContext& ctx, std::uint64_t floor, bool head_bounds) const noexcept;
     /// The first sequence number held in RAM (next_seq if RAM holds no record): every record
     /// below it was erased, dropped or handed to the cold tier.
     std::uint64_t first_in_ram(const StoreContext& ctx) const noexcept;
@@ -336,6 +338,8 @@ private:
     }
     /// Past the newest record retained in RAM (retained_now() != 0).
     std::uint64_t newest_end(const SectorPool& pool) const noexcept;
+    /// seek_floor's rule; the caller holds the lock.
+    std::uint64_t floor_locked(const SectorPool& pool, std::uint64_t floor, bool head_bounds) const noexcept;
     /// Gives the open sector, still empty, its first record's time.
     void stamp_open_sector(const StoreContext& ctx, std::uint64_t time) noexcept;
     void note_health(const StoreContext& ctx, std::uint32_t bit) const noexcept;

@@ -157,3 +157,26 @@ typename Inspector::result_type inspect(Inspector& f, QuotaStats& x) {
 static_assert(is_small_message<QuotaStats>);
 
 } // namespace ss::actors
+
+namespace ss::actors {
+
+/// What a serial uplink (serial_uplink.hpp) has done so far; posted on the stage board under the
+/// uplink's name, not sent in messages.
+struct SerialUplinkStats {
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::uint64_t batches = 0;             ///< payloads the link delivered
+    std::uint64_t records_stored = 0;
+    std::uint64_t records_skipped = 0;     ///< held already (a batch sent again)
+    std::uint64_t records_dropped = 0;     ///< refused by the store (counted in its stats too)
+    std::uint64_t batches_quarantined = 0; ///< written to the quarantine and acknowledged
+    std::uint64_t batches_acked = 0;       ///< acknowledged to the MCU once durable
+    std::uint64_t unacked = 0;             ///< delivered batches waiting to be durable
+    std::uint64_t crc_failures = 0;        ///< the link's (uplink::ReceiverCounters)
+    std::uint64_t link_faults = 0;         ///< malformed frames, gaps, resyncs
+    std::uint32_t port_opens = 0;
+    std::uint32_t port_errors = 0;         ///< opens, reads or writes that failed
+    bool connected = false;                ///< the port is open
+};
+
+} // namespace ss::actors

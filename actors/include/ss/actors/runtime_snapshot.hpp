@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ss/actors/messages.hpp"
@@ -96,6 +97,8 @@ struct RuntimeSnapshot {
     /// their sums); empty with one.
     std::vector<DestinationSnapshot> destinations;
     std::uint64_t scrub_units_checked = 0, scrub_corrupt_found = 0;
+    /// Each MCU serial uplink's figures ([uplinks]), by name.
+    std::vector<std::pair<std::string, SerialUplinkStats>> uplinks;
 };
 
 } // namespace ss::actors

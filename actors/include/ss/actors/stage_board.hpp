@@ -39,6 +39,7 @@ public:
     void set_flush(const FlushStats& stats);
     void set_integrity(const IntegrityStats& stats);
     void set_quota(const QuotaStats& stats);
+    void set_uplink(std::string_view name, const SerialUplinkStats& stats);
 
     std::vector<StageSnapshot> stages() const;
     UploadStats upload() const;
@@ -50,6 +51,8 @@ public:
     FlushStats flush() const;
     IntegrityStats integrity() const;
     QuotaStats quota() const;
+    /// Each serial uplink's figures, by name, in name order.
+    std::vector<std::pair<std::string, SerialUplinkStats>> uplinks() const;
 
 private:
     mutable std::mutex mutex_;
@@ -59,6 +62,7 @@ private:
     FlushStats flush_;
     IntegrityStats integrity_;
     QuotaStats quota_;
+    absl::flat_hash_map<std::string, SerialUplinkStats> uplinks_;
 };
 
 } // namespace ss::actors
