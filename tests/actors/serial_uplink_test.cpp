@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -433,4 +435,64 @@ TEST_CASE("a device that is not there is retried, and the uplink reads it once i
     for (int i = 0; i < 10 && !uplink.stats().connected; ++i) uplink.step(std::chrono::milliseconds(20));
     CHECK(uplink.stats().connected);
     CHECK(uplink.stats().port_opens == 1);
+}
+
+TEST_CASE("with the manager and an uploader on threads of their own, as in the daemon") {
+    ss::test::FaultFileSystem fs;
+    Pty pty;
+    Gateway gw(fs, pty.name);
+    gw.ticking = false; // the manager thread ticks
+    Mcu mcu(pty.master, 0xF6);
+    std::vector<McuBatch> batches;
+    for (std::uint64_t i = 0; i < 48; ++i) batches.push_back({static_cast<std::uint32_t>(i % 3), (i / 3) * 16, 16});
+    for (const auto& b : batches) mcu.add(encode(b));
+
+    std::atomic<bool> stop{false};
+    std::thread manager([&] {
+        const auto start = Clock::now();
+        while (!stop.load()) {
+            gw.session.engine.tick(ms_since(start) + 1'000'000);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
+    // The uploader: takes what is unsent, "sends" it, and acknowledges it (erasing it).
+    std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t> uploaded;
+    std::uint64_t uploaded_twice = 0;
+    std::atomic<std::size_t> uploaded_count{0};
+    std::atomic<bool> erase_failed{false};
+    std::thread uploader([&] {
+        std::vector<std::byte> buf(64 * 4);
+        while (!stop.load()) {
+            for (std::uint32_t k = 0; k < 3; ++k) {
+                ss::SensorStore* s = gw.session.engine.find(SS_SOURCE_APP, id_base + k);
+                if (s == nullptr) continue;
+                auto b = gw.session.engine.consume(*s, buf.data(), 64);
+                if (!b) continue;
+                for (std::uint32_t i = 0; i < b->count; ++i) {
+                    std::uint32_t v;
+                    std::memcpy(&v, buf.data() + i * 4, 4);
+                    if (!uploaded.emplace(std::make_pair(k, b->first_seq + i), v).second) ++uploaded_twice;
+                }
+                uploaded_count = uploaded.size();
+                if (!gw.session.engine.erase_pending_until(*s, b->first_seq + b->count)) erase_failed = true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    });
+    const auto start = Clock::now();
+    while (!mcu.all_acked() && ms_since(start) < 15'000) {
+        mcu.pump(ms_since(start));
+        gw.uplink.step(std::chrono::milliseconds(1));
+    }
+    // Everything acknowledged is durable or uploaded: let the uploader take the rest.
+    const auto drain = Clock::now();
+    while (uploaded_count.load() < 48 * 16 && ms_since(drain) < 5'000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop = true;
+    manager.join();
+    uploader.join();
+    REQUIRE(mcu.all_acked());
+    CHECK_FALSE(erase_failed.load());
+    CHECK(uploaded_twice == 0);
+    REQUIRE(uploaded.size() == 48 * 16);
+    for (const auto& [key, v] : uploaded) CHECK(v == value_of(key.first, key.second));
 }
