@@ -55,7 +55,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-import ss_compact_decode as compact  # noqa: E402  (crc32c)
+sys.path.insert(0, os.path.join(ROOT, "stm32", "apps", "uplink"))
+# The firmware's signal and the link's frame decoder, as the QEMU peer test has them.
+from uplink_peer import ACK, decode_frame, record_value  # noqa: E402
 
 SENSORS = 4
 RECORDS_PER_SENSOR = 1024
@@ -64,26 +66,6 @@ TOTAL_BATCHES = SENSORS * RECORDS_PER_SENSOR // BATCH_RECORDS
 GATEWAY = "e2e-gw"
 SOURCE = "app"
 UPLINK = "mcu0"
-ACK = 2
-
-
-def record_value(sensor, seq):
-    """stm32/apps/uplink/record_signal.hpp's record_value."""
-    return (1000 * sensor + (seq * seq) % 4096) & 0xFFFFFFFF
-
-
-def cobs_decode(data):
-    out = bytearray()
-    i = 0
-    while i < len(data):
-        code = data[i]
-        if code == 0 or i + code > len(data):
-            return None
-        out += data[i + 1:i + code]
-        i += code
-        if code != 0xFF and i < len(data):
-            out.append(0)
-    return bytes(out)
 
 
 class AckWatch:
@@ -101,14 +83,11 @@ class AckWatch:
                 if len(self.buffer) < 64:
                     self.buffer.append(b)
                 continue
-            raw = cobs_decode(bytes(self.buffer))
+            frame = decode_frame(bytes(self.buffer))
             self.buffer.clear()
-            if raw is None or len(raw) != 20 or raw[0] != 1 or raw[1] != ACK:
+            if isinstance(frame, str) or frame[0] != ACK:
                 continue
-            if compact.crc32c(raw[:16]) != int.from_bytes(raw[16:20], "little"):
-                continue
-            session = int.from_bytes(raw[2:6], "little")
-            seq = int.from_bytes(raw[6:10], "little")
+            _, session, seq, _, _ = frame
             self.acks += 1
             self.acked[session] = max(self.acked.get(session, 0), seq)
 
