@@ -457,10 +457,21 @@ Expected<void> SensorStore::seek(const StoreContext& ctx, std::uint64_t seq, std
             add_sectors(-1);
             append_tail(ctx, s, period);
         } else {
-            // A free sector only, taken before anything changes: a seek is no reason to recycle
-            // anybody's records (the next add may, as any add).
+            // The sector is had as an add's would be (make_room): a free one, else our own oldest
+            // unsent sealed sector recycled (counted), else one borrowed; but before the open
+            // sector is sealed, so that nothing changes if there is none. A relayed writer that
+            // could not seek would have to stop: its next numbers would be wrong.
             const bool capped = ctx.max_sectors_per_sensor != 0 && sector_count() >= ctx.max_sectors_per_sensor;
-            const SectorIndex fresh = capped ? no_sector : pool.acquire();
+            SectorIndex fresh = capped ? no_sector : pool.acquire();
+            if (fresh == no_sector) {
+                const SectorIndex victim = oldest_unsent_sector(pool);
+                if (victim != no_sector && victim != tail_) {
+                    drop_sector(ctx, victim, prev_of(pool, victim), 0, false);
+                    fresh = victim;
+                } else if (!capped && ctx.borrow != nullptr) {
+                    fresh = ctx.borrow(ctx.borrow_owner, *this);
+                }
+            }
             if (fresh == no_sector) return std::unexpected(Errc::no_space);
             if ((flags_ & tail_sealed) == 0) seal_tail(ctx);
             append_tail(ctx, fresh);
@@ -495,9 +506,13 @@ void SensorStore::request_flush(const StoreContext& ctx, bool mark) noexcept {
 }
 
 bool SensorStore::take_flush_request(const StoreContext& ctx) noexcept {
-    port::LockGuard g(*ctx.lock_ops, ctx.lock_of(*this));
+    // The manager's, at every tick for every store: a busy store keeps its request for the next
+    // tick rather than have the manager wait for its writer (as seal_open_sector).
+    void* const lock = ctx.lock_of(*this);
+    if (lock != nullptr && !ctx.lock_ops->try_lock(lock)) return false;
     const bool requested = (flags_ & flush_requested) != 0;
     flags_ &= static_cast<std::uint8_t>(~flush_requested);
+    if (lock != nullptr) ctx.lock_ops->unlock(lock);
     return requested;
 }
 

@@ -120,6 +120,30 @@ int main() {
         ss_erase_all_pending(evt);
     }
 
+    // A writer-numbered (relayed) store: records after a seek take the sought numbers, through
+    // the inline add too (the open sector's second record on); a batch stops at the gap; the
+    // durable end (no tier below RAM) is the first record retained.
+    {
+        SensorStore* const relay = sensors[5];
+        SsSensorStats rs{};
+        ss_get_sensor_stats(relay, &rs);
+        const std::uint64_t start = rs.next_seq;
+        for (std::uint32_t k = 0; k < 3; ++k) ss_ts_add(relay, k);
+        bool ok = ss_sensor_seek(relay, start + 1) == -EINVAL && ss_sensor_seek(relay, 1000) == 0;
+        for (std::uint32_t k = 0; k < 3; ++k) ok = ok && ss_ts_add(relay, 1000 + k) == 0;
+        std::uint64_t end = 0;
+        ok = ok && ss_get_durable_end(relay, &end) == 0 && end == start;
+        std::uint32_t vals[8] = {};
+        std::uint32_t n = 0;
+        std::uint64_t first = 0;
+        ok = ok && ss_consume_batch_ex(relay, vals, 8, &n, &first) == 0 && first == start && n == 3 && vals[2] == 2;
+        ok = ok && ss_consume_batch_ex(relay, vals, 8, &n, &first) == 0 && first == 1000 && n == 3 && vals[0] == 1000 &&
+             vals[2] == 1002;
+        ok = ok && ss_erase_all_pending(relay) == 0 && ss_get_durable_end(relay, &end) == 0 && end == 1003;
+        ok = ok && ss_sensor_seek(relay, 1002) == -EINVAL && ss_sensor_flush(relay) == 0;
+        check(ok, "a relayed store: a seek numbers the next records, inline adds included; a batch stops at the gap");
+    }
+
     // One sensor fills the pool: its oldest unsent sectors are recycled, counted.
     SensorStore* big = sensors[0];
     std::uint32_t v = 0;

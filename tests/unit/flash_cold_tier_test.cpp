@@ -203,3 +203,26 @@ TEST_CASE("the durable end moves past RAM records once a flush's tick has append
     CHECK(g.stats(t).retained == 30);
     CHECK(g.engine.durable_end(t) == g.stats(t).next_seq);
 }
+
+TEST_CASE("records appended to flash but not synced are not durable") {
+    EmulatedBlockDevice dev(EmulatedBlockDevice::nor(16));
+    FlashEngineSession f(dev);
+    REQUIRE(f.mount_ok);
+    ss::SensorStore& s = f.reg(1);
+    CHECK(f.add(s, 30) == 30);
+    // A spill by hand, as the engine's tick makes one, without the tick's sync after it.
+    s.start_new_sector(f.engine.context());
+    ss::DetachedSector moved[4];
+    const std::uint32_t n = s.detach_front(f.engine.context(), moved, 4);
+    REQUIRE(n == 1);
+    const std::uint32_t slot = f.engine.slot_of(s);
+    const std::uint64_t syncs = dev.syncs();
+    f.tier->lock(slot);
+    f.tier->accept(slot, moved, n);
+    f.tier->unlock(slot);
+    REQUIRE(dev.syncs() == syncs);
+    CHECK(f.stats(s).disk_records == 30);
+    CHECK(f.engine.durable_end(s) == 0);
+    f.engine.tick(10); // syncs
+    CHECK(f.engine.durable_end(s) == 30);
+}

@@ -411,8 +411,10 @@ SS_API int ss_evt_add_many(SensorStore *s, const SsEventRecord *events, uint32_t
  * (in RAM or the disk tier) or its acknowledged boundary, whichever is higher; after a restart
  * that lets a writer store again the numbers skipped by the resumed numbering. An open sector
  * holding records is sealed first. seq == next does nothing. Returns 0; -EINVAL (bad handle, seq
- * below the floor or above 2^56 - 1); -ENOSPC if no free sector could start at seq. Nothing
- * changes on an error.
+ * below the floor or above 2^56 - 1); -ENOSPC if no sector could be had to start at seq (as for
+ * an add: a full pool recycles the oldest unsent sector, counted; -ENOSPC when only pending data
+ * is left, or while the disk tier's sectors wait for its sync: try again after a manager tick).
+ * Nothing changes on an error.
  */
 SS_API int ss_sensor_seek(SensorStore *s, uint64_t seq);
 

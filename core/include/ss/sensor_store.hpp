@@ -199,8 +199,9 @@ public:
     /// tier's acknowledged boundary and newest record); with `head_bounds` and RAM holding no
     /// record, no lower than next (without a cold tier RAM's head is the acknowledged boundary).
     /// An open sector holding records is sealed first and a new one started at seq (a sector's
-    /// numbers are consecutive). seq == next is a no-op. invalid_argument: seq below the floor
-    /// or above sector::max_seq; no_space: no free sector to start at seq; nothing changed then.
+    /// numbers are consecutive), the new one had as an add's is (make_room's full policy).
+    /// seq == next is a no-op. invalid_argument: seq below the floor or above sector::max_seq;
+    /// no_space: no sector to start at seq (only pending data left); nothing changed then.
     Expected<void> seek(const StoreContext& ctx, std::uint64_t seq, std::uint64_t floor, bool head_bounds) noexcept;
     /// The lowest number seek() takes now, with the same `floor` and `head_bounds`.
     std::uint64_t seek_floor(const StoreContext& ctx, std::uint64_t floor, bool head_bounds) const noexcept;
@@ -210,7 +211,8 @@ public:
     /// ss_sensor_flush: seals the open sector if it holds records and, where `mark`, asks the
     /// next manager tick to spill every sealed sector (take_flush_request).
     void request_flush(const StoreContext& ctx, bool mark) noexcept;
-    /// Whether a flush was requested since the last call; clears the request.
+    /// Whether a flush was requested since the last call; clears the request. Skips the store
+    /// (false, the request kept) if its lock is busy.
     bool take_flush_request(const StoreContext& ctx) noexcept;
 
     /// Detaches up to max sealed sectors from the front (oldest first) into out, for a cold
