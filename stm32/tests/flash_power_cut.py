@@ -18,6 +18,7 @@ Exit status 0 when every boot passed and the last one ended with status 0.
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,7 +181,7 @@ def main():
         return 1
     print("flash power cut test: every durable record back after every cut")
     if not args.keep:
-        os.remove(flash)
+        shutil.rmtree(workdir)
     return 0
 
 
