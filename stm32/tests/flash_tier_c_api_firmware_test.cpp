@@ -122,6 +122,8 @@ int main() {
     check(values, "every record comes back in order with its value");
     expect_eq("records read back", records, expect);
     expect_eq("programs onto bytes not erased", 0, device.violations());
+    ss::stm32::test::figure("the tier's static memory for 4 sensors, B", decltype(tier_memory)::bytes());
+    ss::stm32::test::figure("the same for 100 sensors, B", ss::stm32::FlashTierStorage<100, 256, 224>::bytes());
     check(ss_deinit_system() == 0, "ss_deinit_system");
     return ss::stm32::test::finish("flash tier C API firmware test");
 }
