@@ -8,10 +8,14 @@ the tier served after the mount) are checked against what the boot before report
 
 - served records start at or above the acknowledgement the flash had made durable ("D" lines: the
   acknowledgement issued before a tick is durable once the tick reported) and at or below the
-  last one issued ("A" lines come before the call): nothing unacknowledged was lost;
+  last one issued ("A" lines come before the call), but for records an earlier boot already
+  found lost: nothing unacknowledged was lost;
 - they reach the durable end the boot before last reported: every durable record is back (the
   image checks each value and that there is no gap);
-- numbering resumes at or above all of that, and above everything handed out.
+- numbering resumes at or above all of that, and above everything handed out;
+- records a boot finds missing between what it served and where numbering resumes were lost at
+  that cut, above what was reported durable; a gap the image meets later ("G" lines) must lie in
+  such a range.
 
 Exit status 0 when every boot passed and the last one ended with status 0.
 """
@@ -71,42 +75,72 @@ class Model:
         self.durable_ack = [0] * SENSORS   # acknowledgement durable at that report
         self.issued_ack = [0] * SENSORS    # highest acknowledgement issued (upper bound)
         self.handed_out = [0] * SENSORS    # past every record consumed
+        self.lost = [[] for _ in range(SENSORS)]  # [from, to): missing at a boot, above the durable end
 
-    def check_boot(self, boot, lines, errors):
+    def covered(self, i, a, b):
+        """Whether every number in [a, b) lies in a range lost at some boot."""
+        p = a
+        progress = True
+        while p < b and progress:
+            progress = False
+            for lo, hi in self.lost[i]:
+                if lo <= p < hi:
+                    p = hi
+                    progress = True
+        return p >= b
+
+    def process(self, boot, lines, errors):
+        """A boot's reports in the order they came."""
         seen = set()
         for line in lines:
             f = line.split()
-            if not f or f[0] != "B":
+            if not f:
                 continue
-            i, first, end, nxt, bad, gaps = (int(x) for x in f[1:7])
-            seen.add(i)
-            where = "boot %d sensor %d" % (boot, i)
-            if bad or gaps:
-                errors.append("%s: %d records with a wrong value, %d gaps" % (where, bad, gaps))
-            served = end > first
-            if served:
-                if first < self.durable_ack[i]:
-                    errors.append("%s: served from %d, below the durable acknowledgement %d"
-                                  % (where, first, self.durable_ack[i]))
-                if first > self.issued_ack[i]:
-                    errors.append("%s: served from %d: records from the last acknowledgement %d lost"
-                                  % (where, first, self.issued_ack[i]))
-                if end < self.durable[i]:
-                    errors.append("%s: served up to %d, durable records up to %d lost"
-                                  % (where, end, self.durable[i]))
-            elif self.durable[i] > self.issued_ack[i]:
-                errors.append("%s: nothing served, but records %d..%d were durable and not acknowledged"
-                              % (where, self.issued_ack[i], self.durable[i]))
-            if nxt < max(end, self.durable[i], self.issued_ack[i], self.handed_out[i]):
-                errors.append("%s: numbering resumes at %d, below a number durable or handed out "
-                              "(durable %d, acknowledged %d, handed out %d)"
-                              % (where, nxt, self.durable[i], self.issued_ack[i], self.handed_out[i]))
-            # This boot's own serving and acknowledgement start the next interval.
-            self.durable_ack[i] = self.durable_ack[i] if not served else first
-            self.durable[i] = nxt
-            self.handed_out[i] = max(self.handed_out[i], end)
+            if f[0] == "B":
+                seen.add(int(f[1]))
+                self.check_boot_line(boot, f, errors)
+            elif f[0] == "G":
+                i, expected, got = int(f[1]), int(f[2]), int(f[3])
+                if got < expected or not self.covered(i, expected, got):
+                    errors.append("boot %d sensor %d: records %d..%d missing, not lost at a cut before "
+                                  "they were durable (lost ranges %s)" % (boot, i, expected, got, self.lost[i]))
+            else:
+                self.follow([line])
         if seen != set(range(SENSORS)):
             errors.append("boot %d: no boot report for sensors %s" % (boot, sorted(set(range(SENSORS)) - seen)))
+
+    def check_boot_line(self, boot, f, errors):
+        i, first, end, nxt, bad, gaps = (int(x) for x in f[1:7])
+        where = "boot %d sensor %d" % (boot, i)
+        if bad:
+            errors.append("%s: %d records with a wrong value" % (where, bad))
+        served = end > first
+        if served:
+            if first < self.durable_ack[i]:
+                errors.append("%s: served from %d, below the durable acknowledgement %d"
+                              % (where, first, self.durable_ack[i]))
+            if first > self.issued_ack[i] and not self.covered(i, self.issued_ack[i], first):
+                errors.append("%s: served from %d: records from the last acknowledgement %d lost"
+                              % (where, first, self.issued_ack[i]))
+            if end < self.durable[i]:
+                errors.append("%s: served up to %d, durable records up to %d lost"
+                              % (where, end, self.durable[i]))
+        elif self.durable[i] > self.issued_ack[i] and not self.covered(i, self.issued_ack[i], self.durable[i]):
+            errors.append("%s: nothing served, but records %d..%d were durable and not acknowledged"
+                          % (where, self.issued_ack[i], self.durable[i]))
+        if nxt < max(end, self.durable[i], self.issued_ack[i], self.handed_out[i]):
+            errors.append("%s: numbering resumes at %d, below a number durable or handed out "
+                          "(durable %d, acknowledged %d, handed out %d)"
+                          % (where, nxt, self.durable[i], self.issued_ack[i], self.handed_out[i]))
+        # Numbers between what was served and where numbering resumes were lost at the cut; the
+        # checks above made sure none of them was durable.
+        if nxt > end:
+            self.lost[i].append((end, nxt))
+        # This boot's own serving and acknowledgement start the next interval.
+        if served:
+            self.durable_ack[i] = first
+        self.durable[i] = nxt
+        self.handed_out[i] = max(self.handed_out[i], end)
 
     def follow(self, lines):
         """The reports of a running boot after its B lines."""
@@ -163,8 +197,7 @@ def main():
             for l in lines:
                 if l.startswith("M "):
                     torn += int(l.split()[3])
-            model.check_boot(boot, lines, errors)
-            model.follow(l for l in lines if not l.startswith("B "))
+            model.process(boot, lines, errors)
             ticks = sum(1 for l in lines if l.startswith("D "))
             print("boot %2d: %s, %d ticks reported%s" % (
                 boot, "ran to the end, status %s" % status if last else "cut after tick %d" % kill_after,

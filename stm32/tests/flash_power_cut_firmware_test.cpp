@@ -13,7 +13,9 @@
 // acknowledges ("A" lines); after each consume, what it handed out ("C" lines); after the mount,
 // the log's live blocks, valid and torn units, whether it formatted a blank chip, and the device
 // reads the mount took ("M" line). The driver checks each boot's B lines against what the run before
-// reported; this image checks every value, and that served records come without gaps.
+// reported; this image checks every value and reports every gap in what it is served ("G"
+// lines), which the driver accepts only where a boot found records missing above the durable end
+// (lost at a cut before they were durable: in RAM, or in a unit the cut tore).
 //
 // Command line (-semihosting-config arg=...): <name> <flash file> <rounds>.
 #include <cstddef>
@@ -89,7 +91,7 @@ struct Served {
     std::uint64_t end = 0;   ///< past the last record served
     std::uint64_t count = 0;
     std::uint64_t bad = 0;   ///< records whose value (or time) is not the one written
-    std::uint64_t gaps = 0;  ///< batches that did not start where the one before ended
+    std::uint64_t gaps = 0;  ///< batches that did not start where the one before ended ("G" lines)
 };
 
 /// Consumes up to `max_batches` batches of what sensor i can hand out now (they become pending),
@@ -106,7 +108,13 @@ Served consume(std::uint32_t i, std::uint64_t& expect, std::uint32_t max_batches
         std::uint64_t first = 0;
         void* out = is_ts(i) ? static_cast<void*>(values) : static_cast<void*>(events);
         if (ss_consume_batch_ex(stores[i], out, batch_max, &n, &first) != 0 || n == 0) break;
-        if (expect != ~std::uint64_t{0} && first != expect) ++s.gaps;
+        if (expect != ~std::uint64_t{0} && first != expect) {
+            // Records lost at a cut before they were durable (a torn unit, RAM): the driver checks
+            // that the gap lies in what a boot found missing above the durable end.
+            ++s.gaps;
+            Line l;
+            (l << "G " << std::uint64_t{i} << " " << expect << " " << first).send();
+        }
         if (s.count == 0) s.first = first;
         for (std::uint32_t k = 0; k < n; ++k) {
             const std::uint64_t seq = first + k;
@@ -243,11 +251,11 @@ int main() {
         (l << "B " << std::uint64_t{i} << " " << first << " " << end << " " << next[i] << " " << s.bad << " "
            << s.gaps)
             .send();
-        boot_ok = boot_ok && s.bad == 0 && s.gaps == 0 && next[i] >= end;
+        boot_ok = boot_ok && s.bad == 0 && next[i] >= end;
         acked[i] = first;
         expect[i] = end;
     }
-    check(boot_ok, "boot: every record served has its value, without gaps, below the resumed numbering");
+    check(boot_ok, "boot: every record served has its value, below the resumed numbering");
 
     std::uint64_t now_ms = 0;
     std::uint64_t bad = 0, gaps = 0, refused = 0;
@@ -305,7 +313,7 @@ int main() {
     l.send();
     check(all_durable, "after the flush every record is durable");
     ss::stm32::test::expect_eq("records served with a wrong value", 0, bad);
-    ss::stm32::test::expect_eq("batches not continuing the one before", 0, gaps);
+    figure("gaps (records lost at a cut before they were durable; checked by the driver)", gaps);
     ss::stm32::test::expect_eq("adds refused", 0, refused);
     ss::stm32::test::expect_eq("programs that would set a bit (NOR rule)", 0, device.violations());
     figure("device reads", device.reads());
