@@ -59,12 +59,13 @@ void FlashColdTier::note_dropped() noexcept {
 }
 
 Expected<std::uint64_t> FlashColdTier::count_records(const FlashColdSensor& s, std::uint64_t from,
-                                                     std::uint64_t to) noexcept {
+                                                     std::uint64_t to, bool with_corrupt) noexcept {
     std::uint64_t n = 0;
     FlashLocation hint{};
     while (from < to) {
         auto u = log_.find_unit(s.key, from, hint, nullptr, 0);
         if (!u) return std::unexpected(u.error());
+        if (with_corrupt) n += u->corrupt_records;
         if (u->count == 0 || u->first_seq >= to) break;
         const std::uint64_t lo = max64(from, u->first_seq);
         const std::uint64_t hi = min64(to, u->first_seq + u->count);
@@ -94,7 +95,11 @@ Expected<std::uint64_t> FlashColdTier::attach(std::uint32_t slot, SsSource sourc
         s.appended_end = max64(st->last_end, s.unsent_seq);
         s.log_dropped = st->dropped_records;
         s.durable_end = s.appended_end;
-        auto n = count_records(s, s.unsent_seq, s.appended_end);
+        // Units that fail their CRC (a unit a cut tore) are counted too: consume skips them and
+        // takes their records off `retained` then (note_corrupt), as for a unit that rots later.
+        // Left out here they were taken off twice: retained fell below pending, serving stopped
+        // short of durable records and the acknowledgement after it wrapped the count around.
+        auto n = count_records(s, s.unsent_seq, s.appended_end, true);
         if (!n) return std::unexpected(n.error());
         s.retained = *n;
         if (auto r = log_.mark_sent(key, s.unsent_seq); !r) return std::unexpected(r.error());

@@ -118,8 +118,10 @@ public:
 
 private:
     FlashColdSensor& at(std::uint32_t slot) const noexcept { return mem_.sensors[slot]; }
-    /// Records of s retained in [from, to), walking the log.
-    Expected<std::uint64_t> count_records(const FlashColdSensor& s, std::uint64_t from, std::uint64_t to) noexcept;
+    /// Records of s retained in [from, to), walking the log; with_corrupt: also those named by
+    /// the headers of units failing their CRC on the way (what consume will count as lost).
+    Expected<std::uint64_t> count_records(const FlashColdSensor& s, std::uint64_t from, std::uint64_t to,
+                                          bool with_corrupt = false) noexcept;
     void note_corrupt(FlashColdSensor& s, const FlashUnitInfo& u) noexcept;
     void note_io(bool ok) noexcept;
     /// An append may drop any stream's oldest unsent units: every sensor catches up with the log.

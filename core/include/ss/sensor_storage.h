@@ -173,12 +173,17 @@ typedef struct SsInitCfg {
      *  Default 8. */
     uint32_t disk_sync_all_min_files;
     /** The boot number every sector header records, so that monotonic times of different boots
-     *  are never confused (SsBatchInfo.boot). With a disk tier it is ignored: the tier keeps a
-     *  counter in <disk_root>/boot that goes up by one at every ss_init_system. Without one
-     *  (the MCU) the host passes its own, e.g. a reset counter kept in backup RAM or flash. */
+     *  are never confused (SsBatchInfo.boot). With the Linux disk tier it is ignored: the tier
+     *  keeps a counter in <disk_root>/boot that goes up by one at every ss_init_system. Without
+     *  one (the MCU, also with its flash tier) the host passes its own, e.g. a reset counter kept
+     *  in backup RAM or flash. */
     uint32_t boot_id;
     /** Root directory of the disk tier (Linux); NULL = RAM only. Created (0700) if missing;
-     *  needs crc_enabled and disk_sector_bytes a multiple of ram_sector_bytes. */
+     *  needs crc_enabled and disk_sector_bytes a multiple of ram_sector_bytes. On the STM32
+     *  port built with the flash tier (ss_stm32_port_cold_tier) any non-empty name asks for the
+     *  flash tier over the block device the firmware handed to the port before this call
+     *  (stm32/ports/arm-cm4/flash_tier.hpp; ss::stm32::configure_flash_tier sets it to "flash"
+     *  and a disk_sector_bytes that passes the check); docs/porting.md §5a. */
     const char *disk_root;
     /**
      * Memory for the pool and all metadata, or NULL to let the platform allocate it once at

@@ -1,9 +1,18 @@
 // The core's platform on a Cortex-M4 (ss/port.hpp): the lock is an interrupt mask (PRIMASK
 // saved, interrupts off, restored on unlock: an ISR can never find a store half written), one
 // object shared by every store; the monotonic clock counts SysTick interrupts at 1 kHz; there is
-// no heap (the firmware hands the arena in), no UTC (no RTC set) and no cold tier.
+// no heap (the firmware hands the arena in), no UTC (no RTC set). Built over the core with a
+// tier below RAM (ss_stm32_port_cold_tier), the cold tier is the flash tier over the block device
+// the firmware hands in (flash_tier.hpp); the default port has none, and none of its code.
 #include "ss/port.hpp"
 #include "ss_stm32_port.h"
+
+#if defined(SS_WITH_COLD_TIER) && SS_WITH_COLD_TIER
+#include "flash_tier.hpp"
+#define SS_STM32_FLASH_TIER 1
+#else
+#define SS_STM32_FLASH_TIER 0
+#endif
 
 #include "systick.hpp"
 
@@ -68,8 +77,13 @@ const ss::port::Platform cortex_m4_platform{
     .monotonic_ms = monotonic_ms,
     .utc_us = nullptr,
     .log = nullptr,
+#if SS_STM32_FLASH_TIER
+    .cold_tier_create = ss::stm32::detail::create_flash_tier,
+    .cold_tier_destroy = ss::stm32::detail::destroy_flash_tier,
+#else
     .cold_tier_create = nullptr,
     .cold_tier_destroy = nullptr,
+#endif
     .thread_id = nullptr,
     .cpu_has_crc32c = nullptr,
 };
