@@ -219,18 +219,7 @@ struct Session : ss::test::DiskEngineSession {
 
 /// One TS sensor over 16 units of 256 bytes, each tick's files synced one by one, on the fault
 /// file system's "/data".
-SsInitCfg fault_cfg() {
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_sector_bytes = 256;
-    cfg.disk_sector_bytes = 4096;
-    cfg.max_sensors = 1;
-    cfg.ram_pool_bytes = 16 * 256;
-    cfg.force_seal_interval_ms = 0;
-    cfg.disk_sync_all_min_files = 0;
-    cfg.disk_root = "/data";
-    cfg.log = silent_log;
-    return cfg;
-}
+SsInitCfg fault_cfg() { return ss::test::one_sensor_fault_cfg(); }
 
 } // namespace
 

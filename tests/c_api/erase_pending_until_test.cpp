@@ -451,18 +451,7 @@ struct FaultSession : ss::test::DiskEngineSession {
 
 /// 256-byte units (56 TS records), 4 KB chunks (16 units, 896 records), 16 RAM sectors, each
 /// tick's files synced one by one, on the fault file system's "/data".
-SsInitCfg fault_cfg() {
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_sector_bytes = 256;
-    cfg.disk_sector_bytes = 4096;
-    cfg.max_sensors = 1;
-    cfg.ram_pool_bytes = 16 * 256;
-    cfg.force_seal_interval_ms = 0;
-    cfg.disk_sync_all_min_files = 0;
-    cfg.disk_root = "/data";
-    cfg.log = silent_log;
-    return cfg;
-}
+SsInitCfg fault_cfg() { return ss::test::one_sensor_fault_cfg(); }
 
 constexpr std::uint32_t fault_records = 1000;
 

@@ -289,18 +289,7 @@ struct RelaySession : ss::test::DiskEngineSession {
 
 /// 256-byte units (60 TS records), 16 RAM sectors (no spill below 80 %), no force-seal
 /// interval, each file synced on its own, on the fault file system's "/data".
-SsInitCfg relay_cfg() {
-    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
-    cfg.ram_sector_bytes = 256;
-    cfg.disk_sector_bytes = 4096;
-    cfg.max_sensors = 1;
-    cfg.ram_pool_bytes = 16 * 256;
-    cfg.force_seal_interval_ms = 0;
-    cfg.disk_sync_all_min_files = 0;
-    cfg.disk_root = "/data";
-    cfg.log = silent_log;
-    return cfg;
-}
+SsInitCfg relay_cfg() { return ss::test::one_sensor_fault_cfg(); }
 
 } // namespace
 

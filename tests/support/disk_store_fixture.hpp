@@ -9,12 +9,29 @@
 
 #include <cstdint>
 
+#include "ss/config.hpp"
 #include "ss/sensor_storage.h"
 #include "support/temp_data_root.hpp"
 
 namespace ss::test {
 
 inline void silent_log(void*, int, const char*) {}
+
+/// One sensor over 16 RAM sectors of 256 B (below the 80 % watermark nothing spills), 4 KB disk
+/// sectors, no force-seal interval, each tick's files synced one by one (so a fault file
+/// system's failed sync hits one file), on the fault file system's "/data", silent.
+inline SsInitCfg one_sensor_fault_cfg() {
+    SsInitCfg cfg = ss::default_config(SS_TARGET_LINUX);
+    cfg.ram_sector_bytes = 256;
+    cfg.disk_sector_bytes = 4096;
+    cfg.max_sensors = 1;
+    cfg.ram_pool_bytes = 16 * 256;
+    cfg.force_seal_interval_ms = 0;
+    cfg.disk_sync_all_min_files = 0;
+    cfg.disk_root = "/data";
+    cfg.log = silent_log;
+    return cfg;
+}
 
 inline SsSensorStats stats_of(::SensorStore* s) {
     SsSensorStats st{};
