@@ -12,6 +12,16 @@ and its uploader sends them over HTTP to tools/ss_receiver.py (SQLite, one row p
 the daemon is killed with SIGKILL, left down for a moment (the MCU keeps sending into the pty)
 and started again on the same config and disk_root.
 
+With --mcu-reset-at-acked N the image must be the flash variant (uplink_flash_firmware_test,
+auto-detected from its name, or --image-flash): it keeps its store on a NOR chip in a file the
+harness creates blank in the temp dir (36 blocks of 4 KiB of 0xFF) and names on QEMU's
+semihosting command line. Once the MCU has seen N batches acknowledged QEMU is SIGKILLed (a
+power cut: an MCU reset that keeps the chip) and started again on the same file; the relay
+accepts its new TCP connection and goes on (bytes in flight are lost). The second boot must add
+no records, find the unacknowledged ones on the chip and send them in a new session. Both the
+gateway kill and the MCU reset can come in one run (e.g. --kill-at-acked 16
+--mcu-reset-at-acked 40).
+
 Passes (exit 0) when:
   - QEMU exits 0: the firmware saw every record acknowledged and erased it;
   - the firmware saw the gateway restart (a new boot in the restarted daemon's ACKs);
@@ -21,13 +31,18 @@ Passes (exit 0) when:
   - the daemon stops on SIGTERM with exit status 0, and the receiver stops cleanly;
   - faults were injected (with a rate > 0), the kill came while the MCU still had batches
     unacknowledged, and the relay read every byte the firmware says it sent (otherwise the run
-    tested nothing, or not what it claims: a set-up failure, exit 1).
+    tested nothing, or not what it claims: a set-up failure, exit 1);
+  - with --mcu-reset-at-acked: QEMU was still running when killed with batches unacknowledged,
+    the first boot added the 4x1024 records on the blank chip, the second boot (the next
+    session from the chip's boot counter) added none and found records left to send, and the
+    final QEMU (the second boot) exited 0 with every record erased.
 Exit 1 with the reasons otherwise; the daemon's, receiver's and QEMU's output are printed then.
 
 Usage: mcu_uplink_e2e.py --qemu QEMU --image ELF [--daemon ss-gatewayd]
          [--gateway-cmd daemon|standin] [--seed 1] [--fault-rate 0.0003]
          [--kill-at-acked 16] [--kill-after SECONDS] [--down-for 1.0] [--timeout 90]
-         [--standin-fault none|lose-batch|wrong-value] [--keep] [--verbose]
+         [--standin-fault none|lose-batch|wrong-value] [--mcu-reset-at-acked N]
+         [--image-flash] [--keep] [--verbose]
   --gateway-cmd standin runs tests/e2e/gateway_standin.py (Python, uplink_peer.py's receiver,
   posting straight to the receiver) instead of the daemon: for debugging this harness only;
   --standin-fault gives the stand-in a deliberate bug, to see the checks fail.
@@ -63,6 +78,7 @@ SENSORS = 4
 RECORDS_PER_SENSOR = 1024
 BATCH_RECORDS = 64
 TOTAL_BATCHES = SENSORS * RECORDS_PER_SENSOR // BATCH_RECORDS
+FLASH_BYTES = 36 * 4096  # the flash image's NOR chip: 32 blocks of log, 4 of settings
 GATEWAY = "e2e-gw"
 SOURCE = "app"
 UPLINK = "mcu0"
@@ -185,6 +201,7 @@ class Harness:
         self.gateway = None
         self.gateway_runs = 0
         self.outputs = []
+        self.boots = []
 
     def fail(self, reason):
         self.failures.append(reason)
@@ -253,6 +270,27 @@ class Harness:
             raise RuntimeError("gateway run %d did not open %s within 15 s" % (self.gateway_runs, self.device))
         return False
 
+    # --- the MCU (QEMU) ---
+
+    def start_qemu(self, listener):
+        """Starts QEMU (on the same flash file for the flash image) and returns its USART2's
+        connection, accepted from `listener`."""
+        a = self.args
+        self.qemu_runs += 1
+        semihosting = "enable=on,target=native"
+        if self.flash_file is not None:
+            semihosting += ",arg=uplink,arg=" + self.flash_file
+        qemu_argv = [a.qemu, "-M", "netduinoplus2", "-icount", "shift=2", "-nographic", "-monitor", "none",
+                     "-serial", "null", "-serial", "tcp:127.0.0.1:%d" % listener.getsockname()[1],
+                     "-semihosting-config", semihosting, "-kernel", a.image]
+        self.qemu = self.spawn(qemu_argv, "qemu%d" % self.qemu_runs if self.qemu_runs > 1 else "qemu")
+        self.qemu_out = self.outputs[-1][1]
+        self.qemu_outs.append(self.qemu_out)
+        conn, _ = listener.accept()
+        conn.setblocking(False)
+        self.log("QEMU run %d connected (pid %d)" % (self.qemu_runs, self.qemu.pid))
+        return conn
+
     # --- the run ---
 
     def run(self):
@@ -280,22 +318,28 @@ class Harness:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        port = listener.getsockname()[1]
-        qemu_argv = [a.qemu, "-M", "netduinoplus2", "-icount", "shift=2", "-nographic", "-monitor", "none",
-                     "-serial", "null", "-serial", "tcp:127.0.0.1:%d" % port,
-                     "-semihosting-config", "enable=on,target=native", "-kernel", a.image]
-        self.qemu = self.spawn(qemu_argv, "qemu")
-        self.qemu_out = self.outputs[-1][1]
         listener.settimeout(15)
-        conn, _ = listener.accept()
-        listener.close()
-        conn.setblocking(False)
+        self.flash_file = None
+        if a.image_flash:
+            # A new chip: erased NOR reads 0xFF. The image formats it at its first boot.
+            self.flash_file = os.path.join(self.tmp, "mcu-flash.bin")
+            with open(self.flash_file, "wb") as f:
+                f.write(b"\xff" * FLASH_BYTES)
+        self.qemu_runs = 0
+        self.qemu_outs = []
+        conn = self.start_qemu(listener)
+        if a.mcu_reset_at_acked is None:
+            listener.close()
         qemu_started = time.monotonic()
-        self.log("QEMU connected (pid %d)" % self.qemu.pid)
 
         to_gateway, to_mcu = LineFaults(rng, a.fault_rate), LineFaults(rng, a.fault_rate)
         acks = AckWatch()
         self.bytes_to_gateway = self.bytes_to_mcu = 0
+        self.bytes_from_this_qemu = 0  # from the QEMU running now: what its firmware reports sending
+        mcu_phase = "first" if a.mcu_reset_at_acked is not None else "none"  # first -> (SIGKILL) second
+        self.mcu_reset_acked = None
+        self.mcu_reset_time = None
+        self.mcu_reset_lost_to_qemu = 0
         self.pty_full_lost = 0
         to_qemu = b""
         qemu_eof = False
@@ -312,6 +356,9 @@ class Harness:
                 self.qemu.wait()
                 break
             if qemu_eof and self.qemu.poll() is not None:
+                if mcu_phase == "first":
+                    self.fail("set-up: QEMU exited (status %d) before the MCU reset at %d batches acknowledged"
+                              % (self.qemu.returncode, a.mcu_reset_at_acked))
                 break
             rlist = [master] + ([] if qemu_eof else [conn])
             wlist = [conn] if to_qemu and not qemu_eof else []
@@ -330,6 +377,7 @@ class Harness:
                     qemu_eof = True
                 elif data:
                     self.bytes_to_gateway += len(data)
+                    self.bytes_from_this_qemu += len(data)
                     line = to_gateway.apply(data)
                     try:
                         written = os.write(master, line) if line else 0
@@ -354,6 +402,30 @@ class Harness:
                 except (BrokenPipeError, ConnectionResetError):
                     to_qemu = b""
                     qemu_eof = True
+
+            # The MCU reset: a power cut (SIGKILL to QEMU) and a boot on the same chip. The bytes
+            # queued for the dead QEMU are lost, as they would be on a wire to a board in reset.
+            if mcu_phase == "first" and acks.most_acked() >= a.mcu_reset_at_acked:
+                self.mcu_reset_acked = acks.most_acked()
+                self.mcu_reset_time = now - qemu_started
+                was_running = self.qemu.poll() is None
+                self.qemu.send_signal(signal.SIGKILL)
+                status = self.qemu.wait()
+                self.log("SIGKILL to QEMU run %d (MCU reset) at %.2f s, %d of %d batches acknowledged (exit status %d)"
+                         % (self.qemu_runs, self.mcu_reset_time, self.mcu_reset_acked, TOTAL_BATCHES, status))
+                if not was_running:
+                    self.fail("set-up: QEMU had exited before the MCU reset: nothing was tested")
+                if self.mcu_reset_acked >= TOTAL_BATCHES:
+                    self.fail("set-up: the MCU reset came after every batch was acknowledged")
+                conn.close()
+                self.mcu_reset_lost_to_qemu = len(to_qemu)
+                to_qemu = b""
+                qemu_eof = False
+                self.bytes_from_this_qemu = 0
+                conn = self.start_qemu(listener)
+                listener.close()
+                mcu_phase = "second"
+                continue
 
             # The gateway: the kill, the restart, the restarted gateway opening the tty.
             if phase == "first":
@@ -404,13 +476,20 @@ class Harness:
         elif not self.gateway_ready:
             self.fail("set-up: the restarted gateway never opened the tty")
         figures = self.firmware_figures()
-        if killed_at is not None and figures.get("gateway restarts seen", "0") == "0":
+        if a.mcu_reset_at_acked is not None:
+            self.check_mcu_reset()
+            self.restart_seen_by = [i + 1 for i, path in enumerate(self.qemu_outs)
+                                    if "uplink: gateway restart seen" in self.read_text(path)]
+            seen_restart = bool(self.restart_seen_by)
+        else:
+            seen_restart = figures.get("gateway restarts seen", "0") != "0"
+        if killed_at is not None and not seen_restart:
             self.fail("the firmware did not see the gateway restart (the restarted gateway's ACKs must carry a "
                       "new boot)")
         wire = figures.get("bytes on the wire (retransmissions included)")
-        if self.qemu_status == 0 and wire is not None and wire != str(self.bytes_to_gateway):
+        if self.qemu_status == 0 and wire is not None and wire != str(self.bytes_from_this_qemu):
             self.fail("set-up: the relay read %d bytes from QEMU, the firmware sent %s"
-                      % (self.bytes_to_gateway, wire))
+                      % (self.bytes_from_this_qemu, wire))
         faults = {k: to_gateway.counts[k] + to_mcu.counts[k] for k in to_gateway.counts}
         if a.fault_rate > 0 and sum(faults.values()) == 0:
             self.fail("set-up: no fault was injected")
@@ -445,12 +524,72 @@ class Harness:
               % (self.gateway_runs, "%.2f" % self.kill_time if self.kill_time is not None else "-",
                  self.kill_acked, TOTAL_BATCHES, a.down_for,
                  "%.2f" % self.restart_ready_time if self.restart_ready_time is not None else "-"))
-        print("e2e: firmware: retransmitted %s, timeouts %s, NAKs %s, gateway restarts seen %s, wire bytes %s"
-              % tuple(figures.get(k, "?") for k in ("DATA frames retransmitted", "timeouts", "NAKs acted on",
+        if a.mcu_reset_at_acked is not None:
+            print("e2e: MCU reset (QEMU SIGKILL) at %s s with %s of %d batches acknowledged; %d bytes to the MCU lost "
+                  "with it; gateway restart seen by boot %s; boots: %s"
+                  % ("%.2f" % self.mcu_reset_time if self.mcu_reset_time is not None else "-", self.mcu_reset_acked,
+                     TOTAL_BATCHES, self.mcu_reset_lost_to_qemu,
+                     ", ".join(str(b) for b in getattr(self, "restart_seen_by", [])) or "none",
+                     "; ".join("session %s added %s found %s" % (b["session"], b["added"], b["found"])
+                               for b in self.boots)))
+        print("e2e: firmware%s: retransmitted %s, timeouts %s, NAKs %s, gateway restarts seen %s, wire bytes %s"
+              % ((" (last boot)" if a.mcu_reset_at_acked is not None else "",) + tuple(figures.get(k, "?") for k in ("DATA frames retransmitted", "timeouts", "NAKs acted on",
                                                     "gateway restarts seen",
-                                                    "bytes on the wire (retransmissions included)")))
+                                                    "bytes on the wire (retransmissions included)"))))
         print("e2e: receiver: %s; QEMU %.2f s, total %.2f s"
               % (self.final_stats, self.qemu_seconds, time.monotonic() - started))
+
+    @staticmethod
+    def read_text(path):
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def boot_report(self, path):
+        """What one boot of the flash image said it did: session, records added, and per sensor
+        the records found at boot and where their head was."""
+        boot = dict(session=None, added=None, found=[], heads=[])
+        for line in self.read_text(path).splitlines():
+            k, _, v = line.strip().rpartition("=")
+            k = k.strip()
+            if k == "session (boot counter in the chip's settings)":
+                boot["session"] = int(v)
+            elif k == "boot: records added":
+                boot["added"] = int(v)
+            elif line.startswith("boot sensor "):
+                fields = dict(f.split("=") for f in line.split(":", 1)[1].split())
+                boot["found"].append(int(fields["found"]))
+                boot["heads"].append(int(fields["head"]))
+        return boot
+
+    def check_mcu_reset(self):
+        """The set-up checks of the MCU reset: two boots on one chip, the first filling it, the
+        second adding nothing and finding records still to send."""
+        self.boots = [self.boot_report(path) for path in self.qemu_outs]
+        if len(self.boots) != 2:
+            self.fail("set-up: %d QEMU runs, 2 expected (one MCU reset)" % len(self.boots))
+            return
+        first, second = self.boots
+        if first["session"] is None or second["session"] is None or second["session"] == first["session"]:
+            self.fail("the two boots' sessions are not two different values from the chip's counter: %s, %s"
+                      % (first["session"], second["session"]))
+        if first["added"] != SENSORS * RECORDS_PER_SENSOR or first["found"] != [0] * SENSORS:
+            self.fail("set-up: the first boot did not find a blank chip and add the %d records (found %s, added %s)"
+                      % (SENSORS * RECORDS_PER_SENSOR, first["found"], first["added"]))
+        if second["added"] != 0:
+            self.fail("the second boot added %s records (a boot after a reset must add none)" % second["added"])
+        if len(second["found"]) != SENSORS or sum(second["found"]) == 0:
+            self.fail("set-up: the second boot found no records left to send (found %s): the reset tested nothing"
+                      % second["found"])
+        elif sum(second["found"]) >= SENSORS * RECORDS_PER_SENSOR:
+            self.fail("the second boot found every record again: no erasure of the first boot's %d acknowledged "
+                      "batches became durable (the uplink task's manager tick)" % (self.mcu_reset_acked or 0))
+        for k, (found, head) in enumerate(zip(second["found"], second["heads"])):
+            if head + found != RECORDS_PER_SENSOR:
+                self.fail("second boot, sensor %d: found %d records from %d, not up to %d"
+                          % (k, found, head, RECORDS_PER_SENSOR))
 
     def firmware_figures(self):
         figures = {}
@@ -552,6 +691,12 @@ def main():
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds QEMU may run")
     ap.add_argument("--drain-timeout", type=float, default=30.0,
                     help="seconds after QEMU's exit for the records to reach the receiver")
+    ap.add_argument("--mcu-reset-at-acked", type=int, default=None,
+                    help="SIGKILL QEMU (an MCU reset keeping its flash) once the MCU has seen this many batches "
+                         "acknowledged, then boot it again on the same flash file (needs the flash image)")
+    ap.add_argument("--image-flash", action="store_true",
+                    help="the image is the flash variant (a NOR file on its command line); implied by an image "
+                         "named uplink_flash_*")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
     ap.add_argument("--verbose", action="store_true", help="print every process's output")
     args = ap.parse_args()
@@ -559,6 +704,15 @@ def main():
                        (args.daemon if args.gateway_cmd == "daemon" else sys.executable, "gateway")):
         if not os.path.exists(path):
             print("e2e FAIL: no %s at %s" % (what, path))
+            return 1
+    if os.path.basename(args.image).startswith("uplink_flash"):
+        args.image_flash = True
+    if args.mcu_reset_at_acked is not None:
+        if not args.image_flash:
+            print("e2e FAIL: --mcu-reset-at-acked needs the flash image (uplink_flash_firmware_test)")
+            return 1
+        if not 0 < args.mcu_reset_at_acked < TOTAL_BATCHES:
+            print("e2e FAIL: --mcu-reset-at-acked must be in 1..%d" % (TOTAL_BATCHES - 1))
             return 1
     if not 0 < args.kill_at_acked < TOTAL_BATCHES:
         print("e2e FAIL: --kill-at-acked must be in 1..%d" % (TOTAL_BATCHES - 1))

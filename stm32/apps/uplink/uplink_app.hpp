@@ -30,6 +30,14 @@ extern ss::stm32::Scheduler scheduler;
 extern ss::stm32::Task<4> uplink_task;
 extern SensorStore* sensor_store[sensors];
 
+#if SS_UPLINK_FLASH
+/// The flash variant: one ss_manager_tick_at, 10 ms of the manager's clock after the last, so
+/// that the tier seals, spills and syncs (erasures become durable only at a tick's sync).
+void manager_tick() noexcept;
+/// Every 10th uplink tick (10 ms) runs the manager.
+inline constexpr std::uint32_t manager_every_ticks = 10;
+#endif
+
 /// Starts USART2 and the sender of this boot's session; false if the sender refused its memory.
 bool start_uplink(std::uint32_t session) noexcept;
 

@@ -8,6 +8,9 @@
 //      NAK or a gateway restart) into USART2's transmit ring, never more than it has room for.
 // Records consumed but not acknowledged stay PENDING in the store and their batch stays in the
 // sender's window, so a lost frame, ACK or gateway costs a retransmission, not data.
+// The flash variant (SS_UPLINK_FLASH) also runs the manager every 10 ms, so that the tier makes
+// the erasures durable, and stops when no sensor retains anything: the records one boot erases
+// are only what earlier boots left, not the whole run.
 #include <atomic>
 #include <cerrno>
 #include <optional>
@@ -21,6 +24,9 @@
 #include "ss/upload/compact_codec.hpp"
 #include "systick.hpp"
 #include "uplink_app.hpp"
+#if SS_UPLINK_FLASH
+#include "semihosting.hpp"
+#endif
 
 namespace ss::stm32::uplink_app {
 
@@ -147,10 +153,31 @@ void check_pending_matches_window() noexcept {
 }
 
 bool everything_erased() noexcept {
+#if SS_UPLINK_FLASH
+    for (std::uint32_t sensor = 0; sensor < sensors; ++sensor) {
+        std::uint64_t retained = 0;
+        if (ss_get_total_records(sensor_store[sensor], &retained) != 0 || retained != 0) return false;
+    }
+    return true;
+#else
     for (std::uint32_t sensor = 0; sensor < sensors; ++sensor)
         if (figures.records_erased[sensor] < records_per_sensor) return false;
     return true;
+#endif
 }
+
+#if SS_UPLINK_FLASH
+// A gateway restart told as it is seen: a boot killed later never prints its end figures, and
+// the harness needs to know which boot saw the restarted gateway.
+void report_peer_restarts() noexcept {
+    static std::uint64_t reported = 0;
+    const std::uint64_t seen = sender().counters().peer_restarts;
+    if (seen != reported) {
+        reported = seen;
+        host_write("uplink: gateway restart seen\n");
+    }
+}
+#endif
 
 void on_event(void*, ss::stm32::Event) {
     const std::uint32_t started = systick_cycles();
@@ -161,11 +188,17 @@ void on_event(void*, ss::stm32::Event) {
     while (sender().can_submit() && submit_next_batch()) {
     }
     transmit(now);
+#if SS_UPLINK_FLASH
+    if (figures.ticks % manager_every_ticks == 0) manager_tick();
+#endif
     const std::uint32_t spent = systick_cycles() - started;
     figures.step_cycles += spent;
     if (spent > figures.max_step_cycles) figures.max_step_cycles = spent;
     // The test's own check, outside the measured work.
     check_pending_matches_window();
+#if SS_UPLINK_FLASH
+    report_peer_restarts();
+#endif
     if (everything_erased()) {
         scheduler.stop();
     } else if (now >= give_up_ms) {
