@@ -72,7 +72,7 @@ sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "stm32", "apps", "uplink"))
 # The firmware's signal and the link's frame decoder, as the QEMU peer test has them.
-from uplink_peer import ACK, decode_frame, record_value  # noqa: E402
+from uplink_peer import ACK, LineFaults, decode_frame, record_value  # noqa: E402
 
 SENSORS = 4
 RECORDS_PER_SENSOR = 1024
@@ -109,32 +109,6 @@ class AckWatch:
 
     def most_acked(self):
         return max(self.acked.values(), default=0)
-
-
-class LineFaults:
-    """Per byte, with probability `rate` each: dropped, one bit flipped, duplicated."""
-
-    def __init__(self, rng, rate):
-        self.rng, self.rate = rng, rate
-        self.counts = dict(dropped=0, flipped=0, duplicated=0)
-
-    def apply(self, data):
-        if self.rate <= 0:
-            return data
-        out = bytearray()
-        for b in data:
-            r = self.rng.random()
-            if r < self.rate:
-                self.counts["dropped"] += 1
-                continue
-            if r < 2 * self.rate:
-                self.counts["flipped"] += 1
-                b ^= 1 << self.rng.randrange(8)
-            out.append(b)
-            if 2 * self.rate <= r < 3 * self.rate:
-                self.counts["duplicated"] += 1
-                out.append(b)
-        return bytes(out)
 
 
 def daemon_config(tmp, device, receiver_port, id_base):
