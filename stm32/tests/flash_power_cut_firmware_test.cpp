@@ -152,21 +152,6 @@ void acknowledge(std::uint32_t i, std::uint64_t end, std::uint64_t& acked) noexc
     acked = end;
 }
 
-const char* arg(char* line, std::uint32_t index) noexcept {
-    char* p = line;
-    for (std::uint32_t k = 0;; ++k) {
-        while (*p == ' ') ++p;
-        if (*p == '\0') return nullptr;
-        char* start = p;
-        while (*p != ' ' && *p != '\0') ++p;
-        const bool last = *p == '\0';
-        *p = '\0';
-        if (k == index) return start;
-        if (last) return nullptr;
-        ++p;
-    }
-}
-
 std::uint32_t parse_u32(const char* s, std::uint32_t fallback) noexcept {
     if (s == nullptr || *s == '\0') return fallback;
     std::uint32_t v = 0;
@@ -181,8 +166,8 @@ int main() {
     static char cmdline_copy[256];
     const bool have_cmdline = ss::stm32::host_command_line(cmdline, sizeof cmdline);
     std::memcpy(cmdline_copy, cmdline, sizeof cmdline);
-    const char* path = have_cmdline ? arg(cmdline, 1) : nullptr;
-    const std::uint32_t rounds = have_cmdline ? parse_u32(arg(cmdline_copy, 2), default_rounds) : default_rounds;
+    const char* path = have_cmdline ? ss::stm32::host_command_word(cmdline, 1) : nullptr;
+    const std::uint32_t rounds = have_cmdline ? parse_u32(ss::stm32::host_command_word(cmdline_copy, 2), default_rounds) : default_rounds;
     if (path == nullptr) path = "flash_power_cut.img";
 
     host_write("boot\n");

@@ -79,27 +79,11 @@ std::uint64_t found_head[app::sensors] = {};
 std::uint64_t found_retained[app::sensors] = {};
 std::uint32_t records_added = 0;
 
-/// Word `index` (0 = the image's name) of the semihosting command line, or nullptr.
-const char* command_word(char* line, std::uint32_t index) noexcept {
-    char* p = line;
-    for (std::uint32_t k = 0;; ++k) {
-        while (*p == ' ') ++p;
-        if (*p == '\0') return nullptr;
-        char* start = p;
-        while (*p != ' ' && *p != '\0') ++p;
-        const bool last = *p == '\0';
-        *p = '\0';
-        if (k == index) return start;
-        if (last) return nullptr;
-        ++p;
-    }
-}
-
 /// Opens the chip and advances the boot counter kept on it: load, +1, save (synced and read
 /// back). 0 if the chip or the counter cannot be used: the run cannot tell its boots apart.
 std::uint32_t open_flash_and_count_boot() {
     static char cmdline[256];
-    const char* path = ss::stm32::host_command_line(cmdline, sizeof cmdline) ? command_word(cmdline, 1) : nullptr;
+    const char* path = ss::stm32::host_command_line(cmdline, sizeof cmdline) ? ss::stm32::host_command_word(cmdline, 1) : nullptr;
     if (path == nullptr) {
         host_write("no flash file on the semihosting command line (arg=<name>,arg=<file>)\n");
         return 0;

@@ -84,6 +84,21 @@ bool host_command_line(char* out, std::uint32_t capacity) noexcept {
     return call(sys_get_cmdline, block) == 0;
 }
 
+const char* host_command_word(char* line, std::uint32_t index) noexcept {
+    char* p = line;
+    for (std::uint32_t k = 0;; ++k) {
+        while (*p == ' ') ++p;
+        if (*p == '\0') return nullptr;
+        char* start = p;
+        while (*p != ' ' && *p != '\0') ++p;
+        const bool last = *p == '\0';
+        *p = '\0';
+        if (k == index) return start;
+        if (last) return nullptr;
+        ++p;
+    }
+}
+
 } // namespace ss::stm32
 
 // The same for C (semihosting.h).

@@ -35,5 +35,8 @@ std::int32_t host_file_length(int handle) noexcept;
 /// The command line QEMU was given for the program (-semihosting-config arg=..., joined by
 /// spaces), NUL-terminated in `out`; false if the host has none or it does not fit.
 bool host_command_line(char* out, std::uint32_t capacity) noexcept;
+/// Word `index` of such a line (0 = the program's name; words are split at spaces), cut out of
+/// `line` in place (a NUL written after it), or nullptr if there are not that many.
+const char* host_command_word(char* line, std::uint32_t index) noexcept;
 
 } // namespace ss::stm32
